@@ -1,0 +1,209 @@
+"""Typed views of the Orchestrator entities the wizard uses.
+
+Each model keeps the fields the product needs, parsed from the PascalCase wire shape by
+``from_api``; the untouched server dict stays in ``raw`` for anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, Optional, TypeVar
+
+T = TypeVar("T")
+
+#: Job states after which nothing changes any more.
+FINAL_JOB_STATES = frozenset({"Successful", "Faulted", "Stopped"})
+#: Robot/session states, as the API spells them.
+ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
+
+
+def _get(data: dict, name: str, default: Any = None) -> Any:
+    """Read a property case-insensitively (Orchestrator binds names case-insensitively)."""
+    if name in data:
+        return data[name]
+    lowered = name.lower()
+    for key, value in data.items():
+        if key.lower() == lowered:
+            return value
+    return default
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a collection plus the server's ``@odata.count`` (all matches)."""
+
+    items: list
+    total: int
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    key: str
+    display_name: str
+    fully_qualified_name: str
+    provision_type: str = ""
+    permission_model: str = ""
+    folder_type: str = "Standard"
+    description: str = ""
+    parent_id: Optional[int] = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_classic(self) -> bool:
+        """Classic folders (environments, classic robots) are Manual + InheritFromTenant."""
+        return self.provision_type == "Manual" and self.permission_model == "InheritFromTenant"
+
+    @classmethod
+    def from_api(cls, data: dict) -> Folder:
+        return cls(
+            id=int(_get(data, "Id")),
+            key=str(_get(data, "Key") or ""),
+            display_name=str(_get(data, "DisplayName") or ""),
+            fully_qualified_name=str(
+                _get(data, "FullyQualifiedName") or _get(data, "DisplayName") or ""
+            ),
+            provision_type=str(_get(data, "ProvisionType") or ""),
+            permission_model=str(_get(data, "PermissionModel") or ""),
+            folder_type=str(_get(data, "FolderType") or "Standard"),
+            description=str(_get(data, "Description") or ""),
+            parent_id=_get(data, "ParentId"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class Release:
+    id: int
+    key: str
+    name: str
+    process_key: str
+    process_version: str
+    is_latest_version: bool = True
+    description: str = ""
+    environment_id: Optional[int] = None
+    environment_name: Optional[str] = None
+    #: Process-level default values: a JSON *string* of an object, or None.
+    input_arguments: Optional[str] = None
+    #: ``Arguments.Input``: a JSON *string* listing the input arguments, or None.
+    arguments_input: Optional[str] = None
+    arguments_output: Optional[str] = None
+    job_priority: Optional[str] = None
+    organization_unit_id: Optional[int] = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict) -> Release:
+        arguments = _get(data, "Arguments") or {}
+        return cls(
+            id=int(_get(data, "Id")),
+            key=str(_get(data, "Key") or ""),
+            name=str(_get(data, "Name") or ""),
+            process_key=str(_get(data, "ProcessKey") or ""),
+            process_version=str(_get(data, "ProcessVersion") or ""),
+            is_latest_version=bool(_get(data, "IsLatestVersion", True)),
+            description=str(_get(data, "Description") or ""),
+            environment_id=_get(data, "EnvironmentId"),
+            environment_name=_get(data, "EnvironmentName"),
+            input_arguments=_get(data, "InputArguments"),
+            arguments_input=_get(arguments, "Input") if isinstance(arguments, dict) else None,
+            arguments_output=_get(arguments, "Output") if isinstance(arguments, dict) else None,
+            job_priority=_get(data, "JobPriority"),
+            organization_unit_id=_get(data, "OrganizationUnitId"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class Robot:
+    """A classic robot (environment member) or a modern robot user of a folder."""
+
+    id: int
+    name: str
+    machine_name: str = ""
+    username: str = ""
+    type: str = "Unattended"
+    #: Available / Busy / Disconnected / Unknown (from sessions; Unknown when not reported).
+    state: str = "Unknown"
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict, state: str = "Unknown") -> Robot:
+        return cls(
+            id=int(_get(data, "Id")),
+            name=str(_get(data, "Name") or ""),
+            machine_name=str(_get(data, "MachineName") or ""),
+            username=str(_get(data, "Username") or ""),
+            type=str(_get(data, "Type") or "Unattended"),
+            state=state,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class Environment:
+    id: int
+    name: str
+    description: str = ""
+    robots: tuple = ()
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict, states: Optional[dict] = None) -> Environment:
+        states = states or {}
+        robots = tuple(
+            Robot.from_api(r, states.get(int(_get(r, "Id")), "Unknown"))
+            for r in (_get(data, "Robots") or [])
+        )
+        return cls(
+            id=int(_get(data, "Id")),
+            name=str(_get(data, "Name") or ""),
+            description=str(_get(data, "Description") or ""),
+            robots=robots,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    key: str
+    state: str
+    info: Optional[str] = None
+    creation_time: Optional[str] = None
+    start_time: Optional[str] = None
+    end_time: Optional[str] = None
+    release_name: str = ""
+    robot_name: str = ""
+    host_machine_name: str = ""
+    #: JSON *string* of the output arguments, None until the job ends (or when none).
+    output_arguments: Optional[str] = None
+    input_arguments: Optional[str] = None
+    reference: Optional[str] = None
+    batch_execution_key: Optional[str] = None
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_JOB_STATES
+
+    @classmethod
+    def from_api(cls, data: dict) -> Job:
+        robot = _get(data, "Robot") or {}
+        return cls(
+            id=int(_get(data, "Id")),
+            key=str(_get(data, "Key") or ""),
+            state=str(_get(data, "State") or "Unknown"),
+            info=_get(data, "Info"),
+            creation_time=_get(data, "CreationTime"),
+            start_time=_get(data, "StartTime"),
+            end_time=_get(data, "EndTime"),
+            release_name=str(_get(data, "ReleaseName") or ""),
+            robot_name=str(_get(robot, "Name") or "") if isinstance(robot, dict) else "",
+            host_machine_name=str(_get(data, "HostMachineName") or ""),
+            output_arguments=_get(data, "OutputArguments"),
+            input_arguments=_get(data, "InputArguments"),
+            reference=_get(data, "Reference"),
+            batch_execution_key=_get(data, "BatchExecutionKey"),
+            raw=data,
+        )
