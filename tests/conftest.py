@@ -18,3 +18,20 @@ def isolated_home(tmp_path, monkeypatch):
                  "UIPATH_TENANT", "UIPATH_FOLDER_PATH"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture
+def sandbox_config():
+    """Settings for the ``sandbox`` fixture; override this fixture to change them."""
+    from tui_app.sandbox import SandboxConfig
+
+    return SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4, stop_seconds=0.2)
+
+
+@pytest.fixture
+def sandbox(sandbox_config):
+    """A running sandbox Orchestrator on a free loopback port, with the demo tenant."""
+    from tui_app.sandbox import Sandbox
+
+    with Sandbox(sandbox_config) as running:
+        yield running
