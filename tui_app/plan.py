@@ -1,0 +1,109 @@
+"""What to start and how: the finished choice, and the exact StartJobs body it produces.
+
+A ``StartPlan`` is shared by the wizard's Review step, templates and headless replay, so the
+body a person reviews is byte for byte the body that is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Optional
+
+from tui_app.orchestrator.models import Folder, Release
+
+CLASSIC_STRATEGIES = ("Specific", "JobsCount", "All")
+MODERN_STRATEGY = "ModernJobsCount"
+STRATEGIES = (*CLASSIC_STRATEGIES, MODERN_STRATEGY)
+RUNTIME_TYPES = ("Unattended", "NonProduction", "Headless", "TestAutomation", "Development")
+PRIORITIES = ("Low", "Normal", "High")
+MAX_JOBS_COUNT = 10_000
+
+
+class PlanError(ValueError):
+    """The choice is incomplete or inconsistent; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class RobotRef:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StrategyChoice:
+    """How many jobs and where: one of ``STRATEGIES``."""
+
+    kind: str
+    robots: tuple = ()  # RobotRef, for Specific (required) and ModernJobsCount (optional)
+    jobs_count: int = 1
+    runtime_type: str = "Unattended"
+    priority: Optional[str] = None
+
+    def validate(self) -> None:
+        if self.kind not in STRATEGIES:
+            raise PlanError(f"Unknown strategy {self.kind!r}; use one of {', '.join(STRATEGIES)}.")
+        if self.kind == "Specific" and not self.robots:
+            raise PlanError("Choose at least one robot for the Specific strategy.")
+        if self.kind in ("JobsCount", MODERN_STRATEGY) and not (
+            1 <= self.jobs_count <= MAX_JOBS_COUNT
+        ):
+            raise PlanError(f"The number of jobs must be from 1 to {MAX_JOBS_COUNT:,}.")
+        if self.priority is not None and self.priority not in PRIORITIES:
+            raise PlanError(f"Priority must be one of {', '.join(PRIORITIES)}.")
+
+    def describe(self, environment: Optional[str] = None) -> str:
+        """One readable line, e.g. ``Specific: SUPPORT-BOT-01, SUPPORT-BOT-02``."""
+        names = ", ".join(robot.name for robot in self.robots)
+        if self.kind == "Specific":
+            return f"Specific robots: {names}"
+        if self.kind == "JobsCount":
+            return f"{self.jobs_count} job(s) on any robot of {environment or 'the environment'}"
+        if self.kind == "All":
+            return f"One job on every robot of {environment or 'the environment'}"
+        where = f" on {names}" if names else ""
+        return f"{self.jobs_count} {self.runtime_type} job(s){where}"
+
+
+def new_reference() -> str:
+    """A unique job Reference (``startjob:<uuid>``, well within Orchestrator's 128 chars)."""
+    return f"startjob:{uuid.uuid4()}"
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    release: Release
+    strategy: StrategyChoice
+    #: Argument values as JSON values (already converted by the argument model).
+    arguments: dict = field(default_factory=dict)
+    folder: Optional[Folder] = None
+    reference: Optional[str] = None
+    source: str = "Manual"
+
+    def start_info(self, input_arguments: Optional[str] = None) -> dict:
+        """The ``startInfo`` object for StartJobs; ``input_arguments`` is the JSON string.
+
+        Callers pass the string from ``build_input_arguments`` (which enforces the size
+        limit); by default the values are serialised compactly here.
+        """
+        self.strategy.validate()
+        info: dict = {"ReleaseKey": self.release.key, "Strategy": self.strategy.kind}
+        if self.strategy.kind == "Specific":
+            info["RobotIds"] = [robot.id for robot in self.strategy.robots]
+        elif self.strategy.kind == "JobsCount":
+            info["JobsCount"] = self.strategy.jobs_count
+        elif self.strategy.kind == MODERN_STRATEGY:
+            info["JobsCount"] = self.strategy.jobs_count
+            info["RuntimeType"] = self.strategy.runtime_type
+            if self.strategy.robots:
+                info["RobotIds"] = [robot.id for robot in self.strategy.robots]
+        if self.strategy.priority:
+            info["JobPriority"] = self.strategy.priority
+        info["Source"] = self.source
+        if input_arguments is None:
+            input_arguments = json.dumps(self.arguments, ensure_ascii=False, separators=(",", ":"))
+        info["InputArguments"] = input_arguments
+        if self.reference:
+            info["Reference"] = self.reference
+        return info

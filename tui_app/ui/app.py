@@ -1,0 +1,243 @@
+"""The wizard application: one screen per step, pushed in order, popped by Escape."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui_app.connection import AUTH_MODE_LABELS, ConnectionSettings
+from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
+from tui_app.text import visible
+from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
+from tui_app.ui.state import WizardState
+
+
+class WizardApp(App):
+    """Connect › Folder › Process › Release › Strategy › Arguments › Review › Run."""
+
+    TITLE = "startjob"
+    CSS_PATH = "styles.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q,f10", "request_quit", "Quit", priority=True, key_display="^q"),
+    ]
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        demo: bool = False,
+        client_options: Optional[dict] = None,
+        reference_factory: Callable[[], str] = new_reference,
+        poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.state = WizardState(settings=settings)
+        self.demo = demo
+        self.client_options = client_options or {}
+        self.client = None
+        self.reference_factory = reference_factory
+        self.reference = reference_factory()
+        self.poll_interval = poll_interval
+
+    # -- flow ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from tui_app.ui.screens.connect import ConnectScreen
+
+        self.push_screen(ConnectScreen())
+
+    def skipped_steps(self) -> tuple:
+        """Steps the current choices skip, shown dimmed in the step indicator."""
+        skipped = []
+        if self.client is not None and not self.state.folders:
+            skipped.append("Folder")
+        if self.state.release is not None and len(self.state.releases) <= 1:
+            skipped.append("Release")
+        return tuple(skipped)
+
+    def next_step(self, step: str) -> str:
+        """The step after ``step`` for the current choices (skipping what does not apply)."""
+        from tui_app.ui.screens.arguments import argument_specs
+
+        if step == "Connect":
+            return "Folder" if self.state.folders else "Process"
+        if step == "Folder":
+            return "Process"
+        if step == "Process":
+            return "Release" if len(self.state.releases) > 1 else "Strategy"
+        if step == "Release":
+            return "Strategy"
+        if step == "Strategy":
+            return "Arguments" if argument_specs(self.state.release) else "Review"
+        if step == "Arguments":
+            return "Review"
+        return "Run"
+
+    def go_next(self, step: str) -> None:
+        from tui_app.ui.screens import SCREENS
+
+        self.push_screen(SCREENS[self.next_step(step)]())
+
+    def go_back(self) -> None:
+        """Back one step; everything entered stays in ``state`` and in the kept screens."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    # -- connection ---------------------------------------------------------------------
+
+    async def connect(self, settings: ConnectionSettings) -> list:
+        """Sign in with ``settings`` and list the folders (one call proves both)."""
+        client = settings.open_client(**self.client_options)
+        try:
+            folders = await client.list_folders()
+        except BaseException:
+            await client.aclose()
+            raise
+        await self.disconnect()
+        self.client = client
+        self.state.settings = settings
+        self.state.folders = sorted(folders, key=lambda f: f.fully_qualified_name.lower())
+        return self.state.folders
+
+    async def disconnect(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    async def on_unmount(self) -> None:
+        await self.disconnect()
+
+    # -- choices ------------------------------------------------------------------------
+
+    def choose_folder(self, folder) -> None:
+        from tui_app.orchestrator import FolderContext
+
+        if self.state.folder is None or self.state.folder.id != folder.id:
+            self.state.release = None
+            self.state.releases = []
+            self.state.environments = {}
+        self.state.folder = folder
+        self.client.folder = FolderContext(id=folder.id, path=folder.fully_qualified_name)
+
+    def choose_process(self, releases: list) -> None:
+        """Keep the releases of the chosen process; one release is chosen at once."""
+        self.state.releases = list(releases)
+        current = self.state.release
+        if len(releases) == 1:
+            self.state.release = releases[0]
+        elif current is None or current.id not in {r.id for r in releases}:
+            self.state.release = None
+
+    def choose_release(self, release) -> None:
+        self.state.release = release
+
+    def current_plan(self) -> StartPlan:
+        """The StartPlan for everything chosen so far (raises PlanError when incomplete)."""
+        from tui_app.ui.screens.strategy import parse_jobs_count
+
+        state = self.state
+        kind = state.strategy_kind
+        robots = ()
+        if kind in ("Specific", "ModernJobsCount"):
+            chosen = state.selected_robots.get(state.robots_key(), set())
+            pool = (state.environment().robots if state.environment() else ()) if state.is_classic \
+                else state.folder_robots.get(state.folder.id if state.folder else None, [])
+            robots = tuple(RobotRef(r.id, r.name) for r in pool if r.id in chosen)
+        jobs_count = parse_jobs_count(state.jobs_count_text) if kind in (
+            "JobsCount", "ModernJobsCount") else 1
+        strategy = StrategyChoice(kind=kind, robots=robots, jobs_count=jobs_count,
+                                  runtime_type=state.runtime_type)
+        return StartPlan(release=state.release, strategy=strategy,
+                         arguments=dict(state.argument_values), folder=state.folder,
+                         reference=self.reference)
+
+    def start_info(self, plan: StartPlan) -> dict:
+        from tui_app.arguments import build_input_arguments
+
+        return plan.start_info(build_input_arguments(plan.arguments))
+
+    def summary(self, plan: StartPlan):
+        """A readable summary of the plan for the Review step (plain text, never markup)."""
+        from rich.text import Text
+
+        from tui_app.ui.screens.arguments import argument_specs
+
+        settings = self.state.settings
+        rows = [
+            ("Orchestrator", f"{settings.url}  ({AUTH_MODE_LABELS[settings.auth_mode]})"),
+        ]
+        if plan.folder is not None:
+            kind = "classic" if plan.folder.is_classic else "modern"
+            rows.append(("Folder", f"{plan.folder.fully_qualified_name}  ({kind})"))
+        release = plan.release
+        rows.append(("Process", f"{release.process_key}  v{release.process_version}"))
+        rows.append(("Release", release.name))
+        if release.environment_name:
+            rows.append(("Environment", release.environment_name))
+        rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
+        specs = argument_specs(release)
+        if not specs:
+            rows.append(("Arguments", "(this process has no input arguments)"))
+        for index, spec in enumerate(specs):
+            label = "Arguments" if index == 0 else ""
+            if spec.name in plan.arguments:
+                shown = spec.to_text(plan.arguments[spec.name]).replace("\n", " ")
+                rows.append((label, f"{spec.name} = {shown}"))
+            else:
+                rows.append((label, f"{spec.name}: not set (Orchestrator default applies)"))
+        text = Text()
+        for label, value in rows:
+            text.append(f"{label:<13}", style="bold")
+            text.append(visible(value, single_line=True, limit=300) + "\n")
+        return text
+
+    async def start_jobs(self) -> list:
+        """Send StartJobs once (never retried) and remember the jobs."""
+        plan = self.current_plan()
+        jobs = await self.client.start_jobs(self.start_info(plan))
+        self.state.jobs = list(jobs)
+        self.reference = self.reference_factory()  # the next start is a new start
+        return jobs
+
+    def record_final_states(self) -> None:
+        """Hook for the history file (templates issue); nothing to do yet."""
+
+    # -- app-wide actions ---------------------------------------------------------------
+
+    def show_help(self, screen) -> None:
+        self.push_screen(HelpDialog(f"{screen.STEP}: {screen.HEADING}", screen.HELP, screen.key_help()))
+
+    def quit_question(self) -> Optional[str]:
+        """Why quitting now needs a confirmation, or None when nothing would be lost."""
+        running = self.state.unfinished_jobs()
+        if running:
+            return (
+                f"{len(running)} job(s) you started are still running; they keep running "
+                "in Orchestrator, but this screen stops following them. Quit anyway?"
+            )
+        if self.state.release is not None and not self.state.jobs:
+            return "The choices you made have not been used to start a job. Quit anyway?"
+        return None
+
+    def action_request_quit(self) -> None:
+        question = self.quit_question()
+        if question is None or isinstance(self.screen, ConfirmDialog):
+            self.exit()
+            return
+        self.push_screen(
+            ConfirmDialog(question, yes="Quit", no="Stay"),
+            lambda yes: self.exit() if yes else None,
+        )
+
+
+def make_app(
+    settings: Optional[ConnectionSettings] = None,
+    *,
+    demo: bool = False,
+    **options,
+) -> WizardApp:
+    """Build the wizard; the CLI, the tests and the screenshot script all use this."""
+    return WizardApp(settings or ConnectionSettings(), demo=demo, **options)

@@ -1,0 +1,70 @@
+"""Modal dialogs: yes/no confirmation and step help."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask a yes/no question; Enter/y answers yes, Escape/n answers no."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+        Binding("left,right", "toggle_focus", "Move", show=False),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question), classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="warning", compact=True)
+                yield Button(f"{self.no_label} (n)", id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+    def action_toggle_focus(self) -> None:
+        self.focus_next()
+
+
+class HelpDialog(ModalScreen[None]):
+    """Help for the current step: what it does and which keys do what."""
+
+    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+
+    def __init__(self, title: str, body: str, keys: list) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        lines = Text(self.title_text + "\n\n", style="bold")
+        lines.append(self.body.strip() + "\n\nKeys\n")
+        for key, description in self.keys:
+            lines.append(f"  {key:<18}", style="bold")
+            lines.append(f"{description}\n")
+        lines.append("\nPress Escape or F1 to close.", style="dim")
+        with VerticalScroll(classes="dialog help"):
+            yield Static(lines)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

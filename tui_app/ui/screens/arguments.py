@@ -1,0 +1,218 @@
+"""Step 6: a form generated from the release's input arguments."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static, Switch, TextArea
+
+from tui_app.arguments import (
+    ArgumentsFormatError,
+    ArgumentValueError,
+    InputArgumentsTooLarge,
+    Kind,
+    build_input_arguments,
+    collect_values,
+    parse_arguments_input,
+    parse_process_defaults,
+)
+from tui_app.orchestrator.models import Release
+from tui_app.text import visible
+from tui_app.ui.screens.base import StepScreen
+
+JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
+PLACEHOLDERS = {
+    Kind.INTEGER: "a whole number",
+    Kind.DECIMAL: "a number, e.g. 12.5",
+    Kind.DATETIME: "ISO 8601, e.g. 2024-05-01T09:00:00Z",
+    Kind.TIMESPAN: "hh:mm:ss, e.g. 01:30:00",
+    Kind.TEXT_LIST: '["first", "second"] or one item per line',
+    Kind.LIST: "a JSON list, e.g. [1, 2]",
+    Kind.DICTIONARY: 'a JSON object, e.g. {"key": "value"}',
+    Kind.DATATABLE: 'rows as JSON, e.g. [{"Column": "value"}]',
+    Kind.JSON: "any JSON value",
+}
+
+
+@lru_cache(maxsize=64)
+def _specs(raw: Optional[str]) -> tuple:
+    return tuple(parse_arguments_input(raw))
+
+
+def argument_specs(release: Optional[Release]) -> tuple:
+    """The release's input arguments (cached: the form is rebuilt often, the JSON is not)."""
+    if release is None:
+        return ()
+    return _specs(release.arguments_input)
+
+
+def field_id(index: int) -> str:
+    return f"arg-{index}"
+
+
+class ArgumentsScreen(StepScreen):
+    STEP = "Arguments"
+    HEADING = "Input arguments"
+    HELP = """
+One field per input argument of the process. A * marks a required argument.
+
+- Leave a field empty to let Orchestrator use the default (the process-level value, or
+  the default set in Studio when the argument "has a default").
+- Numbers use a dot for decimals. Dates are ISO 8601 (2024-05-01T09:00:00Z).
+- Lists, dictionaries, data tables and other types are typed as JSON; the field says at
+  once whether the JSON is valid.
+- Booleans are switches (Space toggles). An optional switch you never touch is not sent.
+
+Tab / shift+tab move between fields; ctrl+n continues (it stops at the first field that
+needs attention).
+"""
+    BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.specs: tuple = ()
+        self.defaults: dict = {}
+        self.load_error: Optional[str] = None
+        try:
+            self.specs = argument_specs(self.state.release)
+            self.defaults = parse_process_defaults(self.state.release.input_arguments)
+        except ArgumentsFormatError as exc:
+            self.load_error = str(exc)
+
+    def heading(self) -> str:
+        release = self.state.release
+        return f"{self.HEADING} of {visible(release.process_key if release else '', single_line=True)}"
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="arguments", classes="form"):
+            for index, spec in enumerate(self.specs):
+                yield self._field(index, spec)
+
+    def _field(self, index: int, spec) -> Widget:
+        texts = self.state.argument_texts
+        default = self.defaults.get(spec.name)
+        text = texts.get(spec.name)
+        if text is None and default is not None:
+            text = spec.to_text(default)
+        title = Text(visible(spec.name, single_line=True), style="bold")
+        title.append(" *" if spec.required else "", style="bold red")
+        title.append(f"  {visible(spec.short_type, single_line=True)}", style="dim")
+        if spec.required:
+            title.append("  required", style="dim")
+        if default is not None:
+            title.append("  process default set", style="dim")
+        elif spec.has_default:
+            title.append("  has a default in the process", style="dim")
+        if spec.kind is Kind.BOOLEAN:
+            value = (text or "").strip().lower() in ("true", "yes", "1")
+            editor: Widget = Switch(value=value, id=field_id(index), animate=False)
+        elif spec.kind in JSON_KINDS:
+            editor = TextArea(text or "", id=field_id(index), classes="json-editor",
+                              soft_wrap=True, compact=True,
+                              placeholder=PLACEHOLDERS.get(spec.kind, ""))
+        else:
+            editor = Input(text or "", id=field_id(index), compact=True,
+                           placeholder=PLACEHOLDERS.get(spec.kind, ""))
+        field = Vertical(
+            Label(title, classes="arg-title"),
+            Horizontal(editor, classes="arg-editor"),
+            Static("", classes="arg-error", id=f"{field_id(index)}-error"),
+            classes="arg-field",
+        )
+        return field
+
+    def on_mount(self) -> None:
+        if self.load_error:
+            self.message.show("error", f"The argument list of this release cannot be read: "
+                              f"{self.load_error}")
+            return
+        first = self.query(".arg-editor > *").first() if self.specs else None
+        if first is not None:
+            first.focus()
+
+    # -- reading the form ---------------------------------------------------------------
+
+    def _index(self, widget: Widget) -> int:
+        return int((widget.id or "arg--1").split("-")[1])
+
+    def _store(self, widget: Widget) -> None:
+        """Keep what was typed in the wizard state, so Escape and back keep it."""
+        spec = self.specs[self._index(widget)]
+        if isinstance(widget, Switch):
+            self.state.argument_texts[spec.name] = "true" if widget.value else "false"
+        elif isinstance(widget, TextArea):
+            self.state.argument_texts[spec.name] = widget.text
+        else:
+            self.state.argument_texts[spec.name] = widget.value
+
+    def _check(self, widget: Widget) -> Optional[str]:
+        """Validate one field as typed; empty is fine here (required is checked on Next)."""
+        spec = self.specs[self._index(widget)]
+        text = self.state.argument_texts.get(spec.name, "")
+        error = None
+        if text.strip() and not isinstance(widget, Switch):
+            try:
+                spec.parse(text)
+            except ArgumentValueError as exc:
+                error = str(exc)
+        self._show_field_error(self._index(widget), error)
+        return error
+
+    def _show_field_error(self, index: int, error: Optional[str]) -> None:
+        label = self.query_one(f"#{field_id(index)}-error", Static)
+        label.update(Text("✗ " + visible(error)) if error else "")
+        label.set_class(bool(error), "-shown")
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Switch.Changed)
+    def _changed(self, event) -> None:
+        widget = event.control if hasattr(event, "control") else event.text_area
+        if widget.id and widget.id.startswith("arg-"):
+            self._store(widget)
+            self._check(widget)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    def action_next(self) -> None:
+        if self.load_error:
+            self.message.show("error", "This release's arguments cannot be read, so it cannot "
+                              "be started from here. Go back (Escape) and choose another.")
+            return
+        texts = {s.name: t for s, t in self._texts().items()}
+        values, errors = collect_values(list(self.specs), texts, self.defaults)
+        for index, spec in enumerate(self.specs):
+            self._show_field_error(index, errors.get(spec.name))
+        if errors:
+            first = next(i for i, s in enumerate(self.specs) if s.name in errors)
+            self.query_one(f"#{field_id(first)}").focus()
+            self.message.show("error", f"{len(errors)} argument(s) need attention.")
+            return
+        try:
+            build_input_arguments(values)
+        except InputArgumentsTooLarge as exc:
+            self.message.show("error", str(exc))
+            return
+        self.message.clear()
+        self.state.argument_values = values
+        self.wizard.go_next(self.STEP)
+
+    def _texts(self) -> dict:
+        """Text per spec: what was typed; untouched optional switches are left out."""
+        result = {}
+        for spec in self.specs:
+            text = self.state.argument_texts.get(spec.name)
+            if text is None and spec.kind is Kind.BOOLEAN and spec.required:
+                text = "false"
+            if text is not None:
+                result[spec] = text
+        return result

@@ -1,0 +1,70 @@
+"""The frame every wizard step shares: step indicator, title, body, message line, footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui_app.ui.widgets import Message, StepIndicator
+
+if TYPE_CHECKING:
+    from tui_app.ui.app import WizardApp
+
+
+class StepScreen(Screen):
+    """Base class of the wizard steps. Subclasses set STEP, HEADING, HELP and compose_body."""
+
+    STEP = ""
+    HEADING = ""
+    HELP = ""
+    BINDINGS = [
+        Binding("escape,ctrl+b", "back", "Back", key_display="esc"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def state(self):
+        return self.wizard.state
+
+    def compose(self) -> ComposeResult:
+        yield StepIndicator(self.STEP, skipped=self.wizard.skipped_steps())
+        yield Static(Text(self.heading(), style="bold"), id="heading")
+        yield from self.compose_body()
+        yield Message(id="message")
+        yield Footer()
+
+    def heading(self) -> str:
+        return self.HEADING
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def message(self) -> Message:
+        return self.query_one("#message", Message)
+
+    def action_back(self) -> None:
+        self.wizard.go_back()
+
+    def action_help(self) -> None:
+        self.wizard.show_help(self)
+
+    def key_help(self) -> list:
+        """(keys, description) pairs for the help dialog, from the bindings active here."""
+        grouped: dict = {}
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if binding.description:
+                grouped.setdefault(binding.description, []).append(
+                    self.app.get_key_display(binding) if binding.key == key else key
+                )
+        return [(" / ".join(dict.fromkeys(keys)), text) for text, keys in grouped.items()]

@@ -1,0 +1,91 @@
+"""Step 2: choose the folder (skipped when the tenant has none)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from tui_app.orchestrator.models import Folder
+from tui_app.text import visible
+from tui_app.ui.screens.base import StepScreen
+
+
+def folder_label(folder: Folder) -> Text:
+    kind = "classic (environments)" if folder.is_classic else "modern"
+    label = Text(visible(folder.fully_qualified_name, single_line=True, limit=200))
+    label.append(f"  · {kind}", style="dim")
+    return label
+
+
+class ListNavigation:
+    """Up/Down/PageUp/PageDown move the list while the cursor stays in the filter box."""
+
+    LIST_BINDINGS = [
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+    ]
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one(OptionList)
+        if not options.option_count:
+            return
+        current = options.highlighted if options.highlighted is not None else -1
+        options.highlighted = max(0, min(options.option_count - 1, current + delta))
+
+
+class FolderScreen(ListNavigation, StepScreen):
+    STEP = "Folder"
+    HEADING = "Choose the folder"
+    HELP = """
+The folders you can see, by full path. Type to filter; Up/Down move; Enter chooses.
+
+Classic folders group robots in environments: there you start a job on specific robots,
+a number of jobs, or all robots of the environment. Modern folders run jobs on the robots
+(users) and machines assigned to the folder.
+"""
+    BINDINGS = [*ListNavigation.LIST_BINDINGS, Binding("ctrl+n", "choose", "Choose",
+                                                       key_display="enter/^n")]
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="Filter folders…", id="filter", compact=True)
+        yield OptionList(id="folders", compact=True)
+
+    def on_mount(self) -> None:
+        self._refill("")
+        self.query_one("#filter", Input).focus()
+
+    def _refill(self, text: str) -> None:
+        needle = text.strip().lower()
+        options = self.query_one(OptionList)
+        options.clear_options()
+        shown = [f for f in self.state.folders if needle in f.fully_qualified_name.lower()]
+        options.add_options(Option(folder_label(f), id=str(f.id)) for f in shown)
+        if shown:
+            current = self.state.folder
+            ids = [f.id for f in shown]
+            options.highlighted = ids.index(current.id) if current and current.id in ids else 0
+            self.message.clear()
+        else:
+            self.message.show("info", f"No folder matches {text!r}.")
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._refill(event.value)
+
+    @on(Input.Submitted, "#filter")
+    @on(OptionList.OptionSelected)
+    def action_choose(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            self.message.show("error", "Choose a folder first (type to filter, Up/Down, Enter).")
+            return
+        folder_id = int(options.get_option_at_index(options.highlighted).id)
+        folder = next(f for f in self.state.folders if f.id == folder_id)
+        self.wizard.choose_folder(folder)
+        self.wizard.go_next(self.STEP)

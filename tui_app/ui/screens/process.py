@@ -1,0 +1,154 @@
+"""Step 3: find the process by name (search as you type, on the server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.orchestrator.models import Page
+from tui_app.text import visible
+from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.screens.folder import ListNavigation
+
+SEARCH_DELAY = 0.3  # seconds of quiet typing before one request is sent
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    """One process (ProcessKey) with its releases on the current page."""
+
+    key: str
+    releases: tuple
+
+    @property
+    def latest(self):
+        return max(self.releases, key=lambda r: (r.is_latest_version, r.process_version))
+
+    def label(self) -> Text:
+        latest = self.latest
+        text = Text(visible(self.key, single_line=True, limit=60), style="bold")
+        text.append(f"  v{visible(latest.process_version, single_line=True, limit=20)}")
+        environments = [r.environment_name for r in self.releases if r.environment_name]
+        if environments:
+            text.append("  · " + visible(", ".join(environments), single_line=True, limit=60),
+                        style="dim")
+        if latest.description:
+            text.append("\n  " + visible(latest.description, single_line=True, limit=200),
+                        style="dim")
+        return text
+
+
+def group_releases(page: Page) -> list:
+    rows: dict = {}
+    for release in page.items:
+        rows.setdefault(release.process_key, []).append(release)
+    return [ProcessRow(key, tuple(releases)) for key, releases in rows.items()]
+
+
+class ProcessScreen(ListNavigation, StepScreen):
+    STEP = "Process"
+    HEADING = "Find the process"
+    HELP = """
+Type part of the process name; the list updates when you pause typing (the search runs
+on Orchestrator, so it finds processes in large tenants too). Up/Down move; Enter chooses.
+
+Each line shows the process key, its latest version and the environments it is released
+to, with the description below.
+"""
+    BINDINGS = [*ListNavigation.LIST_BINDINGS, Binding("ctrl+n", "choose", "Choose",
+                                                       key_display="enter/^n")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+        self.page: Page = Page([], 0)
+        self._timer: Timer | None = None
+
+    def heading(self) -> str:
+        folder = self.state.folder
+        where = f" in {visible(folder.fully_qualified_name, single_line=True)}" if folder else ""
+        return f"{self.HEADING}{where}"
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(self.state.search_text, placeholder="Search processes…", id="search",
+                    compact=True)
+        yield Static("", id="count")
+        yield OptionList(id="processes", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+        self.search(self.state.search_text)
+
+    @on(Input.Changed, "#search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.state.search_text = event.value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SEARCH_DELAY, lambda: self.search(event.value))
+
+    @work(exclusive=True, group="search")
+    async def search(self, text: str) -> None:
+        options = self.query_one(OptionList)
+        options.loading = True
+        try:
+            page = await self.wizard.client.search_releases(text.strip(), top=PAGE_SIZE)
+        except OrchestratorError as exc:
+            self.message.show_error(exc)
+            return
+        finally:
+            options.loading = False
+        self.message.clear()
+        self.show_page(text, page)
+
+    def show_page(self, text: str, page: Page) -> None:
+        self.page = page
+        self.rows = group_releases(page)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(Option(row.label(), id=str(i)) for i, row in enumerate(self.rows))
+        count = self.query_one("#count", Static)
+        if not self.rows:
+            needle = visible(text.strip(), single_line=True)
+            count.update(Text(f"No process matches '{needle}'." if needle else "No processes here."))
+            return
+        chosen = self.state.release.process_key if self.state.release else None
+        keys = [row.key for row in self.rows]
+        options.highlighted = keys.index(chosen) if chosen in keys else 0
+        shown = len(page.items)
+        total = max(page.total, shown)
+        noun = "release" if total == 1 else "releases"
+        if total > shown:
+            count.update(Text(f"{shown} of {total} {noun} shown — type more to narrow down."))
+        else:
+            count.update(Text(f"{len(self.rows)} process(es), {total} {noun}."))
+
+    @on(Input.Submitted, "#search")
+    @on(OptionList.OptionSelected)
+    def action_choose(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.rows:
+            self.message.show("error", "Choose a process first (type to search, Up/Down, Enter).")
+            return
+        self.choose(self.rows[options.highlighted])
+
+    @work(exclusive=True, group="choose")
+    async def choose(self, row: ProcessRow) -> None:
+        releases = list(row.releases)
+        if self.page.total > len(self.page.items):
+            # The page was cut short: ask for every release of this process.
+            try:
+                releases = await self.wizard.client.releases_for_process(row.key)
+            except OrchestratorError as exc:
+                self.message.show_error(exc)
+                return
+        self.wizard.choose_process(releases)
+        self.wizard.go_next(self.STEP)

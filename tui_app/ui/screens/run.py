@@ -1,0 +1,195 @@
+"""Step 8: follow the started jobs; stop or kill them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from tui_app.orchestrator.errors import OrchestratorError, RateLimited
+from tui_app.orchestrator.models import Job
+from tui_app.text import visible
+from tui_app.ui.dialogs import ConfirmDialog
+from tui_app.ui.screens.base import StepScreen
+
+COLUMNS = ("Id", "Robot / machine", "State", "Started", "Ended", "Info")
+MAX_POLL_DELAY = 10.0
+
+
+def short_time(value) -> str:
+    """``HH:MM:SS`` (local time) from an ISO timestamp, or an empty string."""
+    if not value:
+        return ""
+    text = str(value)
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    # .NET sends 1-7 fractional digits; Python 3.9 wants exactly 6.
+    text = re.sub(r"\.(\d+)", lambda m: "." + (m.group(1) + "000000")[:6], text)
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return visible(value, single_line=True, limit=19)
+    return stamp.astimezone().strftime("%H:%M:%S")
+
+
+def job_cells(job: Job) -> tuple:
+    where = " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
+    return (
+        str(job.id),
+        visible(where, single_line=True, limit=30),
+        job.state,
+        short_time(job.start_time),
+        short_time(job.end_time),
+        visible(job.info or "", single_line=True, limit=60),
+    )
+
+
+class RunScreen(StepScreen):
+    STEP = "Run"
+    HEADING = "Jobs"
+    HELP = """
+The jobs you started, refreshed automatically (all of them in one request, less often
+while nothing changes). Up/Down choose a job; its details and output arguments are shown
+below the table when it has finished.
+
+Stop asks the workflow to stop at its next safe point (soft stop); Kill ends it at once.
+Both ask for confirmation. ctrl+n goes back to Review to start the same again;
+Escape also goes back.
+"""
+    BINDINGS = [
+        Binding("ctrl+e,f7", "stop('SoftStop')", "Stop", key_display="^e/F7"),
+        Binding("ctrl+k,f8", "stop('Kill')", "Kill", key_display="^k/F8"),
+        Binding("ctrl+n", "again", "Start another", key_display="^n"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        yield Static(id="job-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for column in COLUMNS:
+            table.add_column(column, key=column)
+        for job in self.state.jobs:
+            table.add_row(*job_cells(job), key=str(job.id))
+        table.focus()
+        self._show_detail()
+        self.poll()
+
+    def heading(self) -> str:
+        count = len(self.state.jobs)
+        release = self.state.release.name if self.state.release else ""
+        return f"{count} job(s) of {visible(release, single_line=True)}"
+
+    def selected_job(self):
+        table = self.query_one(DataTable)
+        if not self.state.jobs or table.cursor_row is None:
+            return None
+        return self.state.jobs[min(table.cursor_row, len(self.state.jobs) - 1)]
+
+    @work(exclusive=True, group="poll")
+    async def poll(self) -> None:
+        delay = self.wizard.poll_interval
+        while True:
+            pending = [job.id for job in self.state.jobs if not job.is_final]
+            if not pending:
+                self._all_done()
+                return
+            await asyncio.sleep(delay)
+            try:
+                fresh = await self.wizard.client.get_jobs(pending)
+            except RateLimited as exc:
+                delay = min(max(delay * 2, exc.retry_after or 0), MAX_POLL_DELAY * 3)
+                self.message.show("warning", f"Orchestrator asks to slow down; next update in "
+                                  f"{delay:.0f} s.")
+                continue
+            except OrchestratorError as exc:
+                self.message.show_error(exc)
+                delay = min(delay * 2, MAX_POLL_DELAY)
+                continue
+            changed = self.update_jobs(fresh)
+            delay = self.wizard.poll_interval if changed else min(delay * 1.5, MAX_POLL_DELAY)
+
+    def update_jobs(self, fresh: list) -> bool:
+        """Merge polled jobs into the table; True when anything changed."""
+        by_id = {job.id: job for job in fresh}
+        table = self.query_one(DataTable)
+        changed = False
+        for index, job in enumerate(self.state.jobs):
+            new = by_id.get(job.id)
+            if new is None or job_cells(new) == job_cells(job):
+                continue
+            changed = True
+            self.state.jobs[index] = new
+            for column, value in zip(COLUMNS, job_cells(new)):
+                table.update_cell(str(job.id), column, value)
+        if changed:
+            self.message.clear()
+            self._show_detail()
+        return changed
+
+    def _all_done(self) -> None:
+        states = [job.state for job in self.state.jobs]
+        summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+        kind = "info" if all(s == "Successful" for s in states) else "warning"
+        self.message.show(kind, f"All jobs finished: {summary}. ctrl+n starts the same again.")
+        self.wizard.record_final_states()
+
+    @on(DataTable.RowHighlighted)
+    def _show_detail(self) -> None:
+        job = self.selected_job()
+        detail = self.query_one("#job-detail", Static)
+        if job is None:
+            detail.update("")
+            return
+        text = Text(f"Job {job.id} · {job.state} · key {job.key}\n", style="bold")
+        if job.info:
+            text.append("Info: " + visible(job.info, limit=2000) + "\n")
+        if job.is_final and job.output_arguments:
+            try:
+                pretty = json.dumps(json.loads(job.output_arguments), indent=2, ensure_ascii=False)
+            except ValueError:
+                pretty = job.output_arguments
+            text.append("Output arguments:\n", style="bold")
+            text.append(visible(pretty, limit=4000))
+        elif not job.is_final:
+            text.append("Output arguments appear here when the job has finished.", style="dim")
+        detail.update(text)
+
+    def action_stop(self, strategy: str) -> None:
+        job = self.selected_job()
+        if job is None or job.is_final:
+            self.message.show("info", "Choose a job that is still running (Up/Down).")
+            return
+        verb = "Stop" if strategy == "SoftStop" else "Kill"
+        question = (
+            f"{verb} job {job.id}? "
+            + ("The workflow is asked to stop at its next safe point."
+               if strategy == "SoftStop" else "The process is ended at once; work in progress "
+               "is lost.")
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, yes=verb, no="Keep running"),
+            lambda yes: self._stop(job.id, strategy) if yes else None,
+        )
+
+    @work(group="stop")
+    async def _stop(self, job_id: int, strategy: str) -> None:
+        try:
+            await self.wizard.client.stop_jobs([job_id], strategy)
+        except OrchestratorError as exc:
+            self.message.show_error(exc)
+            return
+        self.message.show("info", f"{'Stop' if strategy == 'SoftStop' else 'Kill'} requested "
+                          f"for job {job_id}.")
+        self.poll()
+
+    def action_again(self) -> None:
+        self.wizard.go_back()

@@ -1,0 +1,291 @@
+"""Step 5: how many jobs and on which robots."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import (
+    Checkbox,
+    ContentSwitcher,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+)
+from textual.widgets.selection_list import Selection
+
+from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.orchestrator.models import Robot
+from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
+from tui_app.text import visible
+from tui_app.ui.screens.base import StepScreen
+
+CLASSIC_LABELS = {
+    "Specific": "Specific robots",
+    "JobsCount": "Number of jobs",
+    "All": "All robots",
+}
+STATE_MARK = {"Available": "●", "Busy": "◐", "Disconnected": "○", "Unknown": "?"}
+
+
+def robot_label(robot: Robot) -> Text:
+    """Name, machine and state in words (the state is never shown by colour alone)."""
+    state_style = {"Available": "green", "Busy": "yellow", "Disconnected": "red"}
+    text = Text(visible(robot.name, single_line=True, limit=24).ljust(24))
+    text.append(" " + visible(robot.machine_name, single_line=True, limit=20).ljust(20), style="dim")
+    text.append(f" {STATE_MARK.get(robot.state, '?')} {robot.state}",
+                style=state_style.get(robot.state, ""))
+    return text
+
+
+def parse_jobs_count(text: str) -> int:
+    """The number of jobs typed, or ValueError with a sentence saying what is allowed."""
+    value = text.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_JOBS_COUNT:
+        raise ValueError(f"Number of jobs: type a whole number from 1 to {MAX_JOBS_COUNT:,}"
+                         f" (got {visible(value, single_line=True)!r}).")
+    return int(value)
+
+
+class StrategyScreen(StepScreen):
+    STEP = "Strategy"
+    HEADING = "Choose where the jobs run"
+    HELP = """
+Classic folders (environments):
+- Specific robots: tick one or more robots of the release's environment (Space ticks,
+  ctrl+t ticks every robot shown, ctrl+y clears; type in the filter box to narrow down).
+- Number of jobs: Orchestrator places that many jobs on the environment's robots.
+- All robots: one job on every robot of the environment.
+
+Modern folders: a number of jobs of a runtime type (Unattended by default), optionally
+only on chosen robots (users) of the folder.
+
+The robot state (Available, Busy, Disconnected) is shown in words. Tab moves between
+fields; ctrl+n continues.
+"""
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", key_display="^n"),
+        Binding("ctrl+t", "select_all", "All robots"),
+        Binding("ctrl+y", "select_none", "None"),
+    ]
+
+    def heading(self) -> str:
+        release = self.state.release
+        where = release.environment_name if release and release.environment_name else None
+        if self.state.is_classic:
+            return f"{self.HEADING} (environment {visible(where or '?', single_line=True)})"
+        folder = self.state.folder.fully_qualified_name if self.state.folder else ""
+        return f"{self.HEADING} (modern folder {visible(folder, single_line=True)})"
+
+    def compose_body(self) -> ComposeResult:
+        if self.state.is_classic:
+            kind = self.state.strategy_kind if self.state.strategy_kind in CLASSIC_STRATEGIES \
+                else "Specific"
+            with RadioSet(id="kind", compact=True):
+                for name in CLASSIC_STRATEGIES:
+                    yield RadioButton(CLASSIC_LABELS[name], value=name == kind, name=name)
+            with ContentSwitcher(initial=kind, id="panes"):
+                with Vertical(id="Specific"):
+                    yield from self._robot_picker()
+                with Vertical(id="JobsCount"):
+                    yield from self._jobs_count_row()
+                with Vertical(id="All"):
+                    yield Static("", id="all-summary")
+        else:
+            yield from self._jobs_count_row()
+            with Horizontal(classes="row"):
+                yield Label("Runtime type", classes="field-label")
+                yield Select(((t, t) for t in RUNTIME_TYPES), value=self.state.runtime_type,
+                             allow_blank=False, id="runtime", compact=True)
+            robots_chosen = bool(self.state.selected_robots.get(self.state.robots_key()))
+            yield Checkbox("Only on robots I choose (otherwise Orchestrator picks)",
+                           value=robots_chosen, id="pick-robots", compact=True)
+            with Vertical(id="modern-robots"):
+                yield from self._robot_picker()
+
+    def _robot_picker(self) -> ComposeResult:
+        yield Input(placeholder="Filter robots…", id="robot-filter", compact=True)
+        yield Static("", id="robot-count")
+        yield SelectionList(id="robots", compact=True)
+
+    def _jobs_count_row(self) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label("Number of jobs", classes="field-label")
+            yield Input(self.state.jobs_count_text, id="jobs-count", compact=True,
+                        restrict=r"[0-9]*", max_length=6)
+
+    def on_mount(self) -> None:
+        if self.state.is_classic:
+            self._kind_changed_to(self._kind())
+            self.query_one(RadioSet).focus()
+        else:
+            self.query_one("#jobs-count", Input).focus()
+            self._toggle_modern_robots()
+
+    # -- which strategy -------------------------------------------------------------------
+
+    def _kind(self) -> str:
+        if not self.state.is_classic:
+            return "ModernJobsCount"
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.name if pressed is not None and pressed.name else "Specific"
+
+    @on(RadioSet.Changed, "#kind")
+    def _kind_event(self) -> None:
+        self._kind_changed_to(self._kind())
+
+    def _kind_changed_to(self, kind: str) -> None:
+        self.state.strategy_kind = kind
+        self.query_one(ContentSwitcher).current = kind
+        self.message.clear()
+        if kind in ("Specific", "All"):
+            self.load_robots()
+
+    @on(Checkbox.Changed, "#pick-robots")
+    def _toggle_modern_robots(self) -> None:
+        wanted = self.query_one("#pick-robots", Checkbox).value
+        self.query_one("#modern-robots").display = wanted
+        if wanted:
+            self.load_robots()
+
+    # -- robots -------------------------------------------------------------------------
+
+    def robots(self) -> list:
+        if self.state.is_classic:
+            environment = self.state.environment()
+            return list(environment.robots) if environment else []
+        return self.state.folder_robots.get(self.state.folder.id, []) if self.state.folder else []
+
+    def selected(self) -> set:
+        return self.state.selected_robots.setdefault(self.state.robots_key(), set())
+
+    @work(exclusive=True, group="robots")
+    async def load_robots(self) -> None:
+        """Fetch the robots once per environment/folder, then show them."""
+        state = self.state
+        client = self.wizard.client
+        picker = self.query_one("#robots", SelectionList)
+        try:
+            if state.is_classic:
+                name = state.release.environment_name or ""
+                if name not in state.environments:
+                    picker.loading = True
+                    environment = await client.environment_robots(name)
+                    if environment is None:
+                        self.message.show("error", f"The environment {name!r} no longer exists "
+                                          "in this folder. Go back and choose another release.")
+                        return
+                    state.environments[name] = environment
+            elif state.folder is not None and state.folder.id not in state.folder_robots:
+                picker.loading = True
+                state.folder_robots[state.folder.id] = await client.folder_robots(state.folder.id)
+        except OrchestratorError as exc:
+            self.message.show_error(exc)
+            return
+        finally:
+            picker.loading = False
+        self._refill_robots()
+
+    def _refill_robots(self) -> None:
+        needle = self.query_one("#robot-filter", Input).value.strip().lower()
+        robots = self.robots()
+        chosen = self.selected()
+        known = {robot.id for robot in robots}
+        chosen &= known  # robots that disappeared are no longer selected
+        shown = [r for r in robots if not needle or needle in f"{r.name} {r.machine_name} {r.state}".lower()]
+        picker = self.query_one("#robots", SelectionList)
+        picker.clear_options()
+        picker.add_options(Selection(robot_label(r), r.id, r.id in chosen) for r in shown)
+        self._update_counts(len(shown))
+
+    def _update_counts(self, shown: int | None = None) -> None:
+        robots = self.robots()
+        shown = len(self.query_one("#robots", SelectionList).options) if shown is None else shown
+        filtered = f", {shown} shown" if shown != len(robots) else ""
+        self.query_one("#robot-count", Static).update(
+            Text(f"{len(self.selected())} of {len(robots)} robot(s) selected{filtered}.")
+        )
+        if self.state.is_classic:
+            environment = self.state.release.environment_name or "?"
+            count = len(robots)
+            self.query_one("#all-summary", Static).update(Text(
+                f"One job on each of the {count} robot(s) of {visible(environment)}: "
+                f"{count} job(s) in total.\n"
+                + "\n".join(f"  {visible(r.name, single_line=True)} ({r.state})" for r in robots[:8])
+                + ("\n  …" if count > 8 else "")
+            ))
+
+    @on(Input.Changed, "#robot-filter")
+    def _filter_robots(self) -> None:
+        self._refill_robots()
+
+    @on(SelectionList.SelectionToggled, "#robots")
+    def _toggled(self, event: SelectionList.SelectionToggled) -> None:
+        value = event.selection.value
+        chosen = self.selected()
+        chosen.symmetric_difference_update({value})
+        self._update_counts()
+
+    def _set_all(self, tick: bool) -> None:
+        picker = self.query_one("#robots", SelectionList)
+        shown = {option.value for option in picker.options}
+        if tick:
+            self.selected().update(shown)
+            picker.select_all()
+        else:
+            self.selected().difference_update(shown)
+            picker.deselect_all()
+        self._update_counts()
+
+    def action_select_all(self) -> None:
+        if self._robots_visible():
+            self._set_all(True)
+
+    def action_select_none(self) -> None:
+        if self._robots_visible():
+            self._set_all(False)
+
+    def _robots_visible(self) -> bool:
+        return self.query_one("#robots", SelectionList).is_on_screen or (
+            self._kind() in ("Specific", "ModernJobsCount")
+        )
+
+    # -- next ---------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "jobs-count":
+            self.action_next()
+
+    def action_next(self) -> None:
+        kind = self._kind()
+        if kind in ("JobsCount", "ModernJobsCount"):
+            field = self.query_one("#jobs-count", Input)
+            self.state.jobs_count_text = field.value
+            try:
+                parse_jobs_count(field.value)
+            except ValueError as exc:
+                self.message.show("error", str(exc))
+                field.focus()
+                return
+        if kind == "ModernJobsCount":
+            self.state.runtime_type = str(self.query_one("#runtime", Select).value)
+            if not self.query_one("#pick-robots", Checkbox).value:
+                self.selected().clear()
+        if kind == "Specific" and not self.selected():
+            self.message.show("error", "Tick at least one robot (Space ticks the highlighted "
+                              "robot, ctrl+t ticks all shown).")
+            self.query_one("#robots", SelectionList).focus()
+            return
+        if kind == "All" and not self.robots():
+            self.message.show("error", "This environment has no robots, so All would start "
+                              "nothing. Choose another strategy or release.")
+            return
+        self.state.strategy_kind = kind
+        self.wizard.go_next(self.STEP)

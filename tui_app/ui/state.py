@@ -1,0 +1,53 @@
+"""Everything the person has chosen or typed so far, kept across steps (never secrets on disk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from tui_app.connection import ConnectionSettings
+from tui_app.orchestrator.models import Environment, Folder, Job, Release
+
+
+@dataclass
+class WizardState:
+    settings: ConnectionSettings
+    folders: list = field(default_factory=list)
+    folder: Optional[Folder] = None
+    search_text: str = ""
+    #: Releases of the chosen process (one per environment).
+    releases: list = field(default_factory=list)
+    release: Optional[Release] = None
+    strategy_kind: str = ""
+    #: Robot ids ticked on the Strategy step, per environment/folder key.
+    selected_robots: dict = field(default_factory=dict)
+    environments: dict = field(default_factory=dict)  # name -> Environment (fetched once)
+    folder_robots: dict = field(default_factory=dict)  # folder id -> list[Robot]
+    jobs_count_text: str = "1"
+    runtime_type: str = "Unattended"
+    #: What the person typed per argument name (kept when going back and forth).
+    argument_texts: dict = field(default_factory=dict)
+    #: The converted values that will be sent (set when the Arguments step is left).
+    argument_values: dict = field(default_factory=dict)
+    jobs: list = field(default_factory=list)
+
+    @property
+    def is_classic(self) -> bool:
+        """Classic when the folder says so, or (no folders) when the release has an environment."""
+        if self.folder is not None:
+            return self.folder.is_classic
+        return bool(self.release and self.release.environment_name)
+
+    def environment(self) -> Optional[Environment]:
+        if self.release is None or not self.release.environment_name:
+            return None
+        return self.environments.get(self.release.environment_name)
+
+    def robots_key(self) -> str:
+        """Key of the robot selection for the current environment or folder."""
+        if self.is_classic:
+            return f"env:{self.release.environment_name if self.release else ''}"
+        return f"folder:{self.folder.id if self.folder else ''}"
+
+    def unfinished_jobs(self) -> list:
+        return [job for job in self.jobs if isinstance(job, Job) and not job.is_final]
