@@ -1,0 +1,270 @@
+"""Job history: one JSON object per line in ``history_file()``, only ever appended to.
+
+Each line is written with a single ``os.write`` on an ``O_APPEND`` descriptor, so several
+startjob processes can append at once without mixing their lines (on local POSIX filesystems;
+network filesystems and Windows do not promise this).
+Final job states learned later are appended as a follow-up line (``"kind": "states"``) rather
+than rewriting the file: rewriting would race with other appenders and could lose their
+lines. ``read_entries`` merges the follow-ups into their entries and skips (and counts) lines
+it cannot read, such as one cut short by a full disk.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import platform
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Optional
+
+from tui_app.locations import ensure_dir, history_file
+
+SOURCES = ("wizard", "headless")
+_CELL_LIMIT = 32
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name, no passwd entry (containers): KeyError/OSError/...
+        return "unknown"
+
+
+def _host() -> str:
+    return platform.node() or "unknown"
+
+
+@dataclass(frozen=True)
+class HistoryJob:
+    """One started job; ``state`` is the final state once known (Successful/Faulted/Stopped)."""
+
+    id: int
+    key: str
+    state: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One start: what was started, where, by whom, and the jobs it created.
+
+    ``time`` (UTC, ISO 8601), ``user``, ``host`` and ``id`` are filled in when the entry is
+    created.
+    """
+
+    source: str
+    process_key: str
+    folder: str = ""
+    release_key: str = ""
+    strategy: str = ""
+    jobs: tuple[HistoryJob, ...] = ()
+    template_name: Optional[str] = None
+    template_path: Optional[str] = None
+    time: str = field(default_factory=_utc_now)
+    user: str = field(default_factory=_os_user)
+    host: str = field(default_factory=_host)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> dict:
+        return {
+            "kind": "start",
+            "id": self.id,
+            "time": self.time,
+            "user": self.user,
+            "host": self.host,
+            "source": self.source,
+            "template_name": self.template_name,
+            "template_path": self.template_path,
+            "process_key": self.process_key,
+            "release_key": self.release_key,
+            "strategy": self.strategy,
+            "folder": self.folder,
+            "jobs": [{"id": job.id, "key": job.key, "state": job.state} for job in self.jobs],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> HistoryEntry:
+        """Parse a ``"kind": "start"`` line; ``ValueError`` if anything is missing or odd."""
+        texts = {
+            name: _text(data, name)
+            for name in ("id", "time", "user", "host", "source", "process_key",
+                         "release_key", "strategy", "folder")
+        }
+        optional = {name: _text(data, name, optional=True)
+                    for name in ("template_name", "template_path")}
+        jobs = data.get("jobs")
+        if not isinstance(jobs, list):
+            raise ValueError("jobs must be a list")
+        return cls(jobs=tuple(_job(item) for item in jobs), **texts, **optional)
+
+
+def _text(data: dict, name: str, *, optional: bool = False) -> Optional[str]:
+    value = data.get(name)
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise ValueError(f"{name} must be a string")
+
+
+def _job(data: object) -> HistoryJob:
+    if not isinstance(data, dict):
+        raise ValueError("a job must be an object")
+    job_id, key, state = data.get("id"), data.get("key"), data.get("state")
+    if not isinstance(job_id, int) or isinstance(job_id, bool) or not isinstance(key, str):
+        raise ValueError("a job needs an integer id and a string key")
+    if state is not None and not isinstance(state, str):
+        raise ValueError("a job state must be a string")
+    return HistoryJob(id=job_id, key=key, state=state)
+
+
+class HistoryEntries(list):
+    """The entries ``read_entries`` returns, plus ``skipped``: lines that could not be read."""
+
+    def __init__(self, entries: list, skipped: int = 0) -> None:
+        super().__init__(entries)
+        self.skipped = skipped
+
+
+def append_entry(entry: HistoryEntry) -> HistoryEntry:
+    """Append ``entry`` as one line (file created owner-only, 0600) and return it."""
+    if entry.source not in SOURCES:
+        raise ValueError(
+            f"History source must be one of {', '.join(SOURCES)}, got {entry.source!r}"
+        )
+    _append_line(entry.to_json())
+    return entry
+
+
+def update_final_states(entry_id: str, states: Mapping[str, str]) -> None:
+    """Record final states (job key -> state) for an earlier entry, as a follow-up line."""
+    _append_line({
+        "kind": "states",
+        "id": entry_id,
+        "time": _utc_now(),
+        "states": {str(key): str(state) for key, state in states.items()},
+    })
+
+
+def _append_line(record: dict) -> None:
+    path = history_file()
+    ensure_dir(path.parent)
+    # ASCII JSON: any text (even undecodable file names) becomes one safe, single line.
+    data = (json.dumps(record, separators=(",", ":")) + "\n").encode("ascii")
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        written = os.write(fd, data)
+        # A short write only happens when the disk is full or a signal interrupts; finish the
+        # line so the next appender does not continue a broken one.
+        while written < len(data):
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
+
+
+def read_entries(limit: Optional[int] = 20) -> HistoryEntries:
+    """The newest ``limit`` entries (all with None), newest first, final states merged in.
+
+    Lines that are not valid JSON or not a known record are skipped and counted in
+    ``.skipped``; a missing history file gives an empty list.
+    """
+    try:
+        with open(history_file(), "rb") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return HistoryEntries([])
+    entries: dict[str, HistoryEntry] = {}
+    skipped = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+            kind = record.get("kind")
+            if kind == "start":
+                entry = HistoryEntry.from_json(record)
+                entries[entry.id] = entry
+            elif kind == "states":
+                _merge_states(entries, record)
+            else:
+                raise ValueError(f"unknown record kind {kind!r}")
+        except ValueError:  # includes JSON and UTF-8 decoding errors
+            skipped += 1
+    newest_first = list(reversed(entries.values()))
+    return HistoryEntries(newest_first if limit is None else newest_first[:limit], skipped)
+
+
+def _merge_states(entries: dict, record: dict) -> None:
+    states = record.get("states")
+    if not isinstance(record.get("id"), str):
+        raise ValueError("id must be a string")
+    if not isinstance(states, dict) or not all(isinstance(s, str) for s in states.values()):
+        raise ValueError("states must map job keys to state names")
+    entry = entries.get(record.get("id"))
+    if entry is not None:
+        jobs = tuple(replace(job, state=states.get(job.key, job.state)) for job in entry.jobs)
+        entries[entry.id] = replace(entry, jobs=jobs)
+
+
+def format_history(entries: list) -> str:
+    """A plain-text table of ``entries`` for ``startjob history``."""
+    skipped = getattr(entries, "skipped", 0)
+    note = f"\n({skipped} unreadable history line(s) skipped)" if skipped else ""
+    if not entries:
+        return "No jobs started yet." + note
+    header = ("Time (UTC)", "Via", "User", "Template", "Process", "Folder", "Jobs", "State")
+    rows = [header] + [
+        tuple(_cell(value) for value in (
+            _short_time(entry.time),
+            entry.source,
+            f"{entry.user}@{entry.host}",
+            entry.template_name or "-",
+            entry.process_key,
+            entry.folder or "-",
+            ", ".join(str(job.id) for job in entry.jobs) or "-",
+            _states(entry.jobs),
+        ))
+        for entry in entries
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines) + note
+
+
+def _short_time(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _states(jobs: tuple) -> str:
+    """``Successful``, ``2 Successful, 1 unknown``, or ``-`` while no final state is known."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        state = job.state or "unknown"
+        counts[state] = counts.get(state, 0) + 1
+    if not jobs or set(counts) == {"unknown"}:
+        return "-"
+    if len(counts) == 1 and len(jobs) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{count} {state}" for state, count in counts.items())
+
+
+def _cell(value: str) -> str:
+    """One table cell: control characters made visible, long text shortened."""
+    text = "".join(char if char.isprintable() else "?" for char in value)
+    return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"

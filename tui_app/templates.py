@@ -1,0 +1,522 @@
+"""Templates: a wizard run saved as a small TOML file that can be replayed.
+
+The version-1 format is a public contract; in outline::
+
+    version = 1
+    name = "Triage incident"
+    description = "Start SupportTriage for one incident"
+    ask = []                 # arguments never stored, asked at every replay
+
+    [connection]             # optional: profile or url, and folder; never a secret
+    [process]                # key (required), environment, release_key, release_name, version
+    [strategy]               # kind (required), robots, jobs_count, runtime_type, priority
+    [arguments]              # stored values, natural TOML types
+    [signature]              # input argument name = full .NET type name at save time
+    [bindings]               # argument = dotted path into an event JSON object
+
+Loading only parses TOML and validates it strictly; every ``TemplateError`` names the file and
+the dotted key and says what is expected. Saving writes atomically and never writes the value
+of an ``ask`` argument. For ``ModernJobsCount`` a missing ``jobs_count`` means one job.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, NoReturn, Optional, Union
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from tui_app.files import atomic_write_text
+from tui_app.locations import LocationError, templates_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+FORMAT_VERSION = 1
+STRATEGY_KINDS = ("Specific", "JobsCount", "All", "ModernJobsCount")
+PRIORITIES = ("Low", "Normal", "High")
+MAX_JOBS_COUNT = 10_000
+SLUG_MAX_LENGTH = 64
+
+_TOP_KEYS = (
+    "version", "name", "description", "ask",
+    "connection", "process", "strategy", "arguments", "signature", "bindings",
+)
+_CONNECTION_KEYS = ("profile", "url", "folder")
+_PROCESS_KEYS = ("key", "environment", "release_key", "release_name", "version")
+_STRATEGY_KEYS = ("kind", "robots", "jobs_count", "runtime_type", "priority")
+#: The optional [strategy] keys each kind accepts; any other one is an error, not ignored.
+_STRATEGY_OPTIONS = {
+    "Specific": ("robots", "priority"),
+    "JobsCount": ("jobs_count", "priority"),
+    "All": ("priority",),
+    "ModernJobsCount": ("robots", "jobs_count", "runtime_type", "priority"),
+}
+_SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "apikey", "api_key")
+_DOTTED_PATH = re.compile(r"[\w$@-]+(?:\.[\w$@-]+)*\Z")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
+_TOML_SCALARS = (str, bool, int, float, datetime, date, time)
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
+)
+
+
+class TemplateError(ValueError):
+    """A template cannot be read, or is not a valid version-1 template.
+
+    ``source`` is the file (as given), ``key`` the dotted key at fault (None for file-level
+    problems such as TOML syntax errors).
+    """
+
+    def __init__(self, source: str, problem: str, key: Optional[str] = None) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.key = key
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """Where to connect: a saved profile name or an Orchestrator URL, and a folder path."""
+
+    profile: Optional[str] = None
+    url: Optional[str] = None
+    folder: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """Which process: ``key`` is the ProcessKey; the release fields are checked at replay."""
+
+    key: str
+    environment: Optional[str] = None
+    release_key: Optional[str] = None
+    release_name: Optional[str] = None
+    version: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """How many jobs and where; robots are names (ids are resolved at replay)."""
+
+    kind: str = "ModernJobsCount"
+    robots: tuple[str, ...] = ()
+    jobs_count: Optional[int] = None
+    runtime_type: Optional[str] = None
+    priority: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """One version-1 template. ``arguments`` keeps TOML values as Python values."""
+
+    name: str
+    process: ProcessSpec
+    description: str = ""
+    connection: ConnectionSpec = field(default_factory=ConnectionSpec)
+    strategy: StrategySpec = field(default_factory=StrategySpec)
+    arguments: dict[str, Any] = field(default_factory=dict)
+    signature: dict[str, str] = field(default_factory=dict)
+    bindings: dict[str, str] = field(default_factory=dict)
+    ask: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    """A file in the templates folder: its template, or why it could not be loaded."""
+
+    path: Path
+    template: Optional[Template] = None
+    error: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        return self.template.name if self.template is not None else self.path.stem
+
+
+def load_template(path: Union[str, os.PathLike]) -> Template:
+    """Read and validate a template file (nothing in it is ever executed)."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise TemplateError(source, f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TemplateError(source, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
+    return parse_template(text, source)
+
+
+def parse_template(text: str, source: str = "<template>") -> Template:
+    """Validate TOML ``text``; ``source`` names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(source, f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise TemplateError(source, "is not valid TOML: values are nested too deeply") from None
+    return _Parser(source).template(data)
+
+
+def dump_template(template: Template) -> str:
+    """The template as version-1 TOML, keys in the documented order, ask values left out."""
+    return _render(template, f"template {_show(template.name)}")
+
+
+def save_template(
+    template: Template,
+    path: Union[str, os.PathLike, None] = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write ``template`` atomically and return its path.
+
+    The default path is ``templates_dir() / f"{slug(template.name)}.toml"``. The text is
+    validated exactly as ``load_template`` would before anything is written. Raises
+    ``FileExistsError`` if the file exists and ``overwrite`` is false.
+    """
+    target = Path(path) if path is not None else templates_dir() / f"{slug(template.name)}.toml"
+    text = _render(template, str(target))
+    parse_template(text, str(target))
+    try:
+        return atomic_write_text(target, text, overwrite=overwrite)
+    except FileExistsError:
+        raise FileExistsError(
+            errno.EEXIST,
+            "A template file with this name already exists; choose another name or overwrite it",
+            str(target),
+        ) from None
+
+
+def list_templates(folder: Union[str, os.PathLike, None] = None) -> list[TemplateEntry]:
+    """Every ``*.toml`` file in ``folder`` (default: the templates folder), sorted by name.
+
+    A file that cannot be loaded is listed with its error; it never hides the others.
+    """
+    where = Path(folder) if folder is not None else templates_dir()
+    try:
+        paths = [
+            p for p in where.iterdir() if p.suffix.lower() == ".toml" and not p.name.startswith(".")
+        ]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise LocationError(
+            f"Cannot read the templates folder {where}: {exc.strerror or exc}."
+        ) from None
+    entries = []
+    for path in paths:
+        try:
+            entries.append(TemplateEntry(path, template=load_template(path)))
+        except TemplateError as exc:
+            entries.append(TemplateEntry(path, error=str(exc)))
+    return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.path.name))
+
+
+def slug(name: str) -> str:
+    """A safe file stem for ``name``: lower-case ASCII letters, digits and dashes, never empty.
+
+    Accents are folded (``Überprüfung`` → ``uberprufung``); a name with no ASCII letters or
+    digits gets a stable ``template-<hash>``; Windows device names get a ``-template`` suffix.
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    text = "-".join(re.findall(r"[a-z0-9]+", folded.lower()))[:SLUG_MAX_LENGTH].strip("-")
+    if not text:
+        return "template-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if text in _WINDOWS_RESERVED:
+        return f"{text}-template"
+    return text
+
+
+def _key(*parts: str) -> str:
+    """A dotted key as TOML spells it (quoting parts that are not bare keys)."""
+    return ".".join(p if _BARE_KEY.match(p) else json.dumps(p, ensure_ascii=False) for p in parts)
+
+
+def _show(value: Any) -> str:
+    """A short rendering of a value for an error message (strings JSON-quoted and escaped)."""
+    if isinstance(value, str):
+        return json.dumps(value if len(value) <= 60 else value[:59] + "…", ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"{type(value).__name__} {value}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _Parser:
+    """Turns the parsed TOML document into a ``Template``, failing on the first problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        if key.endswith(".ask"):
+            problem += " (a top-level ask = [...] must come before the first [table])"
+        raise TemplateError(self.source, f"{key} {problem}", key)
+
+    def template(self, data: dict) -> Template:
+        self.known_keys(data, (), _TOP_KEYS)
+        if "version" not in data:
+            self.fail("version", f"is missing; expected version = {FORMAT_VERSION}")
+        version = data["version"]
+        if not _is_int(version) or version != FORMAT_VERSION:
+            self.fail(
+                "version",
+                f"must be {FORMAT_VERSION} (the only template format this startjob reads), "
+                f"got {_show(version)}",
+            )
+        name = self.text(data, ("name",), required=True)
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            self.fail("description", f"must be a string, got {_show(description)}")
+        connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
+        process = self.process(self.table(data, "process", _PROCESS_KEYS, required=True))
+        strategy = self.strategy(self.table(data, "strategy", _STRATEGY_KEYS, required=True))
+        arguments = self.table(data, "arguments")
+        signature = self.table(data, "signature")
+        for argument in signature:
+            self.text(signature, ("signature", argument), required=True)
+        bindings = self.table(data, "bindings")
+        for argument, path in bindings.items():
+            if not isinstance(path, str) or not _DOTTED_PATH.match(path):
+                self.fail(
+                    _key("bindings", argument),
+                    "must be a dotted path into the event JSON such as \"incident.number\", "
+                    f"got {_show(path)}",
+                )
+        ask = self.ask(data.get("ask", []), arguments)
+        if signature:
+            self.in_signature(signature, arguments, bindings, ask)
+        return Template(
+            name=name,
+            description=description,
+            connection=connection,
+            process=process,
+            strategy=strategy,
+            arguments=arguments,
+            signature=signature,
+            bindings=bindings,
+            ask=ask,
+        )
+
+    def known_keys(self, table: dict, prefix: tuple, allowed: tuple) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            dotted = _key(*prefix, key)
+            if any(word in key.lower() for word in _SECRET_WORDS):
+                self.fail(
+                    dotted,
+                    "is not allowed: secrets do not belong in templates "
+                    "(keep credentials in a connection profile or environment variables)",
+                )
+            self.fail(dotted, f"is not a known key; expected one of: {', '.join(allowed)}")
+
+    def table(self, data: dict, name: str, allowed: Optional[tuple] = None, *,
+              required: bool = False) -> dict:
+        if name not in data:
+            if required:
+                self.fail(name, f"is missing; expected a [{name}] table")
+            return {}
+        value = data[name]
+        if not isinstance(value, dict):
+            self.fail(name, f"must be a table ([{name}]), got {_show(value)}")
+        if allowed is not None:
+            self.known_keys(value, (name,), allowed)
+        return value
+
+    def text(self, table: dict, key: tuple, *, required: bool = False) -> Optional[str]:
+        """A non-empty string at ``table[key[-1]]``; ``key`` is the full dotted key."""
+        if key[-1] not in table:
+            if required:
+                self.fail(_key(*key), "is missing; expected a non-empty string")
+            return None
+        value = table[key[-1]]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(_key(*key), f"must be a non-empty string, got {_show(value)}")
+        return value
+
+    def connection(self, table: dict) -> ConnectionSpec:
+        profile = self.text(table, ("connection", "profile"))
+        url = self.text(table, ("connection", "url"))
+        if profile is not None and url is not None:
+            self.fail("connection.url", "cannot be set together with connection.profile; keep one")
+        if url is not None:
+            try:
+                parts = urlsplit(url)
+            except ValueError:  # e.g. an unclosed IPv6 bracket
+                parts = None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                self.fail("connection.url", f"must be an http(s) URL, got {_show(url)}")
+            if parts.username is not None or parts.password is not None:
+                self.fail(
+                    "connection.url",
+                    "must not contain a user name or password: secrets do not belong in templates",
+                )
+        return ConnectionSpec(
+            profile=profile, url=url, folder=self.text(table, ("connection", "folder"))
+        )
+
+    def process(self, table: dict) -> ProcessSpec:
+        values = {
+            key: self.text(table, ("process", key), required=key == "key")
+            for key in _PROCESS_KEYS
+        }
+        return ProcessSpec(**values)
+
+    def strategy(self, table: dict) -> StrategySpec:
+        kind = table.get("kind")
+        if kind not in STRATEGY_KINDS:
+            problem = "is missing" if "kind" not in table else f"got {_show(kind)}"
+            self.fail("strategy.kind", f"must be one of {', '.join(STRATEGY_KINDS)}; {problem}")
+        for key in table:
+            if key != "kind" and key not in _STRATEGY_OPTIONS[kind]:
+                self.fail(_key("strategy", key), f"does not apply to kind = \"{kind}\"")
+        robots = table.get("robots", [])
+        if not isinstance(robots, list) or not all(
+            isinstance(r, str) and r.strip() for r in robots
+        ):
+            self.fail(
+                "strategy.robots", f"must be an array of robot names, got {_show(robots)}"
+            )
+        if len(set(robots)) != len(robots):
+            self.fail("strategy.robots", "must not name the same robot twice")
+        if kind == "Specific" and not robots:
+            self.fail("strategy.robots", 'must name at least one robot for kind = "Specific"')
+        jobs_count = table.get("jobs_count")
+        if kind == "JobsCount" and jobs_count is None:
+            self.fail(
+                "strategy.jobs_count",
+                f'is required for kind = "JobsCount"; expected an integer from 1 to '
+                f"{MAX_JOBS_COUNT}",
+            )
+        if jobs_count is not None and not (
+            _is_int(jobs_count) and 1 <= jobs_count <= MAX_JOBS_COUNT
+        ):
+            self.fail(
+                "strategy.jobs_count",
+                f"must be an integer from 1 to {MAX_JOBS_COUNT}, got {_show(jobs_count)}",
+            )
+        priority = self.text(table, ("strategy", "priority"))
+        if priority is not None and priority not in PRIORITIES:
+            self.fail(
+                "strategy.priority",
+                f"must be one of {', '.join(PRIORITIES)}, got {_show(priority)}",
+            )
+        return StrategySpec(
+            kind=kind,
+            robots=tuple(robots),
+            jobs_count=jobs_count,
+            runtime_type=self.text(table, ("strategy", "runtime_type")),
+            priority=priority,
+        )
+
+    def ask(self, value: Any, arguments: dict) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(n, str) and n for n in value):
+            self.fail("ask", f"must be an array of argument names, got {_show(value)}")
+        if len(set(value)) != len(value):
+            self.fail("ask", "must not name the same argument twice")
+        for name in value:
+            if name in arguments:
+                self.fail(
+                    "ask",
+                    f"names {_show(name)}, which also has a stored value in "
+                    f"{_key('arguments', name)}; asked arguments are never stored, "
+                    "so remove one of them",
+                )
+        return tuple(value)
+
+    def in_signature(self, signature: dict, arguments: dict, bindings: dict,
+                     ask: tuple[str, ...]) -> None:
+        """Every argument the template mentions must be an input argument of the signature."""
+        for prefix, names in (("arguments", arguments), ("bindings", bindings)):
+            for name in names:
+                if name not in signature:
+                    self.fail(
+                        _key(prefix, name),
+                        "is not an input argument listed in [signature]; "
+                        f"expected one of: {', '.join(signature)}",
+                    )
+        for name in ask:
+            if name not in signature:
+                self.fail(
+                    "ask",
+                    f"names {_show(name)}, which is not an input argument listed in [signature]",
+                )
+
+
+def _render(template: Template, source: str) -> str:
+    """``dump_template`` with ``source`` naming the destination in error messages."""
+
+    def compact(values: dict) -> dict:
+        return {key: value for key, value in values.items() if value not in (None, "", ())}
+
+    data: dict[str, Any] = {"version": FORMAT_VERSION, "name": template.name}
+    if template.description:
+        data["description"] = template.description
+    if template.ask:
+        data["ask"] = list(template.ask)
+    connection = compact(
+        {
+            "profile": template.connection.profile,
+            "url": template.connection.url,
+            "folder": template.connection.folder,
+        }
+    )
+    if connection:
+        data["connection"] = connection
+    data["process"] = compact({key: getattr(template.process, key) for key in _PROCESS_KEYS})
+    strategy = compact({key: getattr(template.strategy, key) for key in _STRATEGY_KEYS})
+    if "robots" in strategy:
+        strategy["robots"] = list(strategy["robots"])
+    data["strategy"] = strategy
+    arguments = {k: v for k, v in template.arguments.items() if k not in template.ask}
+    for name, value in arguments.items():
+        _check_storable(value, _key("arguments", name), source)
+    if arguments:
+        data["arguments"] = arguments
+    if template.signature:
+        data["signature"] = dict(template.signature)
+    if template.bindings:
+        data["bindings"] = dict(template.bindings)
+    return tomli_w.dumps(data)
+
+
+def _check_storable(value: Any, key: str, source: str) -> None:
+    """Fail with the dotted key if ``value`` (an argument value) has no TOML form."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if not isinstance(name, str):
+                raise TemplateError(source, f"{key} has the non-string key {name!r}", key)
+            _check_storable(item, f"{key}.{_key(name)}", source)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_storable(item, f"{key}[{index}]", source)
+    elif not isinstance(value, _TOML_SCALARS) or (isinstance(value, time) and value.tzinfo):
+        raise TemplateError(
+            source,
+            f"{key} cannot be stored in TOML (a {type(value).__name__} value); expected a "
+            "string, number, boolean, date/time, array or table - or list it in ask",
+            key,
+        )
