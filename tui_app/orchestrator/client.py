@@ -1,0 +1,520 @@
+"""The async Orchestrator client the wizard uses: folders, processes, robots, jobs.
+
+One ``httpx.AsyncClient`` per :class:`OrchestratorClient`. Reads (GET) are retried on
+throttling, gateway errors and connection problems; writes (POST) never are, so a job is
+never started twice by accident. Every failure surfaces as an
+:class:`~tui_app.orchestrator.errors.OrchestratorError` subclass.
+
+URLs are never pasted together from user or server text: OData values go through
+:func:`tui_app.orchestrator.odata.literal`, httpx encodes the query, and the only values in
+paths are validated integers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import random
+import ssl
+import time
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+
+import httpx
+
+from .. import __version__
+from . import odata
+from .errors import CertificateError, ConnectionFailed, PermissionDenied, ProtocolError
+from .failures import error_from_exception, error_from_response, exception_is_retryable
+from .models import ROBOT_STATES, Environment, Folder, Job, Page, Release, Robot
+from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "STOP_STRATEGIES",
+    "FolderContext",
+    "OrchestratorClient",
+    "folder_headers",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = f"startjob/{__version__} python-httpx/{httpx.__version__}"
+STOP_STRATEGIES = ("SoftStop", "Kill")
+
+_ODATA = "/odata"
+_START_JOBS = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
+_STOP_JOBS = "/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs"
+_ROBOTS_FROM_FOLDER = "/odata/Robots/UiPath.Server.Configuration.OData.GetRobotsFromFolder"
+
+# Which state wins when a robot has several sessions: can it take a job right now?
+_STATE_RANK = {"Available": 0, "Busy": 1, "Disconnected": 2, "Unknown": 3}
+
+
+@dataclass(frozen=True)
+class FolderContext:
+    """The folder requests run in: its ``id`` when known, else its fully qualified ``path``."""
+
+    id: Optional[int] = None
+    path: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.id is not None and (isinstance(self.id, bool) or not isinstance(self.id, int)):
+            raise TypeError("FolderContext.id must be an integer")
+        if self.path is not None and not isinstance(self.path, str):
+            raise TypeError("FolderContext.path must be text")
+        if self.id is None and not self.path:
+            raise ValueError("a folder needs an id or a path")
+
+    @classmethod
+    def from_folder(cls, folder: Folder) -> FolderContext:
+        return cls(id=folder.id, path=folder.fully_qualified_name or None)
+
+    def headers(self) -> dict[str, str]:
+        return folder_headers(self)
+
+
+def folder_headers(folder: Optional[FolderContext]) -> dict[str, str]:
+    """The folder header for a request.
+
+    ``X-UIPATH-OrganizationUnitId`` when the id is known; otherwise the path, as
+    ``X-UIPATH-FolderPath`` when it is plain printable ASCII, else
+    ``X-UIPATH-FolderPath-Encoded`` (Base64 of the UTF-16LE bytes).
+    """
+    if folder is None:
+        return {}
+    if folder.id is not None:
+        return {"X-UIPATH-OrganizationUnitId": str(int(folder.id))}
+    path = folder.path or ""
+    if path.isascii() and path.isprintable():
+        return {"X-UIPATH-FolderPath": path}
+    encoded = base64.b64encode(path.encode("utf-16-le")).decode("ascii")
+    return {"X-UIPATH-FolderPath-Encoded": encoded}
+
+
+def _as_folder(folder: Union[FolderContext, Folder, int, str, None]) -> Optional[FolderContext]:
+    if folder is None or isinstance(folder, FolderContext):
+        return folder
+    if isinstance(folder, Folder):
+        return FolderContext.from_folder(folder)
+    if isinstance(folder, bool):
+        raise TypeError("a folder is a Folder, FolderContext, id or path")
+    if isinstance(folder, int):
+        return FolderContext(id=folder)
+    if isinstance(folder, str):
+        return FolderContext(path=folder)
+    raise TypeError("a folder is a Folder, FolderContext, id or path")
+
+
+def _ssl_context(verify: Union[bool, str, os.PathLike, ssl.SSLContext]):
+    """httpx 0.28 wants an SSLContext for a custom CA bundle; build it (with a clear error)."""
+    if isinstance(verify, (bool, ssl.SSLContext)):
+        return verify
+    path = os.fspath(verify)
+    try:
+        if os.path.isdir(path):
+            return ssl.create_default_context(capath=path)
+        return ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise CertificateError(
+            f"The CA bundle {path!r} could not be used ({exc}). Point the CA bundle setting "
+            "at a PEM file with the certificate authority that signed Orchestrator's "
+            "certificate."
+        ) from exc
+
+
+def _check_base_url(text: str) -> str:
+    """The Orchestrator URL without query, fragment or trailing slash; or a clear error."""
+    shown = str(text).strip()
+    hint = ("it must start with https:// (or http://) followed by a host name, e.g. "
+            "https://cloud.uipath.com/ORGANIZATION/TENANT/orchestrator_")
+    try:
+        url = httpx.URL(shown)
+    except httpx.InvalidURL as exc:
+        raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid ({exc}); {hint}.") \
+            from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid: {hint}.")
+    return str(url.copy_with(query=None, fragment=None)).rstrip("/")
+
+
+_CURRENT = object()  # "use the client's folder" marker for _request
+
+
+class OrchestratorClient:
+    """Talks to one Orchestrator (``base_url`` up to and including ``orchestrator_``)."""
+
+    #: Largest ``$top`` Orchestrator accepts.
+    page_size = 1000
+    #: Job ids per ``Id in (...)`` query.
+    job_ids_per_request = 50
+    #: Safety stop for collections that never end (a server ignoring ``$skip``).
+    max_pages = 1000
+
+    def __init__(
+        self,
+        base_url: str,
+        auth: Optional[httpx.Auth],
+        *,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+        verify: Union[bool, str, os.PathLike, ssl.SSLContext] = True,
+        timeout: Union[float, httpx.Timeout] = 30.0,
+        max_retries: int = 4,
+        max_retry_wait: float = 30.0,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        user_agent: str = DEFAULT_USER_AGENT,
+        folder: Union[FolderContext, Folder, int, str, None] = None,
+        trust_env: bool = True,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.base_url = _check_base_url(base_url)
+        self.auth = auth
+        self.folder: Optional[FolderContext] = _as_folder(folder)
+        self.retry = RetryPolicy(max_retries=max(0, int(max_retries)), max_wait=max_retry_wait,
+                                 rng=rng)
+        self._sleep = sleep
+        if not isinstance(timeout, httpx.Timeout):
+            timeout = httpx.Timeout(timeout)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            auth=auth,
+            transport=transport,
+            verify=_ssl_context(verify),
+            timeout=timeout,
+            trust_env=trust_env,
+            follow_redirects=False,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> OrchestratorClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._http.is_closed
+
+    def use_folder(self, folder: Union[FolderContext, Folder, int, str, None]) -> None:
+        """Run the following folder-scoped requests in ``folder`` (None: no folder header)."""
+        self.folder = _as_folder(folder)
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[dict[str, Any]] = None,
+        json_body: Any = None,
+        folder: Any = _CURRENT,
+    ) -> httpx.Response:
+        """Send one request, retrying reads; return the 2xx answer or raise."""
+        context = self.folder if folder is _CURRENT else folder
+        headers = folder_headers(context)
+        retry = method == "GET"
+        attempt = 0
+        while True:
+            request = self._http.build_request(
+                method, path, params=params, json=json_body, headers=headers
+            )
+            started = time.monotonic()
+            try:
+                response = await self._http.send(request)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                # The failing request may be the sign-in (identity host), not ``request``.
+                failed = getattr(exc, "_request", None)
+                error = error_from_exception(exc, failed.url if failed is not None else request.url)
+                if retry and attempt < self.retry.max_retries and exception_is_retryable(exc):
+                    wait = self.retry.delay(attempt, None)
+                    log.info("%s %s failed (%s); retry in %.1fs", method, request.url.path,
+                             type(exc).__name__, wait)
+                    attempt += 1
+                    await self._sleep(wait)
+                    continue
+                raise error from exc
+            log.debug("%s %s -> %s in %.0f ms", method, request.url.path, response.status_code,
+                      (time.monotonic() - started) * 1000)
+            status = response.status_code
+            if 200 <= status < 300:
+                return response
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry and status in RETRY_STATUSES and attempt < self.retry.max_retries:
+                wait = self.retry.delay(attempt, retry_after)
+                log.info("%s %s answered %s; retry in %.1fs", method, request.url.path, status,
+                         wait)
+                attempt += 1
+                await self._sleep(wait)
+                continue
+            raise error_from_response(response, retry_after=retry_after)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        content_type = response.headers.get("Content-Type", "")
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError):
+            pass
+        where = response.request.url.host or "The server"
+        if "html" in content_type.lower() or response.content.lstrip()[:1] == b"<":
+            raise ProtocolError(
+                f"{where} answered with a web page instead of Orchestrator data. Check that "
+                "the URL points at Orchestrator (for Automation Cloud it ends with "
+                "/orchestrator_).",
+                status=response.status_code,
+            )
+        raise ProtocolError(
+            f"{where} answered with something that is not valid JSON. Check the Orchestrator "
+            "URL, and any proxy in between.",
+            status=response.status_code,
+        )
+
+    async def _get_object(self, path: str, params=None, folder: Any = _CURRENT) -> dict:
+        response = await self._request("GET", path, params=params, folder=folder)
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError(
+                f"Orchestrator answered {path} with {type(data).__name__} instead of an object.",
+                status=response.status_code,
+            )
+        return data
+
+    @staticmethod
+    def _values(data: dict, path: str) -> list:
+        values = data.get("value")
+        if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+            raise ProtocolError(
+                f"Orchestrator's answer to {path} has no list of items ('value')."
+            )
+        return values
+
+    @staticmethod
+    def _count(data: dict) -> Optional[int]:
+        count = data.get("@odata.count")
+        if isinstance(count, bool):
+            return None
+        if isinstance(count, int):
+            return count
+        if isinstance(count, str) and count.isdigit():
+            return int(count)
+        return None
+
+    async def _get_all(self, path: str, params: Optional[dict] = None,
+                       folder: Any = _CURRENT) -> list:
+        """Every item of a collection, ``page_size`` at a time."""
+        items: list = []
+        for _ in range(self.max_pages):
+            page_params = dict(params or {})
+            page_params["$top"] = self.page_size
+            page_params["$skip"] = len(items)
+            data = await self._get_object(path, page_params, folder)
+            values = self._values(data, path)
+            items.extend(values)
+            total = self._count(data)
+            if len(values) < self.page_size or not values:
+                return items
+            if total is not None and len(items) >= total:
+                return items
+        raise ProtocolError(
+            f"Orchestrator kept sending pages of {path} (more than {self.max_pages}); it may be "
+            "ignoring $skip."
+        )
+
+    @staticmethod
+    def _parse(build: Callable[..., Any], data: Any, *args: Any) -> Any:
+        try:
+            return build(data, *args)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ProtocolError(
+                f"Orchestrator sent an item this client cannot read ({exc!r})."
+            ) from exc
+
+    # -- folders ----------------------------------------------------------------------------
+
+    async def list_folders(self) -> list[Folder]:
+        """Every folder the signed-in account can see (no folder header)."""
+        values = await self._get_all(
+            f"{_ODATA}/Folders", {"$orderby": "FullyQualifiedName asc"}, folder=None
+        )
+        return [self._parse(Folder.from_api, v) for v in values]
+
+    # -- processes (releases) ---------------------------------------------------------------
+
+    async def search_releases(
+        self, text: str, *, top: int = 50, skip: int = 0, orderby: str = "Name asc"
+    ) -> Page:
+        """One page of processes whose name or package contains ``text`` (any case)."""
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.page_size:
+            raise ValueError(f"top must be between 1 and {self.page_size}")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise ValueError("skip must be a whole number >= 0")
+        params: dict[str, Any] = {
+            "$top": top,
+            "$skip": skip,
+            "$orderby": odata.orderby(orderby),
+            "$count": "true",
+        }
+        needle = (text or "").strip()
+        if needle:
+            params["$filter"] = odata.any_of(
+                odata.contains("Name", needle, ignore_case=True),
+                odata.contains("ProcessKey", needle, ignore_case=True),
+            )
+        data = await self._get_object(f"{_ODATA}/Releases", params)
+        items = [self._parse(Release.from_api, v) for v in self._values(data, "Releases")]
+        total = self._count(data)
+        return Page(items=items, total=total if total is not None else skip + len(items))
+
+    async def releases_for_process(self, process_key: str) -> list[Release]:
+        """Every release of one package (``ProcessKey``) in the current folder."""
+        values = await self._get_all(
+            f"{_ODATA}/Releases",
+            {"$filter": odata.eq("ProcessKey", process_key), "$orderby": "Name asc"},
+        )
+        return [self._parse(Release.from_api, v) for v in values]
+
+    async def release_by_key(self, key: str) -> Optional[Release]:
+        """The release with this ``Key`` in the current folder, or None."""
+        data = await self._get_object(
+            f"{_ODATA}/Releases", {"$filter": odata.eq("Key", str(key)), "$top": 1}
+        )
+        values = self._values(data, "Releases")
+        return self._parse(Release.from_api, values[0]) if values else None
+
+    # -- robots -----------------------------------------------------------------------------
+
+    async def _session_states(self, folder: Any = _CURRENT) -> dict[int, str]:
+        """Robot id -> Available/Busy/Disconnected/Unknown from ``/odata/Sessions``."""
+        values = await self._get_all(
+            f"{_ODATA}/Sessions", {"$expand": "Robot", "$orderby": "Id asc"}, folder
+        )
+        states: dict[int, str] = {}
+        for session in values:
+            robot = session.get("Robot")
+            robot_id = robot.get("Id") if isinstance(robot, dict) else None
+            if robot_id is None:
+                robot_id = session.get("RobotId")
+            if isinstance(robot_id, bool) or not isinstance(robot_id, int):
+                continue
+            state = session.get("State")
+            if state not in ROBOT_STATES:
+                state = "Unknown"
+            old = states.get(robot_id)
+            if old is None or _STATE_RANK[state] < _STATE_RANK[old]:
+                states[robot_id] = state
+        return states
+
+    async def _with_states(self, main: Awaitable[Any], folder: Any = _CURRENT):
+        """Run ``main`` and the sessions query at the same time; return (main, states)."""
+        result, states = await asyncio.gather(
+            main, self._session_states(folder), return_exceptions=True
+        )
+        if isinstance(result, BaseException):
+            raise result
+        if isinstance(states, PermissionDenied):
+            log.warning("no permission to read sessions; robot states unknown: %s", states)
+            states = {}
+        elif isinstance(states, BaseException):
+            raise states
+        return result, states
+
+    async def environment_robots(self, name: str) -> Optional[Environment]:
+        """A classic folder's environment with its robots and their states, or None."""
+        params = {"$expand": "Robots", "$filter": odata.eq("Name", name)}
+        data, states = await self._with_states(
+            self._get_object(f"{_ODATA}/Environments", params)
+        )
+        values = self._values(data, "Environments")
+        if not values:
+            return None
+        return self._parse(Environment.from_api, values[0], states)
+
+    async def folder_robots(self, folder_id: int) -> list[Robot]:
+        """A modern folder's robot users (``GetRobotsFromFolder``) with their states."""
+        fid = odata.path_int(folder_id)
+        context = FolderContext(id=fid)
+        values, states = await self._with_states(
+            self._get_all(f"{_ROBOTS_FROM_FOLDER}(folderId={fid})", {"$orderby": "Id asc"},
+                          context),
+            context,
+        )
+        robots = []
+        for value in values:
+            robot_id = value.get("Id")
+            state = states.get(robot_id, "Unknown") if isinstance(robot_id, int) else "Unknown"
+            robots.append(self._parse(Robot.from_api, value, state))
+        return robots
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    async def start_jobs(self, start_info: dict) -> list[Job]:
+        """``StartJobs`` with ``{"startInfo": start_info}``. Never retried."""
+        if not isinstance(start_info, dict):
+            raise TypeError("start_info must be a dict")
+        response = await self._request("POST", _START_JOBS, json_body={"startInfo": start_info})
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError("Orchestrator's answer to StartJobs is not an object.",
+                                status=response.status_code)
+        return [self._parse(Job.from_api, v) for v in self._values(data, "StartJobs")]
+
+    async def get_job(self, job_id: int) -> Job:
+        """One job by id (``GET /odata/Jobs(id)``, the request that is not rate limited)."""
+        jid = odata.path_int(job_id)
+        data = await self._get_object(f"{_ODATA}/Jobs({jid})", {"$expand": "Robot"})
+        return self._parse(Job.from_api, data)
+
+    async def get_jobs(self, ids: Iterable[int]) -> list[Job]:
+        """Several jobs in one request (``Id in (...)``, 50 ids per request), in ``ids`` order.
+
+        Ids Orchestrator does not know are left out.
+        """
+        wanted: list[int] = []
+        for job_id in ids:
+            jid = odata.path_int(job_id)
+            if jid not in wanted:
+                wanted.append(jid)
+        found: dict[int, Job] = {}
+        step = self.job_ids_per_request
+        for start in range(0, len(wanted), step):
+            chunk = wanted[start:start + step]
+            data = await self._get_object(
+                f"{_ODATA}/Jobs",
+                {"$filter": odata.in_("Id", chunk), "$top": len(chunk), "$expand": "Robot"},
+            )
+            for value in self._values(data, "Jobs"):
+                job = self._parse(Job.from_api, value)
+                found[job.id] = job
+        return [found[j] for j in wanted if j in found]
+
+    async def find_jobs_by_reference(self, reference: str) -> list[Job]:
+        """Jobs started with this ``Reference`` in the current folder, oldest first."""
+        values = await self._get_all(
+            f"{_ODATA}/Jobs",
+            {"$filter": odata.eq("Reference", reference), "$orderby": "Id asc",
+             "$expand": "Robot"},
+        )
+        return [self._parse(Job.from_api, v) for v in values]
+
+    async def stop_jobs(self, ids: Iterable[int], strategy: str) -> None:
+        """Ask Orchestrator to stop jobs: ``"SoftStop"`` (ask nicely) or ``"Kill"``."""
+        if strategy not in STOP_STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STOP_STRATEGIES)}")
+        job_ids = [odata.path_int(i) for i in ids]
+        if not job_ids:
+            raise ValueError("no job ids to stop")
+        await self._request(
+            "POST", _STOP_JOBS, json_body={"jobIds": job_ids, "strategy": strategy}
+        )
+
