@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 
@@ -35,3 +36,45 @@ def sandbox(sandbox_config):
 
     with Sandbox(sandbox_config) as running:
         yield running
+
+
+#: What the wizard is told in UI tests: a stable URL (snapshots must not show a random port)
+#: that ``SandboxRedirect`` sends to the running sandbox.
+UI_URL = "http://orchestrator.test/demo/DefaultTenant/orchestrator_"
+FIXED_REFERENCE = "startjob:00000000-0000-4000-8000-000000000001"
+
+
+class SandboxRedirect(httpx.AsyncBaseTransport):
+    """An httpx transport that sends every request to the sandbox's real host and port."""
+
+    def __init__(self, base_url: str) -> None:
+        self._target = httpx.URL(base_url)
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request):
+        request.url = request.url.copy_with(
+            scheme=self._target.scheme, host=self._target.host, port=self._target.port
+        )
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.fixture
+def make_wizard(sandbox):
+    """Build the wizard the way the CLI does, pointed at the sandbox, with demo credentials."""
+    from tui_app.connection import ConnectionSettings
+    from tui_app.ui.app import make_app
+
+    def build(**settings):
+        values = {"url": UI_URL, "client_id": "demo-client", "client_secret": "demo-secret"}
+        values.update(settings)
+        return make_app(
+            ConnectionSettings(**values),
+            client_options={"transport": SandboxRedirect(sandbox.base_url)},
+            reference_factory=lambda: FIXED_REFERENCE,
+            poll_interval=0.05,
+        )
+
+    return build

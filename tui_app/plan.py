@@ -6,11 +6,11 @@ body a person reviews is byte for byte the body that is sent.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
+from tui_app.arguments import build_input_arguments
 from tui_app.orchestrator.models import Folder, Release
 
 CLASSIC_STRATEGIES = ("Specific", "JobsCount", "All")
@@ -81,12 +81,8 @@ class StartPlan:
     reference: Optional[str] = None
     source: str = "Manual"
 
-    def start_info(self, input_arguments: Optional[str] = None) -> dict:
-        """The ``startInfo`` object for StartJobs; ``input_arguments`` is the JSON string.
-
-        Callers pass the string from ``build_input_arguments`` (which enforces the size
-        limit); by default the values are serialised compactly here.
-        """
+    def start_info(self) -> dict:
+        """The ``startInfo`` object for StartJobs (raises PlanError / InputArgumentsTooLarge)."""
         self.strategy.validate()
         info: dict = {"ReleaseKey": self.release.key, "Strategy": self.strategy.kind}
         if self.strategy.kind == "Specific":
@@ -101,9 +97,7 @@ class StartPlan:
         if self.strategy.priority:
             info["JobPriority"] = self.strategy.priority
         info["Source"] = self.source
-        if input_arguments is None:
-            input_arguments = json.dumps(self.arguments, ensure_ascii=False, separators=(",", ":"))
-        info["InputArguments"] = input_arguments
+        info["InputArguments"] = build_input_arguments(self.arguments)
         if self.reference:
             info["Reference"] = self.reference
         return info

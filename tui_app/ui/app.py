@@ -113,14 +113,12 @@ class WizardApp(App):
     # -- choices ------------------------------------------------------------------------
 
     def choose_folder(self, folder) -> None:
-        from tui_app.orchestrator import FolderContext
-
         if self.state.folder is None or self.state.folder.id != folder.id:
             self.state.release = None
             self.state.releases = []
             self.state.environments = {}
         self.state.folder = folder
-        self.client.folder = FolderContext(id=folder.id, path=folder.fully_qualified_name)
+        self.client.use_folder(folder)
 
     def choose_process(self, releases: list) -> None:
         """Keep the releases of the chosen process; one release is chosen at once."""
@@ -154,10 +152,6 @@ class WizardApp(App):
                          arguments=dict(state.argument_values), folder=state.folder,
                          reference=self.reference)
 
-    def start_info(self, plan: StartPlan) -> dict:
-        from tui_app.arguments import build_input_arguments
-
-        return plan.start_info(build_input_arguments(plan.arguments))
 
     def summary(self, plan: StartPlan):
         """A readable summary of the plan for the Review step (plain text, never markup)."""
@@ -197,7 +191,7 @@ class WizardApp(App):
     async def start_jobs(self) -> list:
         """Send StartJobs once (never retried) and remember the jobs."""
         plan = self.current_plan()
-        jobs = await self.client.start_jobs(self.start_info(plan))
+        jobs = await self.client.start_jobs(plan.start_info())
         self.state.jobs = list(jobs)
         self.reference = self.reference_factory()  # the next start is a new start
         return jobs

@@ -28,17 +28,6 @@ from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
-PLACEHOLDERS = {
-    Kind.INTEGER: "a whole number",
-    Kind.DECIMAL: "a number, e.g. 12.5",
-    Kind.DATETIME: "ISO 8601, e.g. 2024-05-01T09:00:00Z",
-    Kind.TIMESPAN: "hh:mm:ss, e.g. 01:30:00",
-    Kind.TEXT_LIST: '["first", "second"] or one item per line',
-    Kind.LIST: "a JSON list, e.g. [1, 2]",
-    Kind.DICTIONARY: 'a JSON object, e.g. {"key": "value"}',
-    Kind.DATATABLE: 'rows as JSON, e.g. [{"Column": "value"}]',
-    Kind.JSON: "any JSON value",
-}
 
 
 @lru_cache(maxsize=64)
@@ -116,10 +105,10 @@ needs attention).
         elif spec.kind in JSON_KINDS:
             editor = TextArea(text or "", id=field_id(index), classes="json-editor",
                               soft_wrap=True, compact=True,
-                              placeholder=PLACEHOLDERS.get(spec.kind, ""))
+                              placeholder=spec.hint)
         else:
             editor = Input(text or "", id=field_id(index), compact=True,
-                           placeholder=PLACEHOLDERS.get(spec.kind, ""))
+                           placeholder=spec.hint)
         field = Vertical(
             Label(title, classes="arg-title"),
             Horizontal(editor, classes="arg-editor"),

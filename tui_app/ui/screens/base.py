@@ -42,6 +42,12 @@ class StepScreen(Screen):
         yield Message(id="message")
         yield Footer()
 
+    def on_mount(self) -> None:
+        # Runs besides each step's own on_mount (Textual calls the handler of every class in
+        # the MRO). A steady cursor: blinking costs a redraw twice a second over SSH.
+        for editor in self.query("Input, TextArea"):
+            editor.cursor_blink = False
+
     def heading(self) -> str:
         return self.HEADING
 

@@ -48,7 +48,7 @@ is sent to Orchestrator. Nothing is started until you press Start (ctrl+r or F5)
     def refresh_review(self) -> None:
         try:
             plan = self.wizard.current_plan()
-            body = {"startInfo": self.wizard.start_info(plan)}
+            body = {"startInfo": plan.start_info()}
         except (PlanError, ValueError) as exc:
             self.message.show("error", str(exc))
             self.query_one("#start", Button).disabled = True

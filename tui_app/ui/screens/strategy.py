@@ -202,6 +202,8 @@ fields; ctrl+n continues.
         picker = self.query_one("#robots", SelectionList)
         picker.clear_options()
         picker.add_options(Selection(robot_label(r), r.id, r.id in chosen) for r in shown)
+        if shown:
+            picker.highlighted = 0
         self._update_counts(len(shown))
 
     def _update_counts(self, shown: int | None = None) -> None:

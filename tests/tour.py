@@ -1,0 +1,86 @@
+"""Drive the wizard to each step with the keyboard, for snapshot tests and README screenshots.
+
+Each ``to_<step>`` coroutine takes a Pilot of a freshly started wizard (connected to the
+sandbox's demo tenant) and leaves it on that step with realistic choices made.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input, TextArea
+
+
+async def settle(pilot, delay: float = 0.05) -> None:
+    """Let timers fire and every worker finish (the search debounce is 0.3 s)."""
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def fill(pilot, text: str) -> None:
+    """Put ``text`` into the focused field at once (Pilot types ~15 keys a second)."""
+    widget = pilot.app.focused
+    if isinstance(widget, TextArea):
+        widget.text = text
+    else:
+        assert isinstance(widget, Input), widget
+        widget.value = text
+    await pilot.pause()
+
+
+async def to_connect(pilot) -> None:
+    await settle(pilot)
+
+
+async def to_folder(pilot) -> None:
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_process(pilot, folder: str = "Default") -> None:
+    await to_folder(pilot)
+    await fill(pilot, folder)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def search(pilot, text: str) -> None:
+    """Type ``text`` key by key (the debounce sends one request) and wait for the answer."""
+    await pilot.press(*list(text))
+    await settle(pilot, 0.45)
+
+
+async def to_release(pilot) -> None:
+    await to_process(pilot)
+    await search(pilot, "triage")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_strategy(pilot) -> None:
+    await to_release(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def tick_first_robot(pilot) -> None:
+    await pilot.press("tab", "tab", "space")
+
+
+async def to_arguments(pilot) -> None:
+    await to_strategy(pilot)
+    await tick_first_robot(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_review(pilot, incident: str = "INC0010234") -> None:
+    await to_arguments(pilot)
+    await fill(pilot, incident)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_run(pilot) -> None:
+    await to_review(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
