@@ -1,0 +1,64 @@
+"""Sandbox settings and the demo tenant's fixed credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from tui_app.sandbox.faults import FaultConfig
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """What the demo tenant accepts, for each of the three sign-in modes."""
+
+    client_id: str
+    client_secret: str
+    tenancy_name: str
+    username: str
+    password: str
+    personal_access_token: str
+    organization: str
+    tenant: str
+
+
+DEMO = DemoCredentials(
+    client_id="demo-client",
+    client_secret="demo-secret",
+    tenancy_name="Default",
+    username="admin",
+    password="demo",
+    personal_access_token="demo-pat",
+    organization="demo",
+    tenant="DefaultTenant",
+)
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How the sandbox behaves; all durations are in seconds.
+
+    ``scale`` adds a classic folder "Scale" with that many releases (and half as many robots);
+    ``faults`` injects transport errors; ``seed`` makes faults and generated keys repeatable;
+    ``jobs_rate_limit`` is the number of ``GET /odata/Jobs`` collection requests allowed per
+    rolling minute.
+    """
+
+    token_lifetime: float = 3600.0
+    job_pending_seconds: float = 1.0
+    job_running_seconds: float = 3.0
+    stop_seconds: float = 1.0
+    scale: int = 0
+    faults: Optional[FaultConfig] = None
+    seed: int = 0
+    jobs_rate_limit: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
+                     "stop_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.scale < 0:
+            raise ValueError("scale must not be negative")
+        if self.jobs_rate_limit < 1:
+            raise ValueError("jobs_rate_limit must be at least 1")

@@ -1,0 +1,314 @@
+"""Wire shapes: the OData entity types the sandbox serves and builders for their dicts.
+
+Property names, order and enums follow the Orchestrator v18 DTOs (ReleaseDto keeps
+``EnvironmentId`` / ``EnvironmentName``). Each builder returns every property of its type;
+navigation properties hold a ``Lazy`` so they are built only when filtered on or expanded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from tui_app.sandbox.auth import Grant
+from tui_app.sandbox.config import DEMO
+from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation
+from tui_app.sandbox.jobs import Job
+from tui_app.sandbox.tenant import Environment, Folder, Release, Robot, Tenant
+
+NS = "UiPath.Server.Configuration.OData."
+ENUMS = "UiPath.Core.Enums."
+
+S, I32, I64, B, DT, G = ("Edm.String", "Edm.Int32", "Edm.Int64", "Edm.Boolean",
+                         "Edm.DateTimeOffset", "Edm.Guid")
+
+ROBOT_TYPES = EnumType(ENUMS + "RobotType", (
+    "NonProduction", "Attended", "Unattended", "Development", "Studio", "RpaDeveloper",
+    "StudioX", "CitizenDeveloper", "Headless", "StudioPro", "RpaDeveloperPro", "TestAutomation",
+    "AutomationCloud", "Serverless", "AutomationKit", "ServerlessTestAutomation",
+    "AutomationCloudTestAutomation", "AttendedStudioWeb", "Hosting", "AssistantWeb",
+    "ProcessOrchestration", "AgentService", "AppTest", "PerformanceTest"))
+JOB_STATES = EnumType(ENUMS + "JobState", (
+    "Pending", "Running", "Stopping", "Terminating", "Faulted", "Successful", "Stopped",
+    "Suspended", "Resumed"))
+JOB_PRIORITIES = EnumType(ENUMS + "JobPriority", ("Low", "Normal", "High"))
+STOP_STRATEGIES = EnumType(ENUMS + "StopStrategy", ("SoftStop", "Kill"), first=1)
+START_STRATEGIES = EnumType(ENUMS + "StartStrategy", (
+    "All", "Specific", "RobotCount", "JobsCount", "ModernJobsCount"))
+SOURCES = EnumType(ENUMS + "StartProcessDtoSource", (
+    "Manual", "Schedule", "Queue", "StudioWeb", "IntegrationTrigger", "StudioDesktop",
+    "AutomationOpsPipelines", "Apps", "SAP", "HttpTrigger", "HttpTriggerWithCallback", "RobotAPI",
+    "Assistant", "CommandLine", "RobotNetAPI", "Autopilot", "TestManager", "AgentService",
+    "ProcessOrchestration", "PluginEcosystem", "PerformanceTesting", "AgentHub", "ApiWorkflow"))
+SOURCE_TYPES = EnumType(ENUMS + "JobSourceType", (
+    "Manual", "Schedule", "Agent", "Queue", "StudioWeb", "IntegrationTrigger", "StudioDesktop",
+    "AutomationOpsPipelines", "Apps", "SAP", "HttpTrigger", "HttpTriggerCallback", "RobotAPI",
+    "CommandLine", "RobotNetAPI", "Autopilot", "TestManager", "AgentService",
+    "ProcessOrchestration", "PluginEcosystem", "PerformanceTesting", "AgentHub", "ApiWorkflow"))
+PROCESS_TYPES = EnumType(ENUMS + "ProcessType", (
+    "Undefined", "Process", "ProcessOrchestration", "WebApp", "Agent", "TestAutomationProcess",
+    "Api", "MCPServer", "BusinessRules", "CaseManagement"))
+SESSION_STATES = EnumType(ENUMS + "RobotState", ("Available", "Busy", "Disconnected", "Unknown"))
+PROVISION_TYPES = EnumType(ENUMS + "ProvisionType", ("Manual", "Automatic"))
+
+
+def _enum(name: str, *members: str) -> EnumType:
+    return EnumType(ENUMS + name, members)
+
+
+def _type(name: str, **properties) -> EntityType:
+    return EntityType(NS + name, properties)
+
+
+_ROBOT_PROPERTIES = dict(
+    LicenseKey=S, MachineName=S, MachineId=I64, Name=S, Username=S, ExternalName=S,
+    Description=S, Type=ROBOT_TYPES, HostingType=_enum("HostingType", "Standard", "Floating"),
+    ProvisionType=PROVISION_TYPES, Password=S, CredentialStoreId=I64, UserId=I64, Enabled=B,
+    CredentialType=_enum("RobotCredentialType", "Default", "SmartCard", "NCipher", "SafeNet",
+                         "NoCredential"),
+    RobotEnvironments=S, IsExternalLicensed=B, LimitConcurrentExecution=B,
+    LastModificationTime=DT, LastModifierUserId=I64, CreationTime=DT, CreatorUserId=I64, Id=I64,
+)
+ROBOT = _type("SimpleRobotDto", **_ROBOT_PROPERTIES)
+ROBOT_IN_FOLDER = _type(
+    "RobotsFromFolderModel",
+    UserType=_enum("UserType", "User", "Robot", "DirectoryUser", "DirectoryGroup",
+                   "DirectoryRobot", "DirectoryExternalApplication"),
+    UserEmail=S, UserFullName=S, **_ROBOT_PROPERTIES)
+SESSION_ROBOT = _type("RobotWithLicenseDto", **_ROBOT_PROPERTIES)
+
+MACHINE = _type("MachineDto", LicenseKey=S, Name=S, Description=S,
+                Type=_enum("MachineType", "Standard", "Template"),
+                Scope=_enum("MachineScope", "Default", "Shared", "PersonalWorkspace", "Cloud",
+                            "Serverless", "AutomationCloudRobot", "ElasticRobot",
+                            "ProcessOrchestration", "AgentService"),
+                NonProductionSlots=I32, UnattendedSlots=I32, HeadlessSlots=I32,
+                TestAutomationSlots=I32, Key=G, Id=I64)
+
+ENVIRONMENT = _type("EnvironmentDto", Name=S, Description=S,
+                    Robots=Navigation(ROBOT, many=True), Type=_enum("EnvironmentType", "Dev",
+                                                                   "Test", "Prod"), Id=I64)
+
+FOLDER = _type(
+    "FolderDto", Key=G, DisplayName=S, FullyQualifiedName=S, FullyQualifiedNameOrderable=S,
+    Description=S,
+    FolderType=_enum("FolderType", "Standard", "Personal", "Virtual", "Solution",
+                     "DebugSolution"),
+    IsPersonal=B, ProvisionType=PROVISION_TYPES,
+    PermissionModel=_enum("FolderPermissionModel", "InheritFromTenant", "FineGrained"),
+    ParentId=I64, ParentKey=G, IsActive=B,
+    FeedType=_enum("FolderFeedType", "Undefined", "Processes", "Libraries", "PersonalWorkspace",
+                   "FolderHierarchy"),
+    Id=I64)
+
+ARGUMENTS = _type("ArgumentMetadata", Input=S, Output=S)
+
+_RELEASE_PROPERTIES = dict(
+    Key=S, ProcessKey=S, ProcessVersion=S, IsLatestVersion=B, IsProcessDeleted=B, Description=S,
+    Name=S, EnvironmentId=I64, EnvironmentName=S, Environment=Navigation(ENVIRONMENT),
+    EntryPointId=I64, EntryPointPath=S, InputArguments=S, ProcessType=PROCESS_TYPES,
+    SupportsMultipleEntryPoints=B, RequiresUserInteraction=B, IsAttended=B, IsCompiled=B,
+    AutomationHubIdeaUrl=S, Arguments=Complex(ARGUMENTS), AutoUpdate=B, HiddenForAttendedUser=B,
+    FeedId=G, JobPriority=JOB_PRIORITIES, SpecificPriorityValue=I32, OrganizationUnitId=I64,
+    OrganizationUnitFullyQualifiedName=S,
+    TargetFramework=_enum("TargetFramework", "Legacy", "Windows", "Portable"),
+    RobotSize=_enum("RobotSize", "Small", "Standard", "Medium", "Large"),
+    RemoteControlAccess=_enum("RemoteControlAccess", "None", "ReadOnly", "Full"),
+    LastModificationTime=DT, LastModifierUserId=I64, CreationTime=DT, CreatorUserId=I64, Id=I64,
+)
+RELEASE = _type("ReleaseDto", **_RELEASE_PROPERTIES)
+SIMPLE_RELEASE = _type("SimpleReleaseDto", **_RELEASE_PROPERTIES)
+
+JOB = _type(
+    "JobDto", Key=G, StartTime=DT, EndTime=DT, State=JOB_STATES, JobPriority=JOB_PRIORITIES,
+    SpecificPriorityValue=I32, Robot=Navigation(ROBOT), Release=Navigation(SIMPLE_RELEASE),
+    ResourceOverwrites=S, Source=S, SourceType=SOURCE_TYPES, BatchExecutionKey=G, Info=S,
+    CreationTime=DT, StartingScheduleId=I64, ReleaseName=S,
+    Type=_enum("JobType", "Unattended", "Attended", "ServerlessGeneric"), InputArguments=S,
+    OutputArguments=S, HostMachineName=S, HasMediaRecorded=B, HasVideoRecorded=B,
+    PersistenceId=G, ResumeVersion=I32, StopStrategy=STOP_STRATEGIES, RuntimeType=ROBOT_TYPES,
+    RequiresUserInteraction=B, ReleaseVersionId=I64, EntryPointPath=S, OrganizationUnitId=I64,
+    OrganizationUnitFullyQualifiedName=S, Reference=S, ProcessType=PROCESS_TYPES,
+    Machine=Navigation(MACHINE), ProfilingOptions=S, ResumeOnSameContext=B, LocalSystemAccount=S,
+    OrchestratorUserIdentity=S,
+    RemoteControlAccess=_enum("RemoteControlAccess", "None", "ReadOnly", "Full"),
+    StartingTriggerId=G, MaxExpectedRunningTimeSeconds=I64, ServerlessJobType=S, ResumeTime=DT,
+    LastModificationTime=DT, Id=I64)
+
+SESSION = _type(
+    "SessionDto", Robot=Navigation(SESSION_ROBOT, always=True), HostMachineName=S,
+    MachineId=I64, MachineName=S, State=SESSION_STATES, ReportingTime=DT, Info=S,
+    IsUnresponsive=B, OrganizationUnitId=I64, FolderName=S,
+    RobotSessionType=_enum("RobotSessionType", "LongLived", "Ephemeral"), Version=S,
+    Platform=_enum("Platform", "Unknown", "Windows", "Linux", "OSX"), Id=I64)
+
+#: Offset between a robot's Id and the Id of its session.
+SESSION_ID_OFFSET = 5000
+ROBOT_VERSION = "23.10.4"
+
+
+def format_time(moment: Optional[float]) -> Optional[str]:
+    """UTC ISO-8601 with up to 7 fraction digits, trailing zeros trimmed (like .NET)."""
+    if moment is None:
+        return None
+    value = datetime.fromtimestamp(moment, timezone.utc)
+    fraction = f"{value.microsecond:06d}0".rstrip("0")
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def folder_entity(tenant: Tenant, folder: Folder) -> dict:
+    parent = tenant.folders.get(folder.parent_id) if folder.parent_id is not None else None
+    return {
+        "Key": folder.key, "DisplayName": folder.display_name,
+        "FullyQualifiedName": folder.fully_qualified_name,
+        "FullyQualifiedNameOrderable": folder.fully_qualified_name,
+        "Description": folder.description or None, "FolderType": "Standard",
+        "IsPersonal": False,
+        "ProvisionType": "Manual" if folder.classic else "Automatic",
+        "PermissionModel": "InheritFromTenant" if folder.classic else "FineGrained",
+        "ParentId": folder.parent_id, "ParentKey": parent.key if parent else None,
+        "IsActive": True, "FeedType": "Processes", "Id": folder.id,
+    }
+
+
+def robot_entity(tenant: Tenant, robot: Robot) -> dict:
+    environments = tenant.environment_names(robot.id)
+    return {
+        "LicenseKey": None, "MachineName": robot.machine_name, "MachineId": robot.machine_id,
+        "Name": robot.name, "Username": robot.username, "ExternalName": None,
+        "Description": None, "Type": "Unattended", "HostingType": "Standard",
+        "ProvisionType": "Manual" if environments else "Automatic", "Password": None,
+        "CredentialStoreId": None, "UserId": robot.user_id, "Enabled": True,
+        "CredentialType": "Default", "RobotEnvironments": ",".join(environments),
+        "IsExternalLicensed": False, "LimitConcurrentExecution": True,
+        "LastModificationTime": None, "LastModifierUserId": None, "CreationTime": None,
+        "CreatorUserId": None, "Id": robot.id,
+    }
+
+
+def robot_in_folder_entity(tenant: Tenant, robot: Robot) -> dict:
+    return {"UserType": "Robot", "UserEmail": None, "UserFullName": robot.name,
+            **robot_entity(tenant, robot)}
+
+
+def machine_entity(tenant: Tenant, robot: Robot) -> dict:
+    return {
+        "LicenseKey": None, "Name": robot.machine_name, "Description": None, "Type": "Standard",
+        "Scope": "Default", "NonProductionSlots": 0, "UnattendedSlots": 1, "HeadlessSlots": 0,
+        "TestAutomationSlots": 0, "Key": tenant.machine_key(robot.machine_name),
+        "Id": robot.machine_id,
+    }
+
+
+def environment_entity(tenant: Tenant, environment: Environment) -> dict:
+    return {
+        "Name": environment.name, "Description": environment.description or None,
+        "Robots": Lazy(lambda: [robot_entity(tenant, r)
+                                for r in tenant.robots_of(environment.robot_ids)]),
+        "Type": "Dev", "Id": environment.id,
+    }
+
+
+def release_entity(tenant: Tenant, release: Release) -> dict:
+    """Cached: a tenant mutation drops it (jobs, which change with time, are never cached)."""
+    return tenant.cached(("release", release.id), lambda: _release_entity(tenant, release))
+
+
+def _release_entity(tenant: Tenant, release: Release) -> dict:
+    environment = tenant.environments.get(release.environment_id or -1)
+    folder = tenant.folders[release.folder_id]
+    return {
+        "Key": release.key, "ProcessKey": release.process_key,
+        "ProcessVersion": release.process_version,
+        "IsLatestVersion": release.is_latest_version, "IsProcessDeleted": False,
+        "Description": release.description, "Name": release.name,
+        "EnvironmentId": environment.id if environment else None,
+        "EnvironmentName": environment.name if environment else None,
+        "Environment": Lazy(lambda: environment_entity(tenant, environment)
+                            if environment else None),
+        "EntryPointId": release.id, "EntryPointPath": "Main.xaml",
+        "InputArguments": release.input_arguments, "ProcessType": "Process",
+        "SupportsMultipleEntryPoints": False, "RequiresUserInteraction": False,
+        "IsAttended": False, "IsCompiled": False, "AutomationHubIdeaUrl": None,
+        "Arguments": {"Input": release.arguments_input, "Output": release.arguments_output},
+        "AutoUpdate": False, "HiddenForAttendedUser": False, "FeedId": None,
+        "JobPriority": release.job_priority, "SpecificPriorityValue": None,
+        "OrganizationUnitId": folder.id,
+        "OrganizationUnitFullyQualifiedName": folder.fully_qualified_name,
+        "TargetFramework": release.target_framework, "RobotSize": None,
+        "RemoteControlAccess": "None", "LastModificationTime": None, "LastModifierUserId": None,
+        "CreationTime": format_time(release.created_at), "CreatorUserId": 1, "Id": release.id,
+    }
+
+
+def job_entity(tenant: Tenant, job: Job, now: float) -> dict:
+    status = job.status(now)
+    started = status.started_at is not None
+    robot = tenant.robots.get(job.robot_id) if started and job.robot_id is not None else None
+    release = tenant.releases.get(job.release_id)
+    folder = tenant.folders[job.folder_id]
+    return {
+        "Key": job.key, "StartTime": format_time(status.started_at),
+        "EndTime": format_time(status.ended_at), "State": status.state,
+        "JobPriority": job.job_priority, "SpecificPriorityValue": job.specific_priority_value,
+        "Robot": Lazy(lambda: robot_entity(tenant, robot) if robot else None),
+        "Release": Lazy(lambda: release_entity(tenant, release) if release else None),
+        "ResourceOverwrites": None, "Source": job.source,
+        "SourceType": SOURCE_TYPES.member(job.source) or "Manual",
+        "BatchExecutionKey": job.batch_execution_key, "Info": status.info,
+        "CreationTime": format_time(job.created_at), "StartingScheduleId": None,
+        "ReleaseName": job.release_name, "Type": "Unattended",
+        "InputArguments": job.input_arguments,
+        "OutputArguments": job.output_arguments if status.state == "Successful" else None,
+        "HostMachineName": job.host_machine_name if started else None,
+        "HasMediaRecorded": False, "HasVideoRecorded": False, "PersistenceId": None,
+        "ResumeVersion": None, "StopStrategy": job.stop_strategy,
+        "RuntimeType": job.runtime_type, "RequiresUserInteraction": False,
+        "ReleaseVersionId": None, "EntryPointPath": job.entry_point_path,
+        "OrganizationUnitId": folder.id,
+        "OrganizationUnitFullyQualifiedName": folder.fully_qualified_name,
+        "Reference": job.reference, "ProcessType": "Process",
+        "Machine": Lazy(lambda: machine_entity(tenant, robot) if robot else None),
+        "ProfilingOptions": None, "ResumeOnSameContext": False, "LocalSystemAccount": "",
+        "OrchestratorUserIdentity": None, "RemoteControlAccess": "None",
+        "StartingTriggerId": None, "MaxExpectedRunningTimeSeconds": None,
+        "ServerlessJobType": None, "ResumeTime": None,
+        "LastModificationTime": format_time(status.changed_at), "Id": job.id,
+    }
+
+
+def session_entity(tenant: Tenant, robot: Robot, folder: Folder, busy_robot_ids: set,
+                   now: float) -> dict:
+    state = tenant.session_state(robot, busy_robot_ids)
+    disconnected = state == "Disconnected"
+    return {
+        "Robot": robot_entity(tenant, robot), "HostMachineName": robot.machine_name,
+        "MachineId": robot.machine_id, "MachineName": robot.machine_name, "State": state,
+        "ReportingTime": format_time(now - (3600 if disconnected else 5)),
+        "Info": "The robot stopped reporting." if disconnected else None,
+        "IsUnresponsive": disconnected, "OrganizationUnitId": folder.id,
+        "FolderName": folder.display_name, "RobotSessionType": "LongLived",
+        "Version": ROBOT_VERSION, "Platform": "Windows", "Id": SESSION_ID_OFFSET + robot.id,
+    }
+
+
+def current_user(grant: Grant) -> dict:
+    """``GetCurrentUser``: the external application for client-credentials tokens, else admin."""
+    application = grant.kind == "client"
+    name = grant.subject
+    return {
+        "Name": name if application else "Admin", "Surname": None if application else "Sandbox",
+        "UserName": name, "Domain": None,
+        "FullName": name if application else "Admin Sandbox",
+        "EmailAddress": None if application else f"{DEMO.username}@sandbox.local",
+        "IsEmailConfirmed": not application, "LastLoginTime": None, "IsActive": True,
+        "CreationTime": "2024-05-01T08:00:00Z", "AuthenticationSource": "Local",
+        "TenantId": 1, "TenancyName": DEMO.tenancy_name, "TenantDisplayName": DEMO.tenant,
+        "TenantKey": "1d4b7e0a-3c6f-4a9d-8b2e-5f8a1c4d7e60",
+        "Type": "DirectoryExternalApplication" if application else "User",
+        "ProvisionType": "Manual",
+        "Key": "9a2d5f8b-1e4c-4b7a-a3d6-0c9f2e5b8a61" if not application
+        else "4e7b0d3a-6f9c-4c2e-b8a1-7d0a3f6c9e62",
+        "MayHaveUserSession": not application, "MayHaveRobotSession": False,
+        "MayHaveUnattendedSession": False, "Id": 2 if application else 1,
+    }

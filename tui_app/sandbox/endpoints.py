@@ -1,0 +1,195 @@
+"""Orchestrator endpoint handlers: each takes a ``Context`` and returns a ``Response``.
+
+Collections answer ``{"@odata.context", "@odata.count", "value"}`` (the count is of all
+matches, before ``$skip`` / ``$top``); single entities answer the object itself with its
+``@odata.context``. ``GET /odata/Jobs`` is limited per tenant (rolling minute): the 429 carries
+``Retry-After`` and errorCode 0 (UNCONFIRMED). Unknown jobs and releases are 404 errorCode 1002;
+a job of another folder is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from tui_app.sandbox import dtos
+from tui_app.sandbox.auth import Grant
+from tui_app.sandbox.edm import EntityType
+from tui_app.sandbox.jobs import Job
+from tui_app.sandbox.odata import Projection, parse_query
+from tui_app.sandbox.startjobs import start_jobs
+from tui_app.sandbox.tenant import Folder, Tenant
+from tui_app.sandbox.wire import ApiError, Request, Response, get_ci, json_response
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a handler needs about one authenticated request."""
+
+    request: Request
+    tenant: Tenant
+    params: tuple
+    grant: Grant
+    folder: Optional[Folder]
+    #: Orchestrator base URL as the client used it (cloud prefix or server root).
+    base_url: str
+    now: float
+
+    def metadata(self, suffix: str) -> str:
+        return f"{self.base_url}/odata/$metadata#{suffix}"
+
+
+def _collection(ctx: Context, entity_set: str, entity_type: EntityType,
+                entities: list) -> Response:
+    query = parse_query(ctx.request.query, entity_type)
+    page, count = query.apply(entities, entity_type)
+    return json_response(200, {
+        "@odata.context": ctx.metadata(entity_set + query.projection.context()),
+        "@odata.count": count,
+        "value": page,
+    }, odata=True)
+
+
+def _single(ctx: Context, entity_set: str, entity_type: EntityType, entity: dict) -> Response:
+    projection = parse_query(ctx.request.query, entity_type).projection
+    body = {"@odata.context": ctx.metadata(f"{entity_set}{projection.context()}/$entity")}
+    body.update(projection.apply(entity, entity_type))
+    return json_response(200, body, odata=True)
+
+
+def _job_not_found(job_id: Any) -> ApiError:
+    return ApiError(404, f"Job {job_id} does not exist.", 1002)
+
+
+def _job(ctx: Context, job_id: int) -> Job:
+    job = ctx.tenant.jobs.get(job_id)
+    if job is None or job.folder_id != ctx.folder.id:
+        raise _job_not_found(job_id)
+    return job
+
+
+def list_folders(ctx: Context) -> Response:
+    folders = [dtos.folder_entity(ctx.tenant, f) for f in ctx.tenant.folders.values()]
+    return _collection(ctx, "Folders", dtos.FOLDER, folders)
+
+
+def get_folder(ctx: Context) -> Response:
+    folder = ctx.tenant.folders.get(int(ctx.params[0]))
+    if folder is None:
+        raise ApiError(404, f"Folder {ctx.params[0]} does not exist.", 1002)
+    return _single(ctx, "Folders", dtos.FOLDER, dtos.folder_entity(ctx.tenant, folder))
+
+
+def list_releases(ctx: Context) -> Response:
+    releases = [dtos.release_entity(ctx.tenant, r) for r in ctx.tenant.releases_in(ctx.folder)]
+    return _collection(ctx, "Releases", dtos.RELEASE, releases)
+
+
+def get_release(ctx: Context) -> Response:
+    release = ctx.tenant.releases.get(int(ctx.params[0]))
+    if release is None or release.folder_id != ctx.folder.id:
+        raise ApiError(404, f"Release {ctx.params[0]} does not exist.", 1002)
+    return _single(ctx, "Releases", dtos.RELEASE, dtos.release_entity(ctx.tenant, release))
+
+
+def list_environments(ctx: Context) -> Response:
+    environments = [dtos.environment_entity(ctx.tenant, e)
+                    for e in ctx.tenant.environments_in(ctx.folder)]
+    return _collection(ctx, "Environments", dtos.ENVIRONMENT, environments)
+
+
+def robots_from_folder(ctx: Context) -> Response:
+    folder = ctx.tenant.folders.get(int(ctx.params[0]))
+    if folder is None:
+        raise ApiError(400, "Folder does not exist or the user does not have access to the "
+                            "folder.", 1100)
+    robots = [dtos.robot_in_folder_entity(ctx.tenant, r)
+              for r in ctx.tenant.robots_in_folder(folder)]
+    return _collection(ctx, "Robots", dtos.ROBOT_IN_FOLDER, robots)
+
+
+def list_sessions(ctx: Context) -> Response:
+    busy = ctx.tenant.busy_robot_ids(ctx.now)
+    sessions = [dtos.session_entity(ctx.tenant, r, ctx.folder, busy, ctx.now)
+                for r in ctx.tenant.robots_in_folder(ctx.folder)]
+    return _collection(ctx, "Sessions", dtos.SESSION, sessions)
+
+
+def list_jobs(ctx: Context) -> Response:
+    retry_after = ctx.tenant.jobs_limiter.acquire()
+    if retry_after is not None:
+        raise ApiError(
+            429, f"Too many requests: GET /odata/Jobs is limited to "
+                 f"{ctx.tenant.jobs_rate_limit} requests per minute for this tenant. Retry "
+                 f"after {retry_after} seconds, or read single jobs with /odata/Jobs({{Id}}).",
+            0, {"Retry-After": str(retry_after)})
+    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.folder)]
+    return _collection(ctx, "Jobs", dtos.JOB, jobs)
+
+
+def get_job(ctx: Context) -> Response:
+    job = _job(ctx, int(ctx.params[0]))
+    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+
+
+def get_job_by_key(ctx: Context) -> Response:
+    key = ctx.params[1]
+    job = ctx.tenant.job_by_key(ctx.folder, key)
+    if job is None:
+        raise _job_not_found(key)
+    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+
+
+def start(ctx: Context) -> Response:
+    jobs = start_jobs(ctx.request.json(), ctx.folder, ctx.tenant)
+    return json_response(201, {
+        "@odata.context": ctx.metadata("Jobs"),
+        # As created: Pending, even when the pending time is zero.
+        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, j.created_at), dtos.JOB)
+                  for j in jobs],
+    }, odata=True)
+
+
+def _stop_strategy(body: dict) -> str:
+    value = get_ci(body, "strategy")
+    strategy = dtos.STOP_STRATEGIES.member(value) if isinstance(value, (str, int)) else None
+    if strategy is None:
+        raise ApiError(400, "strategy is required: SoftStop (1) or Kill (2).", 1000)
+    return strategy
+
+
+def _json_object(ctx: Context) -> dict:
+    body = ctx.request.json()
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.", 1000)
+    return body
+
+
+def stop_jobs(ctx: Context) -> Response:
+    body = _json_object(ctx)
+    strategy = _stop_strategy(body)
+    job_ids = get_ci(body, "jobIds")
+    if not isinstance(job_ids, list) or not job_ids:
+        raise ApiError(400, "jobIds must be a non-empty array of job ids.", 1000)
+    jobs = []
+    for job_id in job_ids:
+        if isinstance(job_id, str) and job_id.strip().isdigit():
+            job_id = int(job_id)
+        if isinstance(job_id, bool) or not isinstance(job_id, int):
+            raise _job_not_found(job_id)
+        jobs.append(_job(ctx, job_id))
+    for job in jobs:
+        job.request_stop(strategy, ctx.now)
+    return Response(200)
+
+
+def stop_job(ctx: Context) -> Response:
+    job = _job(ctx, int(ctx.params[0]))
+    job.request_stop(_stop_strategy(_json_object(ctx)), ctx.now)
+    return Response(200)
+
+
+def current_user(ctx: Context) -> Response:
+    body = {"@odata.context": ctx.metadata("Users/$entity")}
+    body.update(dtos.current_user(ctx.grant))
+    return json_response(200, body, odata=True)

@@ -1,0 +1,177 @@
+"""The demo tenant, and the optional generated "Scale" folder.
+
+Folders 1 "Shared", 2 "Shared/Support" and 3 "Finance" are modern; 4 "Default" is classic with
+environments "QuickstartDemo" (11) and "Production" (12). Only "Shared/Support" and "Finance"
+have robot users, so starting a job in "Shared" answers 409 like a folder without unattended
+robots does. ``scale=N`` adds classic folder 5 "Scale" with environment "ScaleEnv" (13), N//2
+robots (ids from 100001) and N releases "Process00001_ScaleEnv"....
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tui_app.sandbox.config import SandboxConfig
+from tui_app.sandbox.tenant import Tenant, arguments_json
+
+#: Creation time of everything seeded (deterministic wire shapes).
+SEED_TIME = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc).timestamp()
+
+MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+CORELIB = ("System.Private.CoreLib, Version=8.0.0.0, Culture=neutral, "
+           "PublicKeyToken=7cec85d7bea7798e")
+
+
+def _t(type_name: str, assembly: str = MSCORLIB) -> str:
+    return f"{type_name}, {assembly}"
+
+
+def _in(name: str, type_name: str, required: bool = False, has_default: bool = False) -> dict:
+    return {"name": name, "type": type_name, "required": required, "hasDefault": has_default}
+
+
+def _out(name: str, type_name: str) -> dict:
+    return {"name": name, "type": type_name}
+
+
+STRING = _t("System.String")
+SUPPORT_TRIAGE_INPUT = [_in("IncidentId", STRING, required=True)]
+
+SHOWCASE_INPUT = [
+    _in("Text", STRING, required=True),
+    _in("Letter", _t("System.Char", CORELIB)),
+    _in("Count", _t("System.Int32"), required=True),
+    _in("BigCount", _t("System.Int64", CORELIB)),
+    _in("SmallByte", _t("System.Byte")),
+    _in("ShortNumber", _t("System.Int16", CORELIB)),
+    _in("Unsigned", _t("System.UInt32")),
+    _in("Amount", _t("System.Decimal", CORELIB)),
+    _in("Ratio", _t("System.Double"), has_default=True),
+    _in("Weight", _t("System.Single", CORELIB)),
+    _in("Approved", _t("System.Boolean"), has_default=True),
+    _in("DueDate", _t("System.DateTime", CORELIB)),
+    _in("DueOffset", _t("System.DateTimeOffset")),
+    _in("Timeout", _t("System.TimeSpan", CORELIB), has_default=True),
+    _in("Tags", _t("System.String[]")),
+    _in("Scores", _t("System.Int32[]", CORELIB)),
+    _in("Names", f"System.Collections.Generic.List`1[[{STRING}]], {MSCORLIB}"),
+    _in("Settings", "System.Collections.Generic.Dictionary`2"
+                    f"[[{STRING}],[{_t('System.Object')}]], {MSCORLIB}"),
+    _in("Rows", "System.Data.DataTable, System.Data, Version=4.0.0.0, Culture=neutral, "
+                "PublicKeyToken=b77a5c561934e089"),
+    _in("Payload", "Newtonsoft.Json.Linq.JObject, Newtonsoft.Json, Version=13.0.0.0, "
+                   "Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed"),
+    _in("MaybeCount", f"System.Nullable`1[[{_t('System.Int32')}]], {MSCORLIB}"),
+    _in("Custom", "Acme.Billing.Invoice, Acme.Billing, Version=1.0.0.0, Culture=neutral, "
+                  "PublicKeyToken=null"),
+]
+
+
+def build_tenant(config: SandboxConfig) -> Tenant:
+    """A fresh tenant with the demo data (and the Scale folder when ``config.scale``)."""
+    tenant = Tenant(config)
+    seed_demo(tenant)
+    if config.scale:
+        seed_scale(tenant, config.scale)
+    return tenant
+
+
+def seed_demo(tenant: Tenant) -> None:
+    add = tenant.add_folder
+    add("Shared", folder_id=1, key="5b0e9a53-3c61-4f0e-9d3b-0f6a7c1e2d41")
+    add("Support", parent_id=1, folder_id=2, key="c7d2f0a8-51e4-4b8e-a0f3-9e8d7c6b5a42")
+    add("Finance", folder_id=3, key="0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c43")
+    add("Default", classic=True, folder_id=4, key="e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a744")
+
+    quickstart = tenant.add_environment(4, "QuickstartDemo", environment_id=11,
+                                        description="Robots for trying processes out")
+    production = tenant.add_environment(4, "Production", environment_id=12,
+                                        description="Production robots")
+    for robot_id, name, machine, state, environment in (
+        (101, "SUPPORT-BOT-01", "SUPPORT-VM-01", "Available", quickstart.id),
+        (102, "SUPPORT-BOT-02", "SUPPORT-VM-02", "Busy", quickstart.id),
+        (103, "SUPPORT-BOT-03", "SUPPORT-VM-03", "Disconnected", quickstart.id),
+        (201, "PROD-BOT-01", "PROD-VM-01", "Available", production.id),
+        (202, "PROD-BOT-02", "PROD-VM-02", "Available", production.id),
+    ):
+        tenant.add_robot(name, machine, state, environment_id=environment, robot_id=robot_id)
+    for robot_id, name, machine, state, folder_id in (
+        (301, "svc-support-01", "SUPPORT-HOST-A", "Available", 2),
+        (302, "svc-support-02", "SUPPORT-HOST-B", "Busy", 2),
+        (401, "fin-bot-01", "FIN-HOST-A", "Available", 3),
+        (402, "fin-bot-02", "FIN-HOST-B", "Disconnected", 3),
+    ):
+        tenant.add_robot(name, machine, state, folder_id=folder_id, robot_id=robot_id)
+
+    triage_output = arguments_json([_out("TriageResult", STRING), _out("AssignedQueue", STRING)])
+    release = tenant.add_release
+    release(4, "SupportTriage_QuickstartDemo", "SupportTriage", "1.0.1", id=1,
+            key="99587436-4ce5-480d-988c-6d7f43787a2c", environment_id=quickstart.id,
+            description="Triage a support incident and route it to the right queue",
+            arguments_input=arguments_json(SUPPORT_TRIAGE_INPUT),
+            arguments_output=triage_output, target_framework="Legacy", created_at=SEED_TIME)
+    release(4, "SupportTriage_Production", "SupportTriage", "1.0.0", id=2,
+            key="3f2b8c1d-7a64-4e2b-9c85-2d1e0f7a6b52", is_latest_version=False,
+            environment_id=production.id,
+            description="Triage a support incident and route it to the right queue",
+            arguments_input=arguments_json(SUPPORT_TRIAGE_INPUT),
+            arguments_output=triage_output, target_framework="Legacy", created_at=SEED_TIME)
+    release(4, "CleanupTempFiles_QuickstartDemo", "CleanupTempFiles", "2.3.0", id=3,
+            key="a1c4e7f0-2b5d-4e8a-b1c4-d7e0f3a6b953", environment_id=quickstart.id,
+            description="Delete temporary files older than a week", target_framework="Legacy",
+            created_at=SEED_TIME)
+    release(4, "ReportGenerator_QuickstartDemo", "ReportGenerator", "1.4.0", id=4,
+            key="d2e5f8a1-4c7b-4a0d-93e6-f9b2c5d8e154", environment_id=quickstart.id,
+            description="Build the weekly support report",
+            input_arguments='{"Region":"EMEA","IncludeArchived":false}',
+            arguments_input=arguments_json([
+                _in("Region", STRING, required=True),
+                _in("IncludeArchived", _t("System.Boolean"), has_default=True),
+                _in("ReportDate", _t("System.DateTime")),
+            ]), target_framework="Legacy", created_at=SEED_TIME)
+    release(1, "HelloWorld", "HelloWorld", "1.0.0", id=5,
+            key="7e1a4d7b-0c3f-4f6a-8d9c-2b5e8f1a4d55", description="Say hello",
+            arguments_input=arguments_json([_in("Name", STRING, has_default=True)]),
+            created_at=SEED_TIME)
+    release(2, "PasswordReset", "PasswordReset", "2.1.0", id=6,
+            key="b8c1d4e7-5f2a-4c9b-a6d3-e0f7a4b1c856", description="Reset a user's password",
+            arguments_input=arguments_json([
+                _in("UserEmail", STRING, required=True),
+                _in("NotifyManager", _t("System.Boolean"), has_default=True),
+                _in("TicketOpened", _t("System.DateTimeOffset")),
+            ]), created_at=SEED_TIME)
+    release(3, "InvoiceIntake", "InvoiceIntake", "3.0.2", id=7,
+            key="f4a7b0c3-9d6e-4b1f-8e2a-c5d8f1b4e757", description="Register an incoming invoice",
+            arguments_input=arguments_json([
+                _in("InvoiceNumber", STRING, required=True),
+                _in("Amount", _t("System.Decimal"), required=True),
+                _in("Currency", STRING, has_default=True),
+            ]), created_at=SEED_TIME)
+    release(3, "ArgumentShowcase", "ArgumentShowcase", "1.0.0", id=8,
+            key="2c5f8b1e-6a9d-4c2f-b5e8-a1d4c7f0b358",
+            description="Every kind of input argument, for trying the argument editor",
+            arguments_input=arguments_json(SHOWCASE_INPUT, pretty=True), created_at=SEED_TIME)
+
+
+def seed_scale(tenant: Tenant, count: int) -> None:
+    """Classic folder "Scale": ``count`` releases and ``count // 2`` robots in "ScaleEnv"."""
+    folder = tenant.add_folder("Scale", classic=True, folder_id=5)
+    environment = tenant.add_environment(folder.id, "ScaleEnv", environment_id=13)
+    states = ("Available", "Available", "Available", "Busy", "Disconnected")
+    for number in range(1, count // 2 + 1):
+        tenant.add_robot(f"SCALE-BOT-{number:05d}", f"SCALE-VM-{number:05d}",
+                         states[number % len(states)], environment_id=environment.id,
+                         robot_id=100000 + number)
+    arguments_input = arguments_json([
+        _in("InputText", STRING, required=True),
+        _in("Count", _t("System.Int32"), has_default=True),
+    ])
+    arguments_output = arguments_json([_out("Result", STRING)])
+    first_id = max(tenant.releases, default=0) + 1
+    for number in range(1, count + 1):
+        process = f"Process{number:05d}"
+        tenant.add_release(folder.id, f"{process}_ScaleEnv", process, f"1.0.{number % 10}",
+                           id=first_id + number - 1, key=tenant.new_key(),
+                           environment_id=environment.id, description=f"Generated process {number}",
+                           arguments_input=arguments_input, arguments_output=arguments_output,
+                           created_at=SEED_TIME)

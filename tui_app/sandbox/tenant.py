@@ -1,0 +1,411 @@
+"""The sandbox tenant: folders, robots, environments, releases, jobs and tokens.
+
+Everything is guarded by ``Tenant.lock`` (re-entrant); the server holds it while it handles a
+request, and every mutator takes it, so tests may change the tenant while the server runs.
+Change things through the mutators: they also drop the cached wire shapes.
+
+Mutators for tests and demos:
+
+- ``add_folder(display_name, parent_id=None, classic=False)`` → Folder
+- ``add_robot(name, machine_name, state="Available", folder_id=None, environment_id=None)``
+  → Robot (a robot user of a modern folder, or a member of a classic environment)
+- ``rename_robot(robot_id, name)``, ``remove_robot(robot_id)``,
+  ``set_robot_state(robot_id, state)`` (Available / Busy / Disconnected / Unknown)
+- ``add_release(folder_id, name, process_key, ...)`` → Release, ``remove_release(release_id)``
+- ``update_release(release_id, **changes)`` → Release; ``changes`` are Release fields, e.g.
+  ``process_version="1.0.2"``, ``arguments_input=arguments_json([...])``,
+  ``input_arguments='{"Region":"APAC"}'``, ``is_latest_version=False``
+- ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
+- attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds`` (new jobs) and
+  the property ``jobs_rate_limit``
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from tui_app.sandbox.auth import TokenStore
+from tui_app.sandbox.config import DEMO, SandboxConfig
+from tui_app.sandbox.jobs import Job, demo_outputs, failure_info
+from tui_app.sandbox.ratelimit import RateLimiter
+
+ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
+ACTIVE_JOB_STATES = frozenset({"Running", "Stopping", "Terminating"})
+
+
+@dataclass
+class Folder:
+    id: int
+    key: str
+    display_name: str
+    fully_qualified_name: str
+    classic: bool
+    parent_id: Optional[int] = None
+    description: str = ""
+
+
+@dataclass
+class Robot:
+    """A classic robot (environment member) or a modern folder's robot user."""
+
+    id: int
+    name: str
+    machine_name: str
+    machine_id: int
+    state: str = "Available"
+    username: Optional[str] = None
+    user_id: Optional[int] = None
+
+
+@dataclass
+class Environment:
+    id: int
+    folder_id: int
+    name: str
+    robot_ids: list = field(default_factory=list)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    """A process deployed to a folder; argument lists and defaults are JSON strings."""
+
+    id: int
+    key: str
+    name: str
+    folder_id: int
+    process_key: str
+    process_version: str
+    is_latest_version: bool = True
+    description: str = ""
+    environment_id: Optional[int] = None
+    #: Process-level default values (``ReleaseDto.InputArguments``).
+    input_arguments: Optional[str] = None
+    #: ``Arguments.Input`` / ``Arguments.Output``.
+    arguments_input: Optional[str] = None
+    arguments_output: Optional[str] = None
+    job_priority: str = "Normal"
+    target_framework: str = "Windows"
+    created_at: float = 0.0
+
+
+def arguments_json(arguments: list, *, pretty: bool = False) -> Optional[str]:
+    """``Arguments.Input``/``Output`` text for ``[{"name", "type", ...}, ...]`` (None if empty)."""
+    if not arguments:
+        return None
+    if pretty:
+        return json.dumps(arguments, indent=2).replace("\n", "\r\n")
+    return json.dumps(arguments, separators=(",", ":"))
+
+
+class Tenant:
+    """All mutable sandbox state for the one demo tenant."""
+
+    def __init__(self, config: SandboxConfig, clock: Callable[[], float] = time.time) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.job_pending_seconds = config.job_pending_seconds
+        self.job_running_seconds = config.job_running_seconds
+        self.stop_seconds = config.stop_seconds
+        self.tokens = TokenStore(config.token_lifetime, DEMO.personal_access_token, clock)
+        self.jobs_limiter = RateLimiter(config.jobs_rate_limit)
+        self.folders: dict[int, Folder] = {}
+        self.robots: dict[int, Robot] = {}
+        self.environments: dict[int, Environment] = {}
+        self.releases: dict[int, Release] = {}
+        #: Modern folder id -> ids of its robot users.
+        self.folder_robots: dict[int, list] = {}
+        self.jobs: dict[int, Job] = {}
+        self.machine_ids: dict[str, int] = {}
+        self._cache: dict = {}
+        self._random = random.Random(config.seed)
+        self._job_ids = itertools.count(10001)
+        self._robot_turn = 0
+
+    # ------------------------------------------------------------------ identifiers
+
+    def new_key(self) -> str:
+        """A random (seeded) version-4 GUID."""
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def machine_id(self, machine_name: str) -> int:
+        return self.machine_ids.setdefault(machine_name, 1001 + len(self.machine_ids))
+
+    @staticmethod
+    def machine_key(machine_name: str) -> str:
+        """A stable GUID for a machine name."""
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{machine_name.lower()}.sandbox.local"))
+
+    def _next_id(self, table: dict, start: int) -> int:
+        return max(table, default=start - 1) + 1
+
+    def cached(self, key: object, build: Callable[[], object]) -> object:
+        """``build()``'s result, kept until the next mutator call."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+    def _changed(self) -> None:
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ lookups
+
+    def folder_by_path(self, path: str) -> Optional[Folder]:
+        """The folder with this fully qualified name (one leading "/" allowed, no trailing)."""
+        wanted = path.strip().lower()
+        wanted = wanted[1:] if wanted.startswith("/") else wanted
+        if not wanted or wanted.endswith("/"):
+            return None
+        for folder in self.folders.values():
+            if folder.fully_qualified_name.lower() == wanted:
+                return folder
+        return None
+
+    def folder_by_key(self, key: str) -> Optional[Folder]:
+        wanted = key.strip().strip("{}").lower()
+        return next((f for f in self.folders.values() if f.key.lower() == wanted), None)
+
+    def releases_in(self, folder: Folder) -> list:
+        return [r for r in self.releases.values() if r.folder_id == folder.id]
+
+    def find_release(self, folder: Folder, *, key: Optional[str] = None,
+                     name: Optional[str] = None) -> Optional[Release]:
+        for release in self.releases_in(folder):
+            if key is not None and release.key.lower() == key.lower():
+                return release
+            if key is None and name is not None and release.name.lower() == name.lower():
+                return release
+        return None
+
+    def environments_in(self, folder: Folder) -> list:
+        return [e for e in self.environments.values() if e.folder_id == folder.id]
+
+    def robots_of(self, ids: list) -> list:
+        return [self.robots[i] for i in ids if i in self.robots]
+
+    def robots_in_folder(self, folder: Folder) -> list:
+        """Classic: the robots of the folder's environments; modern: its robot users."""
+        if not folder.classic:
+            return self.robots_of(self.folder_robots.get(folder.id, []))
+        ids = dict.fromkeys(i for e in self.environments_in(folder) for i in e.robot_ids)
+        return self.robots_of(list(ids))
+
+    def environment_names(self, robot_id: int) -> list:
+        """Names of the environments a classic robot belongs to."""
+        def build() -> dict:
+            names: dict = {}
+            for environment in self.environments.values():
+                for member in environment.robot_ids:
+                    names.setdefault(member, []).append(environment.name)
+            return names
+
+        return self.cached("environment names", build).get(robot_id, [])
+
+    def robots_for_release(self, release: Release) -> list:
+        """The robots that may run ``release``."""
+        environment = self.environments.get(release.environment_id or -1)
+        if environment is not None:
+            return self.robots_of(environment.robot_ids)
+        return self.robots_in_folder(self.folders[release.folder_id])
+
+    def busy_robot_ids(self, now: float) -> set:
+        """Ids of robots that are running a job at ``now``."""
+        return {job.robot_id for job in self.jobs.values()
+                if job.status(now).state in ACTIVE_JOB_STATES}
+
+    @staticmethod
+    def session_state(robot: Robot, busy_robot_ids: set) -> str:
+        """The robot's reported state; an Available robot running a job reports Busy."""
+        if robot.state == "Available" and robot.id in busy_robot_ids:
+            return "Busy"
+        return robot.state
+
+    def jobs_in(self, folder: Folder) -> list:
+        return [j for j in self.jobs.values() if j.folder_id == folder.id]
+
+    def job_by_key(self, folder: Folder, key: str) -> Optional[Job]:
+        wanted = key.strip().strip("{}").lower()
+        return next((j for j in self.jobs_in(folder) if j.key == wanted), None)
+
+    # ------------------------------------------------------------------ jobs
+
+    def pick_robots(self, pool: list, count: int) -> list:
+        """``count`` robots round-robin from ``pool``, using only Available ones if any."""
+        available = [r for r in pool if r.state == "Available"] or pool
+        picked = []
+        for _ in range(count):
+            picked.append(available[self._robot_turn % len(available)])
+            self._robot_turn += 1
+        return picked
+
+    def new_job(self, release: Release, robot: Robot, *, batch_execution_key: str,
+                input_arguments: Optional[str], reference: Optional[str], source: str,
+                runtime_type: str, job_priority: str,
+                specific_priority_value: Optional[int]) -> Job:
+        """Create a Pending job of ``release`` that will run on ``robot``."""
+        job_id = next(self._job_ids)
+        arguments = {}
+        for text in (release.input_arguments, input_arguments):
+            try:
+                values = json.loads(text) if text else {}
+            except ValueError:
+                values = {}
+            if isinstance(values, dict):
+                arguments.update(values)
+        job = Job(
+            id=job_id,
+            key=self.new_key(),
+            folder_id=release.folder_id,
+            release_id=release.id,
+            release_name=release.name,
+            batch_execution_key=batch_execution_key,
+            created_at=self.clock(),
+            pending_seconds=self.job_pending_seconds,
+            running_seconds=self.job_running_seconds,
+            stop_seconds=self.stop_seconds,
+            robot_id=robot.id,
+            host_machine_name=robot.machine_name,
+            input_arguments=input_arguments,
+            failure=failure_info(arguments),
+            output_arguments=demo_outputs(release.arguments_output, job_id),
+            reference=reference,
+            source=source,
+            runtime_type=runtime_type,
+            job_priority=job_priority,
+            specific_priority_value=specific_priority_value,
+            entry_point_path="Main.xaml",
+        )
+        self.jobs[job.id] = job
+        return job
+
+    # ------------------------------------------------------------------ mutators
+
+    def add_folder(self, display_name: str, parent_id: Optional[int] = None,
+                   classic: bool = False, *, folder_id: Optional[int] = None,
+                   key: Optional[str] = None) -> Folder:
+        with self.lock:
+            self._changed()
+            parent = self.folders[parent_id] if parent_id is not None else None
+            name = (f"{parent.fully_qualified_name}/{display_name}" if parent
+                    else display_name)
+            folder = Folder(folder_id or self._next_id(self.folders, 1), key or self.new_key(),
+                            display_name, name, classic, parent_id)
+            self.folders[folder.id] = folder
+            if not classic:
+                self.folder_robots.setdefault(folder.id, [])
+            return folder
+
+    def add_environment(self, folder_id: int, name: str, *, environment_id: Optional[int] = None,
+                        description: str = "") -> Environment:
+        with self.lock:
+            self._changed()
+            if not self.folders[folder_id].classic:
+                raise ValueError("environments exist only in classic folders")
+            environment = Environment(environment_id or self._next_id(self.environments, 11),
+                                      folder_id, name, [], description)
+            self.environments[environment.id] = environment
+            return environment
+
+    def add_robot(self, name: str, machine_name: str, state: str = "Available", *,
+                  folder_id: Optional[int] = None, environment_id: Optional[int] = None,
+                  robot_id: Optional[int] = None) -> Robot:
+        """A robot user of modern folder ``folder_id`` or a member of ``environment_id``."""
+        if state not in ROBOT_STATES:
+            raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
+        if (folder_id is None) == (environment_id is None):
+            raise ValueError("give exactly one of folder_id (modern) or environment_id (classic)")
+        with self.lock:
+            self._changed()
+            robot_id = robot_id or self._next_id(self.robots, 101)
+            classic = environment_id is not None
+            robot = Robot(robot_id, name, machine_name, self.machine_id(machine_name), state,
+                          username=f"SANDBOX\\{name.lower()}" if classic else None,
+                          user_id=None if classic else 2000 + robot_id)
+            self.robots[robot.id] = robot
+            if classic:
+                self.environments[environment_id].robot_ids.append(robot.id)
+            else:
+                if self.folders[folder_id].classic:
+                    raise ValueError("robot users belong to modern folders")
+                self.folder_robots.setdefault(folder_id, []).append(robot.id)
+            return robot
+
+    def rename_robot(self, robot_id: int, name: str) -> Robot:
+        with self.lock:
+            self._changed()
+            robot = self.robots[robot_id]
+            robot.name = name
+            return robot
+
+    def set_robot_state(self, robot_id: int, state: str) -> Robot:
+        if state not in ROBOT_STATES:
+            raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
+        with self.lock:
+            self._changed()
+            robot = self.robots[robot_id]
+            robot.state = state
+            return robot
+
+    def remove_robot(self, robot_id: int) -> None:
+        """Forget a robot everywhere (its past jobs keep their host machine name)."""
+        with self.lock:
+            self._changed()
+            del self.robots[robot_id]
+            for environment in self.environments.values():
+                if robot_id in environment.robot_ids:
+                    environment.robot_ids.remove(robot_id)
+            for ids in self.folder_robots.values():
+                if robot_id in ids:
+                    ids.remove(robot_id)
+
+    def add_release(self, folder_id: int, name: str, process_key: str,
+                    process_version: str = "1.0.0", **fields) -> Release:
+        """A release in ``folder_id``; ``fields`` are other Release fields."""
+        with self.lock:
+            self._changed()
+            if "id" not in fields:
+                fields["id"] = self._next_id(self.releases, 1)
+            if "key" not in fields:
+                fields["key"] = self.new_key()
+            if "created_at" not in fields:
+                fields["created_at"] = self.clock()
+            release = Release(name=name, folder_id=folder_id, process_key=process_key,
+                              process_version=process_version, **fields)
+            self.releases[release.id] = release
+            return release
+
+    def update_release(self, release_id: int, **changes) -> Release:
+        with self.lock:
+            self._changed()
+            release = dataclasses.replace(self.releases[release_id], **changes)
+            self.releases[release_id] = release
+            return release
+
+    def remove_release(self, release_id: int) -> None:
+        with self.lock:
+            self._changed()
+            del self.releases[release_id]
+
+    def set_token_lifetime(self, seconds: float) -> None:
+        """Lifetime of tokens issued from now on."""
+        self.tokens.lifetime = seconds
+
+    def expire_tokens(self) -> None:
+        """Make every issued token expire now (the personal access token stays valid)."""
+        self.tokens.expire_all()
+
+    @property
+    def jobs_rate_limit(self) -> int:
+        return self.jobs_limiter.limit
+
+    @jobs_rate_limit.setter
+    def jobs_rate_limit(self, limit: int) -> None:
+        self.jobs_limiter.limit = limit
