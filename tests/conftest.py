@@ -11,12 +11,26 @@ def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own startjob folders; a developer's real files are never touched."""
     home = tmp_path / "startjob-home"
     monkeypatch.setenv("STARTJOB_HOME", str(home))
-    for name in ("STARTJOB_CONFIG_DIR", "STARTJOB_DATA_DIR", "STARTJOB_CACHE_DIR",
-                 "STARTJOB_LOG_DIR", "STARTJOB_PROFILE"):
+    for name in (
+        "STARTJOB_CONFIG_DIR",
+        "STARTJOB_DATA_DIR",
+        "STARTJOB_CACHE_DIR",
+        "STARTJOB_LOG_DIR",
+        "STARTJOB_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
-    for name in ("UIPATH_URL", "UIPATH_CLIENT_ID", "UIPATH_CLIENT_SECRET", "UIPATH_IDENTITY_URL",
-                 "UIPATH_SCOPE", "UIPATH_ACCESS_TOKEN", "UIPATH_USERNAME", "UIPATH_PASSWORD",
-                 "UIPATH_TENANT", "UIPATH_FOLDER_PATH"):
+    for name in (
+        "UIPATH_URL",
+        "UIPATH_CLIENT_ID",
+        "UIPATH_CLIENT_SECRET",
+        "UIPATH_IDENTITY_URL",
+        "UIPATH_SCOPE",
+        "UIPATH_ACCESS_TOKEN",
+        "UIPATH_USERNAME",
+        "UIPATH_PASSWORD",
+        "UIPATH_TENANT",
+        "UIPATH_FOLDER_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 

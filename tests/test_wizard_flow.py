@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, OptionList, SelectionList
-
 from tour import fill, search, settle
 
 from tui_app.sandbox import SandboxConfig
-
 from tui_app.ui.screens import (
     ArgumentsScreen,
     ConnectScreen,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 from tui_app import __version__
 
@@ -18,7 +19,9 @@ EXIT_USAGE = 2
 
 def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection (flags win over UIPATH_* variables)")
-    group.add_argument("--url", help="Orchestrator URL, e.g. https://cloud.uipath.com/ORG/TENANT/orchestrator_")
+    group.add_argument(
+        "--url", help="Orchestrator URL, e.g. https://cloud.uipath.com/ORG/TENANT/orchestrator_"
+    )
     group.add_argument("--folder", help="folder path, e.g. Shared/Support")
     group.add_argument("--client-id", help="external application id (client credentials)")
     group.add_argument("--identity-url", help="token endpoint (default: derived from --url)")
@@ -27,13 +30,24 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--username", help="user name (on-prem sign-in)")
     group.add_argument("--ca-bundle", help="PEM file of certificate authorities to trust")
     group.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (never in production)"
+        "--insecure",
+        action="store_true",
+        help="do not verify TLS certificates (never in production)",
     )
 
 
 def _connection_overrides(args: argparse.Namespace) -> dict:
-    names = ("url", "folder", "client_id", "identity_url", "scope", "tenancy_name", "username",
-             "ca_bundle", "insecure")
+    names = (
+        "url",
+        "folder",
+        "client_id",
+        "identity_url",
+        "scope",
+        "tenancy_name",
+        "username",
+        "ca_bundle",
+        "insecure",
+    )
     return {name: getattr(args, name, None) for name in names}
 
 
@@ -54,12 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser(
         "sandbox", help="run the sandbox Orchestrator (a local stand-in for a real tenant)"
     )
-    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765, 0 = any free port)")
-    sandbox.add_argument("--scale", type=int, default=0, metavar="N",
-                         help="add a large classic folder with N processes and N/2 robots")
-    sandbox.add_argument("--faults", metavar="SPEC",
-                         help="inject faults, e.g. '429=0.1,503=0.05,drop=0.01,delay=0.2:1.5'")
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765, 0 = any free port)"
+    )
+    sandbox.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add a large classic folder with N processes and N/2 robots",
+    )
+    sandbox.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="inject faults, e.g. '429=0.1,503=0.05,drop=0.01,delay=0.2:1.5'",
+    )
     sandbox.add_argument("--seed", type=int, default=0, help="random seed for --faults")
     sandbox.add_argument("--token-lifetime", type=float, default=3600.0, metavar="SECONDS")
 

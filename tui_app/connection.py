@@ -8,8 +8,9 @@ only in memory: ``public_dict`` is what may be shown or saved.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Mapping, Optional
+from typing import Optional
 
 AUTH_MODES = ("client_credentials", "password", "token")
 AUTH_MODE_LABELS = {
@@ -54,7 +55,9 @@ class ConnectionSettings:
     insecure: bool = False
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides) -> ConnectionSettings:
+    def from_env(
+        cls, environ: Optional[Mapping[str, str]] = None, **overrides
+    ) -> ConnectionSettings:
         """Settings from ``UIPATH_*`` variables, then ``overrides`` (non-empty flags) on top.
 
         The auth mode follows the credentials present: a token, else user + password,
@@ -93,7 +96,9 @@ class ConnectionSettings:
 
     def validate(self) -> None:
         if self.auth_mode not in AUTH_MODES:
-            raise SettingsError(f"Unknown auth mode {self.auth_mode!r}; use {', '.join(AUTH_MODES)}.")
+            raise SettingsError(
+                f"Unknown auth mode {self.auth_mode!r}; use {', '.join(AUTH_MODES)}."
+            )
         missing = self.missing()
         if missing:
             raise SettingsError("Missing: " + ", ".join(missing) + ".")

@@ -141,17 +141,27 @@ class WizardApp(App):
         robots = ()
         if kind in ("Specific", "ModernJobsCount"):
             chosen = state.selected_robots.get(state.robots_key(), set())
-            pool = (state.environment().robots if state.environment() else ()) if state.is_classic \
+            pool = (
+                (state.environment().robots if state.environment() else ())
+                if state.is_classic
                 else state.folder_robots.get(state.folder.id if state.folder else None, [])
+            )
             robots = tuple(RobotRef(r.id, r.name) for r in pool if r.id in chosen)
-        jobs_count = parse_jobs_count(state.jobs_count_text) if kind in (
-            "JobsCount", "ModernJobsCount") else 1
-        strategy = StrategyChoice(kind=kind, robots=robots, jobs_count=jobs_count,
-                                  runtime_type=state.runtime_type)
-        return StartPlan(release=state.release, strategy=strategy,
-                         arguments=dict(state.argument_values), folder=state.folder,
-                         reference=self.reference)
-
+        jobs_count = (
+            parse_jobs_count(state.jobs_count_text)
+            if kind in ("JobsCount", "ModernJobsCount")
+            else 1
+        )
+        strategy = StrategyChoice(
+            kind=kind, robots=robots, jobs_count=jobs_count, runtime_type=state.runtime_type
+        )
+        return StartPlan(
+            release=state.release,
+            strategy=strategy,
+            arguments=dict(state.argument_values),
+            folder=state.folder,
+            reference=self.reference,
+        )
 
     def summary(self, plan: StartPlan):
         """A readable summary of the plan for the Review step (plain text, never markup)."""
@@ -161,7 +171,8 @@ class WizardApp(App):
 
         settings = self.state.settings
         rows = [
-            ("Orchestrator", f"{settings.url}  ({AUTH_MODE_LABELS[settings.auth_mode]})"),
+            ("Orchestrator", settings.url),
+            ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
         if plan.folder is not None:
             kind = "classic" if plan.folder.is_classic else "modern"
@@ -202,7 +213,9 @@ class WizardApp(App):
     # -- app-wide actions ---------------------------------------------------------------
 
     def show_help(self, screen) -> None:
-        self.push_screen(HelpDialog(f"{screen.STEP}: {screen.HEADING}", screen.HELP, screen.key_help()))
+        self.push_screen(
+            HelpDialog(f"{screen.STEP}: {screen.HEADING}", screen.HELP, screen.key_help())
+        )
 
     def quit_question(self) -> Optional[str]:
         """Why quitting now needs a confirmation, or None when nothing would be lost."""

@@ -77,7 +77,9 @@ needs attention).
 
     def heading(self) -> str:
         release = self.state.release
-        return f"{self.HEADING} of {visible(release.process_key if release else '', single_line=True)}"
+        return (
+            f"{self.HEADING} of {visible(release.process_key if release else '', single_line=True)}"
+        )
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="arguments", classes="form"):
@@ -91,7 +93,8 @@ needs attention).
         if text is None and default is not None:
             text = spec.to_text(default)
         title = Text(visible(spec.name, single_line=True), style="bold")
-        title.append(" *" if spec.required else "", style="bold red")
+        if spec.required:
+            title.append(" *", style="bold red")
         title.append(f"  {visible(spec.short_type, single_line=True)}", style="dim")
         if spec.required:
             title.append("  required", style="dim")
@@ -103,12 +106,16 @@ needs attention).
             value = (text or "").strip().lower() in ("true", "yes", "1")
             editor: Widget = Switch(value=value, id=field_id(index), animate=False)
         elif spec.kind in JSON_KINDS:
-            editor = TextArea(text or "", id=field_id(index), classes="json-editor",
-                              soft_wrap=True, compact=True,
-                              placeholder=spec.hint)
+            editor = TextArea(
+                text or "",
+                id=field_id(index),
+                classes="json-editor",
+                soft_wrap=True,
+                compact=True,
+                placeholder=spec.hint,
+            )
         else:
-            editor = Input(text or "", id=field_id(index), compact=True,
-                           placeholder=spec.hint)
+            editor = Input(text or "", id=field_id(index), compact=True, placeholder=spec.hint)
         field = Vertical(
             Label(title, classes="arg-title"),
             Horizontal(editor, classes="arg-editor"),
@@ -119,8 +126,9 @@ needs attention).
 
     def on_mount(self) -> None:
         if self.load_error:
-            self.message.show("error", f"The argument list of this release cannot be read: "
-                              f"{self.load_error}")
+            self.message.show(
+                "error", f"The argument list of this release cannot be read: {self.load_error}"
+            )
             return
         first = self.query(".arg-editor > *").first() if self.specs else None
         if first is not None:
@@ -174,8 +182,11 @@ needs attention).
 
     def action_next(self) -> None:
         if self.load_error:
-            self.message.show("error", "This release's arguments cannot be read, so it cannot "
-                              "be started from here. Go back (Escape) and choose another.")
+            self.message.show(
+                "error",
+                "This release's arguments cannot be read, so it cannot "
+                "be started from here. Go back (Escape) and choose another.",
+            )
             return
         texts = {s.name: t for s, t in self._texts().items()}
         values, errors = collect_values(list(self.specs), texts, self.defaults)

@@ -55,21 +55,28 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                 )
             with Horizontal(classes="row"):
                 yield Label("URL", classes="field-label")
-                yield Input(settings.url, placeholder="https://…/orchestrator_", id="url",
-                            compact=True)
+                yield Input(
+                    settings.url, placeholder="https://…/orchestrator_", id="url", compact=True
+                )
             with Horizontal(classes="row radio-row"):
                 yield Label("Sign in with", classes="field-label")
                 with RadioSet(id="auth_mode", compact=True):
                     for mode in AUTH_MODES:
-                        yield RadioButton(AUTH_MODE_LABELS[mode], value=mode == settings.auth_mode,
-                                          name=mode)
+                        yield RadioButton(
+                            AUTH_MODE_LABELS[mode], value=mode == settings.auth_mode, name=mode
+                        )
             for mode, fields in FIELDS.items():
                 with Vertical(id=f"fields-{mode}", classes="mode-fields"):
                     for name, label, secret, placeholder in fields:
                         with Horizontal(classes="row"):
                             yield Label(label, classes="field-label")
-                            yield Input(getattr(settings, name), placeholder=placeholder,
-                                        password=secret, id=name, compact=True)
+                            yield Input(
+                                getattr(settings, name),
+                                placeholder=placeholder,
+                                password=secret,
+                                id=name,
+                                compact=True,
+                            )
             with Horizontal(classes="row buttons"):
                 yield Label("", classes="field-label")
                 yield Button("Connect", id="connect", variant="primary", compact=True)

@@ -49,8 +49,10 @@ Classic folders group robots in environments: there you start a job on specific 
 a number of jobs, or all robots of the environment. Modern folders run jobs on the robots
 (users) and machines assigned to the folder.
 """
-    BINDINGS = [*ListNavigation.LIST_BINDINGS, Binding("ctrl+n", "choose", "Choose",
-                                                       key_display="enter/^n")]
+    BINDINGS = [
+        *ListNavigation.LIST_BINDINGS,
+        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="Filter folders…", id="filter", compact=True)

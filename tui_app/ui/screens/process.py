@@ -39,11 +39,13 @@ class ProcessRow:
         text.append(f"  v{visible(latest.process_version, single_line=True, limit=20)}")
         environments = [r.environment_name for r in self.releases if r.environment_name]
         if environments:
-            text.append("  · " + visible(", ".join(environments), single_line=True, limit=60),
-                        style="dim")
+            text.append(
+                "  · " + visible(", ".join(environments), single_line=True, limit=60), style="dim"
+            )
         if latest.description:
-            text.append("\n  " + visible(latest.description, single_line=True, limit=200),
-                        style="dim")
+            text.append(
+                "\n  " + visible(latest.description, single_line=True, limit=200), style="dim"
+            )
         return text
 
 
@@ -64,8 +66,10 @@ on Orchestrator, so it finds processes in large tenants too). Up/Down move; Ente
 Each line shows the process key, its latest version and the environments it is released
 to, with the description below.
 """
-    BINDINGS = [*ListNavigation.LIST_BINDINGS, Binding("ctrl+n", "choose", "Choose",
-                                                       key_display="enter/^n")]
+    BINDINGS = [
+        *ListNavigation.LIST_BINDINGS,
+        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,8 +83,9 @@ to, with the description below.
         return f"{self.HEADING}{where}"
 
     def compose_body(self) -> ComposeResult:
-        yield Input(self.state.search_text, placeholder="Search processes…", id="search",
-                    compact=True)
+        yield Input(
+            self.state.search_text, placeholder="Search processes…", id="search", compact=True
+        )
         yield Static("", id="count")
         yield OptionList(id="processes", compact=True)
 
@@ -118,7 +123,9 @@ to, with the description below.
         count = self.query_one("#count", Static)
         if not self.rows:
             needle = visible(text.strip(), single_line=True)
-            count.update(Text(f"No process matches '{needle}'." if needle else "No processes here."))
+            count.update(
+                Text(f"No process matches '{needle}'." if needle else "No processes here.")
+            )
             return
         chosen = self.state.release.process_key if self.state.release else None
         keys = [row.key for row in self.rows]

@@ -18,8 +18,10 @@ def release_label(release: Release) -> Text:
     environment = release.environment_name or "(no environment)"
     text = Text(visible(environment, single_line=True, limit=60), style="bold")
     text.append(f"  v{visible(release.process_version, single_line=True, limit=20)}")
-    text.append("  latest" if release.is_latest_version else "  older version",
-                style="" if release.is_latest_version else "dim")
+    text.append(
+        "  latest" if release.is_latest_version else "  older version",
+        style="" if release.is_latest_version else "dim",
+    )
     text.append("\n  " + visible(release.name, single_line=True, limit=120), style="dim")
     return text
 

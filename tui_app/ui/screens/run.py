@@ -107,8 +107,9 @@ Escape also goes back.
                 fresh = await self.wizard.client.get_jobs(pending)
             except RateLimited as exc:
                 delay = min(max(delay * 2, exc.retry_after or 0), MAX_POLL_DELAY * 3)
-                self.message.show("warning", f"Orchestrator asks to slow down; next update in "
-                                  f"{delay:.0f} s.")
+                self.message.show(
+                    "warning", f"Orchestrator asks to slow down; next update in {delay:.0f} s."
+                )
                 continue
             except OrchestratorError as exc:
                 self.message.show_error(exc)
@@ -129,7 +130,7 @@ Escape also goes back.
             changed = True
             self.state.jobs[index] = new
             for column, value in zip(COLUMNS, job_cells(new)):
-                table.update_cell(str(job.id), column, value)
+                table.update_cell(str(job.id), column, value, update_width=True)
         if changed:
             self.message.clear()
             self._show_detail()
@@ -169,11 +170,10 @@ Escape also goes back.
             self.message.show("info", "Choose a job that is still running (Up/Down).")
             return
         verb = "Stop" if strategy == "SoftStop" else "Kill"
-        question = (
-            f"{verb} job {job.id}? "
-            + ("The workflow is asked to stop at its next safe point."
-               if strategy == "SoftStop" else "The process is ended at once; work in progress "
-               "is lost.")
+        question = f"{verb} job {job.id}? " + (
+            "The workflow is asked to stop at its next safe point."
+            if strategy == "SoftStop"
+            else "The process is ended at once; work in progress is lost."
         )
         self.app.push_screen(
             ConfirmDialog(question, yes=verb, no="Keep running"),
@@ -187,8 +187,9 @@ Escape also goes back.
         except OrchestratorError as exc:
             self.message.show_error(exc)
             return
-        self.message.show("info", f"{'Stop' if strategy == 'SoftStop' else 'Kill'} requested "
-                          f"for job {job_id}.")
+        self.message.show(
+            "info", f"{'Stop' if strategy == 'SoftStop' else 'Kill'} requested for job {job_id}."
+        )
         self.poll()
 
     def action_again(self) -> None:

@@ -38,9 +38,12 @@ def robot_label(robot: Robot) -> Text:
     """Name, machine and state in words (the state is never shown by colour alone)."""
     state_style = {"Available": "green", "Busy": "yellow", "Disconnected": "red"}
     text = Text(visible(robot.name, single_line=True, limit=24).ljust(24))
-    text.append(" " + visible(robot.machine_name, single_line=True, limit=20).ljust(20), style="dim")
-    text.append(f" {STATE_MARK.get(robot.state, '?')} {robot.state}",
-                style=state_style.get(robot.state, ""))
+    text.append(
+        " " + visible(robot.machine_name, single_line=True, limit=20).ljust(20), style="dim"
+    )
+    text.append(
+        f" {STATE_MARK.get(robot.state, '?')} {robot.state}", style=state_style.get(robot.state, "")
+    )
     return text
 
 
@@ -48,8 +51,10 @@ def parse_jobs_count(text: str) -> int:
     """The number of jobs typed, or ValueError with a sentence saying what is allowed."""
     value = text.strip()
     if not value.isdigit() or not 1 <= int(value) <= MAX_JOBS_COUNT:
-        raise ValueError(f"Number of jobs: type a whole number from 1 to {MAX_JOBS_COUNT:,}"
-                         f" (got {visible(value, single_line=True)!r}).")
+        raise ValueError(
+            f"Number of jobs: type a whole number from 1 to {MAX_JOBS_COUNT:,}"
+            f" (got {visible(value, single_line=True)!r})."
+        )
     return int(value)
 
 
@@ -85,8 +90,11 @@ fields; ctrl+n continues.
 
     def compose_body(self) -> ComposeResult:
         if self.state.is_classic:
-            kind = self.state.strategy_kind if self.state.strategy_kind in CLASSIC_STRATEGIES \
+            kind = (
+                self.state.strategy_kind
+                if self.state.strategy_kind in CLASSIC_STRATEGIES
                 else "Specific"
+            )
             with RadioSet(id="kind", compact=True):
                 for name in CLASSIC_STRATEGIES:
                     yield RadioButton(CLASSIC_LABELS[name], value=name == kind, name=name)
@@ -101,11 +109,20 @@ fields; ctrl+n continues.
             yield from self._jobs_count_row()
             with Horizontal(classes="row"):
                 yield Label("Runtime type", classes="field-label")
-                yield Select(((t, t) for t in RUNTIME_TYPES), value=self.state.runtime_type,
-                             allow_blank=False, id="runtime", compact=True)
+                yield Select(
+                    ((t, t) for t in RUNTIME_TYPES),
+                    value=self.state.runtime_type,
+                    allow_blank=False,
+                    id="runtime",
+                    compact=True,
+                )
             robots_chosen = bool(self.state.selected_robots.get(self.state.robots_key()))
-            yield Checkbox("Only on robots I choose (otherwise Orchestrator picks)",
-                           value=robots_chosen, id="pick-robots", compact=True)
+            yield Checkbox(
+                "Only on robots I choose (otherwise Orchestrator picks)",
+                value=robots_chosen,
+                id="pick-robots",
+                compact=True,
+            )
             with Vertical(id="modern-robots"):
                 yield from self._robot_picker()
 
@@ -117,8 +134,13 @@ fields; ctrl+n continues.
     def _jobs_count_row(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label("Number of jobs", classes="field-label")
-            yield Input(self.state.jobs_count_text, id="jobs-count", compact=True,
-                        restrict=r"[0-9]*", max_length=6)
+            yield Input(
+                self.state.jobs_count_text,
+                id="jobs-count",
+                compact=True,
+                restrict=r"[0-9]*",
+                max_length=6,
+            )
 
     def on_mount(self) -> None:
         if self.state.is_classic:
@@ -178,8 +200,11 @@ fields; ctrl+n continues.
                     picker.loading = True
                     environment = await client.environment_robots(name)
                     if environment is None:
-                        self.message.show("error", f"The environment {name!r} no longer exists "
-                                          "in this folder. Go back and choose another release.")
+                        self.message.show(
+                            "error",
+                            f"The environment {name!r} no longer exists "
+                            "in this folder. Go back and choose another release.",
+                        )
                         return
                     state.environments[name] = environment
             elif state.folder is not None and state.folder.id not in state.folder_robots:
@@ -198,7 +223,11 @@ fields; ctrl+n continues.
         chosen = self.selected()
         known = {robot.id for robot in robots}
         chosen &= known  # robots that disappeared are no longer selected
-        shown = [r for r in robots if not needle or needle in f"{r.name} {r.machine_name} {r.state}".lower()]
+        shown = [
+            r
+            for r in robots
+            if not needle or needle in f"{r.name} {r.machine_name} {r.state}".lower()
+        ]
         picker = self.query_one("#robots", SelectionList)
         picker.clear_options()
         picker.add_options(Selection(robot_label(r), r.id, r.id in chosen) for r in shown)
@@ -216,12 +245,16 @@ fields; ctrl+n continues.
         if self.state.is_classic:
             environment = self.state.release.environment_name or "?"
             count = len(robots)
-            self.query_one("#all-summary", Static).update(Text(
-                f"One job on each of the {count} robot(s) of {visible(environment)}: "
-                f"{count} job(s) in total.\n"
-                + "\n".join(f"  {visible(r.name, single_line=True)} ({r.state})" for r in robots[:8])
-                + ("\n  …" if count > 8 else "")
-            ))
+            self.query_one("#all-summary", Static).update(
+                Text(
+                    f"One job on each of the {count} robot(s) of {visible(environment)}: "
+                    f"{count} job(s) in total.\n"
+                    + "\n".join(
+                        f"  {visible(r.name, single_line=True)} ({r.state})" for r in robots[:8]
+                    )
+                    + ("\n  …" if count > 8 else "")
+                )
+            )
 
     @on(Input.Changed, "#robot-filter")
     def _filter_robots(self) -> None:
@@ -281,13 +314,19 @@ fields; ctrl+n continues.
             if not self.query_one("#pick-robots", Checkbox).value:
                 self.selected().clear()
         if kind == "Specific" and not self.selected():
-            self.message.show("error", "Tick at least one robot (Space ticks the highlighted "
-                              "robot, ctrl+t ticks all shown).")
+            self.message.show(
+                "error",
+                "Tick at least one robot (Space ticks the highlighted "
+                "robot, ctrl+t ticks all shown).",
+            )
             self.query_one("#robots", SelectionList).focus()
             return
         if kind == "All" and not self.robots():
-            self.message.show("error", "This environment has no robots, so All would start "
-                              "nothing. Choose another strategy or release.")
+            self.message.show(
+                "error",
+                "This environment has no robots, so All would start "
+                "nothing. Choose another strategy or release.",
+            )
             return
         self.state.strategy_kind = kind
         self.wizard.go_next(self.STEP)

@@ -1,0 +1,77 @@
+"""SVG snapshots of every wizard step at 80x24 (pytest-textual-snapshot).
+
+Review them with ``pytest tests/test_snapshots.py --snapshot-report``; after a deliberate
+change, ``pytest tests/test_snapshots.py --snapshot-update`` and look at the new SVGs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import tour
+
+SIZE = (80, 24)
+#: 2026-01-05 09:00:00 UTC: the sandbox clock for the Run snapshot, so job times are fixed.
+FIXED_EPOCH = 1767603600.0
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["connect", "folder", "process", "release", "strategy", "arguments", "review"],
+)
+def test_step(step, snap_compare, make_wizard):
+    assert snap_compare(make_wizard(), run_before=getattr(tour, f"to_{step}"), terminal_size=SIZE)
+
+
+def test_run(snap_compare, make_wizard, sandbox):
+    clock = {"now": FIXED_EPOCH}
+    sandbox.tenant.clock = lambda: clock["now"]
+
+    async def run_and_finish(pilot):
+        await tour.to_review(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.2)
+        clock["now"] += 60  # every job has finished by now
+        await tour.settle(pilot, 0.2)
+
+    assert snap_compare(make_wizard(), run_before=run_and_finish, terminal_size=SIZE)
+
+
+def test_strategy_jobs_count(snap_compare, make_wizard):
+    async def jobs_count(pilot):
+        await tour.to_strategy(pilot)
+        await pilot.press("right", "enter")
+
+    assert snap_compare(make_wizard(), run_before=jobs_count, terminal_size=SIZE)
+
+
+def test_arguments_every_kind(snap_compare, make_wizard):
+    async def showcase(pilot):
+        await tour.to_process(pilot, "Finance")
+        await tour.search(pilot, "showcase")
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+
+    assert snap_compare(make_wizard(), run_before=showcase, terminal_size=SIZE)
+
+
+def test_connect_error(snap_compare, make_wizard):
+    async def wrong_secret(pilot):
+        await pilot.press("enter")
+        await tour.settle(pilot)
+
+    assert snap_compare(
+        make_wizard(client_secret="wrong"), run_before=wrong_secret, terminal_size=SIZE
+    )
