@@ -118,12 +118,9 @@ async def test_jobs_count_flow_fetches_no_robots(make_wizard, sandbox):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
         await to_strategy_of_support_triage(pilot)
-        await settle(pilot)
-        sandbox.clear_log()
         await pilot.press("right")  # radio set: Number of jobs
-        await pilot.press("enter")
+        await pilot.press("enter")  # picks it and moves into the number field
         await settle(pilot)
-        await pilot.press("tab")
         field = app.screen.query_one("#jobs-count", Input)
         assert app.focused is field
         await pilot.press("backspace", "3", "ctrl+n")
@@ -140,8 +137,12 @@ async def test_jobs_count_flow_fetches_no_robots(make_wizard, sandbox):
     info = json.loads(start.body)["startInfo"]
     assert info["Strategy"] == "JobsCount" and info["JobsCount"] == 3
     assert len(app.state.jobs) == 3
+    assert _count(sandbox, "connect/token") == 1
+    assert _count(sandbox, "/odata/Folders") == 1
+    assert _count(sandbox, "/odata/Releases") == 2
     assert _count(sandbox, "/odata/Environments") == 0
-    assert _count(sandbox, "connect/token") == 0  # the token from sign-in is reused
+    assert _count(sandbox, "/odata/Sessions") == 0
+    assert _count(sandbox, "StartJobs") == 1
 
 
 @pytest.mark.parametrize("bad", ["0", "10001"])
@@ -149,7 +150,7 @@ async def test_jobs_count_out_of_range_is_refused_and_kept(make_wizard, bad):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
         await to_strategy_of_support_triage(pilot)
-        await pilot.press("right", "enter", "tab")
+        await pilot.press("right", "enter")
         await pilot.press("backspace", *list(bad), "ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, StrategyScreen)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
-from textual.widgets import Static
+from textual.strip import Strip
+from textual.widgets import Checkbox, RadioButton, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.text import visible
@@ -67,3 +70,41 @@ class Message(Static):
     def clear(self) -> None:
         self.set_classes("")
         self.update("")
+
+
+class _MarkedToggle:
+    """Shows the state of a toggle in its glyph, not only in its colour (NO_COLOR, 16 colours)."""
+
+    ON = "●"
+
+    @property
+    def _button(self):
+        self.BUTTON_INNER = self.ON if self.value else " "
+        return super()._button
+
+
+class MarkedRadioButton(_MarkedToggle, RadioButton):
+    """A radio button whose dot is only drawn when it is chosen."""
+
+
+class MarkedCheckbox(_MarkedToggle, Checkbox):
+    """A checkbox that shows ✓ when ticked."""
+
+    ON = "✓"
+
+
+class CheckList(SelectionList):
+    """A SelectionList that draws ✓ for ticked items and a blank for the others."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) < 2:
+            return strip
+        mark = "✓" if selection.value in self._selected else " "
+        segments[1] = Segment(mark, segments[1].style)
+        return Strip(segments, strip.cell_length)

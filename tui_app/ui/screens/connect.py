@@ -7,11 +7,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from tui_app.connection import AUTH_MODE_LABELS, AUTH_MODES, ConnectionSettings, SettingsError
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.widgets import MarkedRadioButton
 
 #: Form fields per auth mode: (settings attribute, label, is secret, placeholder).
 FIELDS = {
@@ -62,7 +63,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                 yield Label("Sign in with", classes="field-label")
                 with RadioSet(id="auth_mode", compact=True):
                     for mode in AUTH_MODES:
-                        yield RadioButton(
+                        yield MarkedRadioButton(
                             AUTH_MODE_LABELS[mode], value=mode == settings.auth_mode, name=mode
                         )
             for mode, fields in FIELDS.items():

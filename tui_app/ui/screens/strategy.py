@@ -12,7 +12,6 @@ from textual.widgets import (
     ContentSwitcher,
     Input,
     Label,
-    RadioButton,
     RadioSet,
     Select,
     SelectionList,
@@ -25,6 +24,7 @@ from tui_app.orchestrator.models import Robot
 from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.widgets import CheckList, MarkedCheckbox, MarkedRadioButton
 
 CLASSIC_LABELS = {
     "Specific": "Specific robots",
@@ -97,7 +97,7 @@ fields; ctrl+n continues.
             )
             with RadioSet(id="kind", compact=True):
                 for name in CLASSIC_STRATEGIES:
-                    yield RadioButton(CLASSIC_LABELS[name], value=name == kind, name=name)
+                    yield MarkedRadioButton(CLASSIC_LABELS[name], value=name == kind, name=name)
             with ContentSwitcher(initial=kind, id="panes"):
                 with Vertical(id="Specific"):
                     yield from self._robot_picker()
@@ -117,7 +117,7 @@ fields; ctrl+n continues.
                     compact=True,
                 )
             robots_chosen = bool(self.state.selected_robots.get(self.state.robots_key()))
-            yield Checkbox(
+            yield MarkedCheckbox(
                 "Only on robots I choose (otherwise Orchestrator picks)",
                 value=robots_chosen,
                 id="pick-robots",
@@ -128,8 +128,8 @@ fields; ctrl+n continues.
 
     def _robot_picker(self) -> ComposeResult:
         yield Input(placeholder="Filter robots…", id="robot-filter", compact=True)
-        yield Static("", id="robot-count")
-        yield SelectionList(id="robots", compact=True)
+        yield Static("Tab moves into the list of robots.", id="robot-count")
+        yield CheckList(id="robots", compact=True)
 
     def _jobs_count_row(self) -> ComposeResult:
         with Horizontal(classes="row"):
@@ -160,13 +160,23 @@ fields; ctrl+n continues.
 
     @on(RadioSet.Changed, "#kind")
     def _kind_event(self) -> None:
-        self._kind_changed_to(self._kind())
+        """A strategy was picked (Enter/Space): show its pane and move into it."""
+        kind = self._kind()
+        self._kind_changed_to(kind)
+        first = {"Specific": "#robots", "JobsCount": "#jobs-count"}.get(kind)
+        if first:
+            self.query_one(first).focus()
 
     def _kind_changed_to(self, kind: str) -> None:
         self.state.strategy_kind = kind
         self.query_one(ContentSwitcher).current = kind
         self.message.clear()
-        if kind in ("Specific", "All"):
+        if kind == "All":
+            self.load_robots()
+
+    def on_descendant_focus(self, event) -> None:
+        """Robots are fetched when the person moves into the checklist, not before."""
+        if event.widget.id in ("robots", "robot-filter"):
             self.load_robots()
 
     @on(Checkbox.Changed, "#pick-robots")
@@ -240,7 +250,10 @@ fields; ctrl+n continues.
         shown = len(self.query_one("#robots", SelectionList).options) if shown is None else shown
         filtered = f", {shown} shown" if shown != len(robots) else ""
         self.query_one("#robot-count", Static).update(
-            Text(f"{len(self.selected())} of {len(robots)} robot(s) selected{filtered}.")
+            Text(
+                f"{len(self.selected())} of {len(robots)} robot(s) selected{filtered}. "
+                "Space ticks the highlighted robot."
+            )
         )
         if self.state.is_classic:
             environment = self.state.release.environment_name or "?"
