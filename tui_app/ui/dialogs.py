@@ -10,6 +10,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 
+def reflow(text: str) -> str:
+    """Join hard-wrapped lines so help text wraps to the dialog width; keeps "- " items."""
+    paragraphs = []
+    for block in text.strip().split("\n\n"):
+        items: list = []
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith("- ") or not items:
+                items.append(line)
+            else:
+                items[-1] += " " + line
+        paragraphs.append("\n".join(items))
+    return "\n\n".join(paragraphs)
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; Enter/y answers yes, Escape/n answers no."""
 
@@ -58,9 +73,9 @@ class HelpDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lines = Text(self.title_text + "\n\n", style="bold")
-        lines.append(self.body.strip() + "\n\nKeys\n")
+        lines.append(reflow(self.body) + "\n\nKeys\n")
         for key, description in self.keys:
-            lines.append(f"  {key:<18}", style="bold")
+            lines.append(f"  {key:<20}", style="bold")
             lines.append(f"{description}\n")
         lines.append("\nPress Escape or F1 to close.", style="dim")
         with VerticalScroll(classes="dialog help"):

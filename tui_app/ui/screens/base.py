@@ -65,12 +65,20 @@ class StepScreen(Screen):
         self.wizard.show_help(self)
 
     def key_help(self) -> list:
-        """(keys, description) pairs for the help dialog, from the bindings active here."""
-        grouped: dict = {}
-        for key, active in self.active_bindings.items():
-            binding = active.binding
-            if binding.description:
-                grouped.setdefault(binding.description, []).append(
-                    self.app.get_key_display(binding) if binding.key == key else key
-                )
-        return [(" / ".join(dict.fromkeys(keys)), text) for text, keys in grouped.items()]
+        """(keys, description) rows for the help dialog: this step's keys, then the app's."""
+        rows: dict = {}
+        for node in (self, self.app):
+            for key, bindings in node._bindings.key_to_bindings.items():
+                for binding in bindings:
+                    if binding.description:
+                        rows.setdefault(binding.description, []).append(key_name(key))
+        return [(" / ".join(dict.fromkeys(keys)), text) for text, keys in rows.items()]
+
+
+def key_name(key: str) -> str:
+    """``ctrl+b`` -> ``Ctrl+B``, ``escape`` -> ``Esc``, ``f5`` -> ``F5``."""
+    names = {"escape": "Esc", "enter": "Enter", "space": "Space", "tab": "Tab"}
+    parts = key.split("+")
+    *mods, last = parts
+    last = names.get(last, last.upper() if len(last) <= 3 else last.capitalize())
+    return "+".join([m.capitalize() for m in mods] + [last])

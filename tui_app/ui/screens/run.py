@@ -20,7 +20,7 @@ from tui_app.ui.dialogs import ConfirmDialog
 from tui_app.ui.screens.base import StepScreen
 
 COLUMNS = ("Id", "Robot / machine", "State", "Started", "Ended", "Info")
-MAX_POLL_DELAY = 10.0
+MAX_POLL_DELAY = 5.0
 
 
 def short_time(value) -> str:
@@ -43,11 +43,11 @@ def job_cells(job: Job) -> tuple:
     where = " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
     return (
         str(job.id),
-        visible(where, single_line=True, limit=30),
+        visible(where, single_line=True, limit=18),
         job.state,
         short_time(job.start_time),
         short_time(job.end_time),
-        visible(job.info or "", single_line=True, limit=60),
+        visible(job.info or "", single_line=True, limit=14),
     )
 
 
@@ -71,6 +71,7 @@ Escape also goes back.
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="jobs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="poll-status")
         yield Static(id="job-detail")
 
     def on_mount(self) -> None:
@@ -116,7 +117,14 @@ Escape also goes back.
                 delay = min(delay * 2, MAX_POLL_DELAY)
                 continue
             changed = self.update_jobs(fresh)
-            delay = self.wizard.poll_interval if changed else min(delay * 1.5, MAX_POLL_DELAY)
+            delay = self.wizard.poll_interval if changed else min(delay * 1.3, MAX_POLL_DELAY)
+            self._show_poll_status(delay)
+
+    def _show_poll_status(self, delay: float) -> None:
+        now = datetime.now().strftime("%H:%M:%S")
+        self.query_one("#poll-status", Static).update(
+            Text(f"Updated {now}; next update in {delay:.0f} s.", style="dim")
+        )
 
     def update_jobs(self, fresh: list) -> bool:
         """Merge polled jobs into the table; True when anything changed."""
@@ -137,6 +145,7 @@ Escape also goes back.
         return changed
 
     def _all_done(self) -> None:
+        self.query_one("#poll-status", Static).update("")
         states = [job.state for job in self.state.jobs]
         summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
         kind = "info" if all(s == "Successful" for s in states) else "warning"

@@ -1,0 +1,63 @@
+"""Regenerate the README screenshots: ``python tests/make_screenshots.py``.
+
+Starts the sandbox Orchestrator, drives the wizard with the keyboard to every step at
+80x24 (the same tour the snapshot tests use) and writes one SVG per step to screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import tour  # noqa: E402
+from conftest import FIXED_REFERENCE, UI_URL, SandboxRedirect  # noqa: E402
+
+from tui_app.connection import ConnectionSettings  # noqa: E402
+from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402
+from tui_app.ui.app import make_app  # noqa: E402
+
+STEPS = ["connect", "folder", "process", "release", "strategy", "arguments", "review", "run"]
+OUT = HERE.parent / "screenshots"
+
+
+async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
+    app = make_app(
+        ConnectionSettings(url=UI_URL, client_id="demo-client", client_secret="demo-secret"),
+        client_options={"transport": SandboxRedirect(sandbox.base_url)},
+        reference_factory=lambda: FIXED_REFERENCE,
+        poll_interval=0.05,
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        if step == "run":
+            await tour.to_review(pilot)
+            await pilot.press("ctrl+r")
+            await pilot.pause(0.3)
+            sandbox.tenant.clock = lambda: time.time() + 60  # let the job finish now
+            await tour.settle(pilot, 0.3)
+        else:
+            await getattr(tour, f"to_{step}")(pilot)
+        if step == "process":
+            await tour.search(pilot, "tri")
+        name = f"{index:02d}-{step}.svg"
+        app.save_screenshot(filename=name, path=str(OUT))
+    return OUT / name
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    os.environ.setdefault("TZ", "UTC")
+    time.tzset()
+    config = SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4)
+    for index, step in enumerate(STEPS, start=1):
+        with Sandbox(config) as sandbox:
+            print(await shoot(sandbox, index, step))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
