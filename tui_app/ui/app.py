@@ -41,6 +41,10 @@ class WizardApp(App):
         self.reference_factory = reference_factory
         self.reference = reference_factory()
         self.poll_interval = poll_interval
+        self._history_entry = None
+        #: The template these choices were saved to or opened from, if any.
+        self.template_name: Optional[str] = None
+        self.template_path = None
 
     # -- flow ---------------------------------------------------------------------------
 
@@ -199,16 +203,66 @@ class WizardApp(App):
             text.append(visible(value, single_line=True, limit=300) + "\n")
         return text
 
+    def save_template(self, request, *, overwrite: bool = False):
+        """Write the current choices as a template (never a secret); return its path."""
+        from tui_app.templates import save_template, template_from_plan
+        from tui_app.ui.screens.arguments import argument_specs
+
+        plan = self.current_plan()
+        template = template_from_plan(
+            plan,
+            name=request.name,
+            description=request.description,
+            url=self.state.settings.url,
+            specs=list(argument_specs(plan.release)),
+            ask=request.ask,
+        )
+        path = save_template(template, overwrite=overwrite)
+        self.template_name, self.template_path = template.name, path
+        return path
+
     async def start_jobs(self) -> list:
-        """Send StartJobs once (never retried) and remember the jobs."""
+        """Send StartJobs once (never retried), remember the jobs and write the history."""
         plan = self.current_plan()
         jobs = await self.client.start_jobs(plan.start_info())
         self.state.jobs = list(jobs)
         self.reference = self.reference_factory()  # the next start is a new start
+        self._history_entry = self._record_start(plan, jobs)
         return jobs
 
+    def _record_start(self, plan: StartPlan, jobs: list):
+        """Append the start to the history file; a history problem never hides the jobs."""
+        from tui_app.history import HistoryEntry, HistoryJob, append_entry
+        from tui_app.locations import LocationError
+
+        entry = HistoryEntry(
+            source="wizard",
+            process_key=plan.release.process_key,
+            folder=plan.folder.fully_qualified_name if plan.folder else "",
+            release_key=plan.release.key,
+            strategy=plan.strategy.kind,
+            jobs=tuple(HistoryJob(job.id, job.key, job.state) for job in jobs),
+            template_name=self.template_name,
+            template_path=str(self.template_path) if self.template_path else None,
+        )
+        try:
+            return append_entry(entry)
+        except (OSError, LocationError) as exc:
+            self.notify(f"The history file could not be written: {exc}", severity="warning")
+            return None
+
     def record_final_states(self) -> None:
-        """Hook for the history file (templates issue); nothing to do yet."""
+        """Add the jobs' final states to the history entry of this start."""
+        from tui_app.history import update_final_states
+        from tui_app.locations import LocationError
+
+        entry, self._history_entry = self._history_entry, None
+        if entry is None:
+            return
+        try:
+            update_final_states(entry.id, {job.key: job.state for job in self.state.jobs})
+        except (OSError, LocationError) as exc:
+            self.notify(f"The history file could not be written: {exc}", severity="warning")
 
     # -- app-wide actions ---------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 from rich.text import Text
 from textual import on, work
@@ -14,6 +15,9 @@ from textual.widgets import Button, Static
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.plan import PlanError
 from tui_app.text import visible
+from tui_app.ui.dialogs import ConfirmDialog
+from tui_app.ui.save_template import SaveTemplateDialog
+from tui_app.ui.screens.arguments import argument_specs
 from tui_app.ui.screens.base import StepScreen
 
 START_JOBS_PATH = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -25,9 +29,14 @@ class ReviewScreen(StepScreen):
     HELP = """
 Check what will happen before anything starts. The request body below is exactly what
 is sent to Orchestrator. Nothing is started until you press Start (ctrl+r or F5).
+
+Save template (ctrl+s or F6) writes these choices to a TOML file that anyone can replay:
+interactively with `startjob open FILE`, or headless with `startjob run FILE`. Credentials
+are never written, nor the values of arguments you mark "ask at every replay".
 """
     BINDINGS = [
         Binding("ctrl+r,f5", "start", "Start", key_display="^r/F5"),
+        Binding("ctrl+s,f6", "save_template", "Save template", key_display="^s/F6"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -36,6 +45,7 @@ is sent to Orchestrator. Nothing is started until you press Start (ctrl+r or F5)
             yield Static(id="body", classes="code")
         with Horizontal(id="review-buttons", classes="buttons"):
             yield Button("Start (ctrl+r)", id="start", variant="success", compact=True)
+            yield Button("Save template (ctrl+s)", id="save", compact=True)
             yield Button("Back (esc)", id="back", compact=True)
 
     def on_mount(self) -> None:
@@ -56,8 +66,41 @@ is sent to Orchestrator. Nothing is started until you press Start (ctrl+r or F5)
         self.query_one("#start", Button).disabled = False
         self.query_one("#summary", Static).update(self.wizard.summary(plan))
         text = Text("Request: POST …" + START_JOBS_PATH + "\n", style="bold")
-        text.append(visible(json.dumps(body, indent=2, ensure_ascii=False)))
+        text.append(visible(json.dumps(body, indent=2, ensure_ascii=False)) + "\n\n")
+        text.append("Headless equivalent\n", style="bold")
+        if self.wizard.template_path:
+            text.append(visible(f"startjob run {shlex.quote(str(self.wizard.template_path))}"))
+        else:
+            text.append("Save as template (ctrl+s), then: startjob run TEMPLATE.toml")
         self.query_one("#body", Static).update(text)
+
+    @on(Button.Pressed, "#save")
+    def action_save_template(self) -> None:
+        release = self.state.release
+        names = [spec.name for spec in argument_specs(release)]
+        default = self.wizard.template_name or (
+            f"{release.process_key} on {release.environment_name}"
+            if release.environment_name
+            else release.process_key
+        )
+        self.app.push_screen(SaveTemplateDialog(default, names), self._save)
+
+    def _save(self, request, *, overwrite: bool = False) -> None:
+        if request is None:
+            return
+        try:
+            path = self.wizard.save_template(request, overwrite=overwrite)
+        except FileExistsError as exc:
+            self.app.push_screen(
+                ConfirmDialog(f"{exc.filename} exists. Replace it?", yes="Replace", no="Keep"),
+                lambda yes: self._save(request, overwrite=True) if yes else None,
+            )
+            return
+        except (OSError, ValueError) as exc:
+            self.message.show("error", f"The template was not saved: {exc}")
+            return
+        self.message.show("info", f"Saved {path}. Replay it with: startjob run {path}")
+        self.refresh_review()
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:
