@@ -81,7 +81,7 @@ def make_wizard(sandbox):
     from tui_app.connection import ConnectionSettings
     from tui_app.ui.app import make_app
 
-    def build(**settings):
+    def build(template=None, template_path=None, **settings):
         values = {"url": UI_URL, "client_id": "demo-client", "client_secret": "demo-secret"}
         values.update(settings)
         return make_app(
@@ -89,6 +89,8 @@ def make_wizard(sandbox):
             client_options={"transport": SandboxRedirect(sandbox.base_url)},
             reference_factory=lambda: FIXED_REFERENCE,
             poll_interval=0.05,
+            template=template,
+            template_path=template_path,
         )
 
     return build

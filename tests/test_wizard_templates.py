@@ -97,3 +97,70 @@ async def test_template_name_input_keeps_hostile_text_literal(make_wizard):
         await tour.fill(pilot, "[bold]x[/] ../../etc")
         assert app.screen.query_one("#name", Input).value == "[bold]x[/] ../../etc"
         assert "bold-x-etc" in str(app.screen.query_one("#path").render())
+
+
+TRIAGE = """
+version = 1
+name = "Triage incident"
+
+[connection]
+folder = "Default"
+
+[process]
+key = "SupportTriage"
+environment = "QuickstartDemo"
+release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
+version = "1.0.1"
+
+[strategy]
+kind = "Specific"
+robots = ["SUPPORT-BOT-01"]
+
+[arguments]
+IncidentId = "INC0010234"
+
+[signature]
+IncidentId = "System.String"
+"""
+
+
+def _template(text: str):
+    from tui_app.templates import parse_template
+
+    return parse_template(text, "triage.toml")
+
+
+async def test_open_lands_on_review_when_everything_resolves(make_wizard, sandbox):
+    from tui_app.ui.screens import ReviewScreen
+
+    app = make_wizard(template=_template(TRIAGE))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # sign in
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.current_plan().start_info()["RobotIds"] == [101]
+        await pilot.press("escape")  # everything before Review was opened too
+        await pilot.pause()
+        assert app.screen.STEP == "Arguments"
+        assert app.screen.query_one("#arg-0", Input).value == "INC0010234"
+
+
+async def test_open_lands_on_arguments_for_an_ask_argument(make_wizard):
+    text = TRIAGE.replace('IncidentId = "INC0010234"\n', "").replace(
+        'version = 1\n', 'version = 1\nask = ["IncidentId"]\n'
+    )
+    app = make_wizard(template=_template(text))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        assert app.screen.STEP == "Arguments"
+
+
+async def test_open_shows_drift_and_lands_on_strategy_when_a_robot_is_gone(make_wizard, sandbox):
+    sandbox.tenant.rename_robot(101, "SUPPORT-BOT-01-NEW")
+    app = make_wizard(template=_template(TRIAGE))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        assert app.screen.STEP == "Strategy"
+        assert "SUPPORT-BOT-01" in str(app.screen.message.render())

@@ -32,6 +32,8 @@ class WizardApp(App):
         client_options: Optional[dict] = None,
         reference_factory: Callable[[], str] = new_reference,
         poll_interval: float = 1.0,
+        template=None,
+        template_path=None,
     ) -> None:
         super().__init__()
         self.state = WizardState(settings=settings)
@@ -43,8 +45,11 @@ class WizardApp(App):
         self.poll_interval = poll_interval
         self._history_entry = None
         #: The template these choices were saved to or opened from, if any.
-        self.template_name: Optional[str] = None
-        self.template_path = None
+        self.template_name: Optional[str] = template.name if template else None
+        self.template_path = template_path
+        #: A template to apply once signed in (``startjob open``), and its drift findings.
+        self.pending_template = template
+        self.drift_findings: list = []
 
     # -- flow ---------------------------------------------------------------------------
 
@@ -84,6 +89,27 @@ class WizardApp(App):
         from tui_app.ui.screens import SCREENS
 
         self.push_screen(SCREENS[self.next_step(step)]())
+
+    async def after_connect(self) -> None:
+        """Continue after signing in: the next step, or everything a template fills in."""
+        from tui_app.ui.screens import SCREENS
+
+        template, self.pending_template = self.pending_template, None
+        if template is None:
+            self.go_next("Connect")
+            return
+        from tui_app.ui.opening import prefill, steps_until
+
+        landing, self.drift_findings = await prefill(self, template)
+        for step in steps_until(landing, self):
+            await self.push_screen(SCREENS[step]())
+        if self.drift_findings:
+            blocking = any(finding.blocks for finding in self.drift_findings)
+            self.screen.message.show(
+                "error" if blocking else "warning",
+                "Changed since the template was saved:\n"
+                + "\n".join(f"- {finding.text}" for finding in self.drift_findings),
+            )
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in ``state`` and in the kept screens."""

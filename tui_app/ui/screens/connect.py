@@ -130,4 +130,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
         finally:
             self.query_one("#connect", Button).disabled = False
         self.message.clear()
-        self.wizard.go_next(self.STEP)
+        try:
+            await self.wizard.after_connect()
+        except OrchestratorError as exc:
+            self.message.show_error(exc)

@@ -1,0 +1,108 @@
+"""``startjob open TEMPLATE``: fill the wizard from a template and land on the right step.
+
+After the person has signed in, the template's folder, release, strategy, robots and argument
+values are resolved against Orchestrator, the drift check runs, and the wizard opens on
+Review when everything is valid, or on the first step that needs attention.
+"""
+
+from __future__ import annotations
+
+from tui_app.arguments import ArgumentValueError, collect_values, parse_process_defaults
+from tui_app.drift import check_drift
+from tui_app.templates import Template
+from tui_app.ui.screens.arguments import argument_specs
+
+
+def pick_release(template: Template, releases: list):
+    """The template's release: same key, else same environment, else the latest one."""
+    process = template.process
+    for release in releases:
+        if process.release_key and release.key == process.release_key:
+            return release
+    candidates = [
+        r
+        for r in releases
+        if not process.environment or (r.environment_name or "") == process.environment
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: (r.is_latest_version, r.process_version))
+
+
+async def prefill(app, template: Template) -> tuple:
+    """Fill ``app.state`` from ``template``; return (landing step, drift findings)."""
+    state, client = app.state, app.client
+    folder = None
+    if template.connection.folder:
+        wanted = template.connection.folder.lower()
+        folder = next((f for f in state.folders if f.fully_qualified_name.lower() == wanted), None)
+        if folder is None:
+            return "Folder", check_drift(template, None, folder_missing=True)
+        app.choose_folder(folder)
+    state.search_text = template.process.key
+    releases = await client.releases_for_process(template.process.key)
+    release = pick_release(template, releases)
+    if release is None:
+        return "Process", check_drift(template, None)
+    app.choose_process(releases)
+    app.choose_release(release)
+
+    strategy = template.strategy
+    state.strategy_kind = strategy.kind
+    state.jobs_count_text = str(strategy.jobs_count or 1)
+    state.runtime_type = strategy.runtime_type or "Unattended"
+    robots = None
+    if strategy.robots:
+        if state.is_classic:
+            environment = await client.environment_robots(release.environment_name or "")
+            if environment is not None:
+                state.environments[environment.name] = environment
+            robots = list(environment.robots) if environment else []
+        else:
+            robots = await client.folder_robots(folder.id) if folder else []
+            if folder:
+                state.folder_robots[folder.id] = robots
+        by_name = {robot.name: robot.id for robot in robots}
+        state.selected_robots[state.robots_key()] = {
+            by_name[name] for name in strategy.robots if name in by_name
+        }
+
+    specs = argument_specs(release)
+    defaults = parse_process_defaults(release.input_arguments)
+    for spec in specs:
+        if spec.name in template.arguments:
+            try:
+                value = spec.from_toml(template.arguments[spec.name])
+            except ArgumentValueError:
+                state.argument_texts[spec.name] = str(template.arguments[spec.name])
+            else:
+                state.argument_texts[spec.name] = spec.to_text(value)
+    findings = check_drift(template, release, specs, robots, given=defaults.keys())
+    landing = _landing(app, template, specs, defaults, findings)
+    return landing, findings
+
+
+def _landing(app, template, specs, defaults, findings) -> str:
+    state = app.state
+    codes = {finding.code for finding in findings if finding.blocks}
+    if any("robot" in code for code in codes) or (
+        template.strategy.kind == "Specific" and not state.selected_robots.get(state.robots_key())
+    ):
+        return "Strategy"
+    if specs:
+        texts = {name: text for name, text in state.argument_texts.items()}
+        values, errors = collect_values(list(specs), texts, defaults)
+        if errors or any(name not in texts for name in template.ask):
+            return "Arguments"
+        state.argument_values = values
+    return "Review"
+
+
+def steps_until(landing: str, app) -> list:
+    """The steps to open, in order, after Connect and up to ``landing``."""
+    steps: list = []
+    step = "Connect"
+    while step != landing and step != "Review":
+        step = app.next_step(step)
+        steps.append(step)
+    return steps
