@@ -274,7 +274,11 @@ class WizardApp(App):
         try:
             return append_entry(entry)
         except (OSError, LocationError) as exc:
-            self.notify(f"The history file could not be written: {exc}", severity="warning")
+            self.notify(
+                visible(f"The history file could not be written: {exc}"),
+                severity="warning",
+                markup=False,
+            )
             return None
 
     def record_final_states(self) -> None:
@@ -288,7 +292,11 @@ class WizardApp(App):
         try:
             update_final_states(entry.id, {job.key: job.state for job in self.state.jobs})
         except (OSError, LocationError) as exc:
-            self.notify(f"The history file could not be written: {exc}", severity="warning")
+            self.notify(
+                visible(f"The history file could not be written: {exc}"),
+                severity="warning",
+                markup=False,
+            )
 
     # -- app-wide actions ---------------------------------------------------------------
 

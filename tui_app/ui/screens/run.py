@@ -40,8 +40,9 @@ def short_time(value) -> str:
 
 
 def job_cells(job: Job) -> tuple:
+    """The table cells of a job, as Text: DataTable would read plain strings as markup."""
     where = " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
-    return (
+    cells = (
         str(job.id),
         visible(where, single_line=True, limit=18),
         job.state,
@@ -49,6 +50,7 @@ def job_cells(job: Job) -> tuple:
         short_time(job.end_time),
         visible(job.info or "", single_line=True, limit=14),
     )
+    return tuple(Text(cell) for cell in cells)
 
 
 class RunScreen(StepScreen):
