@@ -41,3 +41,23 @@ def visible(text: object, *, single_line: bool = False, limit: int | None = None
         else:
             out.append(char)
     return "".join(out)
+
+
+def one_to_one(text: str) -> str:
+    """Like ``visible`` but exactly one character per character (for editors with a cursor).
+
+    C0 controls become their control pictures (␛, ␀ …), DEL becomes ␡, and C1 controls and
+    invisible format characters (bidi overrides and the like) become U+FFFD.
+    """
+    out = []
+    for char in text:
+        code = ord(char)
+        if code in _C0_PICTURES:
+            out.append(_C0_PICTURES[code])
+        elif 0x80 <= code <= 0x9F or (
+            unicodedata.category(char) in ("Cf", "Cs") and char not in ("\u200d", "\u200c")
+        ):
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)

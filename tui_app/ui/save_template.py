@@ -16,7 +16,7 @@ from textual.widgets.selection_list import Selection
 from tui_app.locations import templates_dir
 from tui_app.templates import slug
 from tui_app.text import visible
-from tui_app.ui.widgets import CheckList
+from tui_app.ui.widgets import CheckList, SafeInput
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,10 @@ class SaveTemplateDialog(ModalScreen):
             yield Static(Text("Save as template", style="bold"), classes="dialog-text")
             with Horizontal(classes="row"):
                 yield Label("Name", classes="field-label")
-                yield Input(self.default_name, id="name", compact=True)
+                yield SafeInput(self.default_name, id="name", compact=True)
             with Horizontal(classes="row"):
                 yield Label("Description", classes="field-label")
-                yield Input(placeholder="optional", id="description", compact=True)
+                yield SafeInput(placeholder="optional", id="description", compact=True)
             if self.argument_names:
                 yield Static(
                     "Ask at every replay, never stored (e.g. passwords) — Space ticks:",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
-from textual.widgets import Checkbox, RadioButton, SelectionList, Static
+from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
 
 from tui_app.orchestrator.errors import OrchestratorError
-from tui_app.text import visible
+from tui_app.text import one_to_one, visible
 
 STEPS = ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments", "Review", "Run")
 
@@ -108,3 +108,17 @@ class CheckList(SelectionList):
         mark = "✓" if selection.value in self._selected else " "
         segments[1] = Segment(mark, segments[1].style)
         return Strip(segments, strip.cell_length)
+
+
+class SafeInput(Input):
+    """An Input that draws control characters as visible symbols, never as terminal codes.
+
+    The value itself is untouched (what was typed or pasted is kept exactly); only the
+    drawing changes, one symbol per character so the cursor stays in place.
+    """
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        return Text(one_to_one(self.value), no_wrap=True, overflow="ignore", end="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Optional
 
@@ -26,6 +27,7 @@ from tui_app.arguments import (
 from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.widgets import SafeInput
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
 
@@ -40,6 +42,14 @@ def argument_specs(release: Optional[Release]) -> tuple:
     if release is None:
         return ()
     return _specs(release.arguments_input)
+
+
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters (but tab and line breaks) as JSON ``\\uXXXX`` escapes."""
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def field_id(index: int) -> str:
@@ -107,7 +117,7 @@ needs attention).
             editor: Widget = Switch(value=value, id=field_id(index), animate=False)
         elif spec.kind in JSON_KINDS:
             editor = TextArea(
-                text or "",
+                escape_controls(text or ""),
                 id=field_id(index),
                 classes="json-editor",
                 soft_wrap=True,
@@ -115,7 +125,7 @@ needs attention).
                 placeholder=spec.hint,
             )
         else:
-            editor = Input(text or "", id=field_id(index), compact=True, placeholder=spec.hint)
+            editor = SafeInput(text or "", id=field_id(index), compact=True, placeholder=spec.hint)
         field = Vertical(
             Label(title, classes="arg-title"),
             Horizontal(editor, classes="arg-editor"),
@@ -172,9 +182,15 @@ needs attention).
     @on(Switch.Changed)
     def _changed(self, event) -> None:
         widget = event.control if hasattr(event, "control") else event.text_area
-        if widget.id and widget.id.startswith("arg-"):
-            self._store(widget)
-            self._check(widget)
+        if not (widget.id and widget.id.startswith("arg-")):
+            return
+        if isinstance(widget, TextArea) and _RAW_CONTROL.search(widget.text):
+            # A JSON editor never draws raw control characters: they become JSON escapes,
+            # which mean the same inside a JSON string (and are invalid JSON elsewhere).
+            widget.text = escape_controls(widget.text)
+            return
+        self._store(widget)
+        self._check(widget)
 
     @on(Input.Submitted)
     def _submitted(self) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, RadioSet, Static
 from tui_app.connection import AUTH_MODE_LABELS, AUTH_MODES, ConnectionSettings, SettingsError
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.widgets import MarkedRadioButton
+from tui_app.ui.widgets import MarkedRadioButton, SafeInput
 
 #: Form fields per auth mode: (settings attribute, label, is secret, placeholder).
 FIELDS = {
@@ -56,7 +56,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                 )
             with Horizontal(classes="row"):
                 yield Label("URL", classes="field-label")
-                yield Input(
+                yield SafeInput(
                     settings.url, placeholder="https://…/orchestrator_", id="url", compact=True
                 )
             with Horizontal(classes="row radio-row"):
@@ -71,7 +71,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                     for name, label, secret, placeholder in fields:
                         with Horizontal(classes="row"):
                             yield Label(label, classes="field-label")
-                            yield Input(
+                            yield SafeInput(
                                 getattr(settings, name),
                                 placeholder=placeholder,
                                 password=secret,

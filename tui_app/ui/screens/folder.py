@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from tui_app.orchestrator.models import Folder
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.widgets import SafeInput
 
 
 def folder_label(folder: Folder) -> Text:
@@ -55,7 +56,7 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield Input(placeholder="Filter folders…", id="filter", compact=True)
+        yield SafeInput(placeholder="Filter folders…", id="filter", compact=True)
         yield OptionList(id="folders", compact=True)
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from tui_app.orchestrator.models import Page
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.screens.folder import ListNavigation
+from tui_app.ui.widgets import SafeInput
 
 SEARCH_DELAY = 0.3  # seconds of quiet typing before one request is sent
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ to, with the description below.
         return f"{self.HEADING}{where}"
 
     def compose_body(self) -> ComposeResult:
-        yield Input(
+        yield SafeInput(
             self.state.search_text, placeholder="Search processes…", id="search", compact=True
         )
         yield Static("", id="count")

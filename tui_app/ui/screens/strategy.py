@@ -24,7 +24,7 @@ from tui_app.orchestrator.models import Robot
 from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.widgets import CheckList, MarkedCheckbox, MarkedRadioButton
+from tui_app.ui.widgets import CheckList, MarkedCheckbox, MarkedRadioButton, SafeInput
 
 CLASSIC_LABELS = {
     "Specific": "Specific robots",
@@ -127,14 +127,14 @@ fields; ctrl+n continues.
                 yield from self._robot_picker()
 
     def _robot_picker(self) -> ComposeResult:
-        yield Input(placeholder="Filter robots…", id="robot-filter", compact=True)
+        yield SafeInput(placeholder="Filter robots…", id="robot-filter", compact=True)
         yield Static("Tab moves into the list of robots.", id="robot-count")
         yield CheckList(id="robots", compact=True)
 
     def _jobs_count_row(self) -> ComposeResult:
         with Horizontal(classes="row"):
             yield Label("Number of jobs", classes="field-label")
-            yield Input(
+            yield SafeInput(
                 self.state.jobs_count_text,
                 id="jobs-count",
                 compact=True,
