@@ -17,7 +17,9 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
-def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
+def _add_connection_flags(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
+    """The connection flags. On a subcommand (``subcommand=True``) they default to "not
+    given", so a flag written before the subcommand (``startjob --url U run T``) still counts."""
     group = parser.add_argument_group("connection (flags win over UIPATH_* variables)")
     group.add_argument(
         "--url", help="Orchestrator URL, e.g. https://cloud.uipath.com/ORG/TENANT/orchestrator_"
@@ -34,6 +36,9 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not verify TLS certificates (never in production)",
     )
+    if subcommand:
+        for action in group._group_actions:
+            action.default = argparse.SUPPRESS
 
 
 def _connection_overrides(args: argparse.Namespace) -> dict:
@@ -90,7 +95,80 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token-lifetime", type=float, default=3600.0, metavar="SECONDS")
 
     sub.add_parser("locate", help="print where startjob keeps its files")
+    _add_run_parser(sub)
+    sub.add_parser(
+        "templates", help="list the saved templates",
+        description="List the saved templates (name, process, strategy, file); files that "
+                    "cannot be read are listed with the reason.",
+    )
+    history = sub.add_parser(
+        "history", help="show the latest job starts",
+        description="Show the latest job starts (wizard and headless), newest first.",
+    )
+    history.add_argument(
+        "--limit", type=_count, default=20, metavar="N",
+        help="show the latest N starts (default 20, 0 = all)",
+    )
     return parser
+
+
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return number
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return number
+
+
+def _add_run_parser(sub) -> None:
+    from tui_app.exit_codes import exit_codes_help
+
+    run = sub.add_parser(
+        "run",
+        help="start a saved template's jobs without the wizard (headless)",
+        description=(
+            "Replay a saved template without the wizard: resolve the folder, release and "
+            "robots again by name, check what changed since it was saved (drift), start the "
+            "jobs and, with --wait, follow them until they end. Argument values, highest "
+            "precedence first: --set/--set-json, STARTJOB_ARG_<NAME> (ask arguments only), "
+            "the --event via the template's [bindings], the template's [arguments], the "
+            "process defaults. Credentials come from the UIPATH_* variables."
+        ),
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("template", metavar="TEMPLATE",
+                     help="a template name (see 'startjob templates') or a .toml file path")
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                     help="argument value as you would type it (repeatable); NAME= leaves "
+                          "the argument out")
+    run.add_argument("--set-json", dest="set_json", action="append", default=[],
+                     metavar="NAME=JSON", help="argument value as JSON (repeatable)")
+    run.add_argument("--event", metavar="FILE",
+                     help="JSON object filling the template's [bindings] ('-' = stdin)")
+    run.add_argument("--wait", action="store_true", help="wait until every job has ended")
+    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="with --wait: stop waiting after SECONDS (exit 5)")
+    run.add_argument("--output", choices=("text", "json"), default="text",
+                     help="text (default) or one JSON object on stdout")
+    run.add_argument("--dry-run", action="store_true",
+                     help="resolve and check everything, print the request, start nothing")
+    _add_connection_flags(run, subcommand=True)
+    if "--profile" not in run._option_string_actions:
+        run.add_argument("--profile", default=argparse.SUPPRESS,
+                         help="saved connection profile to use")
 
 
 def _run_wizard(args: argparse.Namespace) -> int:
@@ -147,7 +225,76 @@ def _run_locate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"sandbox": _run_sandbox, "locate": _run_locate}
+def _run_replay(args: argparse.Namespace) -> int:
+    from tui_app.exit_codes import EXIT_USAGE as REPLAY_USAGE
+    from tui_app.replay import ReplayOptions, run
+
+    if args.timeout is not None and not args.wait:
+        print("startjob run: --timeout needs --wait", file=sys.stderr)
+        return REPLAY_USAGE
+    options = ReplayOptions(
+        template=args.template,
+        sets=args.sets,
+        set_json=args.set_json,
+        event=args.event,
+        wait=args.wait,
+        timeout=args.timeout,
+        dry_run=args.dry_run,
+        output=args.output,
+        connection=_connection_overrides(args),
+        profile=getattr(args, "profile", None),
+    )
+    return run(options)
+
+
+def _run_templates(args: argparse.Namespace) -> int:
+    from tui_app.locations import LocationError, templates_dir
+    from tui_app.templates import list_templates
+    from tui_app.text import visible
+
+    try:
+        entries = list_templates()
+    except LocationError as exc:
+        print(f"startjob templates: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not entries:
+        print(f"No templates saved yet (they are kept in {templates_dir()}).")
+        return EXIT_OK
+    rows = [("Name", "Process", "Strategy", "File")]
+    broken = []
+    for entry in entries:
+        template = entry.template
+        if template is None:
+            rows.append((entry.name, "(cannot be read)", "-", str(entry.path)))
+            broken.append(entry.error or "")
+            continue
+        environment = f" ({template.process.environment})" if template.process.environment else ""
+        rows.append((template.name, template.process.key + environment, template.strategy.kind,
+                     str(entry.path)))
+    rows = [tuple(visible(cell, single_line=True, limit=None if column == 3 else 60)
+                  for column, cell in enumerate(row)) for row in rows]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    for error in broken:
+        print(f"error: {visible(error, single_line=True)}")
+    return EXIT_OK
+
+
+def _run_history(args: argparse.Namespace) -> int:
+    from tui_app.history import format_history, read_entries
+
+    print(format_history(read_entries(args.limit or None)))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "sandbox": _run_sandbox,
+    "locate": _run_locate,
+    "run": _run_replay,
+    "templates": _run_templates,
+    "history": _run_history,
+}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -15,8 +15,11 @@ The version-1 format is a public contract; in outline::
     [bindings]               # argument = dotted path into an event JSON object
 
 Loading only parses TOML and validates it strictly; every ``TemplateError`` names the file and
-the dotted key and says what is expected. Saving writes atomically and never writes the value
-of an ``ask`` argument. For ``ModernJobsCount`` a missing ``jobs_count`` means one job.
+the dotted key and says what is expected. TOML floats are read as ``Decimal`` (exactly as
+written, as the argument model keeps numbers), and ``Decimal`` values can be saved. Saving
+writes atomically and never writes the value of an ``ask`` argument. For ``ModernJobsCount`` a
+missing ``jobs_count`` means one job. ``template_from_plan`` builds a template from a wizard
+choice (a ``StartPlan``).
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn, Optional, Union
+from typing import TYPE_CHECKING, Any, NoReturn, Optional, Union
 from urllib.parse import urlsplit
 
 import tomli_w
@@ -43,6 +48,10 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from tui_app.arguments import ArgumentSpec
+    from tui_app.plan import StartPlan
 
 FORMAT_VERSION = 1
 STRATEGY_KINDS = ("Specific", "JobsCount", "All", "ModernJobsCount")
@@ -67,7 +76,7 @@ _STRATEGY_OPTIONS = {
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "apikey", "api_key")
 _DOTTED_PATH = re.compile(r"[\w$@-]+(?:\.[\w$@-]+)*\Z")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
-_TOML_SCALARS = (str, bool, int, float, datetime, date, time)
+_TOML_SCALARS = (str, bool, int, float, Decimal, datetime, date, time)
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
 )
@@ -162,7 +171,7 @@ def load_template(path: Union[str, os.PathLike]) -> Template:
 def parse_template(text: str, source: str = "<template>") -> Template:
     """Validate TOML ``text``; ``source`` names the file in error messages."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(source, f"is not valid TOML: {exc}") from None
     except RecursionError:
@@ -251,6 +260,8 @@ def _show(value: Any) -> str:
         return json.dumps(value if len(value) <= 60 else value[:59] + "…", ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
@@ -494,6 +505,7 @@ def _render(template: Template, source: str) -> str:
     arguments = {k: v for k, v in template.arguments.items() if k not in template.ask}
     for name, value in arguments.items():
         _check_storable(value, _key("arguments", name), source)
+    arguments = {name: _whole_decimals(value) for name, value in arguments.items()}
     if arguments:
         data["arguments"] = arguments
     if template.signature:
@@ -501,6 +513,20 @@ def _render(template: Template, source: str) -> str:
     if template.bindings:
         data["bindings"] = dict(template.bindings)
     return tomli_w.dumps(data)
+
+
+def _whole_decimals(value: Any) -> Any:
+    """``Decimal("12")`` as the TOML integer 12: TOML writes a float as ``12.0``, which would
+    come back as ``Decimal("12.0")`` and be sent as ``12.0`` instead of the ``12`` typed."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value.as_tuple().exponent == 0 and not value.is_signed():
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {name: _whole_decimals(item) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_whole_decimals(item) for item in value]
+    return value
 
 
 def _check_storable(value: Any, key: str, source: str) -> None:
@@ -513,10 +539,82 @@ def _check_storable(value: Any, key: str, source: str) -> None:
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             _check_storable(item, f"{key}[{index}]", source)
-    elif not isinstance(value, _TOML_SCALARS) or (isinstance(value, time) and value.tzinfo):
+    elif (
+        not isinstance(value, _TOML_SCALARS)
+        or (isinstance(value, time) and value.tzinfo)
+        or (isinstance(value, Decimal) and not value.is_finite())
+    ):
         raise TemplateError(
             source,
             f"{key} cannot be stored in TOML (a {type(value).__name__} value); expected a "
             "string, number, boolean, date/time, array or table - or list it in ask",
             key,
         )
+
+
+def template_from_plan(
+    plan: StartPlan,
+    *,
+    name: str,
+    description: str = "",
+    url: Optional[str] = None,
+    profile: Optional[str] = None,
+    specs: Sequence[ArgumentSpec] = (),
+    ask: Collection[str] = (),
+    bindings: Optional[Mapping[str, str]] = None,
+) -> Template:
+    """A template of the wizard's choice ``plan`` (what "Save as template" stores).
+
+    The folder path comes from ``plan.folder``; ``url`` or ``profile`` (not both) says where to
+    connect. ``specs`` are the release's input arguments: the signature is each
+    ``spec.full_type`` and values are stored with ``spec.to_toml``; arguments named in ``ask``
+    are listed in ``ask`` and their values are never stored. Robots are stored by name. Raises
+    ``TemplateError`` when the result would not be a valid template (it is checked exactly as
+    ``load_template`` would check the saved file).
+    """
+    release = plan.release
+    strategy = plan.strategy
+    by_name = {spec.name: spec for spec in specs}
+    source = f"template {_show(name)}"
+    for argument in (*plan.arguments, *ask):
+        if argument not in by_name:
+            raise TemplateError(
+                source,
+                f"{_show(argument)} is not an input argument of {release.process_key}",
+                _key("arguments", argument),
+            )
+    options = _STRATEGY_OPTIONS.get(strategy.kind, ())
+    names = tuple(robot.name for robot in strategy.robots)
+    template = Template(
+        name=name,
+        description=description,
+        connection=ConnectionSpec(
+            profile=profile or None,
+            url=None if profile else (url or None),
+            folder=(plan.folder.fully_qualified_name or None) if plan.folder else None,
+        ),
+        process=ProcessSpec(
+            key=release.process_key,
+            environment=release.environment_name or None,
+            release_key=release.key or None,
+            release_name=release.name or None,
+            version=release.process_version or None,
+        ),
+        strategy=StrategySpec(
+            kind=strategy.kind,
+            robots=names if "robots" in options else (),
+            jobs_count=strategy.jobs_count if "jobs_count" in options else None,
+            runtime_type=strategy.runtime_type if "runtime_type" in options else None,
+            priority=strategy.priority,
+        ),
+        arguments={
+            argument: by_name[argument].to_toml(value)
+            for argument, value in plan.arguments.items()
+            if argument not in ask
+        },
+        signature={spec.name: spec.full_type for spec in specs},
+        bindings=dict(bindings or {}),
+        ask=tuple(argument for argument in by_name if argument in ask),
+    )
+    parse_template(_render(template, source), source)
+    return template

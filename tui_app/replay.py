@@ -1,0 +1,815 @@
+"""Headless replay of a template: ``startjob run TEMPLATE`` (no Textual anywhere on this path).
+
+A replay loads the template, works out every argument value, connects, finds the folder,
+release and robots again by name, checks for drift (``tui_app.drift``), builds the StartJobs
+body with the same ``StartPlan`` the wizard uses, sends it (unless ``--dry-run``), records the
+start in the history and, with ``--wait``, follows the jobs until they end.
+
+Argument values, highest precedence first:
+
+1. ``--set NAME=VALUE`` (text, converted by the argument model for the argument's type;
+   ``--set NAME=`` leaves the argument out) and ``--set-json NAME=JSON``;
+2. for arguments listed in ``ask``: the environment variable ``STARTJOB_ARG_<NAME>``
+   (``<NAME>`` as written, or upper-case) — ``ask`` values never come from the template;
+3. ``--event FILE`` (``-`` = standard input): the template's ``[bindings]`` map an argument to
+   a dotted path into the event's JSON object (``incident.number``, ``items.0.id``);
+   JSON values (events, ``--set-json``) convert like template values — ``"12"`` works for a
+   number — except that a string for a raw-JSON argument is that string;
+4. the template's ``[arguments]``;
+5. the process defaults: Orchestrator applies them to arguments that are left out, so they are
+   never sent, but a required argument that has one is not missing.
+
+Where to connect: ``--url`` / ``--profile`` / ``--folder`` flags, then the template's
+``[connection]``, then the ``UIPATH_*`` variables; credentials come from the ``UIPATH_*``
+variables (see ``tui_app.connection``). ``connection_settings`` is the one place where a
+saved connection profile is resolved.
+
+Exit codes (``tui_app.exit_codes``):
+
+====  ========================================================================
+0     started (with ``--wait``: every job ended Successful); dry run: valid
+1     with ``--wait``: a job ended Faulted or Stopped
+2     usage or template error, missing or invalid argument, drift that blocks
+3     sign-in failed or Orchestrator cannot be reached
+4     Orchestrator refused the request
+5     with ``--wait``: ``--timeout`` passed before every job ended
+====  ========================================================================
+
+The job ``Source`` sent is ``Manual`` (``SOURCE``), as the wizard sends: every Orchestrator
+version accepts it and a replay's body is the wizard's body exactly; the history records
+replays as ``headless``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from tui_app.arguments import (
+    ArgumentsFormatError,
+    ArgumentSpec,
+    ArgumentValueError,
+    InputArgumentsTooLarge,
+    Kind,
+    parse_arguments_input,
+    parse_process_defaults,
+)
+from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
+from tui_app.arguments.payload import _unknown_argument
+from tui_app.connection import ConnectionSettings, SettingsError
+from tui_app.drift import ROBOT_STRATEGIES, Finding, check_drift, find_robot
+from tui_app.exit_codes import (
+    EXIT_CONNECTION,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+)
+from tui_app.locations import LocationError, templates_dir
+from tui_app.orchestrator.errors import AuthenticationError, ConnectionFailed, OrchestratorError
+from tui_app.orchestrator.models import Folder, Job, Release, Robot
+from tui_app.plan import (
+    CLASSIC_STRATEGIES,
+    MODERN_STRATEGY,
+    PlanError,
+    RobotRef,
+    StartPlan,
+    StrategyChoice,
+    new_reference,
+)
+from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
+from tui_app.text import visible
+
+__all__ = [
+    "ASK_ENV_PREFIX",
+    "SOURCE",
+    "ReplayError",
+    "ReplayOptions",
+    "ReplayResult",
+    "connection_settings",
+    "find_template",
+    "replay",
+    "run",
+]
+
+#: ``Source`` of the jobs a replay starts (see the module docstring).
+SOURCE = "Manual"
+#: ``STARTJOB_ARG_<NAME>`` gives the value of an ``ask`` argument.
+ASK_ENV_PREFIX = "STARTJOB_ARG_"
+#: ``--wait``: first poll after this many seconds, then each wait longer by the factor, capped.
+POLL_FIRST = 1.0
+POLL_FACTOR = 1.5
+POLL_MAX = 15.0
+#: Extra ``OrchestratorClient`` options (tests shorten the retry waits with it).
+CLIENT_OPTIONS: dict = {}
+
+_FINAL_FAILURES = ("Faulted", "Stopped")
+
+
+class ReplayError(Exception):
+    """The replay cannot go on; ``lines`` are the problems (each one line), ``exit_code`` says
+    which kind of failure it is."""
+
+    def __init__(self, lines, exit_code: int = EXIT_USAGE) -> None:
+        self.lines = [lines] if isinstance(lines, str) else list(lines)
+        super().__init__("\n".join(self.lines))
+        self.exit_code = exit_code
+
+
+@dataclass
+class ReplayOptions:
+    """What ``startjob run`` was asked to do (the parsed command line)."""
+
+    template: str
+    sets: Sequence[str] = ()
+    set_json: Sequence[str] = ()
+    event: Optional[str] = None
+    wait: bool = False
+    timeout: Optional[float] = None
+    dry_run: bool = False
+    output: str = "text"
+    #: Connection flags (``url``, ``folder``, ``client_id``, ...); empty ones are ignored.
+    connection: Mapping[str, Any] = field(default_factory=dict)
+    profile: Optional[str] = None
+
+
+@dataclass
+class ReplayResult:
+    """What happened; ``to_json`` is the ``--output json`` object."""
+
+    template: str
+    template_path: Optional[str] = None
+    dry_run: bool = False
+    start_info: Optional[dict] = None
+    jobs: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    exit_code: int = EXIT_OK
+    history_id: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {
+            "template": self.template,
+            "dry_run": self.dry_run,
+            "request": {"startInfo": self.start_info} if self.start_info is not None else None,
+            "jobs": [_job_json(job) for job in self.jobs],
+            "warnings": list(self.warnings),
+            "errors": list(self.errors),
+            "exit_code": self.exit_code,
+        }
+
+
+def _job_json(job: Job) -> dict:
+    outputs: Any = job.output_arguments
+    if isinstance(outputs, str):
+        try:
+            outputs = loads(outputs, unique_keys=False)
+        except JsonSyntaxError:
+            pass  # not JSON: keep Orchestrator's text as it is
+    return {"Id": job.id, "Key": job.key, "State": job.state, "Info": job.info,
+            "OutputArguments": outputs}
+
+
+# -- finding the template --------------------------------------------------------------------
+
+
+def find_template(reference: str) -> tuple[Template, Path]:
+    """The template a command line names: a path to a file, or a saved template's name
+    (``name = ...`` in any case, or its file name without ``.toml``)."""
+    path = Path(reference).expanduser()
+    if path.is_file() or path.suffix.lower() == ".toml":
+        return load_template(path), path.absolute()
+    try:
+        entries = list_templates()
+    except LocationError as exc:
+        raise ReplayError(str(exc)) from None
+    wanted = reference.casefold()
+    stem = slug(reference)
+    matches = [e for e in entries if e.template is not None and e.name.casefold() == wanted]
+    if not matches:
+        matches = [e for e in entries if e.path.stem == stem or e.path.stem == reference]
+    if len(matches) > 1:
+        raise ReplayError(
+            f"Several templates are named {quote(reference)}: "
+            + ", ".join(str(e.path) for e in matches) + "; give the path of one."
+        )
+    if matches:
+        entry = matches[0]
+        if entry.template is None:
+            raise ReplayError(entry.error or f"{entry.path}: cannot be read")
+        return entry.template, entry.path.absolute()
+    if any(sep and sep in reference for sep in ("/", os.sep, os.altsep)):
+        return load_template(path), path.absolute()  # a path to a missing file: say so
+    names = ", ".join(quote(e.name) for e in entries if e.template is not None)
+    known = f"saved templates: {names}" if names else "no templates are saved there yet"
+    raise ReplayError(
+        f"No template named {quote(reference)} in {templates_dir()} ({known}); "
+        "give a template name (see 'startjob templates') or the path of a .toml file."
+    )
+
+
+# -- where to connect ------------------------------------------------------------------------
+
+
+def _profile_resolver() -> Optional[Callable[[str], Any]]:
+    """``tui_app.profiles.resolve_profile`` when that module exists, else None."""
+    try:
+        from tui_app import profiles
+    except ModuleNotFoundError as exc:
+        if exc.name in ("tui_app.profiles",):
+            return None
+        raise
+    return getattr(profiles, "resolve_profile", None)
+
+
+def connection_settings(
+    template: Template,
+    flags: Mapping[str, Any],
+    *,
+    profile: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> ConnectionSettings:
+    """Where and how a replay connects — the one place where a connection profile plugs in.
+
+    Precedence: ``flags`` (``--url``, ``--folder``, ``--client-id``...), then ``--profile``
+    (``profile``), then the template's ``[connection]`` (its ``profile``, or its ``url``; its
+    ``folder`` wins over a profile's folder), then the ``UIPATH_*`` variables. A profile is
+    resolved by ``tui_app.profiles.resolve_profile(name)``, which returns
+    ``ConnectionSettings`` or a mapping of their fields (secrets may come from the ``UIPATH_*``
+    variables) and raises ``LookupError``/``ValueError`` for an unknown profile. Raises
+    ``SettingsError`` when a profile is needed but cannot be resolved.
+    """
+    chosen = {key: value for key, value in flags.items() if value not in (None, "", False)}
+    spec = template.connection
+    profile_name = profile or (spec.profile if "url" not in chosen else None)
+    from_template = {"folder": spec.folder} if spec.folder else {}
+    if not profile_name:
+        if spec.url:
+            from_template["url"] = spec.url
+        return ConnectionSettings.from_env(environ, **{**from_template, **chosen})
+    resolve = _profile_resolver()
+    if resolve is None:
+        origin = "--profile" if profile else "The template's [connection] profile"
+        raise SettingsError(
+            f"{origin} {quote(profile_name)} names a saved connection profile, but this "
+            "startjob cannot read profiles; pass --url instead (credentials come from the "
+            "UIPATH_* variables)."
+        )
+    try:
+        resolved = resolve(profile_name)
+    except (LookupError, ValueError, OSError) as exc:
+        raise SettingsError(f"Connection profile {quote(profile_name)}: {exc}") from None
+    if isinstance(resolved, ConnectionSettings):
+        return resolved.with_(**{**from_template, **chosen})
+    return ConnectionSettings.from_env(environ, **{**dict(resolved), **from_template, **chosen})
+
+
+# -- argument values -------------------------------------------------------------------------
+
+
+_MISSING = object()
+
+
+@dataclass
+class _Override:
+    flag: str  # "--set" or "--set-json"
+    raw: Any  # text for --set, parsed JSON for --set-json
+
+
+def _assignments(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise ReplayError(f"{flag} {quote(item)}: expected {flag} NAME=VALUE.")
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+def parse_overrides(sets: Sequence[str], set_json: Sequence[str]) -> dict[str, _Override]:
+    """``--set`` and ``--set-json`` values by argument name (JSON parsed, not yet converted)."""
+    overrides: dict[str, _Override] = {}
+    problems = []
+    pairs = [(name, value, "--set") for name, value in _assignments(sets, "--set")]
+    pairs += [(name, value, "--set-json") for name, value in _assignments(set_json, "--set-json")]
+    for name, value, flag in pairs:
+        if name in overrides:
+            problems.append(f"{name} is given twice ({overrides[name].flag} and {flag}); "
+                            "give it once.")
+            continue
+        if flag == "--set-json":
+            try:
+                value = loads(value)
+            except JsonSyntaxError as exc:
+                problems.append(f"--set-json {name}: not valid JSON ({exc}); text goes in "
+                                'double quotes, e.g. --set-json Name=\'"text"\'.')
+                continue
+        overrides[name] = _Override(flag, value)
+    if problems:
+        raise ReplayError(problems)
+    return overrides
+
+
+def read_event(source: str, stdin=None) -> dict:
+    """The event JSON object from a file, or from standard input for ``-``."""
+    where = "the event on standard input" if source == "-" else f"the event file {source}"
+    try:
+        if source == "-":
+            stream = stdin if stdin is not None else sys.stdin
+            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+        else:
+            data = Path(source).expanduser().read_bytes()
+    except OSError as exc:
+        raise ReplayError(f"Cannot read {where}: {exc.strerror or exc}.") from None
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ReplayError(f"{where[0].upper()}{where[1:]} is not UTF-8 text "
+                              f"(bad byte at offset {exc.start}).") from None
+    try:
+        event = loads(data, unique_keys=False)
+    except JsonSyntaxError as exc:
+        raise ReplayError(f"{where[0].upper()}{where[1:]} is not valid JSON: {exc}.") from None
+    if not isinstance(event, dict):
+        raise ReplayError(f"{where[0].upper()}{where[1:]} must be a JSON object "
+                          "({...}), not a list or a single value.")
+    return event
+
+
+def lookup(event: Any, path: str) -> Any:
+    """The value at a dotted path (``incident.number``; a number indexes a list), or
+    ``_MISSING``."""
+    value = event
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+    return value
+
+
+def _env_value(name: str, environ: Mapping[str, str]) -> Optional[str]:
+    for variable in (ASK_ENV_PREFIX + name, ASK_ENV_PREFIX + name.upper()):
+        if variable in environ:
+            return environ[variable]
+    return None
+
+
+@dataclass
+class _Values:
+    values: dict = field(default_factory=dict)  # name -> JSON value to send
+    sources: dict = field(default_factory=dict)  # name -> where the value came from
+    problems: dict = field(default_factory=dict)  # name -> one-line problem
+    given: set = field(default_factory=set)  # names with a value not from [arguments]
+    left_out: set = field(default_factory=set)  # names left out on purpose (--set NAME=)
+
+
+def collect_arguments(
+    template: Template,
+    specs: Sequence[ArgumentSpec],
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, _Override],
+    event: Optional[dict],
+    environ: Mapping[str, str],
+) -> _Values:
+    """Every argument's value by precedence (see the module docstring), and the problems."""
+    result = _Values()
+    known = [spec.name for spec in specs]
+    for name, override in overrides.items():
+        if name not in known:
+            result.problems[name] = f"{override.flag} {_unknown_argument(name, known)}"
+    for spec in specs:
+        name = spec.name
+        try:
+            found = _value_of(spec, template, overrides, event, environ, result)
+        except ArgumentValueError as exc:
+            result.problems[name] = f"{exc} (from {result.sources.get(name)})"
+            continue
+        if found is not _MISSING:
+            result.values[name] = found
+        if name in defaults:
+            result.given.add(name)
+    for spec in specs:
+        name = spec.name
+        if (spec.required and name not in result.values and name not in defaults
+                and name not in result.problems):
+            result.problems[name] = _missing(spec, template)
+    return result
+
+
+def _value_of(spec: ArgumentSpec, template: Template, overrides: Mapping[str, _Override],
+              event: Optional[dict], environ: Mapping[str, str], result: _Values) -> Any:
+    name = spec.name
+    if name in overrides:
+        override = overrides[name]
+        result.given.add(name)
+        result.sources[name] = override.flag
+        if override.flag == "--set":
+            if not override.raw.strip():
+                result.left_out.add(name)
+                return _MISSING
+            return spec.parse(override.raw)
+        return _from_json(spec, override.raw)
+    if name in template.ask:
+        text = _env_value(name, environ)
+        if text is not None:
+            result.given.add(name)
+            result.sources[name] = f"{ASK_ENV_PREFIX}{name}"
+            return spec.parse(text)
+    if event is not None and name in template.bindings:
+        path = template.bindings[name]
+        result.given.add(name)
+        result.sources[name] = f"event {path}"
+        value = lookup(event, path)
+        if value is _MISSING:
+            raise ArgumentValueError(name, f"the event has no value at {quote(path)}")
+        return _from_json(spec, value)
+    if name in template.arguments and name not in template.ask:
+        result.sources[name] = "the template"
+        return spec.from_toml(template.arguments[name])
+    return _MISSING
+
+
+def _from_json(spec: ArgumentSpec, value: Any) -> Any:
+    """Convert a JSON value (``--set-json``, an event): like a template value, except that a
+    string for a raw-JSON argument (System.Object, unknown types) is that string, not JSON
+    text to parse."""
+    if spec.kind is Kind.JSON and isinstance(value, str):
+        return spec.from_toml(dumps(value))
+    return spec.from_toml(value)
+
+
+def _missing(spec: ArgumentSpec, template: Template) -> str:
+    name = spec.name
+    ways = [f"pass --set {name}=VALUE"]
+    if name in template.ask:
+        ways.append(f"set {ASK_ENV_PREFIX}{name}")
+    if name in template.bindings:
+        ways.append(f"give an event with {template.bindings[name]} (--event)")
+    return f"{name} is required: " + " or ".join(ways) + "."
+
+
+# -- resolving the release and robots ---------------------------------------------------------
+
+
+def find_folder(folders: Sequence[Folder], path: str) -> Optional[Folder]:
+    """The folder whose FullyQualifiedName is ``path`` (any case, slashes either way)."""
+    wanted = path.strip().strip("/").replace("\\", "/").casefold()
+    for folder in folders:
+        if folder.fully_qualified_name.replace("\\", "/").casefold() == wanted:
+            return folder
+    return None
+
+
+def pick_release(template: Template, releases: Sequence[Release]) -> Optional[Release]:
+    """The release to start: in the template's environment when it names one; the saved
+    release key when several remain; else the only one, or the only latest-version one."""
+    process = template.process
+    candidates = list(releases)
+    if process.environment:
+        wanted = process.environment.casefold()
+        candidates = [r for r in candidates if (r.environment_name or "").casefold() == wanted]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    if process.release_key:
+        for release in candidates:
+            if release.key.lower() == process.release_key.lower():
+                return release
+    latest = [r for r in candidates if r.is_latest_version] or candidates
+    if len(latest) == 1:
+        return latest[0]
+    where = ", ".join(
+        f"{quote(r.name)}" + (f" ({r.environment_name})" if r.environment_name else "")
+        for r in latest
+    )
+    raise ReplayError(
+        f"Process {quote(process.key)} has several releases here ({where}); add "
+        "environment = \"...\" to the template's [process] to choose one."
+    )
+
+
+def _strategy_fits(template: Template, release: Release, folder: Optional[Folder]) -> list:
+    kind = template.strategy.kind
+    classic = folder.is_classic if folder is not None else bool(release.environment_name)
+    if classic and kind == MODERN_STRATEGY:
+        return [f"The strategy {kind} is for modern folders, but {quote(release.name)} is in a "
+                "classic folder (use Specific, JobsCount or All)."]
+    if not classic and kind in CLASSIC_STRATEGIES:
+        return [f"The strategy {kind} is for classic folders, but {quote(release.name)} is in "
+                "a modern folder (use ModernJobsCount)."]
+    return []
+
+
+# -- the replay ------------------------------------------------------------------------------
+
+
+class _Reporter:
+    """Progress lines (stdout, text mode only) and warnings (stderr, text mode only)."""
+
+    def __init__(self, options: ReplayOptions, result: ReplayResult, out, err) -> None:
+        self.text = options.output != "json"
+        self.result = result
+        self.out = out
+        self.err = err
+
+    def say(self, line: str) -> None:
+        if self.text:
+            print(line, file=self.out, flush=True)
+
+    def warn(self, line: str) -> None:
+        self.result.warnings.append(line)
+        if self.text:
+            print(f"warning: {line}", file=self.err, flush=True)
+
+
+async def replay(
+    options: ReplayOptions,
+    *,
+    environ: Optional[Mapping[str, str]] = None,
+    stdin=None,
+    out=None,
+    err=None,
+    client_options: Optional[dict] = None,
+) -> ReplayResult:
+    """Run one replay; never raises for an expected failure (see ``ReplayResult.exit_code``)."""
+    environ = os.environ if environ is None else environ
+    result = ReplayResult(template=options.template, dry_run=options.dry_run)
+    report = _Reporter(options, result, out or sys.stdout, err or sys.stderr)
+    try:
+        await _replay(options, result, report, environ, stdin,
+                      {**CLIENT_OPTIONS, **(client_options or {})})
+    except ReplayError as exc:
+        result.errors = exc.lines
+        result.exit_code = exc.exit_code
+    except TemplateError as exc:
+        result.errors = [str(exc)]
+        result.exit_code = EXIT_USAGE
+    except SettingsError as exc:
+        hint = (" Set UIPATH_CLIENT_ID and UIPATH_CLIENT_SECRET, or UIPATH_ACCESS_TOKEN, or "
+                "UIPATH_TENANT, UIPATH_USERNAME and UIPATH_PASSWORD."
+                if str(exc).startswith("Missing:") else "")
+        result.errors = [f"Cannot connect: {exc}{hint}"]
+        result.exit_code = EXIT_USAGE
+    except (AuthenticationError, ConnectionFailed) as exc:
+        result.errors = [str(exc)]
+        result.exit_code = EXIT_CONNECTION
+    except OrchestratorError as exc:
+        result.errors = [str(exc)]
+        result.exit_code = EXIT_REFUSED
+    return result
+
+
+async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporter,
+                  environ: Mapping[str, str], stdin, client_options: dict) -> None:
+    template, path = find_template(options.template)
+    result.template = template.name
+    result.template_path = str(path)
+    overrides = parse_overrides(options.sets, options.set_json)
+    event = read_event(options.event, stdin) if options.event is not None else None
+    if event is not None and not template.bindings:
+        report.warn("The template has no [bindings], so the event is not used.")
+    settings = connection_settings(template, options.connection, profile=options.profile,
+                                   environ=environ)
+    folder_path = settings.folder.strip() or None
+    effective = replace(template, connection=replace(template.connection, folder=folder_path))
+    report.say(f"Template     {visible(template.name, single_line=True)}  ({path})")
+    client = settings.open_client(**client_options)
+    async with client:
+        folder = None
+        if folder_path:
+            folder = find_folder(await client.list_folders(), folder_path)
+            if folder is None:
+                _stop(check_drift(effective, None, folder_missing=True))
+            client.use_folder(folder)
+        release = pick_release(template, await client.releases_for_process(template.process.key))
+        if release is None:
+            _stop(check_drift(effective, None))
+        try:
+            specs = parse_arguments_input(release.arguments_input)
+            defaults = parse_process_defaults(release.input_arguments)
+        except ArgumentsFormatError as exc:
+            raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
+                              EXIT_REFUSED) from None
+        pool = await _robot_pool(client, template, release, folder)
+        collected = collect_arguments(template, specs, defaults, overrides, event, environ)
+        findings = check_drift(effective, release, specs, pool, given=collected.given)
+        blocked_names = {f.subject for f in findings if f.blocks and f.subject}
+        problems = [f.text for f in findings if f.blocks]
+        problems += [text for name, text in collected.problems.items()
+                     if name not in blocked_names]
+        problems += _strategy_fits(template, release, folder)
+        for finding in findings:
+            if not finding.blocks:
+                report.warn(finding.text)
+        if problems:
+            raise ReplayError(problems)
+        strategy = _strategy(template, pool)
+        plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
+                         folder=folder, reference=new_reference(), source=SOURCE)
+        try:
+            start_info = plan.start_info()
+        except (PlanError, InputArgumentsTooLarge) as exc:
+            raise ReplayError(str(exc)) from None
+        result.start_info = start_info
+        _say_plan(report, folder, release, strategy, specs, collected, template)
+        if options.dry_run:
+            report.say("Dry run: nothing was sent. The request would be:")
+            report.say(json.dumps({"startInfo": start_info}, indent=2, ensure_ascii=False))
+            return
+        jobs = await _start(client, start_info)
+        result.jobs = list(jobs)
+        entry_id = _record(report, template, path, release, folder, strategy.kind, jobs)
+        result.history_id = entry_id
+        ids = ", ".join(str(job.id) for job in jobs)
+        report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
+        if not options.wait:
+            return
+        timed_out = await _wait(client, result, report, options.timeout)
+    _finish(report, result, entry_id, timed_out)
+
+
+def _stop(findings: list[Finding]) -> None:
+    raise ReplayError([finding.text for finding in findings])
+
+
+async def _robot_pool(client, template: Template, release: Release,
+                      folder: Optional[Folder]) -> Optional[list[Robot]]:
+    """The robots the template's robot names are looked up in, or None when none are named."""
+    strategy = template.strategy
+    if strategy.kind not in ROBOT_STRATEGIES or not strategy.robots:
+        return None
+    if release.environment_name:
+        environment = await client.environment_robots(release.environment_name)
+        return list(environment.robots) if environment is not None else []
+    if folder is None:
+        raise ReplayError(
+            "The template chooses robots by name in a modern folder; give the folder with "
+            "[connection] folder or --folder."
+        )
+    return await client.folder_robots(folder.id)
+
+
+def _strategy(template: Template, pool: Optional[list[Robot]]) -> StrategyChoice:
+    saved = template.strategy
+    robots = []
+    for name in saved.robots:
+        robot = find_robot(pool or [], name)
+        if robot is not None:
+            robots.append(RobotRef(robot.id, robot.name))
+    return StrategyChoice(
+        kind=saved.kind,
+        robots=tuple(robots),
+        jobs_count=saved.jobs_count or 1,
+        runtime_type=saved.runtime_type or "Unattended",
+        priority=saved.priority,
+    )
+
+
+def _say_plan(report: _Reporter, folder: Optional[Folder], release: Release,
+              strategy: StrategyChoice, specs: Sequence[ArgumentSpec], collected: _Values,
+              template: Template) -> None:
+    def show(text: str) -> str:
+        return visible(text, single_line=True, limit=200)
+
+    if folder is not None:
+        kind = "classic" if folder.is_classic else "modern"
+        report.say(f"Folder       {show(folder.fully_qualified_name)}  ({kind}, id {folder.id})")
+    environment = f", environment {release.environment_name}" if release.environment_name else ""
+    report.say(f"Process      {show(release.process_key)} {show(release.process_version)}  "
+               f"(release {show(release.name)}{show(environment)})")
+    report.say(f"Strategy     {show(strategy.describe(release.environment_name))}")
+    for index, spec in enumerate(specs):
+        label = "Arguments" if index == 0 else ""
+        if spec.name in collected.values:
+            if spec.name in template.ask:
+                shown = "(hidden: an ask argument)"
+            else:
+                shown = show(spec.to_text(collected.values[spec.name]))
+            where = collected.sources.get(spec.name, "")
+            report.say(f"{label:<13}{show(spec.name)} = {shown}  [{where}]")
+        else:
+            report.say(f"{label:<13}{show(spec.name)}: not sent (Orchestrator's default applies)")
+
+
+async def _start(client, start_info: dict) -> list[Job]:
+    """Send StartJobs once (never retried)."""
+    try:
+        return await client.start_jobs(start_info)
+    except ConnectionFailed as exc:
+        reference = start_info.get("Reference")
+        raise ReplayError(
+            [str(exc), f"The jobs may have started anyway: look for Reference {reference} in "
+                       "Orchestrator before trying again."],
+            EXIT_CONNECTION,
+        ) from None
+
+
+def _record(report: _Reporter, template: Template, path: Path, release: Release,
+            folder: Optional[Folder], strategy: str, jobs: list[Job]) -> Optional[str]:
+    """Append the start to the history; a history problem is a warning, never a failure."""
+    from tui_app.history import HistoryEntry, HistoryJob, append_entry
+
+    try:
+        entry = append_entry(HistoryEntry(
+            source="headless",
+            process_key=release.process_key,
+            folder=folder.fully_qualified_name if folder is not None else "",
+            release_key=release.key,
+            strategy=strategy,
+            jobs=tuple(HistoryJob(job.id, job.key, job.state if job.is_final else None)
+                       for job in jobs),
+            template_name=template.name,
+            template_path=str(path),
+        ))
+    except (OSError, LocationError, ValueError) as exc:
+        report.warn(f"The start was not written to the history: {exc}")
+        return None
+    return entry.id
+
+
+async def _wait(client, result: ReplayResult, report: _Reporter,
+                timeout: Optional[float]) -> bool:
+    """Poll (one ``get_jobs`` call per poll, waits growing) until every job ended; True when
+    ``timeout`` passed first."""
+    latest = {job.id: job for job in result.jobs}
+    order = [job.id for job in result.jobs]
+    deadline = None if timeout is None else time.monotonic() + timeout
+    interval = POLL_FIRST
+    try:
+        while True:
+            unfinished = [job_id for job_id in order if not latest[job_id].is_final]
+            if not unfinished:
+                return False
+            delay = interval
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return True
+                delay = min(delay, remaining)
+            await asyncio.sleep(delay)
+            for job in await client.get_jobs(unfinished):
+                if job.state != latest[job.id].state:
+                    info = f"  {_first_line(job.info)}" if (
+                        job.state in _FINAL_FAILURES and job.info) else ""
+                    report.say(f"{f'Job {job.id}':<13}{job.state}{visible(info)}")
+                latest[job.id] = job
+            interval = min(interval * POLL_FACTOR, POLL_MAX)
+    finally:
+        result.jobs = [latest[job_id] for job_id in order]
+
+
+def _first_line(text: str) -> str:
+    """The first non-blank line of a job's Info (the rest is in ``--output json``)."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[0][:300] if lines else ""
+
+
+def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
+            timed_out: bool) -> None:
+    """Record final states and set the exit code after ``--wait``."""
+    from tui_app.history import update_final_states
+
+    final = {job.key: job.state for job in result.jobs if job.is_final}
+    if entry_id is not None and final:
+        try:
+            update_final_states(entry_id, final)
+        except (OSError, LocationError, ValueError) as exc:
+            report.warn(f"The final states were not written to the history: {exc}")
+    failed = [job for job in result.jobs if job.state in _FINAL_FAILURES]
+    if failed:
+        result.exit_code = EXIT_JOB_FAILED
+        result.errors = [f"Job {job.id} ended {job.state}" + (f": {_first_line(job.info)}"
+                                                               if job.info else "")
+                         for job in failed]
+    elif timed_out:
+        result.exit_code = EXIT_TIMEOUT
+        running = ", ".join(f"{job.id} ({job.state})" for job in result.jobs if not job.is_final)
+        result.errors = [f"Timed out waiting; still running: {running}. The jobs go on in "
+                         "Orchestrator."]
+    else:
+        report.say(f"All {len(result.jobs)} job(s) ended Successful.")
+
+
+def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None, stdin=None,
+        out=None, err=None) -> int:
+    """``startjob run``: replay, print the outcome (text or one JSON object), return the exit
+    code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    result = asyncio.run(replay(options, environ=environ, stdin=stdin, out=out, err=err))
+    if options.output == "json":
+        print(dumps(result.to_json(), indent=2), file=out, flush=True)
+    for line in result.errors:
+        print(f"startjob run: {visible(line)}", file=err, flush=True)
+    return result.exit_code
