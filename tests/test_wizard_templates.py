@@ -164,3 +164,10 @@ async def test_open_shows_drift_and_lands_on_strategy_when_a_robot_is_gone(make_
         await tour.settle(pilot)
         assert app.screen.STEP == "Strategy"
         assert "SUPPORT-BOT-01" in str(app.screen.message.render())
+
+
+def test_open_names_a_missing_template_clearly(capsys):
+    from tui_app.cli import main
+
+    assert main(["open", "no-such-template"]) == 2
+    assert "No template named" in capsys.readouterr().err

@@ -95,18 +95,32 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token-lifetime", type=float, default=3600.0, metavar="SECONDS")
 
     sub.add_parser("locate", help="print where startjob keeps its files")
+    opener = sub.add_parser(
+        "open",
+        help="open the wizard filled in from a saved template",
+        description="Open the wizard filled in from a template: sign in, then it resolves the "
+        "folder, release, robots and values, checks what changed since the template was saved "
+        "and lands on Review, or on the first step that needs attention.",
+    )
+    opener.add_argument("template", metavar="TEMPLATE", help="a template name or a .toml file path")
+    _add_connection_flags(opener, subcommand=True)
     _add_run_parser(sub)
     sub.add_parser(
-        "templates", help="list the saved templates",
+        "templates",
+        help="list the saved templates",
         description="List the saved templates (name, process, strategy, file); files that "
-                    "cannot be read are listed with the reason.",
+        "cannot be read are listed with the reason.",
     )
     history = sub.add_parser(
-        "history", help="show the latest job starts",
+        "history",
+        help="show the latest job starts",
         description="Show the latest job starts (wizard and headless), newest first.",
     )
     history.add_argument(
-        "--limit", type=_count, default=20, metavar="N",
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
         help="show the latest N starts (default 20, 0 = all)",
     )
     return parser
@@ -149,26 +163,55 @@ def _add_run_parser(sub) -> None:
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("template", metavar="TEMPLATE",
-                     help="a template name (see 'startjob templates') or a .toml file path")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-                     help="argument value as you would type it (repeatable); NAME= leaves "
-                          "the argument out")
-    run.add_argument("--set-json", dest="set_json", action="append", default=[],
-                     metavar="NAME=JSON", help="argument value as JSON (repeatable)")
-    run.add_argument("--event", metavar="FILE",
-                     help="JSON object filling the template's [bindings] ('-' = stdin)")
+    run.add_argument(
+        "template",
+        metavar="TEMPLATE",
+        help="a template name (see 'startjob templates') or a .toml file path",
+    )
+    run.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="argument value as you would type it (repeatable); NAME= leaves the argument out",
+    )
+    run.add_argument(
+        "--set-json",
+        dest="set_json",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="argument value as JSON (repeatable)",
+    )
+    run.add_argument(
+        "--event",
+        metavar="FILE",
+        help="JSON object filling the template's [bindings] ('-' = stdin)",
+    )
     run.add_argument("--wait", action="store_true", help="wait until every job has ended")
-    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
-                     help="with --wait: stop waiting after SECONDS (exit 5)")
-    run.add_argument("--output", choices=("text", "json"), default="text",
-                     help="text (default) or one JSON object on stdout")
-    run.add_argument("--dry-run", action="store_true",
-                     help="resolve and check everything, print the request, start nothing")
+    run.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="with --wait: stop waiting after SECONDS (exit 5)",
+    )
+    run.add_argument(
+        "--output",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or one JSON object on stdout",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="resolve and check everything, print the request, start nothing",
+    )
     _add_connection_flags(run, subcommand=True)
     if "--profile" not in run._option_string_actions:
-        run.add_argument("--profile", default=argparse.SUPPRESS,
-                         help="saved connection profile to use")
+        run.add_argument(
+            "--profile", default=argparse.SUPPRESS, help="saved connection profile to use"
+        )
 
 
 def _run_wizard(args: argparse.Namespace) -> int:
@@ -184,6 +227,24 @@ def _run_wizard(args: argparse.Namespace) -> int:
             app.run(mouse=not args.no_mouse)
         return app.return_code or 0
     app = make_app(settings)
+    app.run(mouse=not args.no_mouse)
+    return app.return_code or 0
+
+
+def _run_open(args: argparse.Namespace) -> int:
+    from tui_app.connection import SettingsError
+    from tui_app.replay import ReplayError, connection_settings, find_template
+    from tui_app.templates import TemplateError
+
+    try:
+        template, path = find_template(args.template)
+        settings = connection_settings(template, _connection_overrides(args))
+    except (ReplayError, TemplateError, SettingsError, OSError) as exc:
+        print(f"startjob open: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from tui_app.ui.app import make_app
+
+    app = make_app(settings, template=template, template_path=path)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 
@@ -269,10 +330,21 @@ def _run_templates(args: argparse.Namespace) -> int:
             broken.append(entry.error or "")
             continue
         environment = f" ({template.process.environment})" if template.process.environment else ""
-        rows.append((template.name, template.process.key + environment, template.strategy.kind,
-                     str(entry.path)))
-    rows = [tuple(visible(cell, single_line=True, limit=None if column == 3 else 60)
-                  for column, cell in enumerate(row)) for row in rows]
+        rows.append(
+            (
+                template.name,
+                template.process.key + environment,
+                template.strategy.kind,
+                str(entry.path),
+            )
+        )
+    rows = [
+        tuple(
+            visible(cell, single_line=True, limit=None if column == 3 else 60)
+            for column, cell in enumerate(row)
+        )
+        for row in rows
+    ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
@@ -291,6 +363,7 @@ def _run_history(args: argparse.Namespace) -> int:
 COMMANDS = {
     "sandbox": _run_sandbox,
     "locate": _run_locate,
+    "open": _run_open,
     "run": _run_replay,
     "templates": _run_templates,
     "history": _run_history,

@@ -9,24 +9,9 @@ from __future__ import annotations
 
 from tui_app.arguments import ArgumentValueError, collect_values, parse_process_defaults
 from tui_app.drift import check_drift
+from tui_app.replay import ReplayError, find_folder, pick_release
 from tui_app.templates import Template
 from tui_app.ui.screens.arguments import argument_specs
-
-
-def pick_release(template: Template, releases: list):
-    """The template's release: same key, else same environment, else the latest one."""
-    process = template.process
-    for release in releases:
-        if process.release_key and release.key == process.release_key:
-            return release
-    candidates = [
-        r
-        for r in releases
-        if not process.environment or (r.environment_name or "") == process.environment
-    ]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda r: (r.is_latest_version, r.process_version))
 
 
 async def prefill(app, template: Template) -> tuple:
@@ -34,14 +19,17 @@ async def prefill(app, template: Template) -> tuple:
     state, client = app.state, app.client
     folder = None
     if template.connection.folder:
-        wanted = template.connection.folder.lower()
-        folder = next((f for f in state.folders if f.fully_qualified_name.lower() == wanted), None)
+        folder = find_folder(state.folders, template.connection.folder)
         if folder is None:
             return "Folder", check_drift(template, None, folder_missing=True)
         app.choose_folder(folder)
     state.search_text = template.process.key
     releases = await client.releases_for_process(template.process.key)
-    release = pick_release(template, releases)
+    try:
+        release = pick_release(template, releases)
+    except ReplayError:  # several releases and nothing says which: the person chooses
+        app.choose_process(releases)
+        return "Release", []
     if release is None:
         return "Process", check_drift(template, None)
     app.choose_process(releases)
