@@ -1,16 +1,28 @@
 """Connection settings: where Orchestrator is and how to sign in.
 
-``ConnectionSettings`` is filled from command-line flags and the standard ``UIPATH_*``
-environment variables (flags win), and builds the httpx auth flow and the client. Secrets live
-only in memory: ``public_dict`` is what may be shown or saved.
+``ConnectionSettings`` builds the httpx auth flow and the client. ``resolve_settings`` fills it
+with this precedence (first wins)::
+
+    flag  >  environment (UIPATH_*)  >  profile (--profile / STARTJOB_PROFILE)  >  default
+
+The auth mode is the exception: flag, else the profile's, else what the credentials imply (a
+token, else user + password, else client credentials). ``insecure`` is only ever a flag. The
+secret comes from a flag or environment variable when one is set, else from the profile's
+secret source (see ``tui_app.secret_sources``). Secrets live only in memory: ``public_dict``
+is what may be shown or saved, ``ResolvedSettings.describe`` masks them.
+
+``open_client`` reuses a cached access token (``tui_app.token_cache``) unless
+``token_cache=False``, and can log every request to a redacting debug log
+(``tui_app.debuglog``).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Optional
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Optional
 
 AUTH_MODES = ("client_credentials", "password", "token")
 AUTH_MODE_LABELS = {
@@ -32,6 +44,9 @@ _ENV = {
     "tenancy_name": "UIPATH_TENANT",
     "folder": "UIPATH_FOLDER_PATH",
 }
+#: The environment variable of each setting (public name of ``_ENV``).
+ENV_VARS = _ENV
+PROFILE_ENV = "STARTJOB_PROFILE"
 
 
 class SettingsError(ValueError):
@@ -53,6 +68,10 @@ class ConnectionSettings:
     folder: str = ""
     ca_bundle: str = ""
     insecure: bool = False
+    #: The profile these settings came from ("" for none); names the token cache entry.
+    profile: str = ""
+    #: Reuse and keep access tokens between runs (``--no-token-cache`` turns it off).
+    token_cache: bool = True
 
     @classmethod
     def from_env(
@@ -82,6 +101,7 @@ class ConnectionSettings:
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.name not in SECRET_FIELDS and getattr(self, f.name) not in ("", False)
+            and not (f.name == "token_cache" and self.token_cache)
         }
 
     def missing(self) -> list:
@@ -106,32 +126,276 @@ class ConnectionSettings:
             raise SettingsError(
                 f"The Orchestrator URL must start with https:// (or http://), got {self.url!r}."
             )
+        if self.ca_bundle and not self.insecure:
+            path = os.path.expanduser(self.ca_bundle)
+            if not os.path.exists(path):
+                raise SettingsError(
+                    f"The CA bundle {self.ca_bundle!r} does not exist. Point it (--ca-bundle, "
+                    "or ca_bundle in the profile) at a PEM file of certificate authorities."
+                )
 
-    def build_auth(self):
-        """The httpx auth flow for this mode."""
+    def build_auth(
+        self,
+        *,
+        token: Optional[str] = None,
+        expires_at: Optional[float] = None,
+        on_token: Optional[Callable[[str, Optional[float]], None]] = None,
+    ):
+        """The httpx auth flow for this mode, optionally seeded with a (cached) token."""
         from tui_app.orchestrator import ClientCredentialsAuth, PasswordAuth, TokenAuth
 
         self.validate()
         if self.auth_mode == "token":
             return TokenAuth(self.token.strip())
+        seed = {"token": token, "expires_at": expires_at, "on_token": on_token}
         if self.auth_mode == "password":
-            return PasswordAuth(self.tenancy_name.strip(), self.username.strip(), self.password)
+            return PasswordAuth(
+                self.tenancy_name.strip(), self.username.strip(), self.password, **seed
+            )
         kwargs = {}
         if self.scope.strip():
             kwargs["scope"] = " ".join(self.scope.split())
         if self.identity_url.strip():
             kwargs["identity_url"] = self.identity_url.strip()
-        return ClientCredentialsAuth(self.client_id.strip(), self.client_secret, **kwargs)
+        return ClientCredentialsAuth(self.client_id.strip(), self.client_secret, **kwargs, **seed)
 
-    def open_client(self, **client_options):
-        """A new ``OrchestratorClient`` for these settings (the caller closes it)."""
-        from tui_app.orchestrator import OrchestratorClient
-
-        verify: object = True
+    def verify_option(self) -> Any:
+        """``verify`` for the client: False (insecure), the CA bundle path, or True (which
+        lets httpx honour ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else use certifi)."""
         if self.insecure:
-            verify = False
-        elif self.ca_bundle:
-            verify = self.ca_bundle
-        return OrchestratorClient(
-            self.url.strip().rstrip("/"), self.build_auth(), verify=verify, **client_options
+            return False
+        if self.ca_bundle:
+            return os.path.expanduser(self.ca_bundle)
+        return True
+
+    def open_client(self, *, debug_log=None, token_cache=None, **client_options):
+        """A new ``OrchestratorClient`` for these settings (the caller closes it).
+
+        ``token_cache``: None uses the default cache when ``self.token_cache`` is on, False
+        disables it, or pass a ``TokenCache``. ``debug_log``: a ``DebugLog`` that records every
+        request and answer (redacted). Other options go to ``OrchestratorClient``.
+        """
+        from tui_app.orchestrator import OrchestratorClient
+        from tui_app.token_cache import TokenCache
+
+        cache = None
+        if token_cache is not False and self.token_cache and self.auth_mode != "token":
+            cache = token_cache if isinstance(token_cache, TokenCache) else TokenCache()
+        seed: dict = {}
+        if cache is not None:
+            cached = cache.load(self)
+            if cached is not None:
+                seed["token"], seed["expires_at"] = cached
+            seed["on_token"] = cache.callback(self)
+        auth = self.build_auth(**seed)
+        if debug_log is not None:
+            debug_log.add_secret(self.client_secret, self.password, self.token, seed.get("token"))
+        client = OrchestratorClient(
+            self.url.strip().rstrip("/"), auth, verify=self.verify_option(), **client_options
         )
+        if debug_log is not None:
+            debug_log.install(client)
+        return client
+
+
+def tls_description(settings: ConnectionSettings, environ: Optional[Mapping[str, str]] = None
+                    ) -> str:
+    """How the server certificate will be checked, in words (for a debug view)."""
+    environ = os.environ if environ is None else environ
+    if settings.insecure:
+        return "NOT verified (--insecure): anyone in between can read the traffic"
+    if settings.ca_bundle:
+        return f"verified with the CA bundle {settings.ca_bundle}"
+    if environ.get("SSL_CERT_FILE"):
+        return f"verified with SSL_CERT_FILE={environ['SSL_CERT_FILE']}"
+    if environ.get("SSL_CERT_DIR"):
+        return f"verified with SSL_CERT_DIR={environ['SSL_CERT_DIR']}"
+    return "verified with the certifi certificate authorities (default)"
+
+
+# -- resolving settings from flags, environment and a profile --------------------------------
+
+_FLAG_ONLY = ("ca_bundle", "insecure")
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """The settings, where each value came from, and whether the secret must still be asked.
+
+    ``sources`` maps a field name to "flag", "env UIPATH_URL", "profile 'prod'" or
+    "profile 'prod' (secret_command)" (fields left at their default are absent).
+    """
+
+    settings: ConnectionSettings
+    sources: dict = field(default_factory=dict)
+    profile: Any = None
+    #: The profile asks for its secret at connect time and no prompt was given.
+    needs_prompt: bool = False
+    prompt_label: str = ""
+
+    @property
+    def secret_field(self) -> str:
+        return {"client_credentials": "client_secret", "password": "password",
+                "token": "token"}.get(self.settings.auth_mode, "client_secret")
+
+    def describe(self, environ: Optional[Mapping[str, str]] = None) -> list:
+        """Rows (setting, value, source) for a debug view; secrets show as "***"."""
+        rows = []
+        for f in fields(self.settings):
+            value = getattr(self.settings, f.name)
+            source = self.sources.get(f.name, "default")
+            if f.name in SECRET_FIELDS:
+                if not value and f.name != self.secret_field:
+                    continue
+                if value:
+                    shown = "***"
+                elif self.needs_prompt:
+                    shown = "(asked when connecting)"
+                else:
+                    shown = "(not read)" if source.endswith("not read)") else "(not set)"
+            elif value in ("", False) and source == "default":
+                continue
+            else:
+                shown = str(value)
+            rows.append((f.name, shown, source))
+        rows.append(("tls", tls_description(self.settings, environ), "—"))
+        return rows
+
+    def report(self, environ: Optional[Mapping[str, str]] = None) -> str:
+        rows = self.describe(environ)
+        width = max(len(name) for name, _, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}  [{source}]" for name, value, source in rows)
+
+
+def _given(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def resolve_settings(
+    flags: Optional[Mapping[str, Any]] = None,
+    environ: Optional[Mapping[str, str]] = None,
+    profile_name: Optional[str] = None,
+    *,
+    prompt: Optional[Callable[[str], Optional[str]]] = None,
+    fetch_secret: bool = True,
+) -> ResolvedSettings:
+    """Settings from flags > environment > profile > default (see the module docstring).
+
+    ``flags`` uses ``ConnectionSettings`` field names (None or "" = not given), plus
+    ``no_token_cache`` and ``profile``. The profile is ``profile_name``, else
+    ``flags["profile"]``, else ``STARTJOB_PROFILE``. The profile's secret source is only used
+    when no flag or environment variable gives the secret; with ``fetch_secret=False`` it is
+    not read at all (nothing is run), and a "prompt" source without ``prompt`` sets
+    ``needs_prompt``. Raises ``SettingsError`` (``ProfileError``, ``SecretError``).
+    """
+    flags = dict(flags or {})
+    environ = os.environ if environ is None else environ
+    name = profile_name or flags.get("profile") or environ.get(PROFILE_ENV) or ""
+    profile = None
+    if name:
+        from tui_app.profiles import get_profile
+
+        profile = get_profile(name)
+    profile_source = f"profile {name!r}"
+
+    values: dict = {}
+    sources: dict = {}
+    for key, var in _ENV.items():
+        if _given(flags.get(key)):
+            values[key], sources[key] = flags[key], "flag"
+        elif environ.get(var, ""):
+            values[key], sources[key] = environ[var], f"env {var}"
+        elif profile is not None and key not in SECRET_FIELDS and getattr(profile, key, ""):
+            values[key], sources[key] = getattr(profile, key), profile_source
+    for key in _FLAG_ONLY:
+        if _given(flags.get(key)) and flags[key] is not False:
+            values[key], sources[key] = flags[key], "flag"
+        elif key == "ca_bundle" and profile is not None and profile.ca_bundle:
+            values[key], sources[key] = os.path.expanduser(profile.ca_bundle), profile_source
+
+    if _given(flags.get("auth_mode")):
+        values["auth_mode"], sources["auth_mode"] = flags["auth_mode"], "flag"
+    elif profile is not None:
+        values["auth_mode"], sources["auth_mode"] = profile.auth_mode, profile_source
+    elif values.get("token"):
+        values["auth_mode"], sources["auth_mode"] = "token", sources["token"]
+    elif values.get("username") and not values.get("client_id"):
+        values["auth_mode"], sources["auth_mode"] = "password", sources["username"]
+
+    if flags.get("no_token_cache") or flags.get("token_cache") is False:
+        values["token_cache"], sources["token_cache"] = False, "flag"
+    if profile is not None:
+        values["profile"], sources["profile"] = profile.name, (
+            "flag" if profile_name or flags.get("profile") else f"env {PROFILE_ENV}")
+
+    settings = ConnectionSettings(**values)
+    needs_prompt, label = False, ""
+    secret_field = ResolvedSettings(settings).secret_field
+    pending = (profile is not None and not getattr(settings, secret_field)
+               and profile.secret_source and profile.auth_mode == settings.auth_mode)
+    if pending and not fetch_secret:
+        sources[secret_field] = f"{profile_source} ({profile.secret_source}, not read)"
+    elif pending:
+        from tui_app.secret_sources import SecretPromptNeeded, resolve_secret
+
+        try:
+            secret = resolve_secret(profile, prompt, environ=environ)
+        except SecretPromptNeeded as exc:
+            needs_prompt, label = True, exc.label
+        else:
+            if secret:
+                settings = settings.with_(**{secret_field: secret})
+                key = {"env": "secret_env", "command": "secret_command"}.get(
+                    profile.secret_source, f"secret = {profile.secret_source}")
+                sources[secret_field] = f"{profile_source} ({key})"
+    return ResolvedSettings(settings, sources, profile, needs_prompt, label)
+
+
+# -- failures at the Connect step ----------------------------------------------------------
+
+def explain_connect_failure(exc: Exception, settings: Optional[ConnectionSettings] = None):
+    """``exc`` (an ``OrchestratorError``) with what to do next added for the Connect step.
+
+    A 403 lists the scopes the wizard needs; an untrusted certificate names ``--ca-bundle``.
+    The result has the same class and server facts; other exceptions come back unchanged.
+    """
+    from tui_app.orchestrator import DEFAULT_SCOPES
+    from tui_app.orchestrator.errors import CertificateError, ConnectionFailed, PermissionDenied
+
+    extra = ""
+    mode = settings.auth_mode if settings is not None else "client_credentials"
+    if isinstance(exc, PermissionDenied):
+        if mode == "client_credentials":
+            wanted = " ".join((settings.scope if settings is not None else "").split())
+            extra = (f" The wizard needs these application scopes: {DEFAULT_SCOPES}. Add them to "
+                     "the external application (Admin > External Applications)")
+            extra += f", or ask for them with --scope (now: {wanted})." if wanted else "."
+        else:
+            extra = (" The account needs a role that can view folders, processes and robots "
+                     "and start jobs in the folder, or a token with the scopes "
+                     f"{DEFAULT_SCOPES}.")
+    elif isinstance(exc, CertificateError):
+        if settings is not None and settings.ca_bundle:
+            extra = (f" The CA bundle {settings.ca_bundle} does not contain the authority that "
+                     "signed this certificate.")
+        else:
+            extra = (" Use --ca-bundle FILE (or ca_bundle in the profile) with your "
+                     "organization's certificate authority.")
+    message = getattr(exc, "message", None)
+    if (isinstance(exc, ConnectionFailed) and not isinstance(exc, CertificateError)
+            and isinstance(message, str) and "identity URL" in message
+            and settings is not None and not settings.identity_url.strip()):
+        # The client names the identity URL for a failed sign-in request; here it was derived
+        # from the Orchestrator URL, which is the setting the person can fix.
+        message = message.replace(
+            "Check the identity URL.",
+            "Check the Orchestrator URL (the identity URL is derived from it).")
+        if message == exc.message:
+            message += " (The identity URL is derived from the Orchestrator URL.)"
+        extra = " "
+    if not extra or not isinstance(message, str):
+        return exc
+    explained = copy.copy(exc)
+    explained.message = message.rstrip() + extra.rstrip()
+    explained.args = (explained.message,)
+    return explained
