@@ -12,48 +12,20 @@ from collections.abc import Sequence
 from typing import Optional
 
 from tui_app import __version__
+from tui_app.connection import SettingsError
+from tui_app.connection_cli import (
+    add_connection_arguments,
+    add_logout_arguments,
+    cmd_locate,
+    cmd_logout,
+    cmd_profiles,
+    cmd_settings,
+    connection_overrides,
+)
+from tui_app.locations import LocationError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-
-
-def _add_connection_flags(parser: argparse.ArgumentParser, *, subcommand: bool = False) -> None:
-    """The connection flags. On a subcommand (``subcommand=True``) they default to "not
-    given", so a flag written before the subcommand (``startjob --url U run T``) still counts."""
-    group = parser.add_argument_group("connection (flags win over UIPATH_* variables)")
-    group.add_argument(
-        "--url", help="Orchestrator URL, e.g. https://cloud.uipath.com/ORG/TENANT/orchestrator_"
-    )
-    group.add_argument("--folder", help="folder path, e.g. Shared/Support")
-    group.add_argument("--client-id", help="external application id (client credentials)")
-    group.add_argument("--identity-url", help="token endpoint (default: derived from --url)")
-    group.add_argument("--scope", help="space-separated OAuth scopes")
-    group.add_argument("--tenant", dest="tenancy_name", help="tenancy name (on-prem sign-in)")
-    group.add_argument("--username", help="user name (on-prem sign-in)")
-    group.add_argument("--ca-bundle", help="PEM file of certificate authorities to trust")
-    group.add_argument(
-        "--insecure",
-        action="store_true",
-        help="do not verify TLS certificates (never in production)",
-    )
-    if subcommand:
-        for action in group._group_actions:
-            action.default = argparse.SUPPRESS
-
-
-def _connection_overrides(args: argparse.Namespace) -> dict:
-    names = (
-        "url",
-        "folder",
-        "client_id",
-        "identity_url",
-        "scope",
-        "tenancy_name",
-        "username",
-        "ca_bundle",
-        "insecure",
-    )
-    return {name: getattr(args, name, None) for name in names}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="start the built-in sandbox and open the wizard on it"
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
-    _add_connection_flags(parser)
+    add_connection_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     sandbox = sub.add_parser(
@@ -95,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--token-lifetime", type=float, default=3600.0, metavar="SECONDS")
 
     sub.add_parser("locate", help="print where startjob keeps its files")
+    add_logout_arguments(sub.add_parser("logout", help="forget cached access tokens"))
+    sub.add_parser("profiles", help="list the saved connection profiles")
+    add_connection_arguments(
+        sub.add_parser("settings", help="show the connection settings in effect and their source")
+    )
     opener = sub.add_parser(
         "open",
         help="open the wizard filled in from a saved template",
@@ -103,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and lands on Review, or on the first step that needs attention.",
     )
     opener.add_argument("template", metavar="TEMPLATE", help="a template name or a .toml file path")
-    _add_connection_flags(opener, subcommand=True)
+    add_connection_arguments(opener)
     _add_run_parser(sub)
     sub.add_parser(
         "templates",
@@ -207,26 +184,24 @@ def _add_run_parser(sub) -> None:
         action="store_true",
         help="resolve and check everything, print the request, start nothing",
     )
-    _add_connection_flags(run, subcommand=True)
-    if "--profile" not in run._option_string_actions:
-        run.add_argument(
-            "--profile", default=argparse.SUPPRESS, help="saved connection profile to use"
-        )
+    add_connection_arguments(run)
 
 
 def _run_wizard(args: argparse.Namespace) -> int:
-    from tui_app.connection import ConnectionSettings
+    from tui_app.connection_cli import debug_log_from_args, resolve_from_args
     from tui_app.ui.app import make_app
 
-    settings = ConnectionSettings.from_env(**_connection_overrides(args))
+    resolved = resolve_from_args(args)  # a "prompt" profile leaves the secret to the form
+    log = debug_log_from_args(args, resolved)
+    options = {"client_options": {"debug_log": log}} if log else {}
     if args.demo:
         from tui_app.sandbox import Sandbox, SandboxConfig
 
         with Sandbox(SandboxConfig()) as sandbox:
-            app = make_app(demo_settings(sandbox), demo=True)
+            app = make_app(demo_settings(sandbox), demo=True, **options)
             app.run(mouse=not args.no_mouse)
         return app.return_code or 0
-    app = make_app(settings)
+    app = make_app(resolved.settings, **options)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 
@@ -238,7 +213,9 @@ def _run_open(args: argparse.Namespace) -> int:
 
     try:
         template, path = find_template(args.template)
-        settings = connection_settings(template, _connection_overrides(args))
+        settings = connection_settings(
+            template, connection_overrides(args), profile=getattr(args, "profile", None)
+        )
     except (ReplayError, TemplateError, SettingsError, OSError) as exc:
         print(f"startjob open: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -278,14 +255,6 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, config=config)
 
 
-def _run_locate(args: argparse.Namespace) -> int:
-    from tui_app.locations import all_locations
-
-    for name, path in all_locations().items():
-        print(f"{name:<10} {path}")
-    return EXIT_OK
-
-
 def _run_replay(args: argparse.Namespace) -> int:
     from tui_app.exit_codes import EXIT_USAGE as REPLAY_USAGE
     from tui_app.replay import ReplayOptions, run
@@ -302,7 +271,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         dry_run=args.dry_run,
         output=args.output,
-        connection=_connection_overrides(args),
+        connection=connection_overrides(args),
         profile=getattr(args, "profile", None),
     )
     return run(options)
@@ -362,7 +331,10 @@ def _run_history(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "sandbox": _run_sandbox,
-    "locate": _run_locate,
+    "locate": cmd_locate,
+    "logout": cmd_logout,
+    "profiles": cmd_profiles,
+    "settings": cmd_settings,
     "open": _run_open,
     "run": _run_replay,
     "templates": _run_templates,
@@ -375,5 +347,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     handler = COMMANDS.get(args.command, _run_wizard)
     try:
         return handler(args)
+    except (SettingsError, LocationError) as exc:
+        print(f"startjob: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
