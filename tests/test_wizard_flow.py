@@ -288,3 +288,29 @@ async def test_no_process_matches(make_wizard):
         await search(pilot, "zzz-no")
         assert "No process matches" in str(app.screen.query_one("#count").render())
         assert app.screen.query_one(OptionList).option_count == 0
+
+
+async def test_all_strategy_shows_the_robot_count_and_starts_one_job_per_robot(
+    make_wizard, sandbox
+):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_strategy_of_support_triage(pilot)
+        await pilot.press("right", "right", "enter")  # All robots
+        await settle(pilot)
+        summary = str(app.screen.query_one("#all-summary").render())
+        assert "each of the 3 robot(s)" in summary
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await fill(pilot, "INC3")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await wait_for_final_jobs(pilot)
+    import json
+
+    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
+    info = json.loads(start.body)["startInfo"]
+    assert info["Strategy"] == "All" and "RobotIds" not in info
+    assert len(app.state.jobs) == 3
