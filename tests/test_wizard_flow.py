@@ -314,3 +314,40 @@ async def test_all_strategy_shows_the_robot_count_and_starts_one_job_per_robot(
     info = json.loads(start.body)["startInfo"]
     assert info["Strategy"] == "All" and "RobotIds" not in info
     assert len(app.state.jobs) == 3
+
+
+async def test_a_lost_start_answer_is_reconciled_by_reference(make_wizard, sandbox):
+    """The sandbox creates the jobs, then drops the connection: the wizard finds them."""
+    from tui_app.sandbox import FaultConfig
+
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_strategy_of_support_triage(pilot)
+        await pilot.press("tab", "tab", "space", "ctrl+n")
+        await settle(pilot)
+        await fill(pilot, "INC7")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        sandbox.set_faults(FaultConfig(drop_after_start=1.0))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, RunScreen)
+        assert len(app.state.jobs) == 1
+    assert _count(sandbox, "StartJobs") == 1  # found, not started twice
+
+
+async def test_a_refused_start_stays_on_review_and_can_be_retried(make_wizard, sandbox):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_strategy_of_support_triage(pilot)
+        await pilot.press("tab", "tab", "space", "ctrl+n")
+        await settle(pilot)
+        await fill(pilot, "INC8")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        sandbox.tenant.remove_robot(101)  # gone between Strategy and Start: 409
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert "No job was started" in str(app.screen.message.render())
+        assert not app.screen.query_one("#start").disabled

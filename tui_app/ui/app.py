@@ -44,6 +44,8 @@ class WizardApp(App):
         self.reference = reference_factory()
         self.poll_interval = poll_interval
         self._history_entry = None
+        #: The last start's outcome could not be found out (the next Start asks first).
+        self.unknown_start = False
         #: The template these choices were saved to or opened from, if any.
         self.template_name: Optional[str] = template.name if template else None
         self.template_path = template_path
@@ -247,14 +249,22 @@ class WizardApp(App):
         self.template_name, self.template_path = template.name, path
         return path
 
-    async def start_jobs(self) -> list:
-        """Send StartJobs once (never retried), remember the jobs and write the history."""
+    async def start_jobs(self):
+        """Send StartJobs once and find out what really happened (``StartOutcome``).
+
+        The request carries a unique Reference; when the answer is lost, Orchestrator is
+        asked whether jobs with that Reference exist, so a start is never repeated blindly.
+        """
+        from tui_app.starting import start_once
+
         plan = self.current_plan()
-        jobs = await self.client.start_jobs(plan.start_info())
-        self.state.jobs = list(jobs)
-        self.reference = self.reference_factory()  # the next start is a new start
-        self._history_entry = self._record_start(plan, jobs)
-        return jobs
+        outcome = await start_once(self.client, plan.start_info())
+        self.reference = self.reference_factory()  # another attempt is a new start
+        self.unknown_start = outcome.unknown
+        if outcome.started:
+            self.state.jobs = list(outcome.jobs)
+            self._history_entry = self._record_start(plan, outcome.jobs)
+        return outcome
 
     def _record_start(self, plan: StartPlan, jobs: list):
         """Append the start to the history file; a history problem never hides the jobs."""

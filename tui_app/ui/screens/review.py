@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
-from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.plan import PlanError
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog
@@ -111,17 +110,30 @@ are never written, nor the values of arguments you mark "ask at every replay".
         button = self.query_one("#start", Button)
         if button.disabled:
             return
-        button.disabled = True
+        if self.wizard.unknown_start:
+            self.app.push_screen(
+                ConfirmDialog(
+                    "Whether the last start created jobs is not known (see the message). "
+                    "Starting again may run the process twice. Start again anyway?",
+                    yes="Start again",
+                    no="Wait",
+                ),
+                lambda yes: self._confirmed_start() if yes else None,
+            )
+            return
+        self._confirmed_start()
+
+    def _confirmed_start(self) -> None:
+        self.query_one("#start", Button).disabled = True
         self.message.show("info", "Starting…")
         self._start()
 
     @work(exclusive=True, group="start")
     async def _start(self) -> None:
-        try:
-            await self.wizard.start_jobs()
-        except OrchestratorError as exc:
-            self.message.show_error(exc)
-            self.query_one("#start", Button).disabled = False
+        outcome = await self.wizard.start_jobs()
+        if outcome.started:
+            self.message.clear()
+            self.wizard.go_next(self.STEP)
             return
-        self.message.clear()
-        self.wizard.go_next(self.STEP)
+        self.message.show("error", f"{outcome.title}. {outcome.message}")
+        self.refresh_review()  # the next attempt carries a new Reference
