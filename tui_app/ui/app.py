@@ -7,7 +7,7 @@ from typing import Callable, Optional
 from textual.app import App
 from textual.binding import Binding
 
-from tui_app.connection import AUTH_MODE_LABELS, ConnectionSettings
+from tui_app.connection import AUTH_MODE_LABELS, ConnectionSettings, SettingsError
 from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
@@ -44,6 +44,7 @@ class WizardApp(App):
         self.reference = reference_factory()
         self.poll_interval = poll_interval
         self._history_entry = None
+        self.profiles, self.profiles_error = _load_profiles()
         #: The last start's outcome could not be found out (the next Start asks first).
         self.unknown_start = False
         #: The template these choices were saved to or opened from, if any.
@@ -120,6 +121,43 @@ class WizardApp(App):
 
     # -- connection ---------------------------------------------------------------------
 
+    def initial_profile(self) -> str:
+        """The profile the Connect step starts on: the chosen one, else the last used one
+        (unless a URL was given on the command line or in the environment), else none."""
+        settings = self.state.settings
+        if settings.profile in self.profiles:
+            return settings.profile
+        if settings.url or self.demo:
+            return ""
+        from tui_app.profiles import last_profile
+
+        last = last_profile()
+        return last if last in self.profiles else ""
+
+    async def with_profile_secret(self, settings: ConnectionSettings) -> ConnectionSettings:
+        """Fill an empty secret from the chosen profile's source (may run a command, so it
+        runs in a thread). Raises ``SecretPromptNeeded`` when the profile asks every time."""
+        import asyncio
+
+        from tui_app.secret_sources import resolve_secret
+
+        profile = self.profiles.get(settings.profile)
+        if profile is None or getattr(settings, profile.secret_field):
+            return settings
+        secret = await asyncio.to_thread(resolve_secret, profile)
+        return settings.with_(**{profile.secret_field: secret})
+
+    def save_profile(self, request, settings: ConnectionSettings):
+        """Save the form as a profile (the secret only if the person chose to store it)."""
+        from tui_app.profiles import profile_from_settings, save_profile
+
+        profile = profile_from_settings(request.name, settings, **request.source)
+        secret_field = profile.secret_field
+        secret = getattr(settings, secret_field) if request.store_secret else None
+        path = save_profile(profile, secret=secret, store_secret=request.store_secret)
+        self.profiles, self.profiles_error = _load_profiles()
+        return path
+
     async def connect(self, settings: ConnectionSettings) -> list:
         """Sign in with ``settings`` and list the folders (one call proves both)."""
         client = settings.open_client(**self.client_options)
@@ -131,6 +169,13 @@ class WizardApp(App):
         await self.disconnect()
         self.client = client
         self.state.settings = settings
+        if settings.profile:
+            from tui_app.profiles import remember_profile
+
+            try:
+                remember_profile(settings.profile)
+            except OSError:
+                pass  # remembering the last profile is a convenience, never a failure
         self.state.folders = sorted(folders, key=lambda f: f.fully_qualified_name.lower())
         return self.state.folders
 
@@ -336,6 +381,17 @@ class WizardApp(App):
             ConfirmDialog(question, yes="Quit", no="Stay"),
             lambda yes: self.exit() if yes else None,
         )
+
+
+def _load_profiles() -> tuple:
+    """The saved profiles and, when profiles.toml cannot be read, why (shown on Connect)."""
+    from tui_app.locations import LocationError
+    from tui_app.profiles import load_profiles
+
+    try:
+        return load_profiles(), None
+    except (SettingsError, LocationError, OSError) as exc:
+        return {}, f"Profiles cannot be read: {exc}"
 
 
 def make_app(

@@ -38,6 +38,11 @@ class StepScreen(Screen):
     def compose(self) -> ComposeResult:
         yield StepIndicator(self.STEP, skipped=self.wizard.skipped_steps())
         yield Static(Text(self.heading(), style="bold"), id="heading")
+        if self.state.settings.insecure:
+            yield Static(
+                Text("Warning: TLS certificates are NOT checked (--insecure). Testing only."),
+                id="insecure",
+            )
         yield from self.compose_body()
         yield Message(id="message")
         yield Footer()

@@ -7,13 +7,26 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
-from tui_app.connection import AUTH_MODE_LABELS, AUTH_MODES, ConnectionSettings, SettingsError
+from tui_app.connection import (
+    AUTH_MODE_LABELS,
+    AUTH_MODES,
+    SECRET_FIELDS,
+    ConnectionSettings,
+    SettingsError,
+    explain_connect_failure,
+)
+from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.secret_sources import SecretPromptNeeded
+from tui_app.text import visible
+from tui_app.ui.save_profile import SaveProfileDialog
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import MarkedRadioButton, SafeInput
 
+#: The secret's field for each auth mode.
+SECRET_FIELD = {"client_credentials": "client_secret", "password": "password", "token": "token"}
 #: Form fields per auth mode: (settings attribute, label, is secret, placeholder).
 FIELDS = {
     "client_credentials": [
@@ -42,9 +55,17 @@ Type the Orchestrator URL and choose how to sign in:
 - User and password: on-prem Orchestrator (/api/Account/Authenticate).
 - Personal access token: a token you generated under Preferences.
 
+Profiles (F3 saves the form as one) keep a connection by name in profiles.toml. A profile
+never holds the secret itself: it is read from an environment variable, printed by a
+command, asked every time, or, only if you choose it, kept in secrets.toml (mode 0600).
+Choose a profile in the list to fill the form; leave the secret empty to use the profile's.
+
 Secrets are masked and never written to disk. Press Enter in any field to connect.
 """
-    BINDINGS = [Binding("ctrl+n", "connect", "Connect", key_display="enter/^n")]
+    BINDINGS = [
+        Binding("ctrl+n", "connect", "Connect", key_display="enter/^n"),
+        Binding("f3,ctrl+o", "save_profile", "Save as profile", key_display="F3"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings
@@ -54,6 +75,20 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                     Text("Demo: the built-in sandbox Orchestrator is running; press Enter."),
                     classes="note",
                 )
+            if self.wizard.profiles:
+                with Horizontal(classes="row"):
+                    yield Label("Profile", classes="field-label")
+                    yield Select(
+                        [
+                            (visible(f"{p.name} · {p.url} · {p.auth_mode}", single_line=True), n)
+                            for n, p in self.wizard.profiles.items()
+                        ]
+                        + [("New connection", "")],
+                        value=self.wizard.initial_profile(),
+                        allow_blank=False,
+                        id="profile",
+                        compact=True,
+                    )
             with Horizontal(classes="row"):
                 yield Label("URL", classes="field-label")
                 yield SafeInput(
@@ -83,7 +118,11 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
                 yield Button("Connect", id="connect", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        self._show_mode(self.state.settings.auth_mode)
+        if self.wizard.profiles_error:
+            self.message.show("warning", self.wizard.profiles_error)
+        if self._profile_name():
+            self._fill_from_profile(self._profile_name())
+        self._show_mode(self._mode())
         first_empty = next(
             (i for i in self.query(Input) if i.display and i.parent.parent.display and not i.value),
             None,
@@ -103,29 +142,79 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
         self._show_mode(self._mode())
         self.message.clear()
 
+    # -- profiles -----------------------------------------------------------------------
+
+    def _profile_name(self) -> str:
+        chooser = self.query("#profile")
+        return str(chooser.first(Select).value or "") if chooser else ""
+
+    @on(Select.Changed, "#profile")
+    def _profile_chosen(self) -> None:
+        name = self._profile_name()
+        if name:
+            self._fill_from_profile(name)
+        self.message.clear()
+
+    def _fill_from_profile(self, name: str) -> None:
+        """Put the profile's settings in the form; its secret stays with its source."""
+        profile = self.wizard.profiles[name]
+        settings = profile.to_settings()
+        for field in self.query(Input):
+            if field.id in SECRET_FIELDS:
+                field.value = ""
+                field.placeholder = f"from the profile ({profile.secret_source or 'none'})"
+            elif field.id and hasattr(settings, field.id):
+                field.value = getattr(settings, field.id)
+        for button in self.query(MarkedRadioButton):
+            button.value = button.name == settings.auth_mode
+        self._show_mode(settings.auth_mode)
+
+    def action_save_profile(self) -> None:
+        default = self._profile_name() or "default"
+        self.app.push_screen(SaveProfileDialog(default), self._save_profile)
+
+    def _save_profile(self, request) -> None:
+        if request is None:
+            return
+        try:
+            path = self.wizard.save_profile(request, self.settings_from_form())
+        except (SettingsError, LocationError, OSError) as exc:
+            self.message.show("error", f"The profile was not saved: {exc}")
+            return
+        self.message.show("info", f"Saved profile {request.name!r} in {path}.")
+
+    # -- connecting ---------------------------------------------------------------------
+
     def settings_from_form(self) -> ConnectionSettings:
         values = {i.id: i.value for i in self.query(Input)}
-        return self.state.settings.with_(auth_mode=self._mode(), **values)
+        return self.state.settings.with_(
+            auth_mode=self._mode(), profile=self._profile_name(), **values
+        )
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#connect")
     def action_connect(self) -> None:
-        settings = self.settings_from_form()
-        try:
-            settings.validate()
-        except SettingsError as exc:
-            self.message.show("error", str(exc))
+        if self.query_one("#connect", Button).disabled:
             return
-        self.message.show("info", f"Connecting to {settings.url} …")
         self.query_one("#connect", Button).disabled = True
-        self._connect(settings)
+        self._connect(self.settings_from_form())
 
     @work(exclusive=True, group="connect")
     async def _connect(self, settings: ConnectionSettings) -> None:
         try:
+            settings = await self.wizard.with_profile_secret(settings)
+            settings.validate()
+            self.message.show("info", f"Connecting to {settings.url} …")
             await self.wizard.connect(settings)
+        except SecretPromptNeeded as exc:
+            self.message.show("info", f"{exc} Type it in the masked field, then press Enter.")
+            self.query_one(f"#{SECRET_FIELD[settings.auth_mode]}", Input).focus()
+            return
+        except SettingsError as exc:
+            self.message.show("error", str(exc))
+            return
         except OrchestratorError as exc:
-            self.message.show_error(exc)
+            self.message.show_error(explain_connect_failure(exc, settings))
             return
         finally:
             self.query_one("#connect", Button).disabled = False

@@ -1,0 +1,103 @@
+"""The "Save as profile" dialog: keep a connection (never its secret, unless asked to)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, RadioSet, Static
+
+from tui_app.ui.widgets import MarkedRadioButton, SafeInput
+
+SOURCES = (
+    ("prompt", "Ask for it every time I connect"),
+    ("env", "Read it from an environment variable"),
+    ("command", "Run a command that prints it (e.g. pass show uipath/prod)"),
+    ("file", "Store it in secrets.toml (readable by me only, mode 0600)"),
+)
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    name: str
+    #: Keyword arguments for ``profiles.profile_from_settings`` (where the secret comes from).
+    source: dict
+    store_secret: bool
+
+
+class SaveProfileDialog(ModalScreen):
+    """Ask for a profile name and where its secret should come from."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default_name: str) -> None:
+        super().__init__()
+        self.default_name = default_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Save this connection as a profile", style="bold"))
+            yield Static(
+                "profiles.toml never holds a secret. Where should it come from?",
+                classes="dialog-text",
+            )
+            with Horizontal(classes="row"):
+                yield Label("Name", classes="field-label")
+                yield SafeInput(self.default_name, id="profile-name", compact=True)
+            with RadioSet(id="source", compact=True):
+                for index, (value, label) in enumerate(SOURCES):
+                    yield MarkedRadioButton(label, value=index == 0, name=value)
+            with Horizontal(classes="row", id="detail-row"):
+                yield Label("", classes="field-label", id="detail-label")
+                yield SafeInput(id="detail", compact=True)
+            yield Static("", id="profile-error", classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        for editor in self.query(SafeInput):
+            editor.cursor_blink = False
+        self.query_one("#profile-name", SafeInput).focus()
+        self._source_changed()
+
+    def _source(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.name if pressed is not None and pressed.name else "prompt"
+
+    @on(RadioSet.Changed)
+    def _source_changed(self) -> None:
+        source = self._source()
+        labels = {"env": "Variable", "command": "Command"}
+        self.query_one("#detail-row").display = source in labels
+        self.query_one("#detail-label", Label).update(labels.get(source, ""))
+
+    @on(SafeInput.Submitted)
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        name = self.query_one("#profile-name", SafeInput).value.strip()
+        source = self._source()
+        detail = self.query_one("#detail", SafeInput).value.strip()
+        error = self.query_one("#profile-error", Static)
+        if not name:
+            error.update("Type a name for the profile.")
+            return
+        if source in ("env", "command") and not detail:
+            error.update(f"Type the {'variable name' if source == 'env' else 'command'}.")
+            return
+        kwargs = {
+            "prompt": {"secret": "prompt"},
+            "env": {"secret_env": detail},
+            "command": {"secret_command": detail},
+            "file": {},
+        }[source]
+        self.dismiss(ProfileRequest(name, kwargs, store_secret=source == "file"))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
