@@ -198,10 +198,10 @@ def _run_wizard(args: argparse.Namespace) -> int:
         from tui_app.sandbox import Sandbox, SandboxConfig
 
         with Sandbox(SandboxConfig()) as sandbox:
-            app = make_app(demo_settings(sandbox), demo=True, **options)
+            app = make_app(demo_settings(sandbox), demo=True, handle_signals=True, **options)
             app.run(mouse=not args.no_mouse)
         return app.return_code or 0
-    app = make_app(resolved.settings, **options)
+    app = make_app(resolved.settings, handle_signals=True, **options)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 
@@ -221,7 +221,7 @@ def _run_open(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from tui_app.ui.app import make_app
 
-    app = make_app(settings, template=template, template_path=path)
+    app = make_app(settings, template=template, template_path=path, handle_signals=True)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
 

@@ -34,6 +34,7 @@ class WizardApp(App):
         poll_interval: float = 1.0,
         template=None,
         template_path=None,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.state = WizardState(settings=settings)
@@ -53,6 +54,10 @@ class WizardApp(App):
         #: A template to apply once signed in (``startjob open``), and its drift findings.
         self.pending_template = template
         self.drift_findings: list = []
+        #: Save a draft and leave on SIGHUP/SIGTERM or a vanished terminal (the CLI sets it).
+        self.handle_signals = handle_signals
+        #: A resumed draft still to apply after sign-in (it skips the drift check).
+        self.pending_is_draft = False
 
     # -- flow ---------------------------------------------------------------------------
 
@@ -60,6 +65,93 @@ class WizardApp(App):
         from tui_app.ui.screens.connect import ConnectScreen
 
         self.push_screen(ConnectScreen())
+        if self.handle_signals:
+            self._watch_for_hangup()
+        if self.pending_template is None and not self.demo:
+            self._offer_draft()
+
+    # -- drafts and dropped sessions ----------------------------------------------------
+
+    def _watch_for_hangup(self) -> None:
+        import asyncio
+
+        from tui_app.drafts import TerminalWatch, install_exit_handlers
+
+        install_exit_handlers(
+            lambda signum: self.leave_with_draft(),
+            loop=asyncio.get_running_loop(),
+            raise_exit=False,
+        )
+        watch = TerminalWatch()
+        if watch.watching:
+            self.set_interval(2.0, lambda: self.leave_with_draft() if watch.gone() else None)
+
+    def leave_with_draft(self) -> None:
+        """The terminal went away: keep the choices (never secrets) as a draft, then exit."""
+        from tui_app.drafts import arm_exit_watchdog, draft_from_state, save_draft
+
+        if self.state.release is not None or self.state.folder is not None:
+            try:
+                save_draft(draft_from_state(self.state, step=self.screen_step()))
+            except (OSError, ValueError):
+                pass  # nothing more can be done without a terminal
+        arm_exit_watchdog(129)
+        self.exit(return_code=129)
+
+    def screen_step(self) -> str:
+        return getattr(self.screen, "STEP", "")
+
+    def _offer_draft(self) -> None:
+        from tui_app.drafts import load_draft
+
+        found = load_draft()
+        if not found:
+            return
+        draft = found.draft
+        what = draft.process_key or draft.url or "a connection"
+        self.push_screen(
+            ConfirmDialog(
+                f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
+                f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
+                "Resume it? (No discards it.)",
+                yes="Resume",
+                no="Discard",
+            ),
+            lambda yes: self._resume(draft) if yes else self._discard_draft(),
+        )
+
+    def _resume(self, draft) -> None:
+        from tui_app.ui.opening import draft_template
+
+        settings = self.state.settings.with_(
+            **{
+                name: getattr(draft, name)
+                for name in (
+                    "url",
+                    "auth_mode",
+                    "client_id",
+                    "tenancy_name",
+                    "username",
+                    "scope",
+                    "identity_url",
+                )
+                if getattr(draft, name)
+            }
+        )
+        self.state.settings = settings
+        self.state.search_text = draft.search_text
+        self.pending_template = draft_template(draft)
+        self.pending_is_draft = True
+        self._discard_draft()
+        self.screen.refill_from_settings()
+
+    def _discard_draft(self) -> None:
+        from tui_app.drafts import discard_draft
+
+        try:
+            discard_draft()
+        except OSError:
+            pass
 
     def skipped_steps(self) -> tuple:
         """Steps the current choices skip, shown dimmed in the step indicator."""
@@ -103,7 +195,9 @@ class WizardApp(App):
             return
         from tui_app.ui.opening import prefill, steps_until
 
-        landing, self.drift_findings = await prefill(self, template)
+        landing, self.drift_findings = await prefill(
+            self, template, check=not self.pending_is_draft
+        )
         for step in steps_until(landing, self):
             await self.push_screen(SCREENS[step]())
         if self.drift_findings:

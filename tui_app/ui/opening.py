@@ -7,15 +7,43 @@ Review when everything is valid, or on the first step that needs attention.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from tui_app.arguments import ArgumentValueError, collect_values, parse_process_defaults
 from tui_app.drift import check_drift
 from tui_app.replay import ReplayError, find_folder, pick_release
-from tui_app.templates import Template
+from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
 from tui_app.ui.screens.arguments import argument_specs
 
 
-async def prefill(app, template: Template) -> tuple:
-    """Fill ``app.state`` from ``template``; return (landing step, drift findings)."""
+def draft_template(draft) -> Optional[Template]:
+    """A resumed draft as a template to fill the wizard with (None: nothing past Connect)."""
+    if not draft.process_key:
+        return None
+    return Template(
+        name="resumed draft",
+        process=ProcessSpec(
+            key=draft.process_key,
+            environment=draft.environment or None,
+            release_key=draft.release_key or None,
+        ),
+        connection=ConnectionSpec(folder=draft.folder_path or None),
+        strategy=StrategySpec(
+            kind=draft.strategy_kind or ("Specific" if draft.robot_names else "JobsCount"),
+            robots=tuple(draft.robot_names),
+            jobs_count=int(draft.jobs_count_text) if draft.jobs_count_text.isdigit() else None,
+            runtime_type=draft.runtime_type or None,
+        ),
+        # Typed text: the argument model reads a string as if typed in the form.
+        arguments=dict(draft.argument_texts),
+    )
+
+
+async def prefill(app, template: Template, *, check: bool = True) -> tuple:
+    """Fill ``app.state`` from ``template``; return (landing step, drift findings).
+
+    ``check=False`` skips the drift check (a resumed draft has no saved signature).
+    """
     state, client = app.state, app.client
     folder = None
     if template.connection.folder:
@@ -65,7 +93,7 @@ async def prefill(app, template: Template) -> tuple:
                 state.argument_texts[spec.name] = str(template.arguments[spec.name])
             else:
                 state.argument_texts[spec.name] = spec.to_text(value)
-    findings = check_drift(template, release, specs, robots, given=defaults.keys())
+    findings = check_drift(template, release, specs, robots, given=defaults.keys()) if check else []
     landing = _landing(app, template, specs, defaults, findings)
     return landing, findings
 

@@ -142,6 +142,16 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
         self._show_mode(self._mode())
         self.message.clear()
 
+    def refill_from_settings(self) -> None:
+        """Show ``state.settings`` in the form again (after a draft was resumed)."""
+        settings = self.state.settings
+        for field in self.query(Input):
+            if field.id and field.id not in SECRET_FIELDS and hasattr(settings, field.id):
+                field.value = getattr(settings, field.id)
+        for button in self.query(MarkedRadioButton):
+            button.value = button.name == settings.auth_mode
+        self._show_mode(settings.auth_mode)
+
     # -- profiles -----------------------------------------------------------------------
 
     def _profile_name(self) -> str:
