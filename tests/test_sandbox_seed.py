@@ -154,6 +154,72 @@ def test_scale_over_http():
         assert job.status_code == 201 and len(job.json()["value"]) == 5
 
 
+# ----------------------------------------------------------------------------- hostile
+
+
+def test_hostile_is_opt_in(tenant):
+    assert "Hostile" not in {f.fully_qualified_name for f in tenant.folders.values()}
+    assert SandboxConfig().hostile is False
+
+
+def test_hostile_folders_robots_and_releases():
+    from tui_app.sandbox import hostile
+
+    tenant = build_tenant(SandboxConfig(hostile=True, scale=4))
+    folder = tenant.folder_by_path("Hostile")
+    assert (folder.id, folder.classic) == (6, True)
+    sub = tenant.folders[7]
+    assert (sub.parent_id, sub.classic, sub.fully_qualified_name) == (
+        6, False, "Hostile/" + hostile.HOSTILE_SUBFOLDER)
+    assert tenant.folder_by_path("Scale").id == 5  # both generators together
+    environment = tenant.environments[14]
+    assert (environment.folder_id, environment.name) == (6, hostile.HOSTILE_ENVIRONMENT)
+    assert [(r.id, r.name, r.machine_name, r.state) for r in
+            tenant.robots_of(environment.robot_ids)] == list(hostile.HOSTILE_ROBOTS)
+    assert [r.name for r in tenant.robots_in_folder(sub)] == [hostile.MARKUP, hostile.RTL]
+    releases = tenant.releases_in(folder)
+    by_name = {r.name: r for r in releases}
+    assert len(releases) == len(hostile.HOSTILE_STRINGS) + 2
+    for text in hostile.HOSTILE_STRINGS:
+        release = by_name[text]
+        assert (release.process_key, release.description, release.environment_id) == (
+            text, text, 14)
+    arguments = by_name["HostileArguments"]
+    assert arguments.key == hostile.HOSTILE_ARGUMENTS_KEY
+    assert [a["name"] for a in json.loads(arguments.arguments_input)] == list(
+        hostile.HOSTILE_ARGUMENT_NAMES)
+    assert json.loads(arguments.input_arguments) == {"Plain": hostile.HOSTILE_FAILURE_VALUE}
+    assert by_name["HostileRefusal"].start_error == hostile.HOSTILE_ERROR
+    keys = [r.key for r in tenant.releases.values()]
+    assert len(set(keys)) == len(keys)
+    assert all(str(uuid.UUID(k)) == k for k in keys)
+    # The demo data is untouched.
+    assert {f.id for f in tenant.folders.values()} == {1, 2, 3, 4, 5, 6, 7}
+    assert build_tenant(SandboxConfig(hostile=True, scale=4)).releases_in(folder)[0].key == \
+        releases[0].key  # seeded keys repeat
+
+
+def test_hostile_over_http():
+    from tui_app.sandbox import hostile
+
+    with Sandbox(SandboxConfig(hostile=True)) as sandbox, client(sandbox, "Hostile") as http:
+        body = http.get("/odata/Releases", params={
+            "$filter": "ProcessKey eq 'Quote O''Brien''s \"report\"'"}).json()
+        assert [r["Name"] for r in body["value"]] == [hostile.QUOTES]
+        nul = http.get("/odata/Releases", params={
+            "$filter": f"Name eq '{hostile.CONTROL}'"}).json()
+        assert [r["Description"] for r in nul["value"]] == [hostile.CONTROL]
+        refused = http.post("/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs", json={
+            "startInfo": {"ReleaseKey": hostile.HOSTILE_REFUSAL_KEY, "Strategy": "All"}})
+        assert refused.status_code == 409 and refused.json()["message"] == hostile.HOSTILE_ERROR
+        started = http.post("/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs", json={
+            "startInfo": {"ReleaseKey": hostile.HOSTILE_ARGUMENTS_KEY, "Strategy": "Specific",
+                          "RobotIds": [501]}})
+        assert started.status_code == 201
+        job = sandbox.tenant.jobs[started.json()["value"][0]["Id"]]
+        assert hostile.HOSTILE_FAILURE_VALUE in job.failure
+
+
 # ----------------------------------------------------------------------------- mutators
 
 

@@ -39,6 +39,8 @@ class SandboxConfig:
     """How the sandbox behaves; all durations are in seconds.
 
     ``scale`` adds a classic folder "Scale" with that many releases (and half as many robots);
+    ``hostile`` adds the folders "Hostile" and "Hostile/Sub…" full of hostile text (see
+    ``tui_app.sandbox.hostile``);
     ``faults`` injects transport errors; ``seed`` makes faults and generated keys repeatable;
     ``jobs_rate_limit`` is the number of ``GET /odata/Jobs`` collection requests allowed per
     rolling minute.
@@ -52,6 +54,7 @@ class SandboxConfig:
     faults: Optional[FaultConfig] = None
     seed: int = 0
     jobs_rate_limit: int = 100
+    hostile: bool = False
 
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",

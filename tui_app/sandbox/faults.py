@@ -4,8 +4,13 @@ Faults apply to Orchestrator endpoints only (``/odata/...``, ``/api/...`` except
 unknown paths); the token endpoints and ``/api/Account/Authenticate`` are never faulted, so a
 client can always sign in. One seeded random draw per request picks at most one of 429 / 500 /
 502 / 503 / drop (their rates must add up to at most 1); a delay is drawn independently and
-comes first. ``drop_after_start`` applies to a successful StartJobs: the jobs exist, but the
-connection is closed without an answer.
+comes first. ``only`` limits those per-request faults (and the delay) to routes whose label
+contains one of its ``|``-separated parts, any case (``"StartJobs"``, ``"GET /odata/Jobs"``).
+
+After a successful StartJobs (the jobs exist): ``drop_after_start`` closes the connection without
+an answer; ``after_start`` answers instead with ``500`` / ``502`` / ``503`` / ``504`` or
+``garble`` (a 201 whose body is cut-off JSON) - what a proxy or a crash after the commit looks
+like to the client.
 
 What a fault answers: 429 an Orchestrator error body plus ``Retry-After``; 500 and 503 an
 Orchestrator error body; 502 a small HTML page, as a gateway would send.
@@ -43,10 +48,20 @@ class FaultConfig:
     delay_seconds: float = 0.0
     drop_after_start: float = 0.0
     retry_after: int = 1
+    #: Route label parts (``|``-separated, any case) the per-request faults apply to; "" = all.
+    only: str = ""
+    #: What a successful StartJobs answers instead of 201: "500", "502", "503", "504",
+    #: "garble", or "" (the normal answer).
+    after_start: str = ""
 
     def __post_init__(self) -> None:
+        if self.after_start not in AFTER_START:
+            raise ValueError(f"after_start must be one of {', '.join(AFTER_START[1:])}, "
+                             f"not {self.after_start!r}")
         for item in fields(self):
             value = getattr(self, item.name)
+            if item.name in ("only", "after_start"):
+                continue
             if item.name in ("delay_seconds", "retry_after"):
                 if value < 0:
                     raise ValueError(f"{item.name} must not be negative")
@@ -63,13 +78,28 @@ class FaultConfig:
             parts.append(f"delay={self.delay:g}:{self.delay_seconds:g}")
         if self.drop_after_start:
             parts.append(f"drop_after_start={self.drop_after_start:g}")
+        if self.after_start:
+            parts.append(f"after_start={self.after_start}")
         if parts and self.too_many_requests:
             parts.append(f"retry_after={self.retry_after}")
+        if parts and self.only:
+            parts.append(f"only={self.only}")
         return ", ".join(parts)
 
+    def applies_to(self, route_label: str) -> bool:
+        """Whether the per-request faults apply to a route (see ``only``)."""
+        parts = [part.strip().lower() for part in self.only.split("|") if part.strip()]
+        if not parts:
+            return True
+        label = route_label.lower()
+        return any(part in label for part in parts)
+
+
+#: The answers ``after_start`` can choose ("" = none).
+AFTER_START = ("", "500", "502", "503", "504", "garble")
 
 _SPEC_HELP = ("429=P, 500=P, 502=P, 503=P, drop=P, delay=P:SECONDS, drop_after_start=P, "
-              "retry_after=SECONDS")
+              "retry_after=SECONDS, after_start=500|502|503|504|garble, only=ROUTE[|ROUTE]")
 
 
 def _number(item: str, raw: str, kind: type = float):
@@ -80,7 +110,10 @@ def _number(item: str, raw: str, kind: type = float):
 
 
 def parse_faults(spec: str) -> FaultConfig:
-    """Parse ``"429=0.1,503=0.05,delay=0.2:1.5,drop_after_start=1"`` into a FaultConfig."""
+    """Parse ``"429=0.1,503=0.05,delay=0.2:1.5,drop_after_start=1"`` into a FaultConfig.
+
+    ``after_start=503`` and ``only=StartJobs`` (``|`` between several routes) take text.
+    """
     values: dict = {}
     for item in spec.split(","):
         item = item.strip()
@@ -96,6 +129,10 @@ def parse_faults(spec: str) -> FaultConfig:
             values["drop_after_start"] = _number(item, raw)
         elif key == "retry_after":
             values["retry_after"] = _number(item, raw, int)
+        elif key == "after_start":
+            values["after_start"] = raw.lower()
+        elif key == "only":
+            values["only"] = raw
         elif key == "delay":
             rate, colon, seconds = raw.partition(":")
             if not colon:
@@ -142,6 +179,20 @@ class FaultInjector:
     def drop_after_start(self) -> bool:
         rate = self.config.drop_after_start
         return bool(rate) and self._draw() < rate
+
+    def after_start(self) -> Optional[Response]:
+        """The answer that replaces a successful StartJobs' 201, or None to keep it."""
+        kind = self.config.after_start
+        if not kind:
+            return None
+        if kind == "garble":
+            return Response(201, b'{"@odata.context":"$metadata#Jobs","value":[{"Key":"',
+                            {"Content-Type": "application/json; charset=utf-8"})
+        if kind == "504":
+            page = (b"<html><head><title>504 Gateway Time-out</title></head>"
+                    b"<body>Gateway Time-out</body></html>")
+            return Response(504, page, {"Content-Type": "text/html; charset=utf-8"})
+        return self.response(kind)
 
     def response(self, kind: str) -> Response:
         """The answer for an HTTP fault kind ("429", "500", "502" or "503")."""

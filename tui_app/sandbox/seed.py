@@ -4,7 +4,9 @@ Folders 1 "Shared", 2 "Shared/Support" and 3 "Finance" are modern; 4 "Default" i
 environments "QuickstartDemo" (11) and "Production" (12). Only "Shared/Support" and "Finance"
 have robot users, so starting a job in "Shared" answers 409 like a folder without unattended
 robots does. ``scale=N`` adds classic folder 5 "Scale" with environment "ScaleEnv" (13), N//2
-robots (ids from 100001) and N releases "Process00001_ScaleEnv"....
+robots (ids from 100001) and N releases "Process00001_ScaleEnv"....; ``hostile=True`` adds the
+hostile-text folders 6 "Hostile" (classic) and 7 below it (modern), see
+``tui_app.sandbox.hostile``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def build_tenant(config: SandboxConfig) -> Tenant:
     seed_demo(tenant)
     if config.scale:
         seed_scale(tenant, config.scale)
+    if config.hostile:
+        from tui_app.sandbox.hostile import seed_hostile
+
+        seed_hostile(tenant)
     return tenant
 
 

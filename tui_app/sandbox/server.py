@@ -216,7 +216,7 @@ class Sandbox:
 
     def answer(self, request: Request, match: RouteMatch) -> Optional[Response]:
         """The response to send, or None to drop the connection without one."""
-        if not match.is_sign_in:
+        if not match.is_sign_in and self.faults.config.applies_to(match.label):
             delay = self.faults.delay()
             if delay:
                 time.sleep(delay)
@@ -230,9 +230,12 @@ class Sandbox:
         except Exception:
             logger.exception("Sandbox failed on %s %s", request.method, request.path)
             return ApiError(500, "An error has occurred.", 0).to_response()
-        if (match.label == STARTJOBS_LABEL and response.status == 201
-                and self.faults.drop_after_start()):
-            return None
+        if match.label == STARTJOBS_LABEL and response.status == 201:
+            if self.faults.drop_after_start():
+                return None
+            replaced = self.faults.after_start()
+            if replaced is not None:
+                return replaced
         return response
 
     def record(self, request: Request, match: RouteMatch, status: int) -> None:
@@ -271,6 +274,8 @@ def _banner(sandbox: Sandbox) -> str:
     ]
     if config.scale:
         lines.append(f"\nScale folder: {config.scale} releases in folder \"Scale\".")
+    if config.hostile:
+        lines.append("\nHostile folders: \"Hostile\" and the one below it hold hostile text.")
     if config.faults and config.faults.summary():
         lines.append(f"\nInjected faults: {config.faults.summary()}")
     lines.append("\nPress Ctrl+C to stop.")

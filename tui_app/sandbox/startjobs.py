@@ -207,6 +207,8 @@ def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
     input_arguments = _input_arguments(info)
     input_file = get_ci(info, "InputFile")
     release = _release(info, folder, tenant)
+    if release.start_error is not None:
+        raise ApiError(409, release.start_error, 1000)
     if input_file is not None and input_arguments is not None:
         raise _invalid("A job cannot have both input file and input arguments.")
     if priority is not None and specific_priority is not None:

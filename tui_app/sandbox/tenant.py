@@ -14,7 +14,8 @@ Mutators for tests and demos:
 - ``add_release(folder_id, name, process_key, ...)`` → Release, ``remove_release(release_id)``
 - ``update_release(release_id, **changes)`` → Release; ``changes`` are Release fields, e.g.
   ``process_version="1.0.2"``, ``arguments_input=arguments_json([...])``,
-  ``input_arguments='{"Region":"APAC"}'``, ``is_latest_version=False``
+  ``input_arguments='{"Region":"APAC"}'``, ``is_latest_version=False``,
+  ``start_error="..."`` (StartJobs of it answers 409 with that message)
 - ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
 - attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds`` (new jobs) and
   the property ``jobs_rate_limit``
@@ -95,6 +96,8 @@ class Release:
     job_priority: str = "Normal"
     target_framework: str = "Windows"
     created_at: float = 0.0
+    #: When set, StartJobs for this release is refused with HTTP 409 and this message.
+    start_error: Optional[str] = None
 
 
 def arguments_json(arguments: list, *, pretty: bool = False) -> Optional[str]:

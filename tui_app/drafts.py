@@ -1,0 +1,454 @@
+"""The wizard's unfinished choices as a draft file, and leaving cleanly when the terminal goes.
+
+A :class:`Draft` holds everything chosen or typed so far except secrets: the client secret,
+password and access token are never part of it (they cannot even be passed in), and argument
+values whose *name* looks like a secret (password, token, api key...) are left out too. The
+draft lives in ``data_dir()/draft.json`` and is written atomically, so a crash or a kill
+leaves the previous draft or the new one, never half a file. ``load_draft`` never raises for a
+bad file: it reports why the draft was ignored.
+
+``install_exit_handlers`` makes SIGHUP (terminal closed, SSH connection lost) and SIGTERM save
+the draft once and exit promptly; ``terminal_gone`` is the watchdog check for a terminal that
+disappeared without a signal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from tui_app.files import atomic_write_text
+from tui_app.locations import LocationError, data_dir
+
+__all__ = [
+    "DRAFT_FORMAT",
+    "DRAFT_VERSION",
+    "SECRET_KEYS",
+    "Draft",
+    "DraftLoad",
+    "TerminalWatch",
+    "arm_exit_watchdog",
+    "discard_draft",
+    "draft_from_state",
+    "draft_path",
+    "install_exit_handlers",
+    "is_secret_name",
+    "load_draft",
+    "save_draft",
+    "terminal_gone",
+]
+
+log = logging.getLogger(__name__)
+
+DRAFT_FORMAT = "startjob-draft"
+DRAFT_VERSION = 1
+#: A draft bigger than this is not read (a draft is a few kilobytes).
+MAX_DRAFT_BYTES = 2_000_000
+#: Keys that are secrets wherever they appear; never stored.
+SECRET_KEYS = frozenset({"client_secret", "password", "token", "access_token",
+                         "personal_access_token", "refresh_token", "secret"})
+#: Argument names that look like secrets (their typed values are not stored).
+_SECRET_NAME = re.compile(
+    r"pass(word|wd|phrase)?|pwd|secret|token|api[-_ ]?key|private[-_ ]?key|credential|"
+    r"\bpin\b|otp",
+    re.IGNORECASE,
+)
+_FILE_NAME = "draft.json"
+
+
+def is_secret_name(name: str) -> bool:
+    """True when an argument (or field) name looks like it holds a secret."""
+    return bool(_SECRET_NAME.search(str(name)))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Draft:
+    """The wizard's choices so far, without secrets. Every field is plain JSON data."""
+
+    url: str = ""
+    auth_mode: str = ""
+    client_id: str = ""
+    tenancy_name: str = ""
+    username: str = ""
+    scope: str = ""
+    identity_url: str = ""
+    #: Fully qualified folder path ("" when no folder was chosen).
+    folder_path: str = ""
+    search_text: str = ""
+    process_key: str = ""
+    release_key: str = ""
+    environment: str = ""
+    #: Specific / JobsCount / All / ModernJobsCount ("" when not chosen yet).
+    strategy_kind: str = ""
+    robot_names: list = field(default_factory=list)
+    jobs_count_text: str = ""
+    runtime_type: str = ""
+    #: What was typed per argument name (secret-looking names are left out).
+    argument_texts: dict = field(default_factory=dict)
+    #: The wizard step reached (Connect, Folder, Process, ...).
+    step: str = ""
+    #: When the draft was saved (ISO 8601, UTC).
+    saved_at: str = ""
+
+    def __post_init__(self) -> None:
+        self.argument_texts = {
+            str(name): str(text)
+            for name, text in dict(self.argument_texts or {}).items()
+            if not is_secret_name(name) and str(name).lower() not in SECRET_KEYS
+        }
+        self.robot_names = [str(name) for name in (self.robot_names or [])]
+
+    # -- conversions ----------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Draft:
+        """A draft from loose data: unknown keys and secrets are dropped; types are checked.
+
+        ``TypeError`` names a field of the wrong type.
+        """
+        if not isinstance(data, dict):
+            raise TypeError("a draft is a JSON object")
+        values: dict = {}
+        for item in fields(cls):
+            if item.name not in data or item.name in SECRET_KEYS:
+                continue
+            value = data[item.name]
+            if item.name == "robot_names":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise TypeError("robot_names must be a list of text")
+            elif item.name == "argument_texts":
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, str) for v in value.values()
+                ):
+                    raise TypeError("argument_texts must map names to text")
+            elif not isinstance(value, str):
+                raise TypeError(f"{item.name} must be text")
+            values[item.name] = value
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        """The draft as JSON data (with the file format marker and version)."""
+        data = {"format": DRAFT_FORMAT, "version": DRAFT_VERSION}
+        data.update(asdict(self))
+        for key in SECRET_KEYS:  # belt and braces: a subclass could add one
+            data.pop(key, None)
+        return data
+
+    def connection_settings(self, base: Any = None):
+        """``ConnectionSettings`` with this draft's connection fields (secrets stay empty).
+
+        ``base`` (settings from flags and the environment) wins where it has a value, so a
+        secret given on the command line is kept and an explicit flag beats the draft.
+        """
+        from tui_app.connection import AUTH_MODES, ConnectionSettings
+
+        base = base if base is not None else ConnectionSettings()
+        changes = {}
+        for name in ("url", "client_id", "tenancy_name", "username", "scope", "identity_url"):
+            value = getattr(self, name)
+            if value and not getattr(base, name, ""):
+                changes[name] = value
+        given = ("client_id", "client_secret", "username", "password", "token")
+        if self.auth_mode in AUTH_MODES and not any(getattr(base, n, "") for n in given):
+            changes["auth_mode"] = self.auth_mode
+        if self.folder_path and not base.folder:
+            changes["folder"] = self.folder_path
+        return base.with_(**changes)
+
+
+@dataclass(frozen=True)
+class DraftLoad:
+    """What ``load_draft`` found: a draft, or why there is none (``problem``, for the user)."""
+
+    draft: Optional[Draft] = None
+    problem: Optional[str] = None
+    path: Optional[Path] = None
+
+    def __bool__(self) -> bool:
+        return self.draft is not None
+
+
+def draft_path() -> Path:
+    """Where the draft is kept: ``data_dir()/draft.json``."""
+    return data_dir() / _FILE_NAME
+
+
+def _path(path: Union[str, os.PathLike, None]) -> Path:
+    return Path(path) if path is not None else draft_path()
+
+
+def save_draft(draft: Draft, path: Union[str, os.PathLike, None] = None) -> Path:
+    """Write the draft atomically (owner-only permissions) and return its path.
+
+    ``saved_at`` is set to now. Raises ``LocationError`` / ``OSError`` when the folder
+    cannot be written.
+    """
+    draft.saved_at = _now()
+    text = json.dumps(draft.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return atomic_write_text(_path(path), text, mode=0o600)
+
+
+def load_draft(path: Union[str, os.PathLike, None] = None) -> DraftLoad:
+    """Read the draft. Never raises: a missing file is an empty result without a problem;
+    a damaged, foreign or newer-format file is an empty result with ``problem`` saying why
+    it was ignored (the file is left in place for ``discard_draft``)."""
+    try:
+        target = _path(path)
+    except LocationError as exc:
+        return DraftLoad(problem=str(exc))
+    where = f"The saved draft {target}"
+    try:
+        size = target.stat().st_size
+        if size > MAX_DRAFT_BYTES:
+            return DraftLoad(problem=f"{where} is too big ({size:,} bytes) to be a draft; it "
+                                     "was ignored.", path=target)
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        return DraftLoad(path=target)
+    except OSError as exc:
+        return DraftLoad(problem=f"{where} could not be read ({exc.strerror or exc}); it was "
+                                 "ignored.", path=target)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return DraftLoad(problem=f"{where} is damaged ({exc}); it was ignored.", path=target)
+    if not isinstance(data, dict) or data.get("format") != DRAFT_FORMAT:
+        return DraftLoad(problem=f"{where} is not a startjob draft; it was ignored.",
+                         path=target)
+    version = data.get("version")
+    if version != DRAFT_VERSION:
+        newer = isinstance(version, int) and not isinstance(version, bool) and (
+            version > DRAFT_VERSION)
+        why = ("was saved by a newer startjob" if newer
+               else f"has an unknown format version ({version!r})")
+        return DraftLoad(problem=f"{where} {why}; it was ignored.", path=target)
+    try:
+        draft = Draft.from_dict(data)
+    except TypeError as exc:
+        return DraftLoad(problem=f"{where} is damaged ({exc}); it was ignored.", path=target)
+    return DraftLoad(draft=draft, path=target)
+
+
+def discard_draft(path: Union[str, os.PathLike, None] = None) -> bool:
+    """Delete the draft (and temporary files a killed save left). True when one was deleted."""
+    try:
+        target = _path(path)
+    except LocationError:
+        return False
+    removed = False
+    try:
+        target.unlink()
+        removed = True
+    except FileNotFoundError:
+        pass
+    try:
+        leftovers = list(target.parent.glob(f".{target.name}.*.tmp"))
+    except OSError:
+        leftovers = []
+    for leftover in leftovers:
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+    return removed
+
+
+# ------------------------------------------------------------------------------ the wizard
+
+
+def draft_from_state(state: Any, step: str = "") -> Draft:
+    """A draft of a ``WizardState``-shaped object (duck-typed; no UI import).
+
+    Reads ``settings`` (``ConnectionSettings``), ``folder``, ``search_text``, ``release``,
+    ``strategy_kind``, ``selected_robots`` (robot ids per ``robots_key()``), ``environments``
+    / ``folder_robots`` (for robot names), ``jobs_count_text``, ``runtime_type`` and
+    ``argument_texts``.
+    """
+    settings = getattr(state, "settings", None)
+
+    def setting(name: str) -> str:
+        value = getattr(settings, name, "") if settings is not None else ""
+        return value if isinstance(value, str) else ""
+
+    folder = getattr(state, "folder", None)
+    release = getattr(state, "release", None)
+    robot_names: list = []
+    try:
+        key = state.robots_key()
+        chosen = set(getattr(state, "selected_robots", {}).get(key, ()))
+        if chosen:
+            if state.is_classic:
+                environment = state.environment()
+                pool = list(environment.robots) if environment is not None else []
+            else:
+                pool = list(getattr(state, "folder_robots", {}).get(
+                    folder.id if folder is not None else None, []))
+            robot_names = [robot.name for robot in pool if robot.id in chosen]
+    except (AttributeError, TypeError):
+        robot_names = []
+    return Draft(
+        url=setting("url"),
+        auth_mode=setting("auth_mode"),
+        client_id=setting("client_id"),
+        tenancy_name=setting("tenancy_name"),
+        username=setting("username"),
+        scope=setting("scope"),
+        identity_url=setting("identity_url"),
+        folder_path=getattr(folder, "fully_qualified_name", "") or "",
+        search_text=getattr(state, "search_text", "") or "",
+        process_key=getattr(release, "process_key", "") or "",
+        release_key=getattr(release, "key", "") or "",
+        environment=getattr(release, "environment_name", "") or "",
+        strategy_kind=getattr(state, "strategy_kind", "") or "",
+        robot_names=robot_names,
+        jobs_count_text=getattr(state, "jobs_count_text", "") or "",
+        runtime_type=getattr(state, "runtime_type", "") or "",
+        argument_texts=dict(getattr(state, "argument_texts", {}) or {}),
+        step=step,
+    )
+
+
+# ------------------------------------------------------------------------------ leaving
+
+
+_EXIT_SIGNALS = ("SIGHUP", "SIGTERM")
+
+
+def _hard_exit(code: int) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - the terminal may be gone
+        pass
+    os._exit(code)
+
+
+def arm_exit_watchdog(code: int, grace: float = 1.5) -> threading.Timer:
+    """End the process with ``code`` in ``grace`` seconds unless it has exited by then.
+
+    For a clean shutdown that may hang (a Textual app restoring a terminal that is gone):
+    ask the app to exit, and arm this as the backstop. Returns the (daemon) timer.
+    """
+    timer = threading.Timer(max(0.0, grace), _hard_exit, args=(code,))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def install_exit_handlers(
+    on_signal: Callable[[int], Any],
+    *,
+    grace: float = 1.5,
+    raise_exit: bool = True,
+    loop: Any = None,
+) -> list:
+    """On SIGHUP or SIGTERM: call ``on_signal(signum)`` once, then exit promptly.
+
+    POSIX only (returns ``[]`` and does nothing elsewhere, or when not called from the main
+    thread). After ``on_signal`` returns (its exceptions are logged, not raised) a watchdog
+    thread ends the process with exit status ``128 + signum`` if it is still alive ``grace``
+    seconds later; with ``raise_exit`` the handler also raises ``SystemExit`` at once.
+
+    ``loop``: an asyncio loop to register with (``loop.add_signal_handler``), so the callback
+    runs as a normal loop callback - the safe way inside a Textual app; pass
+    ``raise_exit=False`` there and let ``on_signal`` call ``app.exit()``. A second signal
+    exits immediately. Returns the signals handled.
+    """
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        return []
+    handled = [getattr(signal, name) for name in _EXIT_SIGNALS if hasattr(signal, name)]
+    fired: list = []
+
+    def handle(signum: int, frame: Any = None) -> None:
+        code = 128 + int(signum)
+        if fired:
+            _hard_exit(code)  # a second signal: no more waiting
+            return
+        fired.append(signum)
+        try:
+            on_signal(signum)
+        except Exception:  # noqa: BLE001 - leaving must not fail
+            log.exception("Saving state on signal %s failed", signum)
+        arm_exit_watchdog(code, grace)
+        if raise_exit:
+            raise SystemExit(code)
+
+    for signum in handled:
+        if loop is not None:
+            loop.add_signal_handler(signum, handle, signum)
+        else:
+            signal.signal(signum, handle)
+    return handled
+
+
+class TerminalWatch:
+    """Remembers which of stdin/stdout/stderr were terminals, to notice when one goes away.
+
+    After the terminal is closed (SSH connection lost, window closed) the file descriptors
+    stay open but are no longer usable terminals: ``isatty()`` turns false. A program can
+    then spin on reads that return nothing; checking ``gone()`` from a timer catches it.
+    Streams that were not terminals to begin with (tests, pipes) are ignored.
+    """
+
+    def __init__(self, streams: Optional[list] = None) -> None:
+        if streams is None:
+            streams = [sys.__stdin__, sys.__stdout__, sys.__stderr__]
+        self._fds: list = []
+        for stream in streams:
+            fd = self._fileno(stream)
+            if fd is not None and self._isatty(fd):
+                self._fds.append(fd)
+
+    @staticmethod
+    def _fileno(stream: Any) -> Optional[int]:
+        if isinstance(stream, int):
+            return stream
+        try:
+            return stream.fileno() if stream is not None else None
+        except (AttributeError, OSError, ValueError):
+            return None
+
+    @staticmethod
+    def _isatty(fd: int) -> bool:
+        try:
+            return os.isatty(fd)
+        except OSError:
+            return False
+
+    @property
+    def watching(self) -> bool:
+        """Whether any terminal is watched (False: ``gone()`` is always False)."""
+        return bool(self._fds)
+
+    def gone(self) -> bool:
+        """True when a stream that was a terminal no longer is one."""
+        return any(not self._isatty(fd) for fd in self._fds)
+
+
+_default_watch: Optional[TerminalWatch] = None
+
+
+def terminal_gone() -> bool:
+    """Whether the terminal the program started in has gone (see ``TerminalWatch``).
+
+    The first call records which streams are terminals and returns False; call it once at
+    start-up, then from a timer (every second or two is plenty).
+    """
+    global _default_watch
+    if _default_watch is None:
+        _default_watch = TerminalWatch()
+        return False
+    return _default_watch.gone()
