@@ -32,7 +32,6 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Optional
 
-import httpx
 import tomli_w
 
 from tui_app.connection import AUTH_MODES, ConnectionSettings, SettingsError
@@ -165,6 +164,8 @@ def state_file() -> Path:
 # -- validation -----------------------------------------------------------------------------
 
 def _check_url(source: str, name: str, key: str, value: str) -> None:
+    import httpx  # here, not at the top: the wizard imports this module before its first frame
+
     hint = "it must start with https:// (or http://) followed by a host name"
     try:
         url = httpx.URL(value.strip())

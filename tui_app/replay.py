@@ -85,6 +85,7 @@ from tui_app.plan import (
     StrategyChoice,
     new_reference,
 )
+from tui_app.starting import start_once
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
 from tui_app.text import visible
 
@@ -627,7 +628,7 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
             report.say("Dry run: nothing was sent. The request would be:")
             report.say(json.dumps({"startInfo": start_info}, indent=2, ensure_ascii=False))
             return
-        jobs = await _start(client, start_info)
+        jobs = await _start(client, start_info, report)
         result.jobs = list(jobs)
         entry_id = _record(report, template, path, release, folder, strategy.kind, jobs)
         result.history_id = entry_id
@@ -702,17 +703,17 @@ def _say_plan(report: _Reporter, folder: Optional[Folder], release: Release,
             report.say(f"{label:<13}{show(spec.name)}: not sent (Orchestrator's default applies)")
 
 
-async def _start(client, start_info: dict) -> list[Job]:
-    """Send StartJobs once (never retried)."""
-    try:
-        return await client.start_jobs(start_info)
-    except ConnectionFailed as exc:
-        reference = start_info.get("Reference")
-        raise ReplayError(
-            [str(exc), f"The jobs may have started anyway: look for Reference {reference} in "
-                       "Orchestrator before trying again."],
-            EXIT_CONNECTION,
-        ) from None
+async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
+    """Send StartJobs once; when the answer is lost, ask Orchestrator by Reference whether the
+    jobs exist, so a start is never repeated blindly (``tui_app.starting``)."""
+    outcome = await start_once(client, start_info)
+    if outcome.started:
+        if outcome.error is not None:
+            report.warn(outcome.message)
+        return list(outcome.jobs)
+    if outcome.not_started and outcome.error is not None:
+        raise outcome.error  # answered or never sent: mapped to its exit code as usual
+    raise ReplayError(outcome.message, EXIT_CONNECTION)
 
 
 def _record(report: _Reporter, template: Template, path: Path, release: Release,

@@ -26,6 +26,10 @@ def visible(text: object, *, single_line: bool = False, limit: int | None = None
     source = str(text)
     if limit is not None and len(source) > limit:
         source = source[: max(limit - 1, 0)] + "…"
+    if source.isprintable():
+        # The common case, and fast: every control, format and surrogate character (and
+        # every line break and tab) is non-printable, so there is nothing to replace.
+        return source
     out = []
     for char in source:
         code = ord(char)

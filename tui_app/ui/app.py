@@ -48,6 +48,8 @@ class WizardApp(App):
         self.profiles, self.profiles_error = _load_profiles()
         #: The last start's outcome could not be found out (the next Start asks first).
         self.unknown_start = False
+        #: Shown on the Run step: how a lost StartJobs answer was resolved.
+        self.start_notice: Optional[str] = None
         #: The template these choices were saved to or opened from, if any.
         self.template_name: Optional[str] = template.name if template else None
         self.template_path = template_path
@@ -456,6 +458,11 @@ class WizardApp(App):
 
     def quit_question(self) -> Optional[str]:
         """Why quitting now needs a confirmation, or None when nothing would be lost."""
+        if any(w.group == "start" and w.is_running for w in self.workers):
+            return (
+                "A start request is on its way: quitting now leaves it unknown whether jobs "
+                "were started. Quit anyway?"
+            )
         running = self.state.unfinished_jobs()
         if running:
             return (

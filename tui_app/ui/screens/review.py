@@ -133,7 +133,9 @@ are never written, nor the values of arguments you mark "ask at every replay".
         outcome = await self.wizard.start_jobs()
         if outcome.started:
             self.message.clear()
+            if outcome.error is not None:  # the answer was lost, the jobs were found
+                self.wizard.start_notice = outcome.message
             self.wizard.go_next(self.STEP)
             return
-        self.message.show("error", f"{outcome.title}. {outcome.message}")
+        self.message.show("error", outcome.message)
         self.refresh_review()  # the next attempt carries a new Reference

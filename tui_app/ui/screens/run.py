@@ -84,6 +84,10 @@ Escape also goes back.
             table.add_row(*job_cells(job), key=str(job.id))
         table.focus()
         self._show_detail()
+        #: How a lost StartJobs answer was resolved: kept above later messages.
+        self.notice, self.wizard.start_notice = self.wizard.start_notice, None
+        if self.notice:
+            self.message.show("warning", self.notice)
         self.poll()
 
     def heading(self) -> str:
@@ -141,7 +145,7 @@ Escape also goes back.
             self.state.jobs[index] = new
             for column, value in zip(COLUMNS, job_cells(new)):
                 table.update_cell(str(job.id), column, value, update_width=True)
-        if changed:
+        if changed and not self.notice:
             self.message.clear()
             self._show_detail()
         return changed
@@ -150,8 +154,9 @@ Escape also goes back.
         self.query_one("#poll-status", Static).update("")
         states = [job.state for job in self.state.jobs]
         summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
-        kind = "info" if all(s == "Successful" for s in states) else "warning"
-        self.message.show(kind, f"All jobs finished: {summary}. ctrl+n starts the same again.")
+        kind = "info" if all(s == "Successful" for s in states) and not self.notice else "warning"
+        done = f"All jobs finished: {summary}. ctrl+n starts the same again."
+        self.message.show(kind, f"{self.notice}\n{done}" if self.notice else done)
         self.wizard.record_final_states()
 
     @on(DataTable.RowHighlighted)
