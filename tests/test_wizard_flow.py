@@ -333,7 +333,7 @@ async def test_a_lost_start_answer_is_reconciled_by_reference(make_wizard, sandb
         await settle(pilot)
         assert isinstance(app.screen, RunScreen)
         assert len(app.state.jobs) == 1
-        assert "Reference" in str(app.screen.message.render())
+        assert "Do not start again" in str(app.screen.message.render())
     assert _count(sandbox, "StartJobs") == 1  # found, not started twice
 
 
