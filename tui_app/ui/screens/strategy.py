@@ -103,6 +103,11 @@ fields; ctrl+n continues.
                     yield from self._robot_picker()
                 with Vertical(id="JobsCount"):
                     yield from self._jobs_count_row()
+                    yield Static(
+                        f"Orchestrator places that many jobs (1 to {MAX_JOBS_COUNT:,}) on the "
+                        "robots of the environment that are free.",
+                        classes="hint",
+                    )
                 with Vertical(id="All"):
                     yield Static("", id="all-summary")
         else:
@@ -171,6 +176,7 @@ fields; ctrl+n continues.
         self.state.strategy_kind = kind
         self.query_one(ContentSwitcher).current = kind
         self.message.clear()
+        self.refresh_bindings()
         if kind == "All":
             self.load_robots()
 
@@ -183,6 +189,7 @@ fields; ctrl+n continues.
     def _toggle_modern_robots(self) -> None:
         wanted = self.query_one("#pick-robots", Checkbox).value
         self.query_one("#modern-robots").display = wanted
+        self.refresh_bindings()
         if wanted:
             self.load_robots()
 
@@ -292,17 +299,21 @@ fields; ctrl+n continues.
         self._update_counts()
 
     def action_select_all(self) -> None:
-        if self._robots_visible():
-            self._set_all(True)
+        self._set_all(True)
 
     def action_select_none(self) -> None:
-        if self._robots_visible():
-            self._set_all(False)
+        self._set_all(False)
 
     def _robots_visible(self) -> bool:
-        return self.query_one("#robots", SelectionList).is_on_screen or (
-            self._kind() in ("Specific", "ModernJobsCount")
-        )
+        if self.state.is_classic:
+            return self._kind() == "Specific"
+        return self.query_one("#pick-robots", Checkbox).value
+
+    def check_action(self, action: str, parameters: tuple):
+        """The robot keys only show (and work) while the checklist is on screen."""
+        if action in ("select_all", "select_none") and self.is_mounted:
+            return self._robots_visible()
+        return True
 
     # -- next ---------------------------------------------------------------------------
 
