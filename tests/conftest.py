@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from support import FIXED_REFERENCE, UI_URL, SandboxRedirect
 
 
 @pytest.fixture(autouse=True)
@@ -50,29 +50,6 @@ def sandbox(sandbox_config):
 
     with Sandbox(sandbox_config) as running:
         yield running
-
-
-#: What the wizard is told in UI tests: a stable URL (snapshots must not show a random port)
-#: that ``SandboxRedirect`` sends to the running sandbox.
-UI_URL = "http://orchestrator.test/demo/DefaultTenant/orchestrator_"
-FIXED_REFERENCE = "startjob:00000000-0000-4000-8000-000000000001"
-
-
-class SandboxRedirect(httpx.AsyncBaseTransport):
-    """An httpx transport that sends every request to the sandbox's real host and port."""
-
-    def __init__(self, base_url: str) -> None:
-        self._target = httpx.URL(base_url)
-        self._inner = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request):
-        request.url = request.url.copy_with(
-            scheme=self._target.scheme, host=self._target.host, port=self._target.port
-        )
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import tour  # noqa: E402
-from conftest import FIXED_REFERENCE, UI_URL, SandboxRedirect  # noqa: E402
+from support import FIXED_REFERENCE, UI_URL, SandboxRedirect  # noqa: E402
 
 from tui_app.connection import ConnectionSettings  # noqa: E402
 from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402

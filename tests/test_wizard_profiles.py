@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tour
-from conftest import UI_URL
+from support import UI_URL
 from textual.widgets import Input, Select
 
 from tui_app.connection import ConnectionSettings

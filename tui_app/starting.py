@@ -33,6 +33,7 @@ from tui_app.orchestrator.errors import (
     OrchestratorError,
     ProtocolError,
 )
+from tui_app.orchestrator.failures import exception_chain
 
 __all__ = [
     "AMBIGUOUS",
@@ -126,17 +127,8 @@ class StartOutcome:
 # ------------------------------------------------------------------------------ classification
 
 
-def _chain(exc: BaseException):
-    seen = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _httpx_cause(error: BaseException) -> Optional[BaseException]:
-    for item in _chain(error):
+    for item in exception_chain(error):
         if isinstance(item, (httpx.HTTPError, httpx.InvalidURL)):
             return item
     return None

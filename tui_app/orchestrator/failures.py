@@ -231,7 +231,7 @@ def error_from_response(
     return ProtocolError(f"{where} answered with unexpected HTTP status {status}.", status=status)
 
 
-def _chain(exc: BaseException):
+def exception_chain(exc: BaseException):
     """The exception and everything it was raised from (cause or context), once each."""
     seen = set()
     current: Optional[BaseException] = exc
@@ -242,7 +242,7 @@ def _chain(exc: BaseException):
 
 
 def _find(exc: BaseException, kind: type) -> Optional[BaseException]:
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         if isinstance(item, kind):
             return item
     return None
@@ -251,7 +251,7 @@ def _find(exc: BaseException, kind: type) -> Optional[BaseException]:
 def _is_dns_failure(exc: BaseException) -> bool:
     if _find(exc, socket.gaierror) is not None:
         return True
-    text = " ".join(str(e) for e in _chain(exc)).lower()
+    text = " ".join(str(e) for e in exception_chain(exc)).lower()
     return any(marker in text for marker in _DNS_TEXT)
 
 
@@ -259,14 +259,14 @@ def _dns_is_permanent(exc: BaseException) -> bool:
     gai = _find(exc, socket.gaierror)
     if gai is not None and getattr(gai, "errno", None) is not None:
         return gai.errno in _DNS_NOT_FOUND
-    return "temporary failure" not in " ".join(str(e) for e in _chain(exc)).lower()
+    return "temporary failure" not in " ".join(str(e) for e in exception_chain(exc)).lower()
 
 
 def _certificate_problem(exc: BaseException) -> Optional[str]:
     cert = _find(exc, ssl.SSLCertVerificationError)
     if cert is not None:
         return getattr(cert, "verify_message", None) or str(cert)
-    for item in _chain(exc):
+    for item in exception_chain(exc):
         text = str(item)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
             return text
@@ -282,7 +282,7 @@ def _tls_problem(exc: BaseException) -> Optional[str]:
 
 def _has_errno(exc: BaseException, *codes: int) -> bool:
     return any(
-        isinstance(item, OSError) and item.errno in codes for item in _chain(exc)
+        isinstance(item, OSError) and item.errno in codes for item in exception_chain(exc)
     )
 
 
