@@ -68,3 +68,15 @@ async def test_slow_answers_show_loading_and_stay_usable(make_wizard, sandbox):
         await tour.settle(pilot)
         assert not app.screen.query_one("#processes").loading
         assert _search_requests(sandbox) == 2
+
+
+async def test_unreadable_argument_list_is_explained_and_blocks(make_wizard, sandbox):
+    sandbox.tenant.update_release(1, arguments_input='[{"name": "IncidentId", "type": ')
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_arguments(pilot)
+        assert app.screen.STEP == "Arguments"
+        assert "cannot be read" in str(app.screen.message.render())
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        assert app.screen.STEP == "Arguments"

@@ -166,6 +166,7 @@ class WizardApp(App):
 
     def next_step(self, step: str) -> str:
         """The step after ``step`` for the current choices (skipping what does not apply)."""
+        from tui_app.arguments import ArgumentsFormatError
         from tui_app.ui.screens.arguments import argument_specs
 
         if step == "Connect":
@@ -177,7 +178,11 @@ class WizardApp(App):
         if step == "Release":
             return "Strategy"
         if step == "Strategy":
-            return "Arguments" if argument_specs(self.state.release) else "Review"
+            try:
+                has_arguments = bool(argument_specs(self.state.release))
+            except ArgumentsFormatError:
+                has_arguments = True  # the Arguments step explains what is wrong
+            return "Arguments" if has_arguments else "Review"
         if step == "Arguments":
             return "Review"
         return "Run"

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from tui_app.arguments import ArgumentValueError, collect_values, parse_process_defaults
+from tui_app.arguments import (
+    ArgumentsFormatError,
+    ArgumentValueError,
+    collect_values,
+    parse_process_defaults,
+)
 from tui_app.drift import check_drift
 from tui_app.replay import ReplayError, find_folder, pick_release
 from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
@@ -83,8 +88,11 @@ async def prefill(app, template: Template, *, check: bool = True) -> tuple:
             by_name[name] for name in strategy.robots if name in by_name
         }
 
-    specs = argument_specs(release)
-    defaults = parse_process_defaults(release.input_arguments)
+    try:
+        specs = argument_specs(release)
+        defaults = parse_process_defaults(release.input_arguments)
+    except ArgumentsFormatError:
+        return "Arguments", []  # the Arguments step explains what cannot be read
     for spec in specs:
         if spec.name in template.arguments:
             try:
