@@ -202,7 +202,7 @@ def test_format_history_is_terminal_safe_and_short():
     append_entry(make_entry(template_name="evil\x1b[2J\x07" + "x" * 100, jobs=()))
     table = format_history(read_entries())
     assert "\x1b" not in table and "\x07" not in table
-    assert "evil?[2J?" in table
+    assert "evil␛[2J␇" in table
     assert max(len(line) for line in table.splitlines()) < 200
     assert "…" in table
 

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from tui_app.locations import ensure_dir, history_file
+from tui_app.text import visible
 
 SOURCES = ("wizard", "headless")
 _CELL_LIMIT = 32
@@ -266,5 +267,4 @@ def _states(jobs: tuple) -> str:
 
 def _cell(value: str) -> str:
     """One table cell: control characters made visible, long text shortened."""
-    text = "".join(char if char.isprintable() else "?" for char in value)
-    return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"
+    return visible(value, single_line=True, limit=_CELL_LIMIT)

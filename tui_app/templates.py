@@ -43,6 +43,7 @@ import tomli_w
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
+from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,9 +55,7 @@ if TYPE_CHECKING:
     from tui_app.plan import StartPlan
 
 FORMAT_VERSION = 1
-STRATEGY_KINDS = ("Specific", "JobsCount", "All", "ModernJobsCount")
-PRIORITIES = ("Low", "Normal", "High")
-MAX_JOBS_COUNT = 10_000
+STRATEGY_KINDS = STRATEGIES
 SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
