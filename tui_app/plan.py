@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
-from tui_app.arguments import build_input_arguments
 from tui_app.orchestrator.models import Folder, Release
 
 CLASSIC_STRATEGIES = ("Specific", "JobsCount", "All")
@@ -97,6 +96,10 @@ class StartPlan:
         if self.strategy.priority:
             info["JobPriority"] = self.strategy.priority
         info["Source"] = self.source
+        # Imported here: the wizard imports this module before its first frame, and the
+        # argument model is only needed once there is something to start.
+        from tui_app.arguments import build_input_arguments
+
         info["InputArguments"] = build_input_arguments(self.arguments)
         if self.reference:
             info["Reference"] = self.reference
