@@ -188,13 +188,13 @@ class WizardApp(App):
         return "Run"
 
     def go_next(self, step: str) -> None:
-        from tui_app.ui.screens import SCREENS
+        from tui_app.ui.screens import screen_class
 
-        self.push_screen(SCREENS[self.next_step(step)]())
+        self.push_screen(screen_class(self.next_step(step))())
 
     async def after_connect(self) -> None:
         """Continue after signing in: the next step, or everything a template fills in."""
-        from tui_app.ui.screens import SCREENS
+        from tui_app.ui.screens import screen_class
 
         template, self.pending_template = self.pending_template, None
         if template is None:
@@ -206,7 +206,7 @@ class WizardApp(App):
             self, template, check=not self.pending_is_draft
         )
         for step in steps_until(landing, self):
-            await self.push_screen(SCREENS[step]())
+            await self.push_screen(screen_class(step)())
         if self.drift_findings:
             blocking = any(finding.blocks for finding in self.drift_findings)
             self.screen.message.show(

@@ -1,21 +1,30 @@
-"""One screen per wizard step."""
+"""One screen per wizard step, imported on first use (start-up only needs Connect)."""
 
-from tui_app.ui.screens.arguments import ArgumentsScreen
-from tui_app.ui.screens.connect import ConnectScreen
-from tui_app.ui.screens.folder import FolderScreen
-from tui_app.ui.screens.process import ProcessScreen
-from tui_app.ui.screens.release import ReleaseScreen
-from tui_app.ui.screens.review import ReviewScreen
-from tui_app.ui.screens.run import RunScreen
-from tui_app.ui.screens.strategy import StrategyScreen
+from __future__ import annotations
 
-SCREENS = {
-    "Connect": ConnectScreen,
-    "Folder": FolderScreen,
-    "Process": ProcessScreen,
-    "Release": ReleaseScreen,
-    "Strategy": StrategyScreen,
-    "Arguments": ArgumentsScreen,
-    "Review": ReviewScreen,
-    "Run": RunScreen,
+import importlib
+
+#: Step name -> (module, class).
+_WHERE = {
+    "Connect": ("connect", "ConnectScreen"),
+    "Folder": ("folder", "FolderScreen"),
+    "Process": ("process", "ProcessScreen"),
+    "Release": ("release", "ReleaseScreen"),
+    "Strategy": ("strategy", "StrategyScreen"),
+    "Arguments": ("arguments", "ArgumentsScreen"),
+    "Review": ("review", "ReviewScreen"),
+    "Run": ("run", "RunScreen"),
 }
+
+
+def screen_class(step: str) -> type:
+    """The screen class of a wizard step."""
+    module, name = _WHERE[step]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __getattr__(name: str):
+    for step, (_, class_name) in _WHERE.items():
+        if class_name == name:
+            return screen_class(step)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

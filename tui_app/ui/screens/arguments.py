@@ -92,7 +92,7 @@ needs attention).
         )
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="arguments", classes="form"):
+        with VerticalScroll(id="arguments", classes="form", can_focus=False):
             for index, spec in enumerate(self.specs):
                 yield self._field(index, spec)
 
@@ -142,7 +142,18 @@ needs attention).
             return
         first = self.query(".arg-editor > *").first() if self.specs else None
         if first is not None:
-            first.focus()
+            first.focus(scroll_visible=False)
+            form = self.query_one("#arguments")
+            self.call_after_refresh(form.scroll_home, animate=False)
+
+    def on_descendant_focus(self, event) -> None:
+        """Keep the whole field (its title and error line too) in view, not only the editor."""
+        for field in event.widget.ancestors:
+            if field.has_class("arg-field"):
+                # After Textual's own scroll to the editor, so the title wins.
+                form = self.query_one("#arguments")
+                self.call_after_refresh(form.scroll_to_widget, field, animate=False)
+                break
 
     # -- reading the form ---------------------------------------------------------------
 

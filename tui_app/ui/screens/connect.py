@@ -69,7 +69,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
 
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings
-        with VerticalScroll(id="connect-form", classes="form"):
+        with VerticalScroll(id="connect-form", classes="form", can_focus=False):
             if self.wizard.demo:
                 yield Static(
                     Text("Demo: the built-in sandbox Orchestrator is running; press Enter."),

@@ -31,6 +31,8 @@ CLASSIC_LABELS = {
     "JobsCount": "Number of jobs",
     "All": "All robots",
 }
+#: Rows drawn in the robot checklist at most; the filter narrows the rest down.
+MAX_SHOWN = 200
 STATE_MARK = {"Available": "●", "Busy": "◐", "Disconnected": "○", "Unknown": "?"}
 
 
@@ -79,6 +81,12 @@ fields; ctrl+n continues.
         Binding("ctrl+t", "select_all", "All robots"),
         Binding("ctrl+y", "select_none", "None"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows_cache: tuple = (None, [])
+        #: Ids of the robots matching the filter (ctrl+t / ctrl+y act on all of them).
+        self._matches: list = []
 
     def heading(self) -> str:
         release = self.state.release
@@ -195,11 +203,12 @@ fields; ctrl+n continues.
 
     # -- robots -------------------------------------------------------------------------
 
-    def robots(self) -> list:
+    def robots(self):
+        """The robots on offer (the state's own sequence: it is not copied)."""
         if self.state.is_classic:
             environment = self.state.environment()
-            return list(environment.robots) if environment else []
-        return self.state.folder_robots.get(self.state.folder.id, []) if self.state.folder else []
+            return environment.robots if environment else ()
+        return self.state.folder_robots.get(self.state.folder.id, ()) if self.state.folder else ()
 
     def selected(self) -> set:
         return self.state.selected_robots.setdefault(self.state.robots_key(), set())
@@ -234,31 +243,45 @@ fields; ctrl+n continues.
             picker.loading = False
         self._refill_robots()
 
-    def _refill_robots(self) -> None:
-        needle = self.query_one("#robot-filter", Input).value.strip().lower()
+    def _rows(self) -> list:
+        """(robot, label, lower-case search text) per robot, built once per robot list."""
         robots = self.robots()
+        if self._rows_cache[0] is not robots:
+            rows = [
+                (r, robot_label(r), f"{r.name} {r.machine_name} {r.state}".lower()) for r in robots
+            ]
+            self._rows_cache = (robots, rows)
+        return self._rows_cache[1]
+
+    def _refill_robots(self) -> None:
+        """Show the robots matching the filter (at most MAX_SHOWN rows; counts cover all)."""
+        needle = self.query_one("#robot-filter", Input).value.strip().lower()
+        rows = self._rows()
         chosen = self.selected()
-        known = {robot.id for robot in robots}
-        chosen &= known  # robots that disappeared are no longer selected
-        shown = [
-            r
-            for r in robots
-            if not needle or needle in f"{r.name} {r.machine_name} {r.state}".lower()
-        ]
+        chosen &= {robot.id for robot, _, _ in rows}  # robots that disappeared are unticked
+        matches = [row for row in rows if needle in row[2]] if needle else rows
+        self._matches = [robot.id for robot, _, _ in matches]
         picker = self.query_one("#robots", SelectionList)
         picker.clear_options()
-        picker.add_options(Selection(robot_label(r), r.id, r.id in chosen) for r in shown)
-        if shown:
+        picker.add_options(
+            Selection(label, robot.id, robot.id in chosen)
+            for robot, label, _ in matches[:MAX_SHOWN]
+        )
+        if matches:
             picker.highlighted = 0
-        self._update_counts(len(shown))
+        self._update_counts()
 
-    def _update_counts(self, shown: int | None = None) -> None:
+    def _update_counts(self) -> None:
         robots = self.robots()
-        shown = len(self.query_one("#robots", SelectionList).options) if shown is None else shown
-        filtered = f", {shown} shown" if shown != len(robots) else ""
+        matching = len(self._matches)
+        note = ""
+        if matching != len(robots):
+            note = f", {matching:,} match the filter"
+        if matching > MAX_SHOWN:
+            note += f" (first {MAX_SHOWN} shown: type to narrow)"
         self.query_one("#robot-count", Static).update(
             Text(
-                f"{len(self.selected())} of {len(robots)} robot(s) selected{filtered}. "
+                f"{len(self.selected()):,} of {len(robots):,} robot(s) selected{note}. "
                 "Space ticks the highlighted robot."
             )
         )
@@ -288,13 +311,13 @@ fields; ctrl+n continues.
         self._update_counts()
 
     def _set_all(self, tick: bool) -> None:
+        """Tick (or clear) every robot matching the filter, shown or not."""
         picker = self.query_one("#robots", SelectionList)
-        shown = {option.value for option in picker.options}
         if tick:
-            self.selected().update(shown)
+            self.selected().update(self._matches)
             picker.select_all()
         else:
-            self.selected().difference_update(shown)
+            self.selected().difference_update(self._matches)
             picker.deselect_all()
         self._update_counts()
 
