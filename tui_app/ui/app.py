@@ -63,10 +63,13 @@ class WizardApp(App):
 
     # -- flow ---------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """The first step is the app's base screen (no blank screen built and thrown away)."""
         from tui_app.ui.screens.connect import ConnectScreen
 
-        self.push_screen(ConnectScreen())
+        return ConnectScreen()
+
+    def on_mount(self) -> None:
         if self.handle_signals:
             self._watch_for_hangup()
         if self.pending_template is None and not self.demo:
@@ -217,7 +220,7 @@ class WizardApp(App):
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in ``state`` and in the kept screens."""
-        if len(self.screen_stack) > 2:
+        if len(self.screen_stack) > 1:
             self.pop_screen()
 
     # -- connection ---------------------------------------------------------------------

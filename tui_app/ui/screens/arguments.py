@@ -52,6 +52,10 @@ def escape_controls(text: str) -> str:
     return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+#: Fields composed before the first frame; the rest follow in batches of this size.
+FIELDS_PER_BATCH = 12
+
+
 def field_id(index: int) -> str:
     return f"arg-{index}"
 
@@ -79,6 +83,8 @@ needs attention).
         self.specs: tuple = ()
         self.defaults: dict = {}
         self.load_error: Optional[str] = None
+        #: Every field is mounted (long forms are built in batches after the first frame).
+        self.complete = False
         try:
             self.specs = argument_specs(self.state.release)
             self.defaults = parse_process_defaults(self.state.release.input_arguments)
@@ -93,8 +99,19 @@ needs attention).
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="arguments", classes="form", can_focus=False):
-            for index, spec in enumerate(self.specs):
+            for index, spec in enumerate(self.specs[:FIELDS_PER_BATCH]):
                 yield self._field(index, spec)
+
+    def _mount_more(self, start: int) -> None:
+        """Add the next batch of fields after a frame has been drawn (long forms)."""
+        end = min(start + FIELDS_PER_BATCH, len(self.specs))
+        self.query_one("#arguments").mount_all(
+            self._field(index, self.specs[index]) for index in range(start, end)
+        )
+        if end < len(self.specs):
+            self.call_after_refresh(self._mount_more, end)
+        else:
+            self.complete = True
 
     def _field(self, index: int, spec) -> Widget:
         texts = self.state.argument_texts
@@ -126,6 +143,8 @@ needs attention).
             )
         else:
             editor = SafeInput(text or "", id=field_id(index), compact=True, placeholder=spec.hint)
+        if not isinstance(editor, Switch):
+            editor.cursor_blink = False  # a steady cursor, as on every other step
         field = Vertical(
             Label(title, classes="arg-title"),
             Horizontal(editor, classes="arg-editor"),
@@ -135,6 +154,10 @@ needs attention).
         return field
 
     def on_mount(self) -> None:
+        if len(self.specs) > FIELDS_PER_BATCH:
+            self.call_after_refresh(self._mount_more, FIELDS_PER_BATCH)
+        else:
+            self.complete = True
         if self.load_error:
             self.message.show(
                 "error", f"The argument list of this release cannot be read: {self.load_error}"
@@ -208,6 +231,9 @@ needs attention).
         self.focus_next()
 
     def action_next(self) -> None:
+        if not self.complete:
+            self.message.show("info", "The form is still being built; try again in a moment.")
+            return
         if self.load_error:
             self.message.show(
                 "error",
