@@ -274,7 +274,12 @@ def _run_replay(args: argparse.Namespace) -> int:
         connection=connection_overrides(args),
         profile=getattr(args, "profile", None),
     )
-    return run(options)
+    from tui_app.connection_cli import debug_log_from_args
+
+    client_options: dict = {"debug_log": debug_log_from_args(args)}
+    if getattr(args, "no_token_cache", False):
+        client_options["token_cache"] = False
+    return run(options, client_options=client_options)
 
 
 def _run_templates(args: argparse.Namespace) -> int:

@@ -803,12 +803,14 @@ def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
 
 
 def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None, stdin=None,
-        out=None, err=None) -> int:
+        out=None, err=None, client_options: Optional[dict] = None) -> int:
     """``startjob run``: replay, print the outcome (text or one JSON object), return the exit
-    code."""
+    code. ``client_options`` go to ``ConnectionSettings.open_client`` (e.g. ``debug_log``,
+    ``token_cache=False``)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    result = asyncio.run(replay(options, environ=environ, stdin=stdin, out=out, err=err))
+    result = asyncio.run(replay(options, environ=environ, stdin=stdin, out=out, err=err,
+                                client_options=client_options))
     if options.output == "json":
         print(dumps(result.to_json(), indent=2), file=out, flush=True)
     for line in result.errors:
