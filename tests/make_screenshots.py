@@ -44,6 +44,9 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
             await getattr(tour, f"to_{step}")(pilot)
         if step == "process":
             await tour.search(pilot, "tri")
+        if step == "strategy":
+            await tour.tick_first_robot(pilot)
+            await tour.settle(pilot)
         name = f"{index:02d}-{step}.svg"
         app.save_screenshot(filename=name, path=str(OUT))
     return OUT / name

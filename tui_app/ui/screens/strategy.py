@@ -141,7 +141,7 @@ fields; ctrl+n continues.
 
     def _robot_picker(self) -> ComposeResult:
         yield SafeInput(placeholder="Filter robots…", id="robot-filter", compact=True)
-        yield Static("Tab moves into the list of robots.", id="robot-count")
+        yield Static("The robots are listed when you move here (Tab).", id="robot-count")
         yield CheckList(id="robots", compact=True)
 
     def _jobs_count_row(self) -> ComposeResult:
