@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, OptionList, SelectionList
-from tour import fill, search, settle
+from tour import fill, search, settle, to_review
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import (
@@ -97,12 +97,7 @@ def _count(sandbox, fragment: str) -> int:
 async def test_round_trips_of_a_specific_flow_are_the_minimum(make_wizard, sandbox):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await to_strategy_of_support_triage(pilot)
-        await pilot.press("tab", "tab", "space", "ctrl+n")
-        await settle(pilot)
-        await fill(pilot, "INC1")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await to_review(pilot, incident="INC1")
         await pilot.press("ctrl+r")
         await settle(pilot)
     assert _count(sandbox, "connect/token") == 1
@@ -223,12 +218,7 @@ async def test_modern_folder_flow_with_chosen_robot(make_wizard, sandbox):
 async def test_faulted_job_and_output_shown(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await to_strategy_of_support_triage(pilot)
-        await pilot.press("tab", "tab", "space", "ctrl+n")
-        await settle(pilot)
-        await fill(pilot, "FAIL-1")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await to_review(pilot, incident="FAIL-1")
         await pilot.press("ctrl+r")
         await settle(pilot)
         await wait_for_final_jobs(pilot)
@@ -246,12 +236,7 @@ async def test_stop_asks_first_then_stops(make_wizard, sandbox):
     app = make_wizard()
     app.poll_interval = 0.05
     async with app.run_test(size=SIZE) as pilot:
-        await to_strategy_of_support_triage(pilot)
-        await pilot.press("tab", "tab", "space", "ctrl+n")
-        await settle(pilot)
-        await fill(pilot, "INC5")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await to_review(pilot, incident="INC5")
         await pilot.press("ctrl+r")
         await pilot.pause(0.3)
         assert isinstance(app.screen, RunScreen)
@@ -322,12 +307,7 @@ async def test_a_lost_start_answer_is_reconciled_by_reference(make_wizard, sandb
 
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await to_strategy_of_support_triage(pilot)
-        await pilot.press("tab", "tab", "space", "ctrl+n")
-        await settle(pilot)
-        await fill(pilot, "INC7")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await to_review(pilot, incident="INC7")
         sandbox.set_faults(FaultConfig(drop_after_start=1.0))
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -340,12 +320,7 @@ async def test_a_lost_start_answer_is_reconciled_by_reference(make_wizard, sandb
 async def test_a_refused_start_stays_on_review_and_can_be_retried(make_wizard, sandbox):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await to_strategy_of_support_triage(pilot)
-        await pilot.press("tab", "tab", "space", "ctrl+n")
-        await settle(pilot)
-        await fill(pilot, "INC8")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await to_review(pilot, incident="INC8")
         sandbox.tenant.remove_robot(101)  # gone between Strategy and Start: 409
         await pilot.press("ctrl+r")
         await settle(pilot)
