@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.widgets import Input, OptionList, SelectionList
 from tour import fill, search, settle, to_review
@@ -79,15 +81,28 @@ async def test_specific_flow_starts_one_job_per_ticked_robot(make_wizard, sandbo
         assert isinstance(app.screen, RunScreen)
         await wait_for_final_jobs(pilot)
 
-    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
-    import json
-
-    info = json.loads(start.body)["startInfo"]
+    info = start_info_sent(sandbox)
     assert info["Strategy"] == "Specific"
     assert info["RobotIds"] == [101]
     assert info["ReleaseKey"] == "99587436-4ce5-480d-988c-6d7f43787a2c"
     assert json.loads(info["InputArguments"]) == {"IncidentId": "INC0010234"}
     assert [job.state for job in app.state.jobs] == ["Successful"]
+
+
+def start_info_sent(sandbox) -> dict:
+    """The startInfo of the one StartJobs request the sandbox received."""
+    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
+    return json.loads(start.body)["startInfo"]
+
+
+async def start_with_incident(pilot, incident: str) -> None:
+    """From the Arguments step: type the IncidentId, continue, start, wait for the end."""
+    await fill(pilot, incident)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    await wait_for_final_jobs(pilot)
 
 
 def _count(sandbox, fragment: str) -> int:
@@ -120,16 +135,8 @@ async def test_jobs_count_flow_fetches_no_robots(make_wizard, sandbox):
         assert app.focused is field
         await pilot.press("backspace", "3", "ctrl+n")
         await settle(pilot)
-        await fill(pilot, "INC2")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        await wait_for_final_jobs(pilot)
-    import json
-
-    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
-    info = json.loads(start.body)["startInfo"]
+        await start_with_incident(pilot, "INC2")
+    info = start_info_sent(sandbox)
     assert info["Strategy"] == "JobsCount" and info["JobsCount"] == 3
     assert len(app.state.jobs) == 3
     assert _count(sandbox, "connect/token") == 1
@@ -206,10 +213,7 @@ async def test_modern_folder_flow_with_chosen_robot(make_wizard, sandbox):
         await pilot.press("ctrl+r")
         await settle(pilot)
         await wait_for_final_jobs(pilot)
-    import json
-
-    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
-    info = json.loads(start.body)["startInfo"]
+    info = start_info_sent(sandbox)
     assert info["Strategy"] == "ModernJobsCount"
     assert info["JobsCount"] == 2 and info["RobotIds"] == [301]
     assert info["RuntimeType"] == "Unattended"
@@ -287,16 +291,8 @@ async def test_all_strategy_shows_the_robot_count_and_starts_one_job_per_robot(
         assert "each of the 3 robot(s)" in summary
         await pilot.press("ctrl+n")
         await settle(pilot)
-        await fill(pilot, "INC3")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        await wait_for_final_jobs(pilot)
-    import json
-
-    [start] = [r for r in sandbox.request_log if r.route.endswith("StartJobs")]
-    info = json.loads(start.body)["startInfo"]
+        await start_with_incident(pilot, "INC3")
+    info = start_info_sent(sandbox)
     assert info["Strategy"] == "All" and "RobotIds" not in info
     assert len(app.state.jobs) == 3
 
