@@ -144,7 +144,10 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
 
     def refill_from_settings(self) -> None:
         """Show ``state.settings`` in the form again (after a draft was resumed)."""
-        settings = self.state.settings
+        self._show_settings(self.state.settings)
+
+    def _show_settings(self, settings: ConnectionSettings) -> None:
+        """Put the non-secret ``settings`` in the form and show their auth mode's fields."""
         for field in self.query(Input):
             if field.id and field.id not in SECRET_FIELDS and hasattr(settings, field.id):
                 field.value = getattr(settings, field.id)
@@ -168,16 +171,11 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
     def _fill_from_profile(self, name: str) -> None:
         """Put the profile's settings in the form; its secret stays with its source."""
         profile = self.wizard.profiles[name]
-        settings = profile.to_settings()
         for field in self.query(Input):
             if field.id in SECRET_FIELDS:
                 field.value = ""
                 field.placeholder = f"from the profile ({profile.secret_source or 'none'})"
-            elif field.id and hasattr(settings, field.id):
-                field.value = getattr(settings, field.id)
-        for button in self.query(MarkedRadioButton):
-            button.value = button.name == settings.auth_mode
-        self._show_mode(settings.auth_mode)
+        self._show_settings(profile.to_settings())
 
     def action_save_profile(self) -> None:
         default = self._profile_name() or "default"
