@@ -7,9 +7,11 @@ file or the complete new one, never a truncated mix.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Union
 
@@ -80,5 +82,27 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     except OSError:
         pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path: Union[str, os.PathLike]) -> Iterator[None]:
+    """Hold an exclusive lock for a read-modify-write of ``path`` (across processes).
+
+    The lock is ``flock`` on a sibling ``.<name>.lock`` file (created 0600, never removed, so
+    every writer locks the same inode). On a system without ``fcntl`` it does nothing.
+    """
+    target = Path(path)
+    folder = ensure_dir(target.parent)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    fd = os.open(folder / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
         os.close(fd)

@@ -30,6 +30,9 @@ class WizardState:
     #: The converted values that will be sent (set when the Arguments step is left).
     argument_values: dict = field(default_factory=dict)
     jobs: list = field(default_factory=list)
+    #: Argument names never stored or shown in clear (a template's ``ask``): masked in the
+    #: form, ``•••`` on Review, never in a draft.
+    ask_names: frozenset = frozenset()
 
     @property
     def is_classic(self) -> bool:
