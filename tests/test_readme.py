@@ -24,7 +24,8 @@ def test_readme_client_snippet_starts_a_job(tmp_path):
 def test_readme_opens_with_the_two_commands():
     lines = README.read_text(encoding="utf-8").splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
-    assert block[0].startswith("pip install . && startjob --demo")
-    assert block[1].startswith("pip install -e '.[test]' && pytest")
+    upgrade = "python -m pip install --upgrade pip && "
+    assert block[0].startswith(upgrade + "pip install . && startjob --demo")
+    assert block[1].startswith(upgrade + "pip install -e '.[test]' && pytest")
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install -e '.[test]' && pytest" in ci
+    assert upgrade + "pip install -e '.[test]' && pytest" in ci
