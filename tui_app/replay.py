@@ -656,6 +656,10 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
                               EXIT_REFUSED) from None
         pool = await _robot_pool(client, template, release, folder)
         collected = collect_arguments(template, specs, defaults, overrides, event, environ)
+        debug_log = client_options.get("debug_log")
+        if debug_log is not None:  # the --debug log masks ask values too
+            asked = [collected.values[name] for name in template.ask if name in collected.values]
+            debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
         findings = check_drift(effective, release, specs, pool, given=collected.given)
         blocked_names = {f.subject for f in findings if f.blocks and f.subject}
         problems = [f.text for f in findings if f.blocks]
@@ -703,8 +707,8 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
 def _not_followed(jobs: list[Job], reference: str, error: OrchestratorError) -> str:
     ids = ", ".join(str(job.id) for job in jobs) or "none listed"
     return (f"Started {len(jobs)} job(s) (id {ids}, reference {reference}), but could not "
-            f"follow them: {error} The jobs go on in Orchestrator; do not start them again "
-            "(see Orchestrator's Jobs page, or 'startjob history').")
+            f"follow them: {str(error).rstrip('.')}. The jobs go on in Orchestrator; do not "
+            "start them again (see Orchestrator's Jobs page, or 'startjob history').")
 
 
 def _stop(findings: list[Finding]) -> None:
