@@ -157,7 +157,12 @@ def test_ask_arguments_are_not_stored_and_come_back_from_the_environment(
     path = save_template(template, tmp_path / "reset.toml")
     assert "ada@example.com" not in path.read_text(encoding="utf-8")
     monkeypatch.setenv("STARTJOB_ARG_UserEmail", "ada@example.com")
-    same_but_reference(plan.start_info(), replayed(sandbox, capsys, path))
+    printed = replayed(sandbox, capsys, path)  # an ask value is never printed (issue 10.3)
+    assert "ada@example.com" not in json.dumps(printed)
+    assert main(["run", str(path), "--url", sandbox.orchestrator_url]) == EXIT_OK
+    (sent,) = [json.loads(r.body)["startInfo"] for r in sandbox.request_log
+               if r.route.endswith("StartJobs")]
+    same_but_reference(plan.start_info(), sent)
 
 
 def test_profile_is_stored_instead_of_url(sandbox):

@@ -41,3 +41,18 @@ def test_run_debug_log_is_redacted_and_no_token_is_cached(sandbox, monkeypatch, 
             assert "demo-secret" not in text
             assert "GET" in text or "POST" in text
     assert not any(p.is_file() for p in cache_dir().rglob("*")), "a token was cached"
+
+
+def test_run_debug_log_hides_ask_values(sandbox, monkeypatch, capsys):
+    text = TEMPLATE.replace('name = "Triage"', 'name = "Triage"\nask = ["IncidentId"]').replace(
+        'IncidentId = "INC1"\n', "")
+    save_template(parse_template(text, "triage.toml"))
+    monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
+    monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
+    monkeypatch.setenv("STARTJOB_ARG_IncidentId", "INC-ASKED-4242")
+    code = main(["run", "Triage", "--url", sandbox.orchestrator_url, "--debug"])
+    assert code == 0, capsys.readouterr().err
+    logs = [path for path in log_dir().rglob("*") if path.is_file()]
+    assert any("StartJobs" in path.read_text(errors="replace") for path in logs)
+    for path in logs:
+        assert "INC-ASKED-4242" not in path.read_text(errors="replace")

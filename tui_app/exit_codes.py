@@ -12,20 +12,30 @@ EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 #: Usage or template error, a missing or invalid argument value, or drift that blocks.
 EXIT_USAGE = 2
-#: Sign-in failed, or Orchestrator could not be reached.
+#: Sign-in failed, or Orchestrator could not be reached or failed (a wrong URL, 5xx,
+#: throttling): no job was started.
 EXIT_CONNECTION = 3
-#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found).
+#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found):
+#: no job was started.
 EXIT_REFUSED = 4
 #: With ``--wait --timeout``: not every job had ended in time (they keep running).
 EXIT_TIMEOUT = 5
+#: With ``--wait``: the jobs started, but following them failed (they keep running).
+EXIT_NOT_FOLLOWED = 6
+#: The answer to the start was lost and Orchestrator could not be asked whether the jobs
+#: exist: look for the reference before starting again.
+EXIT_UNKNOWN = 7
 
 EXIT_CODES = (
     (EXIT_OK, "started (with --wait: every job ended Successful); --dry-run: request is valid"),
     (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped"),
     (EXIT_USAGE, "usage or template error, missing/invalid argument, drift that blocks"),
-    (EXIT_CONNECTION, "sign-in failed or Orchestrator cannot be reached"),
-    (EXIT_REFUSED, "Orchestrator refused the request"),
+    (EXIT_CONNECTION, "sign-in failed, or Orchestrator cannot be reached or failed; "
+                      "nothing started"),
+    (EXIT_REFUSED, "Orchestrator refused the request; nothing started"),
     (EXIT_TIMEOUT, "with --wait: --timeout passed before every job ended"),
+    (EXIT_NOT_FOLLOWED, "with --wait: the jobs started, but following them failed"),
+    (EXIT_UNKNOWN, "not known whether the jobs started: look for the reference first"),
 )
 
 

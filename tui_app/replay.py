@@ -24,16 +24,30 @@ Where to connect: ``--url`` / ``--profile`` / ``--folder`` flags, then the templ
 variables (see ``tui_app.connection``). ``connection_settings`` is the one place where a
 saved connection profile is resolved.
 
-Exit codes (``tui_app.exit_codes``):
+Exit codes (``tui_app.exit_codes``); ``_classify`` is the one place that maps a failure:
 
 ====  ========================================================================
 0     started (with ``--wait``: every job ended Successful); dry run: valid
 1     with ``--wait``: a job ended Faulted or Stopped
 2     usage or template error, missing or invalid argument, drift that blocks
-3     sign-in failed or Orchestrator cannot be reached
-4     Orchestrator refused the request
+3     sign-in failed (a refused ``--scope`` too), or Orchestrator cannot be reached
+      or failed: a wrong URL (HTTP 404 without an Orchestrator error code), 5xx,
+      429 beyond the retries, an answer that is not Orchestrator's; no job started
+4     Orchestrator refused the request (400, 403, 404, 409...); no job started
 5     with ``--wait``: ``--timeout`` passed before every job ended
+6     with ``--wait``: the jobs started, but following them failed (a status poll
+      failed: 5xx, 429, 401, a dropped connection); they keep running
+7     the answer to the start was lost and Orchestrator could not be asked whether
+      the jobs exist: look for the reference before starting again
 ====  ========================================================================
+
+So 2, 3 and 4 always mean that nothing was started; once jobs started, the exit code is 0,
+1, 5 or 6, the jobs are in ``--output json`` and in the history.
+
+What is printed never holds an ``ask`` value (``ASK_PLACEHOLDER`` stands for it in the
+printed request; the request sent has the value), and every server string goes through
+``tui_app.text.visible``; ``--output json`` writes control, bidi and other invisible
+characters as ``\\u`` escapes. ``--insecure`` warns once on standard error.
 
 The job ``Source`` sent is ``Manual`` (``SOURCE``), as the wizard sends: every Orchestrator
 version accepts it and a replay's body is the wizard's body exactly; the history records
@@ -43,7 +57,6 @@ replays as ``headless``.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import time
@@ -63,18 +76,29 @@ from tui_app.arguments import (
 )
 from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
 from tui_app.arguments.payload import _unknown_argument
-from tui_app.connection import ConnectionSettings, SettingsError
+from tui_app.connection import ConnectionSettings, SettingsError, tls_description
 from tui_app.drift import ROBOT_STRATEGIES, Finding, check_drift, find_robot
 from tui_app.exit_codes import (
     EXIT_CONNECTION,
     EXIT_JOB_FAILED,
+    EXIT_NOT_FOLLOWED,
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_TIMEOUT,
+    EXIT_UNKNOWN,
     EXIT_USAGE,
 )
 from tui_app.locations import LocationError, templates_dir
-from tui_app.orchestrator.errors import AuthenticationError, ConnectionFailed, OrchestratorError
+from tui_app.orchestrator.errors import (
+    AuthenticationError,
+    ConnectionFailed,
+    NotFound,
+    OrchestratorError,
+    PermissionDenied,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+)
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
 from tui_app.plan import (
     CLASSIC_STRATEGIES,
@@ -91,6 +115,7 @@ from tui_app.text import visible
 
 __all__ = [
     "ASK_ENV_PREFIX",
+    "ASK_PLACEHOLDER",
     "SOURCE",
     "ReplayError",
     "ReplayOptions",
@@ -105,6 +130,8 @@ __all__ = [
 SOURCE = "Manual"
 #: ``STARTJOB_ARG_<NAME>`` gives the value of an ``ask`` argument.
 ASK_ENV_PREFIX = "STARTJOB_ARG_"
+#: What printed requests show instead of an ``ask`` argument's value.
+ASK_PLACEHOLDER = "(hidden: an ask argument)"
 #: ``--wait``: first poll after this many seconds, then each wait longer by the factor, capped.
 POLL_FIRST = 1.0
 POLL_FACTOR = 1.5
@@ -149,6 +176,7 @@ class ReplayResult:
     template: str
     template_path: Optional[str] = None
     dry_run: bool = False
+    #: The request's ``startInfo`` as printed: ``ask`` values replaced by ``ASK_PLACEHOLDER``.
     start_info: Optional[dict] = None
     jobs: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -395,7 +423,12 @@ def collect_arguments(
         try:
             found = _value_of(spec, template, overrides, event, environ, result)
         except ArgumentValueError as exc:
-            result.problems[name] = f"{exc} (from {result.sources.get(name)})"
+            source = result.sources.get(name)
+            if name in template.ask:  # the problem quotes the value: never show it
+                result.problems[name] = (f"{name}: the value of {source} is not valid, "
+                                         f"expected {spec.hint} (not shown: an ask argument)")
+            else:
+                result.problems[name] = f"{exc} (from {source})"
             continue
         if found is not _MISSING:
             result.values[name] = found
@@ -516,7 +549,8 @@ def _strategy_fits(template: Template, release: Release, folder: Optional[Folder
 
 
 class _Reporter:
-    """Progress lines (stdout, text mode only) and warnings (stderr, text mode only)."""
+    """Progress lines (stdout, text mode only) and warnings (stderr, text mode only unless
+    ``always``); every line goes through ``visible`` (it may hold server strings)."""
 
     def __init__(self, options: ReplayOptions, result: ReplayResult, out, err) -> None:
         self.text = options.output != "json"
@@ -526,12 +560,12 @@ class _Reporter:
 
     def say(self, line: str) -> None:
         if self.text:
-            print(line, file=self.out, flush=True)
+            print(visible(line), file=self.out, flush=True)
 
-    def warn(self, line: str) -> None:
+    def warn(self, line: str, *, always: bool = False) -> None:
         self.result.warnings.append(line)
-        if self.text:
-            print(f"warning: {line}", file=self.err, flush=True)
+        if self.text or always:
+            print(f"warning: {visible(line, single_line=True)}", file=self.err, flush=True)
 
 
 async def replay(
@@ -562,13 +596,28 @@ async def replay(
                 if str(exc).startswith("Missing:") else "")
         result.errors = [f"Cannot connect: {exc}{hint}"]
         result.exit_code = EXIT_USAGE
-    except (AuthenticationError, ConnectionFailed) as exc:
-        result.errors = [str(exc)]
-        result.exit_code = EXIT_CONNECTION
     except OrchestratorError as exc:
-        result.errors = [str(exc)]
-        result.exit_code = EXIT_REFUSED
+        result.exit_code, line = _classify(exc)
+        result.errors = [line]
     return result
+
+
+_URL_HINT = (" Check the Orchestrator URL: it names the organization and tenant, e.g. "
+             "https://cloud.uipath.com/ORG/TENANT/orchestrator_ (as in the browser's address "
+             "bar), or https://SERVER/ for Orchestrator on your own server.")
+
+
+def _classify(error: OrchestratorError) -> tuple[int, str]:
+    """The exit code and the line for a failure that left nothing started."""
+    if isinstance(error, NotFound) and str(error.error_code) != "1002":
+        # Not Orchestrator's "item not found" (errorCode 1002): no API at this URL.
+        return EXIT_CONNECTION, str(error) + _URL_HINT
+    if isinstance(error, PermissionDenied) and str(error.error_code) == "invalid_scope":
+        return EXIT_CONNECTION, str(error)  # the sign-in refused the requested scopes
+    if isinstance(error, (AuthenticationError, ConnectionFailed, ServerError, RateLimited,
+                          ProtocolError)):
+        return EXIT_CONNECTION, str(error)
+    return EXIT_REFUSED, str(error)
 
 
 async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporter,
@@ -582,6 +631,9 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
         report.warn("The template has no [bindings], so the event is not used.")
     settings = connection_settings(template, options.connection, profile=options.profile,
                                    environ=environ)
+    if settings.insecure:
+        report.warn(f"The server certificate is {tls_description(settings, environ)}.",
+                    always=True)
     folder_path = settings.folder.strip() or None
     effective = replace(template, connection=replace(template.connection, folder=folder_path))
     report.say(f"Template     {visible(template.name, single_line=True)}  ({path})")
@@ -604,6 +656,10 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
                               EXIT_REFUSED) from None
         pool = await _robot_pool(client, template, release, folder)
         collected = collect_arguments(template, specs, defaults, overrides, event, environ)
+        debug_log = client_options.get("debug_log")
+        if debug_log is not None:  # the --debug log masks ask values too
+            asked = [collected.values[name] for name in template.ask if name in collected.values]
+            debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
         findings = check_drift(effective, release, specs, pool, given=collected.given)
         blocked_names = {f.subject for f in findings if f.blocks and f.subject}
         problems = [f.text for f in findings if f.blocks]
@@ -618,15 +674,18 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
         strategy = _strategy(template, pool)
         plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
                          folder=folder, reference=new_reference(), source=SOURCE)
+        hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
         try:
             start_info = plan.start_info()
+            shown = (replace(plan, arguments={**plan.arguments, **hidden}).start_info()
+                     if hidden else start_info)
         except (PlanError, InputArgumentsTooLarge) as exc:
             raise ReplayError(str(exc)) from None
-        result.start_info = start_info
+        result.start_info = shown
         _say_plan(report, folder, release, strategy, specs, collected, template)
         if options.dry_run:
             report.say("Dry run: nothing was sent. The request would be:")
-            report.say(json.dumps({"startInfo": start_info}, indent=2, ensure_ascii=False))
+            report.say(_json_text({"startInfo": shown}))
             return
         jobs = await _start(client, start_info, report)
         result.jobs = list(jobs)
@@ -636,8 +695,20 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
         report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
         if not options.wait:
             return
-        timed_out = await _wait(client, result, report, options.timeout)
+        try:
+            timed_out = await _wait(client, result, report, options.timeout)
+        except OrchestratorError as exc:
+            _record_final_states(report, result, entry_id)
+            raise ReplayError(_not_followed(result.jobs, plan.reference, exc),
+                              EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
+
+
+def _not_followed(jobs: list[Job], reference: str, error: OrchestratorError) -> str:
+    ids = ", ".join(str(job.id) for job in jobs) or "none listed"
+    return (f"Started {len(jobs)} job(s) (id {ids}, reference {reference}), but could not "
+            f"follow them: {str(error).rstrip('.')}. The jobs go on in Orchestrator; do not "
+            "start them again (see Orchestrator's Jobs page, or 'startjob history').")
 
 
 def _stop(findings: list[Finding]) -> None:
@@ -693,10 +764,13 @@ def _say_plan(report: _Reporter, folder: Optional[Folder], release: Release,
     for index, spec in enumerate(specs):
         label = "Arguments" if index == 0 else ""
         if spec.name in collected.values:
+            value = collected.values[spec.name]
             if spec.name in template.ask:
-                shown = "(hidden: an ask argument)"
+                shown = ASK_PLACEHOLDER
+            elif isinstance(value, (list, dict)):
+                shown = show(dumps(value))  # compact JSON: one line, as Orchestrator gets it
             else:
-                shown = show(spec.to_text(collected.values[spec.name]))
+                shown = show(spec.to_text(value))
             where = collected.sources.get(spec.name, "")
             report.say(f"{label:<13}{show(spec.name)} = {shown}  [{where}]")
         else:
@@ -711,9 +785,10 @@ async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
         if outcome.error is not None:
             report.warn(outcome.message)
         return list(outcome.jobs)
-    if outcome.not_started and outcome.error is not None:
-        raise outcome.error  # answered or never sent: mapped to its exit code as usual
-    raise ReplayError(outcome.message, EXIT_CONNECTION)
+    if outcome.unknown:
+        raise ReplayError(outcome.message, EXIT_UNKNOWN)
+    # Not started (refused, never sent, or confirmed absent): the error's own exit code.
+    raise ReplayError(outcome.message, _classify(outcome.error)[0])
 
 
 def _record(report: _Reporter, template: Template, path: Path, release: Release,
@@ -763,7 +838,8 @@ async def _wait(client, result: ReplayResult, report: _Reporter,
                 if job.state != latest[job.id].state:
                     info = f"  {_first_line(job.info)}" if (
                         job.state in _FINAL_FAILURES and job.info) else ""
-                    report.say(f"{f'Job {job.id}':<13}{job.state}{visible(info)}")
+                    state = visible(job.state, single_line=True, limit=200)
+                    report.say(f"{f'Job {job.id}':<13}{state}{info}")
                 latest[job.id] = job
             interval = min(interval * POLL_FACTOR, POLL_MAX)
     finally:
@@ -776,9 +852,9 @@ def _first_line(text: str) -> str:
     return lines[0][:300] if lines else ""
 
 
-def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
-            timed_out: bool) -> None:
-    """Record final states and set the exit code after ``--wait``."""
+def _record_final_states(report: _Reporter, result: ReplayResult,
+                         entry_id: Optional[str]) -> None:
+    """Write the states of the jobs that ended to the history entry (a problem warns)."""
     from tui_app.history import update_final_states
 
     final = {job.key: job.state for job in result.jobs if job.is_final}
@@ -787,6 +863,12 @@ def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
             update_final_states(entry_id, final)
         except (OSError, LocationError, ValueError) as exc:
             report.warn(f"The final states were not written to the history: {exc}")
+
+
+def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
+            timed_out: bool) -> None:
+    """Record final states and set the exit code after ``--wait``."""
+    _record_final_states(report, result, entry_id)
     failed = [job for job in result.jobs if job.state in _FINAL_FAILURES]
     if failed:
         result.exit_code = EXIT_JOB_FAILED
@@ -812,7 +894,22 @@ def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None, 
     result = asyncio.run(replay(options, environ=environ, stdin=stdin, out=out, err=err,
                                 client_options=client_options))
     if options.output == "json":
-        print(dumps(result.to_json(), indent=2), file=out, flush=True)
+        print(_json_text(result.to_json()), file=out, flush=True)
     for line in result.errors:
-        print(f"startjob run: {visible(line)}", file=err, flush=True)
+        print(f"startjob run: {visible(line, single_line=True)}", file=err, flush=True)
     return result.exit_code
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as indented JSON in which every character is printable: control, C1, DEL,
+    bidi and other invisible characters (and lone surrogates) become ``\\u`` escapes."""
+    return "".join(char if char.isprintable() or char == "\n" else _json_escape(char)
+                   for char in dumps(value, indent=2))
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"

@@ -49,6 +49,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# The outcome message says it all: without a configured handler (a headless run), the
+# warnings below must not reach standard error through logging's last-resort handler.
+# They still reach every handler up the tree (``--debug``'s log).
+log.addHandler(logging.NullHandler())
 
 #: ``StartOutcome.status`` values.
 STARTED = "started"
