@@ -52,7 +52,7 @@ _JSON_PAIR = re.compile(  # "name": "value" where the name looks secret (not tok
 _FORM_PAIR = re.compile(
     r"((?:^|[&?])[^=&\s]*(?:secret|passw|pwd|token|assertion|api[-_]?key|credential)"
     r"[^=&\s]*=)[^&\s]*", re.IGNORECASE)
-_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s"'<>]+@")
+_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s\"'<>]+@")
 #: Values shorter than this are only masked where they stand alone (a JSON string or a form
 #: value): masking a 4-letter password everywhere would mask ordinary words too.
 _MIN_ANYWHERE = 6
