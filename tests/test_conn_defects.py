@@ -399,6 +399,9 @@ async def test_a_password_in_the_url_reaches_no_file(sandbox, isolated_home):
 
     url = sandbox.orchestrator_url.replace("http://", f"http://bob:{SECRET}@")
     settings = cc(sandbox, url=url)
+    assert settings.url == sandbox.orchestrator_url  # dropped at once: drafts, screens...
+    assert settings.with_(identity_url=f"https://bob:{SECRET}@id/t").identity_url == \
+        "https://id/t"
     resolved = resolve_settings({"url": url, "client_id": DEMO.client_id},
                                 {"UIPATH_CLIENT_SECRET": DEMO.client_secret})
     log = start_debug_log()

@@ -13,7 +13,8 @@ token, else user + password, else client credentials). ``insecure`` is only ever
 secret comes from a flag or environment variable when one is set, else from the profile's
 secret source (see ``tui_app.secret_sources``). Secrets live only in memory: ``public_dict``
 is what may be shown or saved, ``ResolvedSettings.describe`` masks them, and no repr shows
-them (nor the ``user:password@`` part of a URL, which never leaves this module).
+them. A ``user:password@`` part of a URL is dropped when the settings are made (it is never
+used: sign-in is by the auth mode), so it is never sent, stored, logged or shown.
 
 ``open_client`` reuses a cached access token (``tui_app.token_cache``) unless
 ``token_cache=False``, and can log every request to a redacting debug log
@@ -99,36 +100,31 @@ class ConnectionSettings:
                 values["auth_mode"] = "password"
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        for name in ("url", "identity_url"):
+            object.__setattr__(self, name, without_userinfo(getattr(self, name)))
+
     def with_(self, **changes) -> ConnectionSettings:
         return replace(self, **changes)
 
     def __repr__(self) -> str:
-        """Every field, secrets masked and the URL without a ``user:password@`` part."""
+        """Every field, secrets masked."""
         shown = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in SECRET_FIELDS and value:
-                value = "***"
-            elif f.name in ("url", "identity_url"):
-                value = without_userinfo(value)
-            shown.append(f"{f.name}={value!r}")
+            shown.append(f"{f.name}={'***' if f.name in SECRET_FIELDS and value else value!r}")
         return f"ConnectionSettings({', '.join(shown)})"
 
     __str__ = __repr__
 
     def public_dict(self) -> dict:
-        """Every non-secret, non-empty setting (safe to display or write to a file); URLs
-        lose any ``user:password@`` part."""
-        values = {
+        """Every non-secret, non-empty setting (safe to display or write to a file)."""
+        return {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if f.name not in SECRET_FIELDS and getattr(self, f.name) not in ("", False)
             and not (f.name == "token_cache" and self.token_cache)
         }
-        for name in ("url", "identity_url"):
-            if name in values:
-                values[name] = without_userinfo(values[name])
-        return values
 
     def missing(self) -> list:
         """Labels of the settings still needed to connect, in form order."""
@@ -150,10 +146,9 @@ class ConnectionSettings:
             raise SettingsError("Missing: " + ", ".join(missing) + ".")
         for name, label in (("url", "Orchestrator URL"), ("identity_url", "identity URL")):
             value = getattr(self, name).strip()
-            problem = url_problem(value) if value or name == "url" else None
+            problem = url_problem(value) if value else None  # (an empty URL is missing)
             if problem:
-                raise SettingsError(
-                    f"The {label} {without_userinfo(value)!r} cannot be used: {problem}.")
+                raise SettingsError(f"The {label} {value!r} cannot be used: {problem}.")
         if self.ca_bundle and not self.insecure:
             path = os.path.expanduser(self.ca_bundle)
             if not os.path.exists(path):
@@ -182,14 +177,14 @@ class ConnectionSettings:
         if self.scope.strip():
             kwargs["scope"] = " ".join(self.scope.split())
         if self.identity_url.strip():
-            kwargs["identity_url"] = without_userinfo(self.identity_url.strip())
+            kwargs["identity_url"] = self.identity_url.strip()
         return ClientCredentialsAuth(self.client_id.strip(), self.client_secret, **kwargs,
                                      token=token, expires_at=expires_at, on_token=on_token)
 
     def verify_option(self, environ: Optional[Mapping[str, str]] = None
                       ) -> Union[bool, ssl.SSLContext]:
-        """``verify`` for the client: False (``--insecure``), else an SSL
-        context from the CA bundle, else ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi.
+        """``verify`` for the client: False (``--insecure``), else an SSL context from the CA
+        bundle, else ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi.
 
         A bundle or variable that names a missing file or no PEM certificates is a
         ``SettingsError`` naming the flag or variable (for http:// URLs too: it is a setting
@@ -233,8 +228,7 @@ class ConnectionSettings:
         if debug_log is not None:
             debug_log.add_secret(self.client_secret, self.password, self.token,
                                  cached.token if cached is not None else None)
-        client = OrchestratorClient(without_userinfo(self.url.strip()).rstrip("/"), auth,
-                                    **client_options)
+        client = OrchestratorClient(self.url.strip().rstrip("/"), auth, **client_options)
         if debug_log is not None:
             debug_log.install(client)
         return client
@@ -313,8 +307,7 @@ class ResolvedSettings:
             elif value in ("", False) and source == "default":
                 continue
             else:
-                shown = without_userinfo(value) if f.name in ("url", "identity_url") \
-                    else str(value)
+                shown = str(value)
             rows.append((f.name, shown, source))
         rows.append(("tls", tls_description(self.settings, environ), "—"))
         return rows

@@ -161,15 +161,13 @@ class Profile:
 
 def profile_from_settings(name: str, settings: ConnectionSettings, **secret_source) -> Profile:
     """A profile holding the non-secret parts of ``settings`` (for "save as profile"): only
-    the fields of its sign-in mode, the URLs without a ``user:password@`` part.
+    the fields of its sign-in mode.
 
     ``secret_source`` is one of ``secret_env="VAR"``, ``secret_command="..."``,
     ``secret="prompt"`` or ``secret="file"``. The result is validated.
     """
     values = {f.name: getattr(settings, f.name) for f in fields(Profile)
               if f.name not in ("name", "secret_env", "secret_command", "secret")}
-    values["url"] = without_userinfo(values["url"])
-    values["identity_url"] = without_userinfo(values["identity_url"])
     profile = Profile(name=name, **values, **secret_source).for_its_mode()
     return check_profile(profile)
 
