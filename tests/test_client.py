@@ -818,7 +818,7 @@ async def test_real_connection_refused(no_proxy):
     assert info.value.message == (
         f"127.0.0.1:{port} refused the connection. Check the URL and port, and that "
         "Orchestrator is running.")
-    assert len(sleeps.calls) == 2  # GETs are retried on connection errors
+    assert sleeps.calls == []  # refused: nothing was sent, reported at once (issue 10.19)
 
 
 async def test_real_refused_start_jobs_not_retried(no_proxy):

@@ -70,6 +70,7 @@ def profile(**changes) -> Profile:
 # -- precedence ----------------------------------------------------------------------------
 
 def test_flag_beats_env_beats_profile_beats_default():
+    # (a client-credentials profile no longer keeps a tenant when saved: issue 10.21)
     save_profile(profile(tenancy_name="ProfileTenant"))
     environ = {"UIPATH_CLIENT_ID": "env-client", "UIPATH_FOLDER_PATH": "EnvFolder",
                "PROD_SECRET": "profile-secret"}
@@ -77,7 +78,7 @@ def test_flag_beats_env_beats_profile_beats_default():
                                 "prod")
     s = resolved.settings
     assert (s.folder, s.client_id, s.url, s.scope) == ("FlagFolder", "env-client", URL, "OR.Jobs")
-    assert s.tenancy_name == "ProfileTenant" and s.identity_url == ""  # default
+    assert s.tenancy_name == "" and s.identity_url == ""  # default
     assert s.client_secret == "profile-secret" and s.profile == "prod"
     assert resolved.sources["folder"] == "flag"
     assert resolved.sources["client_id"] == "env UIPATH_CLIENT_ID"

@@ -646,11 +646,13 @@ def test_profile_without_url_is_a_usage_error(sandbox, cli, write, monkeypatch):
 
 
 def test_profile_hook(sandbox, cli, write, monkeypatch):
+    from tui_app.profiles import Profile
+
     asked = []
 
-    def resolve(name):
+    def resolve(name):  # the hook loads a Profile; resolve_settings does the rest
         asked.append(name)
-        return {"url": sandbox.orchestrator_url}
+        return Profile(name=name, url=sandbox.orchestrator_url)
 
     monkeypatch.setattr(replay, "_profile_resolver", lambda: resolve)
     text = triage().replace('folder = "Default"', 'profile = "prod"\nfolder = "Default"')

@@ -1,15 +1,20 @@
 """Connection settings: where Orchestrator is and how to sign in.
 
 ``ConnectionSettings`` builds the httpx auth flow and the client. ``resolve_settings`` fills it
-with this precedence (first wins)::
+with this precedence (first wins), the same for every command::
 
-    flag  >  environment (UIPATH_*)  >  profile (--profile / STARTJOB_PROFILE)  >  default
+    flag  >  template's [connection]  >  environment (UIPATH_*)  >  profile  >  default
+
+The template layer only exists for ``startjob run`` / ``open`` (its ``url`` and ``folder``);
+the profile is ``--profile``, else the template's ``profile``, else ``STARTJOB_PROFILE``.
 
 The auth mode is the exception: flag, else the profile's, else what the credentials imply (a
 token, else user + password, else client credentials). ``insecure`` is only ever a flag. The
 secret comes from a flag or environment variable when one is set, else from the profile's
 secret source (see ``tui_app.secret_sources``). Secrets live only in memory: ``public_dict``
-is what may be shown or saved, ``ResolvedSettings.describe`` masks them.
+is what may be shown or saved, ``ResolvedSettings.describe`` masks them, and no repr shows
+them. A ``user:password@`` part of a URL is dropped when the settings are made (it is never
+used: sign-in is by the auth mode), so it is never sent, stored, logged or shown.
 
 ``open_client`` reuses a cached access token (``tui_app.token_cache``) unless
 ``token_cache=False``, and can log every request to a redacting debug log
@@ -20,9 +25,12 @@ from __future__ import annotations
 
 import copy
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
+
+from tui_app.urls import url_problem, without_userinfo
 
 AUTH_MODES = ("client_credentials", "password", "token")
 AUTH_MODE_LABELS = {
@@ -92,8 +100,22 @@ class ConnectionSettings:
                 values["auth_mode"] = "password"
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        for name in ("url", "identity_url"):
+            object.__setattr__(self, name, without_userinfo(getattr(self, name)))
+
     def with_(self, **changes) -> ConnectionSettings:
         return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        """Every field, secrets masked."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            shown.append(f"{f.name}={'***' if f.name in SECRET_FIELDS and value else value!r}")
+        return f"ConnectionSettings({', '.join(shown)})"
+
+    __str__ = __repr__
 
     def public_dict(self) -> dict:
         """Every non-secret, non-empty setting (safe to display or write to a file)."""
@@ -122,10 +144,11 @@ class ConnectionSettings:
         missing = self.missing()
         if missing:
             raise SettingsError("Missing: " + ", ".join(missing) + ".")
-        if not self.url.strip().lower().startswith(("http://", "https://")):
-            raise SettingsError(
-                f"The Orchestrator URL must start with https:// (or http://), got {self.url!r}."
-            )
+        for name, label in (("url", "Orchestrator URL"), ("identity_url", "identity URL")):
+            value = getattr(self, name).strip()
+            problem = url_problem(value) if value else None  # (an empty URL is missing)
+            if problem:
+                raise SettingsError(f"The {label} {value!r} cannot be used: {problem}.")
         if self.ca_bundle and not self.insecure:
             path = os.path.expanduser(self.ca_bundle)
             if not os.path.exists(path):
@@ -147,55 +170,83 @@ class ConnectionSettings:
         self.validate()
         if self.auth_mode == "token":
             return TokenAuth(self.token.strip())
-        seed = {"token": token, "expires_at": expires_at, "on_token": on_token}
         if self.auth_mode == "password":
-            return PasswordAuth(
-                self.tenancy_name.strip(), self.username.strip(), self.password, **seed
-            )
+            return PasswordAuth(self.tenancy_name.strip(), self.username.strip(), self.password,
+                                token=token, expires_at=expires_at, on_token=on_token)
         kwargs = {}
         if self.scope.strip():
             kwargs["scope"] = " ".join(self.scope.split())
         if self.identity_url.strip():
             kwargs["identity_url"] = self.identity_url.strip()
-        return ClientCredentialsAuth(self.client_id.strip(), self.client_secret, **kwargs, **seed)
+        return ClientCredentialsAuth(self.client_id.strip(), self.client_secret, **kwargs,
+                                     token=token, expires_at=expires_at, on_token=on_token)
 
-    def verify_option(self) -> Any:
-        """``verify`` for the client: False (insecure), the CA bundle path, or True (which
-        lets httpx honour ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else use certifi)."""
+    def verify_option(self, environ: Optional[Mapping[str, str]] = None
+                      ) -> Union[bool, ssl.SSLContext]:
+        """``verify`` for the client: False (``--insecure``), else an SSL context from the CA
+        bundle, else ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else certifi.
+
+        A bundle or variable that names a missing file or no PEM certificates is a
+        ``SettingsError`` naming the flag or variable (for http:// URLs too: it is a setting
+        that is wrong on every run).
+        """
         if self.insecure:
             return False
+        environ = os.environ if environ is None else environ
         if self.ca_bundle:
-            return os.path.expanduser(self.ca_bundle)
-        return True
+            where = "The CA bundle (--ca-bundle, or ca_bundle in the profile)"
+            return _load_authorities(os.path.expanduser(self.ca_bundle), where)
+        for variable in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            if environ.get(variable):
+                return _load_authorities(environ[variable], f"The variable {variable}")
+        import certifi
+
+        return _load_authorities(certifi.where(), "The certifi certificate store")
 
     def open_client(self, *, debug_log=None, token_cache=None, **client_options):
         """A new ``OrchestratorClient`` for these settings (the caller closes it).
 
         ``token_cache``: None uses the default cache when ``self.token_cache`` is on, False
         disables it, or pass a ``TokenCache``. ``debug_log``: a ``DebugLog`` that records every
-        request and answer (redacted). Other options go to ``OrchestratorClient``.
+        request and answer (redacted). Other options go to ``OrchestratorClient``. A cached
+        token is used only when it was obtained with the secret given now (see
+        ``tui_app.token_cache``); a personal access token is never replaced by a cached one.
         """
         from tui_app.orchestrator import OrchestratorClient
         from tui_app.token_cache import TokenCache
 
+        self.validate()
+        client_options.setdefault("verify", self.verify_option())
         cache = None
         if token_cache is not False and self.token_cache and self.auth_mode != "token":
             cache = token_cache if isinstance(token_cache, TokenCache) else TokenCache()
-        seed: dict = {}
-        if cache is not None:
-            cached = cache.load(self)
-            if cached is not None:
-                seed["token"], seed["expires_at"] = cached
-            seed["on_token"] = cache.callback(self)
-        auth = self.build_auth(**seed)
+        cached = cache.load(self) if cache is not None else None
+        auth = self.build_auth(
+            token=cached.token if cached is not None else None,
+            expires_at=cached.expires_at if cached is not None else None,
+            on_token=cache.callback(self) if cache is not None else None)
         if debug_log is not None:
-            debug_log.add_secret(self.client_secret, self.password, self.token, seed.get("token"))
-        client = OrchestratorClient(
-            self.url.strip().rstrip("/"), auth, verify=self.verify_option(), **client_options
-        )
+            debug_log.add_secret(self.client_secret, self.password, self.token,
+                                 cached.token if cached is not None else None)
+        client = OrchestratorClient(self.url.strip().rstrip("/"), auth, **client_options)
         if debug_log is not None:
             debug_log.install(client)
         return client
+
+
+def _load_authorities(path: str, where: str) -> ssl.SSLContext:
+    """An SSL context trusting the PEM file (or folder) ``path``; ``where`` names its source."""
+    if not os.path.exists(path):
+        raise SettingsError(f"{where} names {path!r}, which does not exist. Point it at a PEM "
+                            "file of certificate authorities.")
+    try:
+        if os.path.isdir(path):
+            return ssl.create_default_context(capath=path)
+        return ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise SettingsError(f"{where} names {path!r}, which cannot be used as a PEM file of "
+                            f"certificate authorities ({reason}).") from None
 
 
 def tls_description(settings: ConnectionSettings, environ: Optional[Mapping[str, str]] = None
@@ -276,26 +327,33 @@ def resolve_settings(
     environ: Optional[Mapping[str, str]] = None,
     profile_name: Optional[str] = None,
     *,
+    template: Optional[Mapping[str, Any]] = None,
     prompt: Optional[Callable[[str], Optional[str]]] = None,
     fetch_secret: bool = True,
+    load_profile: Optional[Callable[[str], Any]] = None,
 ) -> ResolvedSettings:
-    """Settings from flags > environment > profile > default (see the module docstring).
+    """Settings from flags > template > environment > profile > default (module docstring).
 
     ``flags`` uses ``ConnectionSettings`` field names (None or "" = not given), plus
-    ``no_token_cache`` and ``profile``. The profile is ``profile_name``, else
-    ``flags["profile"]``, else ``STARTJOB_PROFILE``. The profile's secret source is only used
-    when no flag or environment variable gives the secret; with ``fetch_secret=False`` it is
-    not read at all (nothing is run), and a "prompt" source without ``prompt`` sets
-    ``needs_prompt``. Raises ``SettingsError`` (``ProfileError``, ``SecretError``).
+    ``no_token_cache`` and ``profile``. ``template`` is a template's ``[connection]`` layer
+    (``url``, ``folder``, ``profile``; empty values are ignored). The profile is
+    ``profile_name``, else ``flags["profile"]``, else ``template["profile"]``, else
+    ``STARTJOB_PROFILE``, loaded with ``load_profile`` (default
+    ``tui_app.profiles.get_profile``). The profile's secret source is only used when no flag or
+    environment variable gives the secret; with ``fetch_secret=False`` it is not read at all
+    (nothing is run), and a "prompt" source without ``prompt`` sets ``needs_prompt``. Raises
+    ``SettingsError`` (``ProfileError``, ``SecretError``).
     """
     flags = dict(flags or {})
+    layer = {key: value for key, value in (template or {}).items() if _given(value)}
     environ = os.environ if environ is None else environ
-    name = profile_name or flags.get("profile") or environ.get(PROFILE_ENV) or ""
+    given_name = profile_name or flags.get("profile")
+    name = given_name or layer.get("profile") or environ.get(PROFILE_ENV) or ""
     profile = None
     if name:
-        from tui_app.profiles import get_profile
-
-        profile = get_profile(name)
+        if load_profile is None:
+            from tui_app.profiles import get_profile as load_profile
+        profile = load_profile(name)
     profile_source = f"profile {name!r}"
 
     values: dict = {}
@@ -303,6 +361,8 @@ def resolve_settings(
     for key, var in _ENV.items():
         if _given(flags.get(key)):
             values[key], sources[key] = flags[key], "flag"
+        elif key in layer:
+            values[key], sources[key] = layer[key], "template"
         elif environ.get(var, ""):
             values[key], sources[key] = environ[var], f"env {var}"
         elif profile is not None and key not in SECRET_FIELDS and getattr(profile, key, ""):
@@ -326,7 +386,8 @@ def resolve_settings(
         values["token_cache"], sources["token_cache"] = False, "flag"
     if profile is not None:
         values["profile"], sources["profile"] = profile.name, (
-            "flag" if profile_name or flags.get("profile") else f"env {PROFILE_ENV}")
+            "flag" if given_name else "template" if layer.get("profile")
+            else f"env {PROFILE_ENV}")
 
     settings = ConnectionSettings(**values)
     needs_prompt, label = False, ""

@@ -3,7 +3,7 @@
 Kept apart from ``tui_app.cli`` so subcommands can share them::
 
     add_connection_arguments(parser)            # on the main parser and on e.g. "run"
-    resolved = resolve_from_args(args)          # flags > UIPATH_* > --profile > default
+    resolved = resolve_from_args(args)          # flags > UIPATH_* > profile > default
     debug_log = debug_log_from_args(args, resolved)   # --debug: prints the log's path
 
 Every argument defaults to ``argparse.SUPPRESS``, so adding them to a subparser as well never
@@ -34,13 +34,15 @@ _FLAG_NAMES = ("url", "folder", "client_id", "identity_url", "scope", "tenancy_n
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     """The connection flags (secrets are never flags: use UIPATH_* variables or a profile)."""
     group = parser.add_argument_group(
-        "connection (flag > UIPATH_* variable > profile > default)")
+        "connection (flag > template's [connection] > UIPATH_* variable > profile > default)")
     add = group.add_argument
     add("--profile", metavar="NAME", default=argparse.SUPPRESS,
-        help="use the saved connection profile NAME (default: $STARTJOB_PROFILE)")
+        help="use the saved connection profile NAME (default: the template's, else "
+        "$STARTJOB_PROFILE)")
     add("--url", default=argparse.SUPPRESS,
         help="Orchestrator URL, e.g. https://cloud.uipath.com/ORG/TENANT/orchestrator_")
-    add("--folder", default=argparse.SUPPRESS, help="folder path, e.g. Shared/Support")
+    add("--folder", default=argparse.SUPPRESS,
+        help="folder path or id, e.g. Shared/Support or 4")
     add("--auth", dest="auth_mode", choices=AUTH_MODES, default=argparse.SUPPRESS,
         help="how to sign in (default: the profile's, else what the credentials imply)")
     add("--client-id", default=argparse.SUPPRESS,

@@ -9,7 +9,8 @@ Redaction happens before anything is written: ``Authorization``/cookie headers a
 named like a secret; JSON keys and form fields named like a secret, password or token
 (``client_secret``, ``password``, ``access_token``...); the ``result`` of
 ``/api/Account/Authenticate``; ``Bearer``/``Basic`` values anywhere; and every secret value the
-log was told about or saw in an answer (``add_secret``), wherever it shows up.
+log was told about or saw in an answer (``add_secret``), wherever it shows up; and the
+``user:password@`` part of any URL.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _JSON_PAIR = re.compile(  # "name": "value" where the name looks secret (not tok
 _FORM_PAIR = re.compile(
     r"((?:^|[&?])[^=&\s]*(?:secret|passw|pwd|token|assertion|api[-_]?key|credential)"
     r"[^=&\s]*=)[^&\s]*", re.IGNORECASE)
+_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s\"'<>]+@")
 #: Values shorter than this are only masked where they stand alone (a JSON string or a form
 #: value): masking a 4-letter password everywhere would mask ordinary words too.
 _MIN_ANYWHERE = 6
@@ -87,8 +89,9 @@ class DebugLog:
                     self._secrets.add(value.strip())
 
     def scrub(self, text: str) -> str:
-        """``text`` with auth header values and every known secret masked."""
+        """``text`` with auth header values, URL passwords and every known secret masked."""
         text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} {MASK}", text)
+        text = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
         text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
         text = _FORM_PAIR.sub(lambda m: f"{m.group(1)}{MASK}", text)
         with self._lock:

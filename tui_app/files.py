@@ -2,20 +2,35 @@
 
 ``atomic_write_text`` writes into a temporary file next to the target, flushes it to disk and
 only then moves it into place, so readers (and a machine that loses power) see either the old
-file or the complete new one, never a truncated mix.
+file or the complete new one, never a truncated mix. The temporary file is owner-only (0600)
+while it is written and locked by its writer; one left behind by a writer that was killed
+(``kill -9``; it may hold a secret) is removed by the next write to the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Union
 
 from tui_app.locations import ensure_dir
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+#: A temporary file no live writer holds is a crash's leftover once it is this many seconds
+#: old (the margin covers the instant between creating the file and locking it).
+STALE_AFTER = 2.0
+#: Without ``fcntl`` (Windows) only age tells a leftover: no write takes this long.
+STALE_AFTER_UNLOCKED = 600.0
 
 
 def atomic_write_text(
@@ -30,22 +45,26 @@ def atomic_write_text(
     The parent folder is created if missing (``LocationError`` if it cannot be). The file gets
     permissions ``mode``. With ``overwrite=False`` an existing target is never replaced: the new
     file is hard-linked into place, which fails with ``FileExistsError`` if the name is taken,
-    even when another process creates it at the same moment. The temporary file is removed on
-    any failure.
+    even when another process creates it at the same moment. The temporary file (0600, locked
+    while its writer lives) is removed on any failure; leftovers of killed writers are removed
+    first.
     """
     target = Path(path)
     folder = ensure_dir(target.parent)
+    _remove_stale_temps(folder, target.name)
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        if overwrite:
-            os.replace(temp_name, target)
-        else:
-            _publish_exclusive(temp_name, target)
+            os.chmod(temp_name, mode)  # only now may the finished content be wider than 0600
+            if overwrite:
+                os.replace(temp_name, target)
+            else:
+                _publish_exclusive(temp_name, target)
     except BaseException:
         try:
             os.unlink(temp_name)
@@ -54,6 +73,34 @@ def atomic_write_text(
         raise
     _fsync_folder(folder)
     return target
+
+
+def _remove_stale_temps(folder: Path, name: str) -> None:
+    """Remove the temporary files of ``name`` that writers killed mid-write left behind: old
+    enough, and not locked by a live writer. Best effort."""
+    now = time.time()
+    pattern = os.path.join(glob.escape(str(folder)), glob.escape(f".{name}.") + "*.tmp")
+    for leftover in glob.glob(pattern):
+        try:
+            fd = os.open(leftover, os.O_RDONLY)
+        except OSError:
+            continue  # gone already (its writer finished) or not ours
+        try:
+            age = now - os.fstat(fd).st_mtime
+            if fcntl is None:
+                stale = age > STALE_AFTER_UNLOCKED
+            else:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a live writer holds it
+                stale = age > STALE_AFTER
+            if stale:
+                os.unlink(leftover)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _publish_exclusive(temp_name: str, target: Path) -> None:
@@ -95,9 +142,7 @@ def locked(path: Union[str, os.PathLike]) -> Iterator[None]:
     """
     target = Path(path)
     folder = ensure_dir(target.parent)
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    if fcntl is None:  # pragma: no cover - Windows
         yield
         return
     fd = os.open(folder / f".{target.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -9,15 +9,19 @@ The file never holds a secret; each profile says where its secret comes from ins
     auth_mode = "client_credentials"       # or "password" (on-prem), "token" (PAT)
     client_id = "8c1f..."
     scope = "OR.Folders.Read OR.Execution.Read OR.Jobs OR.Robots.Read OR.Machines.Read"
-    folder = "Shared/Finance"               # default folder
+    folder = "Shared/Finance"               # default folder (a path, or a folder id)
     ca_bundle = "~/certs/corp-ca.pem"       # optional
     secret_env = "PROD_UIPATH_SECRET"       # or secret_command = "pass show uipath/prod"
                                             # or secret = "prompt" / secret = "file"
 
-Other keys: ``identity_url``, ``tenancy_name``, ``username``. ``scope`` may also be a list.
-Loading is strict: an unknown key, a wrong type, a bad URL or auth mode, or a secret written
-into the file is a ``ProfileError`` naming the file, the profile and the key. Saving rewrites
-the whole file atomically (comments are not kept) and keeps every other profile.
+Other keys: ``identity_url``, ``tenant`` (on-prem tenancy name, like ``--tenant``; the old
+name ``tenancy_name`` is still read), ``username``. ``scope`` may also be a list. Loading is
+strict: an unknown key, a wrong type, a bad URL (or port) or auth mode, a password in the URL,
+or a secret written into the file is a ``ProfileError`` naming the file, the profile and the
+key. Saving keeps only the keys of the profile's sign-in mode (no ``client_id`` in a token
+profile), rewrites the whole file atomically (comments are not kept) and keeps every other
+profile; every read-modify-write holds ``tui_app.files.locked``, so concurrent saves never
+lose one another's profiles.
 
 The last profile used is remembered in ``state.toml`` in the data folder.
 """
@@ -35,8 +39,9 @@ from typing import Optional
 import tomli_w
 
 from tui_app.connection import AUTH_MODES, ConnectionSettings, SettingsError
-from tui_app.files import atomic_write_text
+from tui_app.files import atomic_write_text, locked
 from tui_app.locations import LocationError, config_dir, data_dir
+from tui_app.urls import url_problem, without_userinfo
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +65,15 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _TEXT_KEYS = ("url", "auth_mode", "identity_url", "client_id", "tenancy_name", "username",
               "folder", "ca_bundle", "secret_env", "secret_command", "secret")
 _KEYS = _TEXT_KEYS[:7] + ("scope",) + _TEXT_KEYS[7:]
+#: The key each field has in the file, where it differs (``tenancy_name`` is still read).
+_FILE_KEY = {"tenancy_name": "tenant"}
+_FILE_KEYS = tuple(_FILE_KEY.get(key, key) for key in _KEYS)
+#: The fields only one sign-in mode uses (the others keep none of them when saved).
+_MODE_FIELDS = {
+    "client_credentials": ("identity_url", "client_id", "scope"),
+    "password": ("tenancy_name", "username"),
+    "token": (),
+}
 _SECRET_KEYS = ("client_secret", "password", "token", "access_token", "personal_access_token",
                 "pat", "api_key", "apikey")
 
@@ -130,24 +144,31 @@ class Profile:
         )
 
     def to_toml_table(self) -> dict:
-        """The non-empty keys, in file order."""
+        """The non-empty keys, in file order (``tenancy_name`` is written as ``tenant``)."""
         table = {}
         for key in _KEYS:
             value = getattr(self, key)
             if value:
-                table[key] = value
+                table[_FILE_KEY.get(key, key)] = value
         return table
+
+    def for_its_mode(self) -> Profile:
+        """This profile without the fields of the other sign-in modes."""
+        unused = {key for mode, keys in _MODE_FIELDS.items() if mode != self.auth_mode
+                  for key in keys} - set(_MODE_FIELDS.get(self.auth_mode, ()))
+        return replace(self, **{key: "" for key in unused})
 
 
 def profile_from_settings(name: str, settings: ConnectionSettings, **secret_source) -> Profile:
-    """A profile holding the non-secret parts of ``settings`` (for "save as profile").
+    """A profile holding the non-secret parts of ``settings`` (for "save as profile"): only
+    the fields of its sign-in mode.
 
     ``secret_source`` is one of ``secret_env="VAR"``, ``secret_command="..."``,
     ``secret="prompt"`` or ``secret="file"``. The result is validated.
     """
     values = {f.name: getattr(settings, f.name) for f in fields(Profile)
               if f.name not in ("name", "secret_env", "secret_command", "secret")}
-    profile = Profile(name=name, **values, **secret_source)
+    profile = Profile(name=name, **values, **secret_source).for_its_mode()
     return check_profile(profile)
 
 
@@ -164,16 +185,15 @@ def state_file() -> Path:
 # -- validation -----------------------------------------------------------------------------
 
 def _check_url(source: str, name: str, key: str, value: str) -> None:
-    import httpx  # here, not at the top: the wizard imports this module before its first frame
-
-    hint = "it must start with https:// (or http://) followed by a host name"
-    try:
-        url = httpx.URL(value.strip())
-    except httpx.InvalidURL as exc:
-        raise ProfileError(source, f"{value!r} is not a valid URL ({exc}); {hint}",
-                           profile=name, key=key) from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ProfileError(source, f"{value!r} is not a valid URL: {hint}", profile=name, key=key)
+    problem = url_problem(value)
+    if problem is not None:
+        raise ProfileError(source, f"{without_userinfo(value.strip())!r} is not a valid URL: "
+                           f"{problem}", profile=name, key=key)
+    if without_userinfo(value) != value:
+        raise ProfileError(source, "holds a user name or password (user:password@); secrets "
+                           "never go in profiles.toml: remove it and say where the secret "
+                           "comes from (secret_env, secret_command or secret)",
+                           profile=name, key=key)
 
 
 def _profile_from_table(source: str, name: str, table: object) -> Profile:
@@ -183,8 +203,13 @@ def _profile_from_table(source: str, name: str, table: object) -> Profile:
         raise ProfileError(
             source, "is not a valid profile name: use letters, digits, '.', '_' and '-' "
             "(at most 64, starting with a letter or digit)", profile=name)
+    if "tenant" in table and "tenancy_name" in table:
+        raise ProfileError(source, "is the old name of tenant; keep only tenant",
+                           profile=name, key="tenancy_name")
+    written = {field: key for key in table for field in _KEYS
+               if key == _FILE_KEY.get(field, field) or key == field}
     for key in table:
-        if key in _KEYS:
+        if key in _FILE_KEYS or key in _KEYS:
             continue
         if key.lower() in _SECRET_KEYS or (key.lower() != "secret" and any(
                 word in key.lower() for word in ("secret", "password", "token"))):
@@ -198,15 +223,15 @@ def _profile_from_table(source: str, name: str, table: object) -> Profile:
                 source, "TLS verification cannot be turned off in a profile; use the "
                 "--insecure flag for one run, or set ca_bundle to trust your certificate "
                 "authority", profile=name, key=key)
-        raise ProfileError(source, f"is not a known key; expected one of: {', '.join(_KEYS)}",
-                           profile=name, key=key)
+        raise ProfileError(source, "is not a known key; expected one of: "
+                           f"{', '.join(_FILE_KEYS)}", profile=name, key=key)
     values: dict = {}
     for key in _TEXT_KEYS:
-        if key in table:
-            value = table[key]
+        if key in written:
+            value = table[written[key]]
             if not isinstance(value, str):
                 raise ProfileError(source, f"must be text, got {type(value).__name__}",
-                                   profile=name, key=key)
+                                   profile=name, key=written[key])
             values[key] = value.strip()
             if not values[key] and key in ("secret_env", "secret_command", "secret"):
                 raise ProfileError(source, "is empty; leave it out or say where the secret "
@@ -330,7 +355,8 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
 
     With ``store_secret=True`` the ``secret`` is kept in ``secrets.toml`` (mode 0600) and the
     profile's source becomes ``secret = "file"``; only do this when the person chose it. A
-    profile whose source is no longer "file" has any stored secret removed.
+    profile whose source is no longer "file" has any stored secret removed. Only the fields of
+    the profile's sign-in mode are saved.
     """
     from tui_app import secret_sources
 
@@ -342,14 +368,15 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     elif secret is not None:
         raise ProfileError(str(path), "a secret is only saved with store_secret=True (the "
                            "person must choose to keep it in secrets.toml)", profile=profile.name)
-    check_profile(profile, str(path))
-    profiles = load_profiles(path)
-    profiles[profile.name] = profile
-    if store_secret:
-        secret_sources.store_secret(profile.name, secret)
-    written = _write_profiles(profiles, path)
-    if profile.secret_source != "file":
-        secret_sources.forget_secret(profile.name)
+    profile = check_profile(profile.for_its_mode(), str(path))
+    with locked(path):
+        profiles = load_profiles(path)
+        profiles[profile.name] = profile
+        if store_secret:
+            secret_sources.store_secret(profile.name, secret)
+        written = _write_profiles(profiles, path)
+        if profile.secret_source != "file":
+            secret_sources.forget_secret(profile.name)
     return written
 
 
@@ -358,16 +385,45 @@ def delete_profile(name: str, *, path: Optional[Path] = None) -> bool:
     from tui_app import secret_sources, token_cache
 
     path = Path(path) if path is not None else profiles_file()
-    profiles = load_profiles(path)
-    if name not in profiles:
-        return False
-    del profiles[name]
-    _write_profiles(profiles, path)
-    secret_sources.forget_secret(name)
+    with locked(path):
+        profiles = load_profiles(path)
+        if name not in profiles:
+            return False
+        del profiles[name]
+        _write_profiles(profiles, path)
+        secret_sources.forget_secret(name)
     token_cache.logout(name)
     if last_profile() == name:
         remember_profile(None)
     return True
+
+
+def terminal_prompt():
+    """``prompt(label)`` asking on the terminal without echo, or None without a terminal."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    def prompt(label: str) -> str:
+        return getpass.getpass(f"{label}: ")
+
+    return prompt
+
+
+def require_secret(resolved) -> ConnectionSettings:
+    """The settings of a ``ResolvedSettings`` for a headless command: a profile that still
+    asks for its secret (no terminal) is a ``SecretPromptNeeded`` saying what to set."""
+    if resolved.needs_prompt:
+        from tui_app.connection import ENV_VARS
+        from tui_app.secret_sources import SecretPromptNeeded
+
+        name = resolved.profile.name
+        variable = ENV_VARS[resolved.secret_field]
+        raise SecretPromptNeeded(
+            f"Profile {name!r} asks for its {resolved.profile.secret_label} when connecting, "
+            f"and there is no terminal to ask on; set {variable} instead.",
+            profile=name, label=resolved.prompt_label)
+    return resolved.settings
 
 
 def resolve_profile(name: str, *, environ=None, prompt=None) -> ConnectionSettings:
@@ -379,24 +435,9 @@ def resolve_profile(name: str, *, environ=None, prompt=None) -> ConnectionSettin
     Raises ``SettingsError`` subclasses (``ProfileError``, ``SecretError``).
     """
     from tui_app.connection import resolve_settings
-    from tui_app.secret_sources import SecretPromptNeeded
 
-    if prompt is None and sys.stdin is not None and sys.stdin.isatty():
-        import getpass
-
-        def prompt(label: str) -> str:
-            return getpass.getpass(f"{label}: ")
-
-    resolved = resolve_settings({}, environ, name, prompt=prompt)
-    if resolved.needs_prompt:
-        from tui_app.connection import ENV_VARS
-
-        variable = ENV_VARS[resolved.secret_field]
-        raise SecretPromptNeeded(
-            f"Profile {name!r} asks for its {resolved.profile.secret_label} when connecting, "
-            f"and there is no terminal to ask on; set {variable} instead.",
-            profile=name, label=resolved.prompt_label)
-    return resolved.settings
+    return require_secret(resolve_settings({}, environ, name,
+                                           prompt=prompt or terminal_prompt()))
 
 
 # -- the last profile used ------------------------------------------------------------------
@@ -415,14 +456,15 @@ def remember_profile(name: Optional[str]) -> None:
     """Remember ``name`` as the last profile used (None forgets it). Best effort: a state file
     that cannot be written is not worth failing a connection for."""
     try:
-        try:
-            data = tomllib.loads(state_file().read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
-        if name:
-            data["last_profile"] = name
-        else:
-            data.pop("last_profile", None)
-        atomic_write_text(state_file(), tomli_w.dumps(data), mode=0o600)
+        with locked(state_file()):
+            try:
+                data = tomllib.loads(state_file().read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                data = {}
+            if name:
+                data["last_profile"] = name
+            else:
+                data.pop("last_profile", None)
+            atomic_write_text(state_file(), tomli_w.dumps(data), mode=0o600)
     except (OSError, ValueError, LocationError):
         pass

@@ -19,10 +19,9 @@ Argument values, highest precedence first:
 5. the process defaults: Orchestrator applies them to arguments that are left out, so they are
    never sent, but a required argument that has one is not missing.
 
-Where to connect: ``--url`` / ``--profile`` / ``--folder`` flags, then the template's
-``[connection]``, then the ``UIPATH_*`` variables; credentials come from the ``UIPATH_*``
-variables (see ``tui_app.connection``). ``connection_settings`` is the one place where a
-saved connection profile is resolved.
+Where to connect, as for every command (``tui_app.connection.resolve_settings``): flags, then
+the template's ``[connection]``, then the ``UIPATH_*`` variables, then the profile
+(``--profile``, else the template's, else ``STARTJOB_PROFILE``); see ``connection_settings``.
 
 Exit codes (``tui_app.exit_codes``); ``_classify`` is the one place that maps a failure:
 
@@ -249,14 +248,15 @@ def find_template(reference: str) -> tuple[Template, Path]:
 
 
 def _profile_resolver() -> Optional[Callable[[str], Any]]:
-    """``tui_app.profiles.resolve_profile`` when that module exists, else None."""
+    """How a profile name becomes a ``Profile`` (``tui_app.profiles.get_profile``), or None
+    when that module does not exist."""
     try:
         from tui_app import profiles
     except ModuleNotFoundError as exc:
         if exc.name in ("tui_app.profiles",):
             return None
         raise
-    return getattr(profiles, "resolve_profile", None)
+    return getattr(profiles, "get_profile", None)
 
 
 def connection_settings(
@@ -266,39 +266,41 @@ def connection_settings(
     profile: Optional[str] = None,
     environ: Optional[Mapping[str, str]] = None,
 ) -> ConnectionSettings:
-    """Where and how a replay connects — the one place where a connection profile plugs in.
+    """Where and how a replay (or ``startjob open``) connects, by the resolver every command
+    uses (``tui_app.connection.resolve_settings``)::
 
-    Precedence: ``flags`` (``--url``, ``--folder``, ``--client-id``...), then ``--profile``
-    (``profile``), then the template's ``[connection]`` (its ``profile``, or its ``url``; its
-    ``folder`` wins over a profile's folder), then the ``UIPATH_*`` variables. A profile is
-    resolved by ``tui_app.profiles.resolve_profile(name)``, which returns
-    ``ConnectionSettings`` or a mapping of their fields (secrets may come from the ``UIPATH_*``
-    variables) and raises ``LookupError``/``ValueError`` for an unknown profile. Raises
-    ``SettingsError`` when a profile is needed but cannot be resolved.
+        flag  >  template's [connection]  >  UIPATH_* variables  >  profile  >  default
+
+    ``flags`` are ``--url``, ``--folder``, ``--client-id``... (None and "" are not given).
+    The template gives its ``folder``, and where to connect: its ``url`` unless ``--profile``
+    is given, its ``profile`` unless ``--url`` is. The profile is ``--profile`` (``profile``),
+    else the template's, else ``STARTJOB_PROFILE``. A profile that asks for its secret asks on
+    the terminal, else ``SecretPromptNeeded`` says which variable to set. Raises
+    ``SettingsError`` (``ProfileError``, ``SecretError``).
     """
-    chosen = {key: value for key, value in flags.items() if value not in (None, "", False)}
+    from tui_app.connection import PROFILE_ENV, resolve_settings
+
+    environ = os.environ if environ is None else environ
+    chosen = {key: value for key, value in flags.items() if value not in (None, "")}
     spec = template.connection
-    profile_name = profile or (spec.profile if "url" not in chosen else None)
-    from_template = {"folder": spec.folder} if spec.folder else {}
-    if not profile_name:
-        if spec.url:
-            from_template["url"] = spec.url
-        return ConnectionSettings.from_env(environ, **{**from_template, **chosen})
-    resolve = _profile_resolver()
-    if resolve is None:
-        origin = "--profile" if profile else "The template's [connection] profile"
+    layer = {"folder": spec.folder, "url": None if profile else spec.url,
+             "profile": None if chosen.get("url") else spec.profile}
+    name = profile or layer["profile"] or environ.get(PROFILE_ENV)
+    if not name:
+        return resolve_settings(chosen, environ, template=layer).settings
+    load = _profile_resolver()
+    if load is None:
+        origin = ("--profile" if profile else "The template's [connection] profile"
+                  if layer["profile"] else PROFILE_ENV)
         raise SettingsError(
-            f"{origin} {quote(profile_name)} names a saved connection profile, but this "
+            f"{origin} {quote(name)} names a saved connection profile, but this "
             "startjob cannot read profiles; pass --url instead (credentials come from the "
             "UIPATH_* variables)."
         )
-    try:
-        resolved = resolve(profile_name)
-    except (LookupError, ValueError, OSError) as exc:
-        raise SettingsError(f"Connection profile {quote(profile_name)}: {exc}") from None
-    if isinstance(resolved, ConnectionSettings):
-        return resolved.with_(**{**from_template, **chosen})
-    return ConnectionSettings.from_env(environ, **{**dict(resolved), **from_template, **chosen})
+    from tui_app.profiles import require_secret, terminal_prompt
+
+    return require_secret(resolve_settings(chosen, environ, profile, template=layer,
+                                           prompt=terminal_prompt(), load_profile=load))
 
 
 # -- argument values -------------------------------------------------------------------------
@@ -498,11 +500,14 @@ def _missing(spec: ArgumentSpec, template: Template) -> str:
 
 
 def find_folder(folders: Sequence[Folder], path: str) -> Optional[Folder]:
-    """The folder whose FullyQualifiedName is ``path`` (any case, slashes either way)."""
+    """The folder whose FullyQualifiedName is ``path`` (any case, slashes either way), else
+    the one whose id it is (``--folder 4``)."""
     wanted = path.strip().strip("/").replace("\\", "/").casefold()
     for folder in folders:
         if folder.fully_qualified_name.replace("\\", "/").casefold() == wanted:
             return folder
+    if wanted.isascii() and wanted.isdigit():
+        return next((folder for folder in folders if folder.id == int(wanted)), None)
     return None
 
 

@@ -3,11 +3,13 @@
 * ``secret_env = "VAR"`` - an environment variable;
 * ``secret_command = "pass show uipath/prod"`` - a command run WITHOUT a shell (the text is
   split like a shell would, ``shlex.split``), with a timeout; its output, stripped, is the
-  secret (only the first line when it prints several, like ``pass``);
+  secret (only the first line when it prints several, like ``pass``); when it fails, only its
+  exit status is shown, never what it printed;
 * ``secret = "prompt"`` - asked when connecting: the caller passes ``prompt(label) -> text``,
   or gets a ``SecretPromptNeeded`` telling it to ask;
 * ``secret = "file"`` - kept in ``secrets.toml`` in the config folder, written with mode 0600
-  and refused when its mode lets anyone else read it.
+  (under ``tui_app.files.locked``, so concurrent saves keep every secret) and refused when its
+  mode lets anyone else read it.
 
 Error messages name the profile and the source (variable, command, file), never the secret.
 (The module is not called ``secrets`` so it can never shadow the standard library's.)
@@ -27,7 +29,7 @@ from typing import Callable, Optional
 import tomli_w
 
 from tui_app.connection import SettingsError
-from tui_app.files import atomic_write_text
+from tui_app.files import atomic_write_text, locked
 from tui_app.locations import config_dir
 
 if sys.version_info >= (3, 11):
@@ -131,26 +133,16 @@ def run_secret_command(command: str, *, profile: str = "",
     except OSError as exc:
         raise SecretError(f"{who} {shown} cannot be run: {exc.strerror or exc}.",
                           profile=profile) from None
-    output = done.stdout.decode("utf-8", errors="replace").strip()
     if done.returncode != 0:
-        said = _last_line(done.stderr.decode("utf-8", errors="replace"))
-        if said and output and output in said:
-            said = ""  # never echo what might be the secret
-        detail = f" It said: {said}" if said else ""
-        raise SecretError(f"{who} {shown} failed (exit status {done.returncode}).{detail}",
-                          profile=profile)
+        # Its output is never shown: a failing secret tool may print the secret, or part of it.
+        raise SecretError(f"{who} {shown} failed (exit status {done.returncode}). Run it "
+                          "yourself to see why; its output is not shown, as it may hold the "
+                          "secret.", profile=profile)
+    output = done.stdout.decode("utf-8", errors="replace").strip()
     secret = output.splitlines()[0].strip() if output else ""
     if not secret:
         raise SecretError(f"{who} {shown} printed nothing.", profile=profile)
     return secret
-
-
-def _last_line(text: str, limit: int = 200) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    line = lines[-1]
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 # -- secrets.toml ---------------------------------------------------------------------------
@@ -227,18 +219,20 @@ def store_secret(profile: str, secret: str, *, path: Optional[Path] = None) -> P
     path = Path(path) if path is not None else secrets_file()
     if not secret:
         raise SecretError("There is no secret to store.", profile=profile)
-    store = _read_store(path)
-    store[profile] = secret
-    _write_store(store, path)
+    with locked(path):
+        store = _read_store(path)
+        store[profile] = secret
+        _write_store(store, path)
     return path
 
 
 def forget_secret(profile: str, *, path: Optional[Path] = None) -> bool:
     """Remove a stored secret (the file is deleted when it is the last one)."""
     path = Path(path) if path is not None else secrets_file()
-    store = _read_store(path, check=False)
-    if profile not in store:
-        return False
-    del store[profile]
-    _write_store(store, path)
+    with locked(path):
+        store = _read_store(path, check=False)
+        if profile not in store:
+            return False
+        del store[profile]
+        _write_store(store, path)
     return True

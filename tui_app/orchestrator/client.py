@@ -1,7 +1,8 @@
 """The async Orchestrator client the wizard uses: folders, processes, robots, jobs.
 
 One ``httpx.AsyncClient`` per :class:`OrchestratorClient`. Reads (GET) are retried on
-throttling, gateway errors and connection problems; writes (POST) never are, so a job is
+throttling, gateway errors and connection problems (a refused connection is reported at
+once); writes (POST) never are, so a job is
 never started twice by accident. Every failure surfaces as an
 :class:`~tui_app.orchestrator.errors.OrchestratorError` subclass.
 
@@ -27,6 +28,7 @@ from typing import Any, Callable, Optional, Union
 import httpx
 
 from .. import __version__
+from ..urls import url_problem, without_userinfo
 from . import odata
 from .errors import CertificateError, ConnectionFailed, PermissionDenied, ProtocolError
 from .failures import error_from_exception, error_from_response, exception_is_retryable
@@ -128,16 +130,20 @@ def _ssl_context(verify: Union[bool, str, os.PathLike, ssl.SSLContext]):
 
 
 def _check_base_url(text: str) -> str:
-    """The Orchestrator URL without query, fragment or trailing slash; or a clear error."""
-    shown = str(text).strip()
+    """The Orchestrator URL without query, fragment, trailing slash or ``user:password@``;
+    or a clear error (a port above 65535 included)."""
+    shown = without_userinfo(str(text).strip())
     hint = ("it must start with https:// (or http://) followed by a host name, e.g. "
             "https://cloud.uipath.com/ORGANIZATION/TENANT/orchestrator_")
+    problem = url_problem(shown)
+    if problem is not None and "port" in problem:
+        raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid: {problem}.")
     try:
         url = httpx.URL(shown)
     except httpx.InvalidURL as exc:
         raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid ({exc}); {hint}.") \
             from exc
-    if url.scheme not in ("http", "https") or not url.host:
+    if problem is not None or url.scheme not in ("http", "https") or not url.host:
         raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid: {hint}.")
     return str(url.copy_with(query=None, fragment=None)).rstrip("/")
 

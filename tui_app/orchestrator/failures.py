@@ -286,6 +286,11 @@ def _has_errno(exc: BaseException, *codes: int) -> bool:
     )
 
 
+def _is_refused(exc: BaseException) -> bool:
+    """Nothing listens there: the connection was refused before anything was sent."""
+    return _find(exc, ConnectionRefusedError) is not None or _has_errno(exc, errno.ECONNREFUSED)
+
+
 def _seconds(exc: BaseException, kind: str = "read") -> str:
     timeout = None
     request = getattr(exc, "_request", None)
@@ -359,9 +364,7 @@ def error_from_exception(exc: Exception, url: Optional[httpx.URL] = None) -> Orc
                 f"The host name {host} could not be looked up right now (temporary DNS "
                 "failure). Check your network connection and try again."
             )
-        if _find(exc, ConnectionRefusedError) is not None or _has_errno(
-            exc, errno.ECONNREFUSED
-        ):
+        if _is_refused(exc):
             return ConnectionFailed(
                 f"{host_port} refused the connection. Check the URL and port, and that "
                 "Orchestrator is running."
@@ -392,13 +395,18 @@ def error_from_exception(exc: Exception, url: Optional[httpx.URL] = None) -> Orc
 
 
 def exception_is_retryable(exc: Exception) -> bool:
-    """True when a GET that failed this way may succeed if simply tried again."""
+    """True when a GET that failed this way may succeed if simply tried again.
+
+    A refused connection is not: nothing was sent, and a server that is not listening rarely
+    starts within the few seconds of the retries, so it is reported at once."""
     if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol, httpx.ProxyError)):
         return False
     if isinstance(exc, httpx.TimeoutException):
         return True
     if isinstance(exc, httpx.ConnectError):
         if _certificate_problem(exc) is not None or _tls_problem(exc) is not None:
+            return False
+        if _is_refused(exc):
             return False
         if _is_dns_failure(exc):
             return not _dns_is_permanent(exc)

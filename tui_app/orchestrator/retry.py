@@ -1,7 +1,8 @@
 """When and how long to wait before trying a read request again.
 
 Only idempotent reads (GET) are retried, on throttling/gateway answers and on connection
-problems. ``Retry-After`` wins when the server sends it; otherwise exponential backoff with
+problems (not a refused connection: nothing was sent, it is reported at once).
+``Retry-After`` wins when the server sends it; otherwise exponential backoff with
 "full jitter" (a random wait between zero and the exponential cap) spreads clients out.
 """
 
