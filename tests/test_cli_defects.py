@@ -335,3 +335,13 @@ def test_sandbox_config_refuses_nan():
 
     with pytest.raises(ValueError, match="token_lifetime must be a finite number"):
         SandboxConfig(token_lifetime=float("nan"))
+
+
+def test_an_unreadable_history_is_one_line_and_exit_1(capsys):
+    from tui_app.locations import history_file
+
+    history_file().mkdir(parents=True)  # a folder where the file should be
+    assert main(["history"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"startjob history: cannot read {history_file()}: ")
+    assert len(err.splitlines()) == 1

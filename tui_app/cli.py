@@ -5,10 +5,10 @@ imports the sandbox with ``--demo``. The wizard, ``open`` and ``run`` share one 
 (``_launch``): the same ``--demo`` sandbox, connection settings, ``--debug`` log and client
 options for all three.
 
-Exit codes: 0 done; 1 failed (``locate``, ``logout``, ``profiles``, ``settings``; ``sandbox``
-cannot listen); 2 usage error (bad flag or value, unusable template, event or settings);
-``run`` also uses 1-5 (``tui_app.exit_codes``); 130 interrupted (Ctrl+C); 141 standard output
-was closed early (``| head``), nothing more is printed.
+Exit codes: 0 done; 1 failed (``locate``, ``logout``, ``profiles``, ``settings``; ``history``
+cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or value, unusable
+template, event or settings); ``run`` also uses 1-5 (``tui_app.exit_codes``); 130 interrupted
+(Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from shlex import quote
 from typing import Optional
 
 from tui_app import __version__
@@ -36,6 +37,7 @@ from tui_app.connection_cli import (
 from tui_app.locations import LocationError
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 #: 128 + SIGPIPE, as a shell reports a command whose output pipe was closed.
@@ -315,7 +317,8 @@ def _run_open(args: argparse.Namespace) -> int:
     with _launch(args) as launch:
         try:
             template, path = find_template(args.template)
-            problem = _demo_problem(template, launch, f"startjob --demo open {args.template}")
+            problem = _demo_problem(template, launch,
+                                    f"startjob --demo open {quote(args.template)}")
             if problem:
                 raise ReplayError(problem)
             settings = connection_settings(template, launch.connection, profile=launch.profile)
@@ -389,7 +392,8 @@ def _run_replay(args: argparse.Namespace) -> int:
         except (ReplayError, TemplateError, OSError):
             pass  # the replay reports it
         else:
-            problem = _demo_problem(template, launch, f"startjob run {args.template} --demo")
+            problem = _demo_problem(template, launch,
+                                    f"startjob run {quote(args.template)} --demo")
             if problem:
                 return _replay_refused(args, problem)
         options = ReplayOptions(
@@ -450,7 +454,7 @@ def _run_templates(args: argparse.Namespace) -> int:
         rows.append((template.name, template.process.key + environment, template.strategy.kind,
                      entry.path.name))
     rows = [tuple(visible(cell, single_line=True) for cell in row) for row in rows]
-    print("\n".join(format_table(rows, terminal_width())))
+    print("\n".join(format_table(rows, terminal_width(), keep=(2,))))
     for entry in entries:
         if entry.error:
             print(f"error: {visible(entry.error, single_line=True)}")
@@ -469,9 +473,15 @@ def _template_json(entry) -> dict:
 
 def _run_history(args: argparse.Namespace) -> int:
     from tui_app.history import format_history, history_json, read_entries
+    from tui_app.locations import history_file
     from tui_app.table import terminal_width
 
-    entries = read_entries(args.limit or None)
+    try:
+        entries = read_entries(args.limit or None)
+    except OSError as exc:
+        print(f"startjob history: cannot read {history_file()}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_FAILED
     if args.output == "json":
         _print_json(history_json(entries))
     else:

@@ -256,7 +256,7 @@ def format_history(entries: list, width: Optional[int] = None) -> str:
         ))
         for entry in entries
     ]
-    return "\n".join(format_table(rows, width, rule=True)) + note
+    return "\n".join(format_table(rows, width, keep=(0, 1), rule=True)) + note
 
 
 def history_json(entries: list) -> dict:

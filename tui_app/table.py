@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Optional
 
 _GAP = "  "
 #: A shortened column keeps at least this many characters (or its header, if longer).
-_MIN_WIDTH = 8
+_MIN_WIDTH = 6
 
 
 def terminal_width() -> int:
@@ -17,16 +17,18 @@ def terminal_width() -> int:
 
 
 def format_table(rows: Sequence[Sequence[str]], width: Optional[int] = None, *,
-                 rule: bool = False) -> list:
+                 keep: Collection[int] = (), rule: bool = False) -> list:
     """``rows`` (the first is the header) as lines of at most ``width`` characters (None: as
     wide as the cells need).
 
     The widest column is shortened first (its cells cut with "…"), one character at a time,
-    until the table fits or every column is at its minimum. ``rule`` adds a line of dashes
-    under the header. Cells must already be single-line, visible text.
+    until the table fits or every column is at its minimum; the columns in ``keep`` are never
+    shortened. ``rule`` adds a line of dashes under the header. Cells must already be
+    single-line, visible text.
     """
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    floors = [min(w, max(_MIN_WIDTH, len(cell))) for w, cell in zip(widths, rows[0])]
+    floors = [w if c in keep else min(w, max(_MIN_WIDTH, len(cell)))
+              for c, (w, cell) in enumerate(zip(widths, rows[0]))]
     excess = 0 if width is None else sum(widths) + len(_GAP) * (len(widths) - 1) - width
     while excess > 0:
         shrinkable = [c for c, w in enumerate(widths) if w > floors[c]]
