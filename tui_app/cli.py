@@ -1,14 +1,26 @@
 """Command line: ``startjob`` opens the wizard; subcommands do the rest.
 
 Imports are lazy on purpose: the headless paths never import Textual, and the wizard only
-imports the sandbox with ``--demo``.
+imports the sandbox with ``--demo``. The wizard, ``open`` and ``run`` share one launch routine
+(``_launch``): the same ``--demo`` sandbox, connection settings, ``--debug`` log and client
+options for all three.
+
+Exit codes: 0 done; 1 failed (``locate``, ``logout``, ``profiles``, ``settings``; ``history``
+cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or value, unusable
+template, event or settings); ``run`` also uses 1-5 (``tui_app.exit_codes``); 130 interrupted
+(Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from shlex import quote
 from typing import Optional
 
 from tui_app import __version__
@@ -25,7 +37,18 @@ from tui_app.connection_cli import (
 from tui_app.locations import LocationError
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE, as a shell reports a command whose output pipe was closed.
+EXIT_BROKEN_PIPE = 141
+#: ``startjob sandbox --scale`` above this would take minutes and gigabytes to build.
+MAX_SCALE = 100_000
+#: Connection flags that choose a tenant or credentials: ``--demo`` uses its own instead.
+_DEMO_IGNORES = (("url", "--url"), ("profile", "--profile"), ("auth_mode", "--auth"),
+                 ("client_id", "--client-id"), ("identity_url", "--identity-url"),
+                 ("scope", "--scope"), ("tenancy_name", "--tenant"), ("username", "--username"),
+                 ("ca_bundle", "--ca-bundle"), ("insecure", "--insecure"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,28 +66,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     sandbox = sub.add_parser(
-        "sandbox", help="run the sandbox Orchestrator (a local stand-in for a real tenant)"
+        "sandbox",
+        help="run the sandbox Orchestrator (a local stand-in for a real tenant)",
+        description="Run the sandbox Orchestrator in the foreground until Ctrl+C. It prints "
+        "its URLs and the demo credentials.",
     )
     sandbox.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     sandbox.add_argument(
-        "--port", type=int, default=8765, help="port (default 8765, 0 = any free port)"
+        "--port", type=_port, default=8765, help="port 0-65535 (default 8765, 0 = any free port)"
     )
     sandbox.add_argument(
         "--scale",
-        type=int,
+        type=_scale,
         default=0,
         metavar="N",
-        help="add a large classic folder with N processes and N/2 robots",
+        help=f"add a large classic folder with N processes and N/2 robots (N <= {MAX_SCALE:,})",
     )
     sandbox.add_argument(
         "--faults",
         metavar="SPEC",
         help="inject faults, e.g. '429=0.1,503=0.05,drop=0.01,delay=0.2:1.5'",
     )
-    sandbox.add_argument("--seed", type=int, default=0, help="random seed for --faults")
-    sandbox.add_argument("--token-lifetime", type=float, default=3600.0, metavar="SECONDS")
+    sandbox.add_argument(
+        "--seed", type=int, default=0, help="random seed for --faults (default 0)"
+    )
+    sandbox.add_argument(
+        "--token-lifetime",
+        type=_seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long an access token stays valid (default 3600)",
+    )
 
     sub.add_parser("locate", help="print where startjob keeps its files")
     add_logout_arguments(sub.add_parser("logout", help="forget cached access tokens"))
@@ -80,14 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
         "and lands on Review, or on the first step that needs attention.",
     )
     opener.add_argument("template", metavar="TEMPLATE", help="a template name or a .toml file path")
+    _add_demo_argument(opener)
     add_connection_arguments(opener)
     _add_run_parser(sub)
-    sub.add_parser(
+    templates = sub.add_parser(
         "templates",
         help="list the saved templates",
         description="List the saved templates (name, process, strategy, file); files that "
         "cannot be read are listed with the reason.",
     )
+    _add_output_argument(templates)
     history = sub.add_parser(
         "history",
         help="show the latest job starts",
@@ -100,17 +136,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="show the latest N starts (default 20, 0 = all)",
     )
+    _add_output_argument(history)
     return parser
 
 
-def _count(text: str) -> int:
+def _add_demo_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--demo", action="store_true", default=argparse.SUPPRESS,
+        help="run on a fresh built-in sandbox with the demo credentials",
+    )
+
+
+def _add_output_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output", choices=("text", "json"), default="text",
+        help="text (default: a table that fits the terminal) or JSON on stdout",
+    )
+
+
+def _whole(text: str, low: int, high: Optional[int], expected: str) -> int:
     try:
         number = int(text)
     except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+        number = low - 1
+    if number < low or (high is not None and number > high):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return number
+
+
+def _count(text: str) -> int:
+    return _whole(text, 0, None, "a whole number >= 0")
+
+
+def _port(text: str) -> int:
+    return _whole(text, 0, 65535, "a port number from 0 to 65535")
+
+
+def _scale(text: str) -> int:
+    return _whole(text, 0, MAX_SCALE, f"a whole number from 0 to {MAX_SCALE}")
 
 
 def _seconds(text: str) -> float:
@@ -118,7 +181,7 @@ def _seconds(text: str) -> float:
         number = float(text)
     except ValueError:
         number = -1.0
-    if not number > 0 or number == float("inf"):
+    if not number > 0 or not math.isfinite(number):
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
     return number
 
@@ -184,61 +247,121 @@ def _add_run_parser(sub) -> None:
         action="store_true",
         help="resolve and check everything, print the request, start nothing",
     )
+    _add_demo_argument(run)
     add_connection_arguments(run)
 
 
-def _run_wizard(args: argparse.Namespace) -> int:
-    from tui_app.connection_cli import debug_log_from_args, resolve_from_args
-    from tui_app.ui.app import make_app
+@dataclass
+class _Launch:
+    """What the wizard, ``open`` and ``run`` connect with, prepared one way for all three."""
 
-    resolved = resolve_from_args(args)  # a "prompt" profile leaves the secret to the form
+    #: ``ConnectionSettings`` fields from the flags (with ``--demo``: the sandbox's).
+    connection: dict
+    profile: Optional[str]
+    #: ``ConnectionSettings.open_client`` options: ``debug_log``, ``token_cache``.
+    client_options: dict = field(default_factory=dict)
+    demo: bool = False
+
+
+@contextlib.contextmanager
+def _launch(args: argparse.Namespace) -> Iterator[_Launch]:
+    """The one launch path: with ``--demo`` a fresh sandbox (stopped afterwards) and its demo
+    credentials, else the connection flags; the ``--debug`` log and ``--no-token-cache``."""
+    demo = bool(getattr(args, "demo", False))
+    with contextlib.ExitStack() as stack:
+        if demo:
+            ignored = [flag for name, flag in _DEMO_IGNORES if getattr(args, name, None)]
+            if ignored:
+                print(f"startjob: --demo connects to its own sandbox with the demo credentials; "
+                      f"ignoring {', '.join(ignored)}", file=sys.stderr)
+            from tui_app.sandbox import Sandbox, SandboxConfig
+
+            sandbox = stack.enter_context(Sandbox(SandboxConfig()))
+            folder = {"folder": args.folder} if getattr(args, "folder", "") else {}
+            launch = _Launch({**_demo_fields(sandbox), **folder}, None, demo=True)
+        else:
+            launch = _Launch(connection_overrides(args), getattr(args, "profile", None))
+        if launch.demo or getattr(args, "no_token_cache", False):
+            launch.client_options["token_cache"] = False  # a demo sandbox lives one session
+        yield launch
+
+
+def _debug_log(args: argparse.Namespace, launch: _Launch, resolved=None) -> None:
+    """Start the ``--debug`` log (once the settings are known) into ``launch.client_options``."""
+    from tui_app.connection_cli import debug_log_from_args
+
     log = debug_log_from_args(args, resolved)
-    options = {"client_options": {"debug_log": log}} if log else {}
-    if args.demo:
-        from tui_app.sandbox import Sandbox, SandboxConfig
+    if log is not None:
+        launch.client_options["debug_log"] = log
 
-        with Sandbox(SandboxConfig()) as sandbox:
-            app = make_app(demo_settings(sandbox), demo=True, handle_signals=True, **options)
-            app.run(mouse=not args.no_mouse)
-        return app.return_code or 0
-    app = make_app(resolved.settings, handle_signals=True, **options)
-    app.run(mouse=not args.no_mouse)
-    return app.return_code or 0
+
+def _run_wizard(args: argparse.Namespace) -> int:
+    from tui_app.connection import ConnectionSettings
+    from tui_app.connection_cli import resolve_from_args
+
+    with _launch(args) as launch:
+        resolved = None
+        if launch.demo:
+            settings = ConnectionSettings(**launch.connection)
+        else:
+            resolved = resolve_from_args(args)  # a "prompt" profile leaves the secret to the form
+            settings = resolved.settings
+        _debug_log(args, launch, resolved)
+        return _wizard(args, launch, settings)
 
 
 def _run_open(args: argparse.Namespace) -> int:
-    from tui_app.connection import SettingsError
     from tui_app.replay import ReplayError, connection_settings, find_template
     from tui_app.templates import TemplateError
 
-    try:
-        template, path = find_template(args.template)
-        settings = connection_settings(
-            template, connection_overrides(args), profile=getattr(args, "profile", None)
-        )
-    except (ReplayError, TemplateError, SettingsError, OSError) as exc:
-        print(f"startjob open: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    with _launch(args) as launch:
+        try:
+            template, path = find_template(args.template)
+            problem = _demo_problem(template, launch,
+                                    f"startjob --demo open {quote(args.template)}")
+            if problem:
+                raise ReplayError(problem)
+            settings = connection_settings(template, launch.connection, profile=launch.profile)
+        except (ReplayError, TemplateError, SettingsError, OSError) as exc:
+            print(f"startjob open: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        _debug_log(args, launch)
+        return _wizard(args, launch, settings, template=template, template_path=path)
+
+
+def _wizard(args: argparse.Namespace, launch: _Launch, settings, **options) -> int:
     from tui_app.ui.app import make_app
 
-    app = make_app(settings, template=template, template_path=path, handle_signals=True)
+    app = make_app(settings, demo=launch.demo, handle_signals=True,
+                   client_options=launch.client_options, **options)
     app.run(mouse=not args.no_mouse)
     return app.return_code or 0
+
+
+def _demo_problem(template, launch: _Launch, hint: str) -> Optional[str]:
+    """Why ``template`` cannot run this way: one saved against the demo needs ``--demo``."""
+    from tui_app.templates import is_demo_template
+    from tui_app.text import visible
+
+    if is_demo_template(template) and not launch.demo:
+        return (f"The template {visible(template.name, single_line=True)!r} was saved against "
+                f"the demo sandbox; run it on a fresh one with: {hint}")
+    return None
+
+
+def _demo_fields(sandbox) -> dict:
+    from tui_app.sandbox import DEMO
+
+    return {"url": sandbox.orchestrator_url, "auth_mode": "client_credentials",
+            "client_id": DEMO.client_id, "client_secret": DEMO.client_secret,
+            "tenancy_name": DEMO.tenancy_name, "username": DEMO.username}
 
 
 def demo_settings(sandbox):
     """Connection settings for a running sandbox, demo client credentials prefilled."""
     from tui_app.connection import ConnectionSettings
-    from tui_app.sandbox import DEMO
 
-    return ConnectionSettings(
-        url=sandbox.orchestrator_url,
-        auth_mode="client_credentials",
-        client_id=DEMO.client_id,
-        client_secret=DEMO.client_secret,
-        tenancy_name=DEMO.tenancy_name,
-        username=DEMO.username,
-    )
+    return ConnectionSettings(**_demo_fields(sandbox))
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -257,81 +380,119 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 def _run_replay(args: argparse.Namespace) -> int:
     from tui_app.exit_codes import EXIT_USAGE as REPLAY_USAGE
-    from tui_app.replay import ReplayOptions, run
+    from tui_app.replay import ReplayError, ReplayOptions, find_template, run
+    from tui_app.templates import TemplateError
 
     if args.timeout is not None and not args.wait:
         print("startjob run: --timeout needs --wait", file=sys.stderr)
         return REPLAY_USAGE
-    options = ReplayOptions(
-        template=args.template,
-        sets=args.sets,
-        set_json=args.set_json,
-        event=args.event,
-        wait=args.wait,
-        timeout=args.timeout,
-        dry_run=args.dry_run,
-        output=args.output,
-        connection=connection_overrides(args),
-        profile=getattr(args, "profile", None),
-    )
-    from tui_app.connection_cli import debug_log_from_args
+    with _launch(args) as launch:
+        try:
+            template, _ = find_template(args.template)
+        except (ReplayError, TemplateError, OSError):
+            pass  # the replay reports it
+        else:
+            problem = _demo_problem(template, launch,
+                                    f"startjob run {quote(args.template)} --demo")
+            if problem:
+                return _replay_refused(args, problem)
+        options = ReplayOptions(
+            template=args.template,
+            sets=args.sets,
+            set_json=args.set_json,
+            event=args.event,
+            wait=args.wait,
+            timeout=args.timeout,
+            dry_run=args.dry_run,
+            output=args.output,
+            connection=launch.connection,
+            profile=launch.profile,
+        )
+        _debug_log(args, launch)
+        return run(options, client_options=launch.client_options)
 
-    client_options: dict = {"debug_log": debug_log_from_args(args)}
-    if getattr(args, "no_token_cache", False):
-        client_options["token_cache"] = False
-    return run(options, client_options=client_options)
+
+def _replay_refused(args: argparse.Namespace, problem: str) -> int:
+    """Report a replay stopped before it began, as ``run`` reports its own errors."""
+    from tui_app.arguments.jsontext import dumps
+    from tui_app.replay import ReplayResult
+    from tui_app.text import visible
+
+    result = ReplayResult(template=args.template, errors=[problem], exit_code=EXIT_USAGE)
+    if args.output == "json":
+        print(dumps(result.to_json(), indent=2))
+    for line in result.errors:
+        print(f"startjob run: {visible(line)}", file=sys.stderr)
+    return result.exit_code
 
 
 def _run_templates(args: argparse.Namespace) -> int:
     from tui_app.locations import LocationError, templates_dir
+    from tui_app.table import format_table, terminal_width
     from tui_app.templates import list_templates
     from tui_app.text import visible
 
     try:
-        entries = list_templates()
+        folder = templates_dir()
+        entries = list_templates(folder)
     except LocationError as exc:
         print(f"startjob templates: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.output == "json":
+        _print_json({"folder": str(folder), "templates": [_template_json(e) for e in entries]})
+        return EXIT_OK
     if not entries:
-        print(f"No templates saved yet (they are kept in {templates_dir()}).")
+        print(f"No templates saved yet (they are kept in {folder}).")
         return EXIT_OK
     rows = [("Name", "Process", "Strategy", "File")]
-    broken = []
     for entry in entries:
         template = entry.template
         if template is None:
-            rows.append((entry.name, "(cannot be read)", "-", str(entry.path)))
-            broken.append(entry.error or "")
+            rows.append((entry.name, "(cannot be read)", "-", entry.path.name))
             continue
         environment = f" ({template.process.environment})" if template.process.environment else ""
-        rows.append(
-            (
-                template.name,
-                template.process.key + environment,
-                template.strategy.kind,
-                str(entry.path),
-            )
-        )
-    rows = [
-        tuple(
-            visible(cell, single_line=True, limit=None if column == 3 else 60)
-            for column, cell in enumerate(row)
-        )
-        for row in rows
-    ]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
-    for error in broken:
-        print(f"error: {visible(error, single_line=True)}")
+        rows.append((template.name, template.process.key + environment, template.strategy.kind,
+                     entry.path.name))
+    rows = [tuple(visible(cell, single_line=True) for cell in row) for row in rows]
+    print("\n".join(format_table(rows, terminal_width(), keep=(2,))))
+    for entry in entries:
+        if entry.error:
+            print(f"error: {visible(entry.error, single_line=True)}")
+    print(f"(in {visible(str(folder), single_line=True)})")
     return EXIT_OK
+
+
+def _template_json(entry) -> dict:
+    template = entry.template
+    if template is None:
+        return {"name": entry.name, "path": str(entry.path), "error": entry.error}
+    return {"name": template.name, "path": str(entry.path), "description": template.description,
+            "process": template.process.key, "environment": template.process.environment,
+            "strategy": template.strategy.kind, "error": None}
 
 
 def _run_history(args: argparse.Namespace) -> int:
-    from tui_app.history import format_history, read_entries
+    from tui_app.history import format_history, history_json, read_entries
+    from tui_app.locations import history_file
+    from tui_app.table import terminal_width
 
-    print(format_history(read_entries(args.limit or None)))
+    try:
+        entries = read_entries(args.limit or None)
+    except OSError as exc:
+        print(f"startjob history: cannot read {history_file()}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if args.output == "json":
+        _print_json(history_json(entries))
+    else:
+        print(format_history(entries, terminal_width()))
     return EXIT_OK
+
+
+def _print_json(data) -> None:
+    import json
+
+    print(json.dumps(data, indent=2))
 
 
 COMMANDS = {
@@ -348,12 +509,29 @@ COMMANDS = {
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
-    handler = COMMANDS.get(args.command, _run_wizard)
     try:
-        return handler(args)
-    except (SettingsError, LocationError) as exc:
-        print(f"startjob: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        args = build_parser().parse_args(argv)
+        handler = COMMANDS.get(args.command, _run_wizard)
+        try:
+            code = handler(args)
+        except (SettingsError, LocationError) as exc:
+            print(f"startjob: {exc}", file=sys.stderr)
+            code = EXIT_USAGE
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush is quiet."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

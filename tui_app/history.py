@@ -1,8 +1,9 @@
 """Job history: one JSON object per line in ``history_file()``, only ever appended to.
 
-Each line is written with a single ``os.write`` on an ``O_APPEND`` descriptor, so several
-startjob processes can append at once without mixing their lines (on local POSIX filesystems;
-network filesystems and Windows do not promise this).
+Each line is appended on an ``O_APPEND`` descriptor while holding ``tui_app.files.locked``, so
+several startjob processes never mix their lines. A line is never left half-written: a file
+that does not end with a newline (a crash mid-write) gets one first, and a write that fails
+part-way (a full disk) is cut back off and raises ``OSError``, so the callers warn.
 Final job states learned later are appended as a follow-up line (``"kind": "states"``) rather
 than rewriting the file: rewriting would race with other appenders and could lose their
 lines. ``read_entries`` merges the follow-ups into their entries and skips (and counts) lines
@@ -11,6 +12,7 @@ it cannot read, such as one cut short by a full disk.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
@@ -21,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Optional
 
+from tui_app.files import locked
 from tui_app.locations import ensure_dir, history_file
+from tui_app.table import format_table
 from tui_app.text import visible
 
 SOURCES = ("wizard", "headless")
@@ -157,16 +161,33 @@ def _append_line(record: dict) -> None:
     ensure_dir(path.parent)
     # ASCII JSON: any text (even undecodable file names) becomes one safe, single line.
     data = (json.dumps(record, separators=(",", ":")) + "\n").encode("ascii")
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+    with locked(path):
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)
+        try:
+            end = os.lseek(fd, 0, os.SEEK_END)
+            if end:
+                os.lseek(fd, end - 1, os.SEEK_SET)
+                if os.read(fd, 1) != b"\n":  # a line cut short by a crash: end it (it is skipped)
+                    data = b"\n" + data
+            _write_all(fd, data, end)
+        finally:
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes, end: int) -> None:
+    """Append ``data`` completely, or cut the file back to ``end`` and raise ``OSError``."""
+    written = 0
     try:
-        written = os.write(fd, data)
-        # A short write only happens when the disk is full or a signal interrupts; finish the
-        # line so the next appender does not continue a broken one.
         while written < len(data):
-            written += os.write(fd, data[written:])
-    finally:
-        os.close(fd)
+            count = os.write(fd, data[written:])
+            if count <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written += count
+    except OSError:
+        if written:
+            os.ftruncate(fd, end)
+        raise
 
 
 def read_entries(limit: Optional[int] = 20) -> HistoryEntries:
@@ -215,8 +236,8 @@ def _merge_states(entries: dict, record: dict) -> None:
         entries[entry.id] = replace(entry, jobs=jobs)
 
 
-def format_history(entries: list) -> str:
-    """A plain-text table of ``entries`` for ``startjob history``."""
+def format_history(entries: list, width: Optional[int] = None) -> str:
+    """A plain-text table of ``entries`` for ``startjob history``, fitted to ``width``."""
     skipped = getattr(entries, "skipped", 0)
     note = f"\n({skipped} unreadable history line(s) skipped)" if skipped else ""
     if not entries:
@@ -235,11 +256,13 @@ def format_history(entries: list) -> str:
         ))
         for entry in entries
     ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
-             for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines) + note
+    return "\n".join(format_table(rows, width, keep=(0, 1), rule=True)) + note
+
+
+def history_json(entries: list) -> dict:
+    """``startjob history --output json``: the entries (newest first) and the skipped count."""
+    return {"entries": [entry.to_json() for entry in entries],
+            "skipped": getattr(entries, "skipped", 0)}
 
 
 def _short_time(value: str) -> str:

@@ -350,14 +350,19 @@ def parse_overrides(sets: Sequence[str], set_json: Sequence[str]) -> dict[str, _
 
 
 def read_event(source: str, stdin=None) -> dict:
-    """The event JSON object from a file, or from standard input for ``-``."""
+    """The event JSON object from a regular file, or from standard input for ``-`` (at most
+    ``MAX_EVENT_BYTES`` either way)."""
+    from tui_app.userfiles import MAX_EVENT_BYTES, UserFileError, read_capped, read_user_file
+
     where = "the event on standard input" if source == "-" else f"the event file {source}"
     try:
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin
-            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            data = read_capped(getattr(stream, "buffer", stream), MAX_EVENT_BYTES)
         else:
-            data = Path(source).expanduser().read_bytes()
+            data = read_user_file(Path(source).expanduser(), MAX_EVENT_BYTES)
+    except UserFileError as exc:
+        raise ReplayError(f"Cannot use {where}: it {exc}.") from None
     except OSError as exc:
         raise ReplayError(f"Cannot read {where}: {exc.strerror or exc}.") from None
     if isinstance(data, bytes):

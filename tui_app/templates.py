@@ -19,7 +19,8 @@ the dotted key and says what is expected. TOML floats are read as ``Decimal`` (e
 written, as the argument model keeps numbers), and ``Decimal`` values can be saved. Saving
 writes atomically and never writes the value of an ``ask`` argument. For ``ModernJobsCount`` a
 missing ``jobs_count`` means one job. ``template_from_plan`` builds a template from a wizard
-choice (a ``StartPlan``).
+choice (a ``StartPlan``). A template saved in ``--demo`` connects to ``DEMO_URL``, which stands
+for "a fresh demo sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ import tomli_w
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
 from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES
+from tui_app.urls import url_problem, without_userinfo
+from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,6 +58,9 @@ if TYPE_CHECKING:
     from tui_app.plan import StartPlan
 
 FORMAT_VERSION = 1
+#: ``[connection] url`` of a template saved against the demo sandbox. The sandbox's real port
+#: changes every time, so this placeholder (``.invalid`` never resolves) is stored instead.
+DEMO_URL = "http://demo.startjob.invalid/demo/DefaultTenant/orchestrator_"
 STRATEGY_KINDS = STRATEGIES
 SLUG_MAX_LENGTH = 64
 
@@ -153,11 +159,18 @@ class TemplateEntry:
         return self.template.name if self.template is not None else self.path.stem
 
 
+def is_demo_template(template: Template) -> bool:
+    """Whether ``template`` was saved against the demo sandbox (see ``DEMO_URL``)."""
+    return (template.connection.url or "").rstrip("/") == DEMO_URL
+
+
 def load_template(path: Union[str, os.PathLike]) -> Template:
     """Read and validate a template file (nothing in it is ever executed)."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_user_file(Path(path).expanduser(), MAX_TEMPLATE_BYTES)
+    except UserFileError as exc:
+        raise TemplateError(source, f"cannot be used as a template: it {exc}") from None
     except OSError as exc:
         raise TemplateError(source, f"cannot be read: {exc.strerror or exc}") from None
     try:
@@ -373,12 +386,11 @@ class _Parser:
         if profile is not None and url is not None:
             self.fail("connection.url", "cannot be set together with connection.profile; keep one")
         if url is not None:
-            try:
-                parts = urlsplit(url)
-            except ValueError:  # e.g. an unclosed IPv6 bracket
-                parts = None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-                self.fail("connection.url", f"must be an http(s) URL, got {_show(url)}")
+            problem = url_problem(url)
+            if problem is not None:
+                self.fail("connection.url", f"must be an http(s) URL ({problem}), "
+                          f"got {_show(without_userinfo(url))}")
+            parts = urlsplit(url.strip())
             if parts.username is not None or parts.password is not None:
                 self.fail(
                     "connection.url",
@@ -561,11 +573,13 @@ def template_from_plan(
     specs: Sequence[ArgumentSpec] = (),
     ask: Collection[str] = (),
     bindings: Optional[Mapping[str, str]] = None,
+    demo: bool = False,
 ) -> Template:
     """A template of the wizard's choice ``plan`` (what "Save as template" stores).
 
     The folder path comes from ``plan.folder``; ``url`` or ``profile`` (not both) says where to
-    connect. ``specs`` are the release's input arguments: the signature is each
+    connect; ``demo`` (the wizard runs on the demo sandbox) stores ``DEMO_URL`` instead of the
+    sandbox's passing address. ``specs`` are the release's input arguments: the signature is each
     ``spec.full_type`` and values are stored with ``spec.to_toml``; arguments named in ``ask``
     are listed in ``ask`` and their values are never stored. Robots are stored by name. Raises
     ``TemplateError`` when the result would not be a valid template (it is checked exactly as
@@ -589,7 +603,7 @@ def template_from_plan(
         description=description,
         connection=ConnectionSpec(
             profile=profile or None,
-            url=None if profile else (url or None),
+            url=None if profile else (DEMO_URL if demo else (url or None)),
             folder=(plan.folder.fully_qualified_name or None) if plan.folder else None,
         ),
         process=ProcessSpec(

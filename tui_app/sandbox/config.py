@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional
+from urllib.parse import urlsplit
 
 from tui_app.sandbox.faults import FaultConfig
 
@@ -34,6 +36,18 @@ DEMO = DemoCredentials(
 )
 
 
+def is_demo_url(url: str) -> bool:
+    """Whether ``url`` is the demo tenant of a sandbox on this machine, on any port (what a
+    draft of a ``--demo`` session holds; each demo sandbox gets a new port)."""
+    try:
+        parts = urlsplit((url or "").strip())
+        host = parts.hostname
+    except ValueError:
+        return False
+    demo_path = f"/{DEMO.organization}/{DEMO.tenant}/orchestrator_"
+    return host in ("127.0.0.1", "localhost", "::1") and parts.path.rstrip("/") == demo_path
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     """How the sandbox behaves; all durations are in seconds.
@@ -59,8 +73,11 @@ class SandboxConfig:
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
                      "stop_seconds"):
-            if getattr(self, name) < 0:
+            value = getattr(self, name)
+            if value < 0:
                 raise ValueError(f"{name} must not be negative")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of seconds")
         if self.scale < 0:
             raise ValueError("scale must not be negative")
         if self.jobs_rate_limit < 1:

@@ -72,7 +72,7 @@ class WizardApp(App):
     def on_mount(self) -> None:
         if self.handle_signals:
             self._watch_for_hangup()
-        if self.pending_template is None and not self.demo:
+        if self.pending_template is None:
             self._offer_draft()
 
     # -- drafts and dropped sessions ----------------------------------------------------
@@ -113,6 +113,12 @@ class WizardApp(App):
         if not found:
             return
         draft = found.draft
+        if self.demo:  # only a demo session's draft, resumed on this session's fresh sandbox
+            from tui_app.sandbox.config import is_demo_url
+
+            if not is_demo_url(draft.url):
+                return
+            draft.url = self.state.settings.url
         what = draft.process_key or draft.url or "a connection"
         self.push_screen(
             ConfirmDialog(
@@ -393,6 +399,7 @@ class WizardApp(App):
             url=self.state.settings.url,
             specs=list(argument_specs(plan.release)),
             ask=request.ask,
+            demo=self.demo,
         )
         path = save_template(template, overwrite=overwrite)
         self.template_name, self.template_path = template.name, path
