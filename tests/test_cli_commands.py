@@ -109,7 +109,8 @@ def test_run_never_imports_textual(sandbox, tmp_path):
     code = (
         "import json, sys\n"
         "import tui_app.replay as replay\n"
-        "replay.POLL_FIRST = 0.05\n"
+        "from tui_app.following import FollowPolicy\n"
+        "replay.FOLLOW = FollowPolicy(first=0.05)\n"
         "from tui_app.cli import main\n"
         f"rc = main(['run', {str(template)!r}, '--url', {sandbox.orchestrator_url!r}, "
         "'--wait', '--output', 'json'])\n"

@@ -22,6 +22,7 @@ from tui_app import files, replay
 from tui_app.cli import main
 from tui_app.connection import ConnectionSettings, SettingsError, resolve_settings
 from tui_app.exit_codes import EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
+from tui_app.following import FollowPolicy
 from tui_app.orchestrator import (
     AuthenticationError,
     ClientCredentialsAuth,
@@ -39,6 +40,7 @@ from tui_app.profiles import (
     profiles_file,
     save_profile,
 )
+from tui_app.resolver import find_folder
 from tui_app.sandbox import DEMO
 from tui_app.secret_sources import SecretError, run_secret_command, secrets_file, store_secret
 from tui_app.templates import ConnectionSpec, ProcessSpec, Template
@@ -83,7 +85,7 @@ def template_file(tmp_path):
 
 @pytest.fixture
 def run_cli(capsys, monkeypatch):
-    monkeypatch.setattr(replay, "POLL_FIRST", 0.05)
+    monkeypatch.setattr(replay, "FOLLOW", FollowPolicy(first=0.05))
 
     def run(*argv: str):
         code = main(["run", *argv])
@@ -276,10 +278,10 @@ def test_a_folder_id_finds_the_folder():
     named_7 = Folder(id=9, key="k9", display_name="7", fully_qualified_name="7")
     other = Folder(id=7, key="k7", display_name="Other", fully_qualified_name="Other")
     folders = [shared, named_7, other]
-    assert replay.find_folder(folders, "4") is shared
-    assert replay.find_folder(folders, " 4 ") is shared
-    assert replay.find_folder(folders, "7") is named_7  # a folder's name wins over an id
-    assert replay.find_folder(folders, "12") is None
+    assert find_folder(folders, "4") is shared
+    assert find_folder(folders, " 4 ") is shared
+    assert find_folder(folders, "7") is named_7  # a folder's name wins over an id
+    assert find_folder(folders, "12") is None
 
 
 def test_run_with_a_numeric_folder(sandbox, run_cli, template_file, monkeypatch):

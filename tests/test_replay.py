@@ -23,6 +23,7 @@ from tui_app.exit_codes import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
+from tui_app.following import FollowPolicy
 from tui_app.history import read_entries
 from tui_app.locations import templates_dir
 from tui_app.sandbox import SandboxConfig
@@ -112,8 +113,7 @@ Count = 3
 def demo_credentials(monkeypatch):
     monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
     monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
-    monkeypatch.setattr(replay, "POLL_FIRST", 0.05)
-    monkeypatch.setattr(replay, "POLL_MAX", 0.2)
+    monkeypatch.setattr(replay, "FOLLOW", FollowPolicy(first=0.05, longest=0.2))
 
 
 def triage(top: str = "", arguments: str = 'IncidentId = "INC0010234"', bindings: str = "") -> str:

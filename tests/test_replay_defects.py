@@ -21,6 +21,7 @@ from tui_app.exit_codes import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
 )
+from tui_app.following import FollowPolicy
 from tui_app.history import read_entries
 from tui_app.sandbox import SandboxConfig, parse_faults
 from tui_app.sandbox import hostile as h
@@ -34,8 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_credentials(monkeypatch):
     monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
     monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
-    monkeypatch.setattr(replay, "POLL_FIRST", 0.05)
-    monkeypatch.setattr(replay, "POLL_MAX", 0.2)
+    monkeypatch.setattr(replay, "FOLLOW", FollowPolicy(first=0.05, longest=0.2))
     monkeypatch.setattr(replay, "CLIENT_OPTIONS", {"max_retries": 1, "max_retry_wait": 0.01})
 
 

@@ -11,6 +11,7 @@ from tui_app.arguments import ArgumentSpec
 from tui_app.cli import main
 from tui_app.drift import BLOCK, WARN, Finding, blocking, check_drift, find_robot
 from tui_app.exit_codes import EXIT_OK, EXIT_USAGE
+from tui_app.following import FollowPolicy
 from tui_app.orchestrator.models import Release, Robot
 from tui_app.sandbox import arguments_json
 from tui_app.sandbox.seed import STRING, _t
@@ -80,7 +81,7 @@ def _in(name: str, type_name: str, required: bool = False) -> dict:
 def demo_credentials(monkeypatch):
     monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
     monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
-    monkeypatch.setattr(replay, "POLL_FIRST", 0.05)
+    monkeypatch.setattr(replay, "FOLLOW", FollowPolicy(first=0.05))
 
 
 @pytest.fixture

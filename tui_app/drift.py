@@ -27,6 +27,7 @@ from typing import Any, Optional
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
 from tui_app.orchestrator.models import Release, Robot
+from tui_app.resolver import ROBOT_STRATEGIES, find_robot
 from tui_app.templates import Template
 
 BLOCK = "block"
@@ -34,7 +35,6 @@ WARN = "warn"
 LEVELS = (BLOCK, WARN)
 
 #: Strategies whose ``[strategy] robots`` names are checked against the robots found.
-ROBOT_STRATEGIES = ("Specific", "ModernJobsCount")
 
 
 @dataclass(frozen=True)
@@ -214,15 +214,6 @@ def _robot_findings(template: Template, release: Release,
             "robots-gone",
         ))
     return findings
-
-
-def find_robot(robots: Sequence[Robot], name: str) -> Optional[Robot]:
-    """The robot called ``name``: the exact name first, else the only case-insensitive match."""
-    for robot in robots:
-        if robot.name == name:
-            return robot
-    folded = [robot for robot in robots if robot.name.casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
 
 
 def _where(template: Template) -> str:

@@ -18,10 +18,10 @@ import json
 import os
 import platform
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from tui_app.files import locked
 from tui_app.locations import ensure_dir, history_file
@@ -154,6 +154,32 @@ def update_final_states(entry_id: str, states: Mapping[str, str]) -> None:
         "time": _utc_now(),
         "states": {str(key): str(state) for key, state in states.items()},
     })
+
+
+def record_start(source: str, plan: Any, jobs: Sequence[Any], *,
+                 template_name: Optional[str] = None,
+                 template_path: Optional[str] = None) -> HistoryEntry:
+    """Append the start of ``plan`` (a ``StartPlan``) that created ``jobs``; the wizard and
+    ``startjob run`` both record through this. Raises ``OSError``/``ValueError``."""
+    return append_entry(HistoryEntry(
+        source=source,
+        process_key=plan.release.process_key,
+        folder=plan.folder.fully_qualified_name if plan.folder is not None else "",
+        release_key=plan.release.key,
+        strategy=plan.strategy.kind,
+        jobs=tuple(HistoryJob(job.id, job.key, job.state if job.is_final else None)
+                   for job in jobs),
+        template_name=template_name,
+        template_path=str(template_path) if template_path else None,
+    ))
+
+
+def record_final_states(entry_id: str, jobs: Sequence[Any]) -> None:
+    """Add the states of the ``jobs`` that ended to the entry ``entry_id`` (nothing when none
+    ended yet). Raises ``OSError``/``ValueError``."""
+    final = {job.key: job.state for job in jobs if job.is_final}
+    if final:
+        update_final_states(entry_id, final)
 
 
 def _append_line(record: dict) -> None:

@@ -58,12 +58,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from tui_app import following, resolver
 from tui_app.arguments import (
     ArgumentsFormatError,
     ArgumentSpec,
@@ -76,7 +76,7 @@ from tui_app.arguments import (
 from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
 from tui_app.arguments.payload import _unknown_argument
 from tui_app.connection import ConnectionSettings, SettingsError, tls_description
-from tui_app.drift import ROBOT_STRATEGIES, Finding, check_drift, find_robot
+from tui_app.drift import Finding, check_drift
 from tui_app.exit_codes import (
     EXIT_CONNECTION,
     EXIT_JOB_FAILED,
@@ -100,15 +100,12 @@ from tui_app.orchestrator.errors import (
 )
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
 from tui_app.plan import (
-    CLASSIC_STRATEGIES,
-    MODERN_STRATEGY,
     PlanError,
-    RobotRef,
     StartPlan,
-    StrategyChoice,
     new_reference,
 )
 from tui_app.starting import start_once
+from tui_app.summary import format_rows, plan_rows
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
 from tui_app.text import visible
 
@@ -131,10 +128,8 @@ SOURCE = "Manual"
 ASK_ENV_PREFIX = "STARTJOB_ARG_"
 #: What printed requests show instead of an ``ask`` argument's value.
 ASK_PLACEHOLDER = "(hidden: an ask argument)"
-#: ``--wait``: first poll after this many seconds, then each wait longer by the factor, capped.
-POLL_FIRST = 1.0
-POLL_FACTOR = 1.5
-POLL_MAX = 15.0
+#: ``--wait``: how often the jobs are polled (the wizard's Run step follows the same policy).
+FOLLOW = following.POLICY
 #: Extra ``OrchestratorClient`` options (tests shorten the retry waits with it).
 CLIENT_OPTIONS: dict = {}
 
@@ -504,57 +499,6 @@ def _missing(spec: ArgumentSpec, template: Template) -> str:
 # -- resolving the release and robots ---------------------------------------------------------
 
 
-def find_folder(folders: Sequence[Folder], path: str) -> Optional[Folder]:
-    """The folder whose FullyQualifiedName is ``path`` (any case, slashes either way), else
-    the one whose id it is (``--folder 4``)."""
-    wanted = path.strip().strip("/").replace("\\", "/").casefold()
-    for folder in folders:
-        if folder.fully_qualified_name.replace("\\", "/").casefold() == wanted:
-            return folder
-    if wanted.isascii() and wanted.isdigit():
-        return next((folder for folder in folders if folder.id == int(wanted)), None)
-    return None
-
-
-def pick_release(template: Template, releases: Sequence[Release]) -> Optional[Release]:
-    """The release to start: in the template's environment when it names one; the saved
-    release key when several remain; else the only one, or the only latest-version one."""
-    process = template.process
-    candidates = list(releases)
-    if process.environment:
-        wanted = process.environment.casefold()
-        candidates = [r for r in candidates if (r.environment_name or "").casefold() == wanted]
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
-    if process.release_key:
-        for release in candidates:
-            if release.key.lower() == process.release_key.lower():
-                return release
-    latest = [r for r in candidates if r.is_latest_version] or candidates
-    if len(latest) == 1:
-        return latest[0]
-    where = ", ".join(
-        f"{quote(r.name)}" + (f" ({r.environment_name})" if r.environment_name else "")
-        for r in latest
-    )
-    raise ReplayError(
-        f"Process {quote(process.key)} has several releases here ({where}); add "
-        "environment = \"...\" to the template's [process] to choose one."
-    )
-
-
-def _strategy_fits(template: Template, release: Release, folder: Optional[Folder]) -> list:
-    kind = template.strategy.kind
-    classic = folder.is_classic if folder is not None else bool(release.environment_name)
-    if classic and kind == MODERN_STRATEGY:
-        return [f"The strategy {kind} is for modern folders, but {quote(release.name)} is in a "
-                "classic folder (use Specific, JobsCount or All)."]
-    if not classic and kind in CLASSIC_STRATEGIES:
-        return [f"The strategy {kind} is for classic folders, but {quote(release.name)} is in "
-                "a modern folder (use ModernJobsCount)."]
-    return []
-
-
 # -- the replay ------------------------------------------------------------------------------
 
 
@@ -651,11 +595,15 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
     async with client:
         folder = None
         if folder_path:
-            folder = find_folder(await client.list_folders(), folder_path)
+            folder = resolver.find_folder(await client.list_folders(), folder_path)
             if folder is None:
                 _stop(check_drift(effective, None, folder_missing=True))
             client.use_folder(folder)
-        release = pick_release(template, await client.releases_for_process(template.process.key))
+        try:
+            release = resolver.pick_release(
+                template.process, await client.releases_for_process(template.process.key))
+        except resolver.AmbiguousRelease as exc:
+            raise ReplayError(str(exc)) from None
         if release is None:
             _stop(check_drift(effective, None))
         try:
@@ -675,13 +623,14 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
         problems = [f.text for f in findings if f.blocks]
         problems += [text for name, text in collected.problems.items()
                      if name not in blocked_names]
-        problems += _strategy_fits(template, release, folder)
+        problems += resolver.strategy_fits(template.strategy.kind, release, folder)
         for finding in findings:
             if not finding.blocks:
                 report.warn(finding.text)
         if problems:
             raise ReplayError(problems)
-        strategy = _strategy(template, pool)
+        strategy = resolver.strategy_choice(
+            template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
         plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
                          folder=folder, reference=new_reference(), source=SOURCE)
         hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
@@ -692,14 +641,17 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
         except (PlanError, InputArgumentsTooLarge) as exc:
             raise ReplayError(str(exc)) from None
         result.start_info = shown
-        _say_plan(report, folder, release, strategy, specs, collected, template)
+        rows = plan_rows(plan, specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
+                         sources=collected.sources)
+        for line in format_rows(rows):
+            report.say(line)
         if options.dry_run:
             report.say("Dry run: nothing was sent. The request would be:")
             report.say(_json_text({"startInfo": shown}))
             return
         jobs = await _start(client, start_info, report)
         result.jobs = list(jobs)
-        entry_id = _record(report, template, path, release, folder, strategy.kind, jobs)
+        entry_id = _record(report, plan, jobs, template, path)
         result.history_id = entry_id
         ids = ", ".join(str(job.id) for job in jobs)
         report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
@@ -729,62 +681,12 @@ async def _robot_pool(client, template: Template, release: Release,
                       folder: Optional[Folder]) -> Optional[list[Robot]]:
     """The robots the template's robot names are looked up in, or None when none are named."""
     strategy = template.strategy
-    if strategy.kind not in ROBOT_STRATEGIES or not strategy.robots:
+    if strategy.kind not in resolver.ROBOT_STRATEGIES or not strategy.robots:
         return None
-    if release.environment_name:
-        environment = await client.environment_robots(release.environment_name)
-        return list(environment.robots) if environment is not None else []
-    if folder is None:
-        raise ReplayError(
-            "The template chooses robots by name in a modern folder; give the folder with "
-            "[connection] folder or --folder."
-        )
-    return await client.folder_robots(folder.id)
-
-
-def _strategy(template: Template, pool: Optional[list[Robot]]) -> StrategyChoice:
-    saved = template.strategy
-    robots = []
-    for name in saved.robots:
-        robot = find_robot(pool or [], name)
-        if robot is not None:
-            robots.append(RobotRef(robot.id, robot.name))
-    return StrategyChoice(
-        kind=saved.kind,
-        robots=tuple(robots),
-        jobs_count=saved.jobs_count or 1,
-        runtime_type=saved.runtime_type or "Unattended",
-        priority=saved.priority,
-    )
-
-
-def _say_plan(report: _Reporter, folder: Optional[Folder], release: Release,
-              strategy: StrategyChoice, specs: Sequence[ArgumentSpec], collected: _Values,
-              template: Template) -> None:
-    def show(text: str) -> str:
-        return visible(text, single_line=True, limit=200)
-
-    if folder is not None:
-        kind = "classic" if folder.is_classic else "modern"
-        report.say(f"Folder       {show(folder.fully_qualified_name)}  ({kind}, id {folder.id})")
-    environment = f", environment {release.environment_name}" if release.environment_name else ""
-    report.say(f"Process      {show(release.process_key)} {show(release.process_version)}  "
-               f"(release {show(release.name)}{show(environment)})")
-    report.say(f"Strategy     {show(strategy.describe(release.environment_name))}")
-    for index, spec in enumerate(specs):
-        label = "Arguments" if index == 0 else ""
-        if spec.name in collected.values:
-            value = collected.values[spec.name]
-            if spec.name in template.ask:
-                shown = ASK_PLACEHOLDER
-            elif isinstance(value, (list, dict)):
-                shown = show(dumps(value))  # compact JSON: one line, as Orchestrator gets it
-            else:
-                shown = show(spec.to_text(value))
-            where = collected.sources.get(spec.name, "")
-            report.say(f"{label:<13}{show(spec.name)} = {shown}  [{where}]")
-        else:
-            report.say(f"{label:<13}{show(spec.name)}: not sent (Orchestrator's default applies)")
+    try:
+        return await resolver.robot_pool(client, release, folder)
+    except resolver.FolderNeeded as exc:
+        raise ReplayError(str(exc)) from None
 
 
 async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
@@ -801,23 +703,14 @@ async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
     raise ReplayError(outcome.message, _classify(outcome.error)[0])
 
 
-def _record(report: _Reporter, template: Template, path: Path, release: Release,
-            folder: Optional[Folder], strategy: str, jobs: list[Job]) -> Optional[str]:
+def _record(report: _Reporter, plan: StartPlan, jobs: list[Job], template: Template,
+            path: Path) -> Optional[str]:
     """Append the start to the history; a history problem is a warning, never a failure."""
-    from tui_app.history import HistoryEntry, HistoryJob, append_entry
+    from tui_app.history import record_start
 
     try:
-        entry = append_entry(HistoryEntry(
-            source="headless",
-            process_key=release.process_key,
-            folder=folder.fully_qualified_name if folder is not None else "",
-            release_key=release.key,
-            strategy=strategy,
-            jobs=tuple(HistoryJob(job.id, job.key, job.state if job.is_final else None)
-                       for job in jobs),
-            template_name=template.name,
-            template_path=str(path),
-        ))
+        entry = record_start("headless", plan, jobs, template_name=template.name,
+                             template_path=str(path))
     except (OSError, LocationError, ValueError) as exc:
         report.warn(f"The start was not written to the history: {exc}")
         return None
@@ -826,34 +719,20 @@ def _record(report: _Reporter, template: Template, path: Path, release: Release,
 
 async def _wait(client, result: ReplayResult, report: _Reporter,
                 timeout: Optional[float]) -> bool:
-    """Poll (one ``get_jobs`` call per poll, waits growing) until every job ended; True when
-    ``timeout`` passed first."""
-    latest = {job.id: job for job in result.jobs}
-    order = [job.id for job in result.jobs]
-    deadline = None if timeout is None else time.monotonic() + timeout
-    interval = POLL_FIRST
+    """Follow the jobs until every one ended (``tui_app.following``); True when ``timeout``
+    passed first. ``result.jobs`` keeps the last known states, also after a failed poll."""
+
+    def said(old: Job, job: Job) -> None:
+        info = f"  {_first_line(job.info)}" if job.state in _FINAL_FAILURES and job.info else ""
+        state = visible(job.state, single_line=True, limit=200)
+        report.say(f"{f'Job {job.id}':<13}{state}{info}")
+
+    latest: list[Job] = []
     try:
-        while True:
-            unfinished = [job_id for job_id in order if not latest[job_id].is_final]
-            if not unfinished:
-                return False
-            delay = interval
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return True
-                delay = min(delay, remaining)
-            await asyncio.sleep(delay)
-            for job in await client.get_jobs(unfinished):
-                if job.state != latest[job.id].state:
-                    info = f"  {_first_line(job.info)}" if (
-                        job.state in _FINAL_FAILURES and job.info) else ""
-                    state = visible(job.state, single_line=True, limit=200)
-                    report.say(f"{f'Job {job.id}':<13}{state}{info}")
-                latest[job.id] = job
-            interval = min(interval * POLL_FACTOR, POLL_MAX)
+        return await following.follow(client, result.jobs, on_change=said, timeout=timeout,
+                                      policy=FOLLOW, latest=latest)
     finally:
-        result.jobs = [latest[job_id] for job_id in order]
+        result.jobs = latest or result.jobs
 
 
 def _first_line(text: str) -> str:
@@ -865,14 +744,14 @@ def _first_line(text: str) -> str:
 def _record_final_states(report: _Reporter, result: ReplayResult,
                          entry_id: Optional[str]) -> None:
     """Write the states of the jobs that ended to the history entry (a problem warns)."""
-    from tui_app.history import update_final_states
+    from tui_app.history import record_final_states
 
-    final = {job.key: job.state for job in result.jobs if job.is_final}
-    if entry_id is not None and final:
-        try:
-            update_final_states(entry_id, final)
-        except (OSError, LocationError, ValueError) as exc:
-            report.warn(f"The final states were not written to the history: {exc}")
+    if entry_id is None:
+        return
+    try:
+        record_final_states(entry_id, result.jobs)
+    except (OSError, LocationError, ValueError) as exc:
+        report.warn(f"The final states were not written to the history: {exc}")
 
 
 def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],

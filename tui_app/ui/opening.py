@@ -16,7 +16,7 @@ from tui_app.arguments import (
     parse_process_defaults,
 )
 from tui_app.drift import check_drift
-from tui_app.replay import ReplayError, find_folder, pick_release
+from tui_app.resolver import AmbiguousRelease, find_folder, pick_release
 from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
 from tui_app.ui.screens.arguments import argument_specs
 
@@ -59,8 +59,8 @@ async def prefill(app, template: Template, *, check: bool = True) -> tuple:
     state.search_text = template.process.key
     releases = await client.releases_for_process(template.process.key)
     try:
-        release = pick_release(template, releases)
-    except ReplayError:  # several releases and nothing says which: the person chooses
+        release = pick_release(template.process, releases)
+    except AmbiguousRelease:  # several releases and nothing says which: the person chooses
         app.choose_process(releases)
         return "Release", []
     if release is None:

@@ -1,0 +1,134 @@
+"""Finding a template's choice again on a tenant: one resolver for the wizard, ``startjob
+open`` and ``startjob run``.
+
+Every function here takes plain inputs (folders, releases, robots, a template's specs) and
+answers with the folder, release, robot pool or ``StrategyChoice`` to use; the two async
+ones ask Orchestrator through the client they are given. Nothing here prints or decides an
+exit code: the callers say what a ``None`` or an ``AmbiguousRelease`` means for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional
+
+from tui_app.arguments.jsontext import quote
+from tui_app.orchestrator.models import Folder, Release, Robot
+from tui_app.plan import CLASSIC_STRATEGIES, MODERN_STRATEGY, RobotRef, StrategyChoice
+
+#: Strategies that name robots (required for Specific, optional for ModernJobsCount).
+ROBOT_STRATEGIES = ("Specific", MODERN_STRATEGY)
+
+
+class AmbiguousRelease(ValueError):
+    """Several releases fit and nothing says which one; the message names them."""
+
+
+class FolderNeeded(ValueError):
+    """Robots are chosen by name in a modern folder, but no folder is known."""
+
+
+def find_folder(folders: Sequence[Folder], path: str) -> Optional[Folder]:
+    """The folder whose FullyQualifiedName is ``path`` (any case, slashes either way), else
+    the one whose id it is (``--folder 4``)."""
+    wanted = path.strip().strip("/").replace("\\", "/").casefold()
+    for folder in folders:
+        if folder.fully_qualified_name.replace("\\", "/").casefold() == wanted:
+            return folder
+    if wanted.isascii() and wanted.isdigit():
+        return next((folder for folder in folders if folder.id == int(wanted)), None)
+    return None
+
+
+def pick_release(process: Any, releases: Sequence[Release]) -> Optional[Release]:
+    """The release to start for ``process`` (a template's ``ProcessSpec``): in its environment
+    when it names one; the saved release key when several remain; else the only one, or the
+    only latest-version one. Raises ``AmbiguousRelease`` when several still fit."""
+    candidates = list(releases)
+    if process.environment:
+        wanted = process.environment.casefold()
+        candidates = [r for r in candidates if (r.environment_name or "").casefold() == wanted]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    if process.release_key:
+        for release in candidates:
+            if release.key.lower() == process.release_key.lower():
+                return release
+    latest = [r for r in candidates if r.is_latest_version] or candidates
+    if len(latest) == 1:
+        return latest[0]
+    where = ", ".join(
+        f"{quote(r.name)}" + (f" ({r.environment_name})" if r.environment_name else "")
+        for r in latest
+    )
+    raise AmbiguousRelease(
+        f"Process {quote(process.key)} has several releases here ({where}); add "
+        "environment = \"...\" to the template's [process] to choose one."
+    )
+
+
+def is_classic(release: Optional[Release], folder: Optional[Folder]) -> bool:
+    """Classic when the folder says so, or (no folder known) when the release has an
+    environment."""
+    if folder is not None:
+        return folder.is_classic
+    return bool(release is not None and release.environment_name)
+
+
+def strategy_fits(kind: str, release: Release, folder: Optional[Folder]) -> list[str]:
+    """Why ``kind`` cannot be used for ``release`` in ``folder`` (empty when it can)."""
+    classic = is_classic(release, folder)
+    if classic and kind == MODERN_STRATEGY:
+        return [f"The strategy {kind} is for modern folders, but {quote(release.name)} is in a "
+                "classic folder (use Specific, JobsCount or All)."]
+    if not classic and kind in CLASSIC_STRATEGIES:
+        return [f"The strategy {kind} is for classic folders, but {quote(release.name)} is in "
+                "a modern folder (use ModernJobsCount)."]
+    return []
+
+
+async def robot_pool(client: Any, release: Release, folder: Optional[Folder]) -> list[Robot]:
+    """The robots a choice picks from: the release's environment (classic) or the folder's
+    robot users (modern), with their states. Raises ``FolderNeeded`` for a modern release
+    without a folder."""
+    if is_classic(release, folder):
+        environment = await client.environment_robots(release.environment_name or "")
+        return list(environment.robots) if environment is not None else []
+    if folder is None:
+        raise FolderNeeded(
+            "The template chooses robots by name in a modern folder; give the folder with "
+            "[connection] folder or --folder."
+        )
+    return list(await client.folder_robots(folder.id))
+
+
+def find_robot(robots: Sequence[Robot], name: str) -> Optional[Robot]:
+    """The robot called ``name``: the exact name first, else the only case-insensitive match."""
+    for robot in robots:
+        if robot.name == name:
+            return robot
+    folded = [robot for robot in robots if robot.name.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def robots_named(pool: Sequence[Robot], names: Iterable[str]) -> list[Robot]:
+    """The robots of ``pool`` called ``names`` (names not found are left out: drift says so)."""
+    found = (find_robot(pool, name) for name in names)
+    return [robot for robot in found if robot is not None]
+
+
+def chosen_robots(pool: Sequence[Robot], ids: Iterable[int]) -> list[Robot]:
+    """The robots of ``pool`` whose ids were ticked, in the pool's order."""
+    wanted = set(ids)
+    return [robot for robot in pool if robot.id in wanted]
+
+
+def strategy_choice(spec: Any, robots: Sequence[Robot] = ()) -> StrategyChoice:
+    """A template's ``StrategySpec`` as the ``StrategyChoice`` to send, on ``robots``."""
+    return StrategyChoice(
+        kind=spec.kind,
+        robots=tuple(RobotRef(robot.id, robot.name) for robot in robots),
+        jobs_count=spec.jobs_count or 1,
+        runtime_type=spec.runtime_type or "Unattended",
+        priority=spec.priority,
+    )
