@@ -34,7 +34,7 @@ async def burst(pilot, *keys: str) -> None:
         app._driver.send_message(event)
     await settle(pilot)
     # OrderedKeys hands keys out one at a time: wait for the last one (absent before the fix).
-    while getattr(app, "_waiting_keys", None) or getattr(app, "_unsettled", None):
+    while getattr(app, "_waiting", None) or getattr(app, "_unsettled", None):
         await pilot.pause(0.02)
     await settle(pilot)
 
@@ -101,6 +101,37 @@ async def test_focus_keys_apply_in_order():
         assert app.query_one("#two", SafeInput).value == "CE"
         assert app.query_one("#text", OrderedTextArea).text == "D"
         assert app.focused is app.query_one("#two")
+
+
+async def test_a_paste_and_a_click_keep_their_place_among_the_keys():
+    app = OrderedForm()
+    async with app.run_test(size=SIZE) as pilot:
+        one = app.query_one("#one", SafeInput)
+        x, y = one.region.offset
+        arguments = dict(widget=None, x=x, y=y, delta_x=0, delta_y=0, button=1,
+                         shift=False, meta=False, ctrl=False, screen_x=x, screen_y=y)
+        for event in (events.Key("a", "a"), events.Key("tab", "\t"), events.Paste("pasted"),
+                      events.MouseDown(**arguments), events.MouseUp(**arguments)):
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await burst(pilot, "end", "b")
+        assert one.value == "ab"
+        assert app.query_one("#two", SafeInput).value == "pasted"
+
+
+@pytest.mark.parametrize("attempt", range(3))
+async def test_leaving_with_keys_still_waiting_is_clean(make_wizard, attempt):
+    """The app closes (a signal, a finished run) while keys wait: they are dropped quietly,
+    not handed to a screen that is gone (ScreenStackError). A race: before the fix each
+    attempt hit it about half the time."""
+    app = make_wizard(url="", client_id="", client_secret="")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in "abcdefghijklmnopqrstuvwxyz" * 4:
+            event = events.Key(key, key)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await pilot.pause(0.05)
 
 
 async def test_connect_fields_take_a_burst_in_order(make_wizard):

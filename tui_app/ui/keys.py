@@ -8,9 +8,9 @@ the field that Tab was meant to leave. Two remedies, used together:
 
 * ``InlineBindings`` (editable widgets): run a key's binding in the widget's own key handler,
   so editing keys apply in the widget's queue order (the approach of Textual PR #6631).
-* ``OrderedKeys`` (the app): hand out one key at a time; the next one waits until the
-  previous one has settled, so a focus move (Tab, Enter to the next field, a new step) is
-  done before the next key picks its widget.
+* ``OrderedKeys`` (the app): hand out one key (or paste) at a time; the next one waits
+  until the previous one has settled, so a focus move (Tab, Enter to the next field, a new
+  step) is done before the next key picks its widget.
 """
 
 from __future__ import annotations
@@ -38,19 +38,20 @@ class InlineBindings:
 
 
 class KeySettled(Message):
-    """Follows a key up from the widget it went to, behind everything that key set off there."""
+    """Follows a key (or a paste) up from its widget, behind everything it set off there."""
 
-    def __init__(self, key: events.Key) -> None:
+    def __init__(self, typed: events.Event) -> None:
         super().__init__()
-        self.key = key
+        self.typed = typed
 
 
-def _follow(widget, key: events.Key) -> None:
-    widget.post_message(KeySettled(key))
+def _follow(widget, typed: events.Event) -> None:
+    widget.post_message(KeySettled(typed))
 
 
 class OrderedKeys:
-    """Mixin for an App: dispatch typed keys one at a time, each once the previous one settled.
+    """Mixin for an App: hand out typed keys and pastes one at a time, each once the one
+    before it settled; mouse events wait their turn behind them.
 
     A key goes to its widget as usual; right behind it goes a callback that sends a
     ``KeySettled`` up the same way, so it reaches the app after the key itself (if it
@@ -59,30 +60,32 @@ class OrderedKeys:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._waiting_keys: deque = deque()
-        self._unsettled: Optional[events.Key] = None
+        self._waiting: deque = deque()
+        self._unsettled: Optional[events.Event] = None
         self._settle_timer = None
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            self._waiting_keys.append(event)
-            await self._dispatch_keys()
+        if isinstance(event, (events.InputEvent, events.Paste)) and not event.is_forwarded:
+            self._waiting.append(event)
+            await self._dispatch_waiting()
         else:
             await super().on_event(event)
 
-    async def _dispatch_keys(self) -> None:
-        while self._waiting_keys and self._unsettled is None:
-            key = self._waiting_keys.popleft()
-            await super().on_event(key)  # priority bindings, else forwarded to the focused widget
+    async def _dispatch_waiting(self) -> None:
+        while self._waiting and self._unsettled is None and self.is_running:  # not closing
+            event = self._waiting.popleft()
+            await super().on_event(event)  # priority bindings, else on to the focused widget
+            if not isinstance(event, (events.Key, events.Paste)) or not event.is_forwarded:
+                continue
             target = self.focused or self.screen
-            if key.is_forwarded and target.call_later(_follow, target, key):
-                self._unsettled = key
+            if target.call_later(_follow, target, event):
+                self._unsettled = event
                 self._settle_timer = self.set_timer(
-                    SETTLE_LIMIT, lambda key=key: self.post_message(KeySettled(key))
+                    SETTLE_LIMIT, lambda typed=event: self.post_message(KeySettled(typed))
                 )
 
     async def _on_key_settled(self, message: KeySettled) -> None:
-        if message.key is self._unsettled:
+        if message.typed is self._unsettled:
             self._unsettled = None
             self._settle_timer.stop()
-            await self._dispatch_keys()
+            await self._dispatch_waiting()
