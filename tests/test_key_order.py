@@ -12,8 +12,9 @@ from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
 from textual.widgets import Input
-from tour import fill, settle
+from tour import fill, settle, to_arguments
 
+from tui_app.ui import keys
 from tui_app.ui.keys import OrderedKeys
 from tui_app.ui.screens import ArgumentsScreen, ConnectScreen, StrategyScreen
 from tui_app.ui.widgets import OrderedTextArea, SafeInput
@@ -151,6 +152,26 @@ async def test_connect_fields_take_a_burst_in_order(make_wizard):
         assert app.screen.query_one("#client_id", SafeInput).value == "d-app 2"
         assert app.screen.query_one("#client_secret", SafeInput).value == "s3cret"
         assert isinstance(app.screen, ConnectScreen)  # no key went astray into a binding
+
+
+async def test_keys_after_escape_go_on_at_once_on_the_step_before(make_wizard, monkeypatch):
+    """Escape closes the step, and the key's follow-up may go with it: the keys after it
+    are not held until the settle limit."""
+    monkeypatch.setattr(keys, "SETTLE_LIMIT", 60.0)
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_arguments(pilot)
+        assert isinstance(app.screen, ArgumentsScreen)
+        for key, character in [*zip("INC", "INC"), ("escape", "\x1b"), ("ctrl+n", None)]:
+            event = events.Key(key, character)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(40):  # up to 2 s
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ArgumentsScreen):
+                break
+        assert isinstance(app.screen, ArgumentsScreen)  # Strategy's ctrl+n came through
+        assert app.screen.query_one("#arg-0", SafeInput).value == "INC"
 
 
 async def test_arguments_enter_moves_on_before_the_next_key(make_wizard):

@@ -16,13 +16,18 @@ the field that Tab was meant to leave. Two remedies, used together:
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
+from time import monotonic
 from typing import Optional
 
 from textual import events
 from textual.message import Message
+from textual.screen import Screen
 
-#: Seconds a key may take to settle before the next one goes anyway (a lost follow-up).
+#: Seconds a key may take to settle before the next one goes anyway (a slow handler).
 SETTLE_LIMIT = 0.5
+#: How often to look whether a key's way up is gone (its step closed): then it settled.
+CHECK_EVERY = 0.02
 
 
 class InlineBindings:
@@ -80,9 +85,16 @@ class OrderedKeys:
             target = self.focused or self.screen
             if target.call_later(_follow, target, event):
                 self._unsettled = event
-                self._settle_timer = self.set_timer(
-                    SETTLE_LIMIT, lambda typed=event: self.post_message(KeySettled(typed))
-                )
+                screen = target if isinstance(target, Screen) else target.screen
+                check = partial(self._check_settling, event, target, screen, monotonic())
+                self._settle_timer = self.set_interval(CHECK_EVERY, check)
+
+    def _check_settling(self, typed: events.Event, target, screen, started: float) -> None:
+        """Count a key as settled once its screen closed or its widget went away (the
+        follow-up went with them), or when it took too long."""
+        gone = screen not in self.screen_stack or not target.is_attached
+        if gone or monotonic() - started > SETTLE_LIMIT:
+            self.post_message(KeySettled(typed))
 
     async def _on_key_settled(self, message: KeySettled) -> None:
         if message.typed is self._unsettled:
