@@ -20,19 +20,27 @@ from tui_app.ui.screens import ArgumentsScreen, ConnectScreen, StrategyScreen
 from tui_app.ui.widgets import OrderedTextArea, SafeInput
 
 SIZE = (80, 24)
-NAMED = {"space": " ", "enter": "\r", "tab": "\t", "backspace": "\x7f"}
+NAMED = {"space": " ", "enter": "\r", "tab": "\t", "backspace": "\x7f", "escape": "\x1b"}
 
 
-async def burst(pilot, *keys: str) -> None:
-    """Send ``keys`` (characters or key names) back to back, then let the app handle them."""
-    app = pilot.app
-    for key in keys:
-        if len(key) == 1:
-            event = events.Key(key if key.isalnum() else _character_to_key(key), key)
-        else:
-            event = events.Key(key, NAMED.get(key))
+def send(app, *typed: events.Event) -> None:
+    """Hand events to the app the way the driver does, back to back."""
+    for event in typed:
         event.set_sender(app)
         app._driver.send_message(event)
+
+
+def key(name: str) -> events.Key:
+    """The event for a character ("a", "!") or a key name ("tab", "ctrl+u")."""
+    if len(name) == 1:
+        return events.Key(name if name.isalnum() else _character_to_key(name), name)
+    return events.Key(name, NAMED.get(name))
+
+
+async def burst(pilot, *names: str) -> None:
+    """Send the keys back to back, then let the app handle them."""
+    app = pilot.app
+    send(app, *map(key, names))
     await settle(pilot)
     # OrderedKeys hands keys out one at a time: wait for the last one (absent before the fix).
     while getattr(app, "_waiting", None) or getattr(app, "_unsettled", None):
@@ -67,21 +75,21 @@ EDITING = [
 ]
 
 
-@pytest.mark.parametrize("keys, value", EDITING)
-async def test_input_editing_keys_apply_in_order(keys, value):
+@pytest.mark.parametrize("typed, value", EDITING)
+async def test_input_editing_keys_apply_in_order(typed, value):
     app = PlainForm()
     async with app.run_test(size=SIZE) as pilot:
-        await burst(pilot, *keys)
+        await burst(pilot, *typed)
         assert app.query_one("#one", SafeInput).value == value
 
 
-@pytest.mark.parametrize("keys, value", EDITING)
-async def test_text_area_editing_keys_apply_in_order(keys, value):
+@pytest.mark.parametrize("typed, value", EDITING)
+async def test_text_area_editing_keys_apply_in_order(typed, value):
     app = PlainForm()
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#text").focus()
         await pilot.pause()
-        await burst(pilot, *keys)
+        await burst(pilot, *typed)
         assert app.query_one("#text", OrderedTextArea).text == value
 
 
@@ -111,10 +119,8 @@ async def test_a_paste_and_a_click_keep_their_place_among_the_keys():
         x, y = one.region.offset
         arguments = dict(widget=None, x=x, y=y, delta_x=0, delta_y=0, button=1,
                          shift=False, meta=False, ctrl=False, screen_x=x, screen_y=y)
-        for event in (events.Key("a", "a"), events.Key("tab", "\t"), events.Paste("pasted"),
-                      events.MouseDown(**arguments), events.MouseUp(**arguments)):
-            event.set_sender(app)
-            app._driver.send_message(event)
+        send(app, key("a"), key("tab"), events.Paste("pasted"),
+             events.MouseDown(**arguments), events.MouseUp(**arguments))
         await burst(pilot, "end", "b")
         assert one.value == "ab"
         assert app.query_one("#two", SafeInput).value == "pasted"
@@ -128,10 +134,7 @@ async def test_leaving_with_keys_still_waiting_is_clean(make_wizard, attempt):
     app = make_wizard(url="", client_id="", client_secret="")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        for key in "abcdefghijklmnopqrstuvwxyz" * 4:
-            event = events.Key(key, key)
-            event.set_sender(app)
-            app._driver.send_message(event)
+        send(app, *map(key, "abcdefghijklmnopqrstuvwxyz" * 4))
         await pilot.pause(0.05)
 
 
@@ -162,10 +165,7 @@ async def test_keys_after_escape_go_on_at_once_on_the_step_before(make_wizard, m
     async with app.run_test(size=SIZE) as pilot:
         await to_arguments(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
-        for key, character in [*zip("INC", "INC"), ("escape", "\x1b"), ("ctrl+n", None)]:
-            event = events.Key(key, character)
-            event.set_sender(app)
-            app._driver.send_message(event)
+        send(app, *map(key, ["I", "N", "C", "escape", "ctrl+n"]))
         for _ in range(40):  # up to 2 s
             await pilot.pause(0.05)
             if isinstance(app.screen, ArgumentsScreen):
