@@ -11,10 +11,11 @@ from tui_app.connection import AUTH_MODE_LABELS, ConnectionSettings, SettingsErr
 from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
+from tui_app.ui.keys import OrderedKeys
 from tui_app.ui.state import WizardState
 
 
-class WizardApp(App):
+class WizardApp(OrderedKeys, App):
     """Connect › Folder › Process › Release › Strategy › Arguments › Review › Run."""
 
     TITLE = "startjob"

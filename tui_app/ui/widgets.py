@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.text import Text
 from textual.strip import Strip
-from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static
+from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static, TextArea
 from textual.widgets.option_list import OptionDoesNotExist
 
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.text import one_to_one, visible
+from tui_app.ui.keys import InlineBindings
 
 STEPS = ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments", "Review", "Run")
 
@@ -110,11 +111,12 @@ class CheckList(SelectionList):
         return Strip(segments, strip.cell_length)
 
 
-class SafeInput(Input):
+class SafeInput(InlineBindings, Input):
     """An Input that draws control characters as visible symbols, never as terminal codes.
 
     The value itself is untouched (what was typed or pasted is kept exactly); only the
-    drawing changes, one symbol per character so the cursor stays in place.
+    drawing changes, one symbol per character so the cursor stays in place. Its editing
+    keys apply in the order typed (``tui_app.ui.keys``).
     """
 
     @property
@@ -122,3 +124,7 @@ class SafeInput(Input):
         if self.password:
             return super()._value
         return Text(one_to_one(self.value), no_wrap=True, overflow="ignore", end="")
+
+
+class OrderedTextArea(InlineBindings, TextArea):
+    """A TextArea whose editing keys apply in the order typed (``tui_app.ui.keys``)."""

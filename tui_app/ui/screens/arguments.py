@@ -27,7 +27,7 @@ from tui_app.arguments import (
 from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.widgets import SafeInput
+from tui_app.ui.widgets import OrderedTextArea, SafeInput
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
 
@@ -133,7 +133,7 @@ needs attention).
             value = (text or "").strip().lower() in ("true", "yes", "1")
             editor: Widget = Switch(value=value, id=field_id(index), animate=False)
         elif spec.kind in JSON_KINDS:
-            editor = TextArea(
+            editor = OrderedTextArea(
                 escape_controls(text or ""),
                 id=field_id(index),
                 classes="json-editor",
