@@ -20,7 +20,7 @@ from tour import settle
 import tui_app
 from tui_app import files, replay
 from tui_app.cli import main
-from tui_app.connection import ConnectionSettings, SettingsError, resolve_settings
+from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.exit_codes import EXIT_CONNECTION, EXIT_OK, EXIT_USAGE
 from tui_app.following import FollowPolicy
 from tui_app.orchestrator import (
@@ -32,6 +32,7 @@ from tui_app.orchestrator import (
     TokenAuth,
 )
 from tui_app.orchestrator.models import Folder
+from tui_app.precedence import resolve_settings
 from tui_app.profiles import (
     Profile,
     ProfileError,

@@ -23,7 +23,6 @@ from tui_app.connection import (
     ConnectionSettings,
     SettingsError,
     explain_connect_failure,
-    resolve_settings,
     tls_description,
 )
 from tui_app.connection_cli import (
@@ -45,6 +44,7 @@ from tui_app.orchestrator import (
     PermissionDenied,
     RateLimited,
 )
+from tui_app.precedence import resolve_settings
 from tui_app.profiles import Profile, ProfileError, remember_profile, save_profile
 from tui_app.sandbox import DEMO
 from tui_app.secret_sources import SecretError

@@ -218,7 +218,7 @@ def test_parse_profiles_source_name():
 
 
 def test_resolve_profile_for_headless_commands(isolated_home):
-    from tui_app.profiles import resolve_profile
+    from tui_app.precedence import resolve_profile
     from tui_app.secret_sources import SecretPromptNeeded
 
     save_profile(Profile(name="prod", url=URL, client_id="abc", secret_env="PROD_SECRET",

@@ -1,18 +1,10 @@
 """Connection settings: where Orchestrator is and how to sign in.
 
-``ConnectionSettings`` builds the httpx auth flow and the client. ``resolve_settings`` fills it
-with this precedence (first wins), the same for every command::
+``ConnectionSettings`` is the settings model: it validates itself, builds the httpx auth flow
+for its sign-in mode (``tui_app.signin``) and opens the client. Where each value comes from
+(flags, template, environment, profile) is decided in one place, ``tui_app.precedence``.
 
-    flag  >  template's [connection]  >  environment (UIPATH_*)  >  profile  >  default
-
-The template layer only exists for ``startjob run`` / ``open`` (its ``url`` and ``folder``);
-the profile is ``--profile``, else the template's ``profile``, else ``STARTJOB_PROFILE``.
-
-The auth mode is the exception: flag, else the profile's, else what the credentials imply (a
-token, else user + password, else client credentials). ``insecure`` is only ever a flag. The
-secret comes from a flag or environment variable when one is set, else from the profile's
-secret source (see ``tui_app.secret_sources``). Secrets live only in memory: ``public_dict``
-is what may be shown or saved, ``ResolvedSettings.describe`` masks them, and no repr shows
+Secrets live only in memory: ``public_dict`` is what may be shown or saved, and no repr shows
 them. A ``user:password@`` part of a URL is dropped when the settings are made (it is never
 used: sign-in is by the auth mode), so it is never sent, stored, logged or shown.
 
@@ -27,34 +19,11 @@ import copy
 import os
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Optional, Union
+from dataclasses import dataclass, fields, replace
+from typing import Callable, Optional, Union
 
+from tui_app.signin import AUTH_MODES, ENV_VARS, SECRET_FIELDS, implied_mode, mode_of
 from tui_app.urls import url_problem, without_userinfo
-
-AUTH_MODES = ("client_credentials", "password", "token")
-AUTH_MODE_LABELS = {
-    "client_credentials": "Client credentials (Automation Cloud / Suite)",
-    "password": "User and password (on-prem Orchestrator)",
-    "token": "Personal access token",
-}
-SECRET_FIELDS = ("client_secret", "password", "token")
-
-_ENV = {
-    "url": "UIPATH_URL",
-    "client_id": "UIPATH_CLIENT_ID",
-    "client_secret": "UIPATH_CLIENT_SECRET",
-    "identity_url": "UIPATH_IDENTITY_URL",
-    "scope": "UIPATH_SCOPE",
-    "token": "UIPATH_ACCESS_TOKEN",
-    "username": "UIPATH_USERNAME",
-    "password": "UIPATH_PASSWORD",
-    "tenancy_name": "UIPATH_TENANT",
-    "folder": "UIPATH_FOLDER_PATH",
-}
-#: The environment variable of each setting (public name of ``_ENV``).
-ENV_VARS = _ENV
-PROFILE_ENV = "STARTJOB_PROFILE"
 
 
 class SettingsError(ValueError):
@@ -91,13 +60,10 @@ class ConnectionSettings:
         else client credentials.
         """
         environ = os.environ if environ is None else environ
-        values = {name: environ.get(var, "") for name, var in _ENV.items()}
+        values = {name: environ.get(var, "") for name, var in ENV_VARS.items()}
         values.update({k: v for k, v in overrides.items() if v not in (None, "")})
-        if "auth_mode" not in overrides or not overrides["auth_mode"]:
-            if values.get("token"):
-                values["auth_mode"] = "token"
-            elif values.get("username") and not values.get("client_id"):
-                values["auth_mode"] = "password"
+        if not overrides.get("auth_mode"):
+            values["auth_mode"] = implied_mode(values)
         return cls(**values)
 
     def __post_init__(self) -> None:
@@ -128,13 +94,13 @@ class ConnectionSettings:
 
     def missing(self) -> list:
         """Labels of the settings still needed to connect, in form order."""
-        needed = [("url", "Orchestrator URL")]
-        needed += {
-            "client_credentials": [("client_id", "Client ID"), ("client_secret", "Client secret")],
-            "password": [("username", "User name"), ("password", "Password")],
-            "token": [("token", "Personal access token")],
-        }[self.auth_mode]
+        needed = (("url", "Orchestrator URL"), *mode_of(self.auth_mode).required)
         return [label for name, label in needed if not getattr(self, name).strip()]
+
+    @property
+    def secret_field(self) -> str:
+        """The field that holds this sign-in mode's secret."""
+        return mode_of(self.auth_mode).secret_field
 
     def validate(self) -> None:
         if self.auth_mode not in AUTH_MODES:
@@ -262,154 +228,6 @@ def tls_description(settings: ConnectionSettings, environ: Optional[Mapping[str,
     if environ.get("SSL_CERT_DIR"):
         return f"verified with SSL_CERT_DIR={environ['SSL_CERT_DIR']}"
     return "verified with the certifi certificate authorities (default)"
-
-
-# -- resolving settings from flags, environment and a profile --------------------------------
-
-_FLAG_ONLY = ("ca_bundle", "insecure")
-
-
-@dataclass(frozen=True)
-class ResolvedSettings:
-    """The settings, where each value came from, and whether the secret must still be asked.
-
-    ``sources`` maps a field name to "flag", "env UIPATH_URL", "profile 'prod'" or
-    "profile 'prod' (secret_command)" (fields left at their default are absent).
-    """
-
-    settings: ConnectionSettings
-    sources: dict = field(default_factory=dict)
-    profile: Any = None
-    #: The profile asks for its secret at connect time and no prompt was given.
-    needs_prompt: bool = False
-    prompt_label: str = ""
-
-    @property
-    def secret_field(self) -> str:
-        return {"client_credentials": "client_secret", "password": "password",
-                "token": "token"}.get(self.settings.auth_mode, "client_secret")
-
-    def describe(self, environ: Optional[Mapping[str, str]] = None) -> list:
-        """Rows (setting, value, source) for a debug view; secrets show as "***"."""
-        rows = []
-        for f in fields(self.settings):
-            value = getattr(self.settings, f.name)
-            source = self.sources.get(f.name, "default")
-            if f.name in SECRET_FIELDS:
-                if not value and f.name != self.secret_field:
-                    continue
-                if value:
-                    shown = "***"
-                elif self.needs_prompt:
-                    shown = "(asked when connecting)"
-                else:
-                    shown = "(not read)" if source.endswith("not read)") else "(not set)"
-            elif value in ("", False) and source == "default":
-                continue
-            else:
-                shown = str(value)
-            rows.append((f.name, shown, source))
-        rows.append(("tls", tls_description(self.settings, environ), "—"))
-        return rows
-
-    def report(self, environ: Optional[Mapping[str, str]] = None) -> str:
-        rows = self.describe(environ)
-        width = max(len(name) for name, _, _ in rows)
-        return "\n".join(f"{name:<{width}}  {value}  [{source}]" for name, value, source in rows)
-
-
-def _given(value: Any) -> bool:
-    return value not in (None, "")
-
-
-def resolve_settings(
-    flags: Optional[Mapping[str, Any]] = None,
-    environ: Optional[Mapping[str, str]] = None,
-    profile_name: Optional[str] = None,
-    *,
-    template: Optional[Mapping[str, Any]] = None,
-    prompt: Optional[Callable[[str], Optional[str]]] = None,
-    fetch_secret: bool = True,
-    load_profile: Optional[Callable[[str], Any]] = None,
-) -> ResolvedSettings:
-    """Settings from flags > template > environment > profile > default (module docstring).
-
-    ``flags`` uses ``ConnectionSettings`` field names (None or "" = not given), plus
-    ``no_token_cache`` and ``profile``. ``template`` is a template's ``[connection]`` layer
-    (``url``, ``folder``, ``profile``; empty values are ignored). The profile is
-    ``profile_name``, else ``flags["profile"]``, else ``template["profile"]``, else
-    ``STARTJOB_PROFILE``, loaded with ``load_profile`` (default
-    ``tui_app.profiles.get_profile``). The profile's secret source is only used when no flag or
-    environment variable gives the secret; with ``fetch_secret=False`` it is not read at all
-    (nothing is run), and a "prompt" source without ``prompt`` sets ``needs_prompt``. Raises
-    ``SettingsError`` (``ProfileError``, ``SecretError``).
-    """
-    flags = dict(flags or {})
-    layer = {key: value for key, value in (template or {}).items() if _given(value)}
-    environ = os.environ if environ is None else environ
-    given_name = profile_name or flags.get("profile")
-    name = given_name or layer.get("profile") or environ.get(PROFILE_ENV) or ""
-    profile = None
-    if name:
-        if load_profile is None:
-            from tui_app.profiles import get_profile as load_profile
-        profile = load_profile(name)
-    profile_source = f"profile {name!r}"
-
-    values: dict = {}
-    sources: dict = {}
-    for key, var in _ENV.items():
-        if _given(flags.get(key)):
-            values[key], sources[key] = flags[key], "flag"
-        elif key in layer:
-            values[key], sources[key] = layer[key], "template"
-        elif environ.get(var, ""):
-            values[key], sources[key] = environ[var], f"env {var}"
-        elif profile is not None and key not in SECRET_FIELDS and getattr(profile, key, ""):
-            values[key], sources[key] = getattr(profile, key), profile_source
-    for key in _FLAG_ONLY:
-        if _given(flags.get(key)) and flags[key] is not False:
-            values[key], sources[key] = flags[key], "flag"
-        elif key == "ca_bundle" and profile is not None and profile.ca_bundle:
-            values[key], sources[key] = os.path.expanduser(profile.ca_bundle), profile_source
-
-    if _given(flags.get("auth_mode")):
-        values["auth_mode"], sources["auth_mode"] = flags["auth_mode"], "flag"
-    elif profile is not None:
-        values["auth_mode"], sources["auth_mode"] = profile.auth_mode, profile_source
-    elif values.get("token"):
-        values["auth_mode"], sources["auth_mode"] = "token", sources["token"]
-    elif values.get("username") and not values.get("client_id"):
-        values["auth_mode"], sources["auth_mode"] = "password", sources["username"]
-
-    if flags.get("no_token_cache") or flags.get("token_cache") is False:
-        values["token_cache"], sources["token_cache"] = False, "flag"
-    if profile is not None:
-        values["profile"], sources["profile"] = profile.name, (
-            "flag" if given_name else "template" if layer.get("profile")
-            else f"env {PROFILE_ENV}")
-
-    settings = ConnectionSettings(**values)
-    needs_prompt, label = False, ""
-    secret_field = ResolvedSettings(settings).secret_field
-    pending = (profile is not None and not getattr(settings, secret_field)
-               and profile.secret_source and profile.auth_mode == settings.auth_mode)
-    if pending and not fetch_secret:
-        sources[secret_field] = f"{profile_source} ({profile.secret_source}, not read)"
-    elif pending:
-        from tui_app.secret_sources import SecretPromptNeeded, resolve_secret
-
-        try:
-            secret = resolve_secret(profile, prompt, environ=environ)
-        except SecretPromptNeeded as exc:
-            needs_prompt, label = True, exc.label
-        else:
-            if secret:
-                settings = settings.with_(**{secret_field: secret})
-                key = {"env": "secret_env", "command": "secret_command"}.get(
-                    profile.secret_source, f"secret = {profile.secret_source}")
-                sources[secret_field] = f"{profile_source} ({key})"
-    return ResolvedSettings(settings, sources, profile, needs_prompt, label)
 
 
 # -- failures at the Connect step ----------------------------------------------------------

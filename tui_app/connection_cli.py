@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
-from tui_app.connection import AUTH_MODES, ConnectionSettings, ResolvedSettings, resolve_settings
+from tui_app.connection import ConnectionSettings
 from tui_app.locations import LocationError, all_locations
+from tui_app.precedence import ResolvedSettings, resolve_settings
+from tui_app.signin import AUTH_MODES
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -218,8 +220,9 @@ _SOURCE_TEXT = {"env": "environment variable {0.secret_env}",
 
 def cmd_profiles(args: Optional[argparse.Namespace] = None, *, stream=None) -> int:
     """``startjob profiles``: list the saved profiles (``*`` marks the last one used)."""
-    from tui_app.connection import AUTH_MODE_LABELS, SettingsError
+    from tui_app.connection import SettingsError
     from tui_app.profiles import last_profile, load_profiles, profiles_file
+    from tui_app.signin import AUTH_MODE_LABELS
 
     out = stream or sys.stdout
     try:

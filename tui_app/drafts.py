@@ -153,7 +153,8 @@ class Draft:
         ``base`` (settings from flags and the environment) wins where it has a value, so a
         secret given on the command line is kept and an explicit flag beats the draft.
         """
-        from tui_app.connection import AUTH_MODES, ConnectionSettings
+        from tui_app.connection import ConnectionSettings
+        from tui_app.signin import AUTH_MODES
 
         base = base if base is not None else ConnectionSettings()
         changes = {}

@@ -38,9 +38,10 @@ from typing import Optional
 
 import tomli_w
 
-from tui_app.connection import AUTH_MODES, ConnectionSettings, SettingsError
+from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.files import atomic_write_text, locked
 from tui_app.locations import LocationError, config_dir, data_dir
+from tui_app.signin import AUTH_MODES, MODES, SECRET_FIELDS, mode_of
 from tui_app.urls import url_problem, without_userinfo
 
 if sys.version_info >= (3, 11):
@@ -51,14 +52,6 @@ else:  # pragma: no cover - exercised on Python < 3.11
 FORMAT_VERSION = 1
 #: Where a profile's secret comes from (``secret`` may name the last two).
 SECRET_SOURCES = ("env", "command", "prompt", "file")
-#: What the secret is called in each auth mode (for prompts and messages).
-SECRET_LABELS = {
-    "client_credentials": "client secret",
-    "password": "password",
-    "token": "personal access token",
-}
-#: Which ConnectionSettings field receives the secret in each auth mode.
-SECRET_FIELD = {"client_credentials": "client_secret", "password": "password", "token": "token"}
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -68,12 +61,6 @@ _KEYS = _TEXT_KEYS[:7] + ("scope",) + _TEXT_KEYS[7:]
 #: The key each field has in the file, where it differs (``tenancy_name`` is still read).
 _FILE_KEY = {"tenancy_name": "tenant"}
 _FILE_KEYS = tuple(_FILE_KEY.get(key, key) for key in _KEYS)
-#: The fields only one sign-in mode uses (the others keep none of them when saved).
-_MODE_FIELDS = {
-    "client_credentials": ("identity_url", "client_id", "scope"),
-    "password": ("tenancy_name", "username"),
-    "token": (),
-}
 _SECRET_KEYS = ("client_secret", "password", "token", "access_token", "personal_access_token",
                 "pat", "api_key", "apikey")
 
@@ -127,11 +114,11 @@ class Profile:
 
     @property
     def secret_label(self) -> str:
-        return SECRET_LABELS.get(self.auth_mode, "secret")
+        return mode_of(self.auth_mode).secret_label
 
     @property
     def secret_field(self) -> str:
-        return SECRET_FIELD.get(self.auth_mode, "client_secret")
+        return mode_of(self.auth_mode).secret_field
 
     def to_settings(self) -> ConnectionSettings:
         """The profile's settings, without the secret (see ``resolve_secret``)."""
@@ -154,8 +141,8 @@ class Profile:
 
     def for_its_mode(self) -> Profile:
         """This profile without the fields of the other sign-in modes."""
-        unused = {key for mode, keys in _MODE_FIELDS.items() if mode != self.auth_mode
-                  for key in keys} - set(_MODE_FIELDS.get(self.auth_mode, ()))
+        unused = {key for mode in MODES.values() if mode.name != self.auth_mode
+                  for key in mode.fields} - set(mode_of(self.auth_mode).fields) - set(SECRET_FIELDS)
         return replace(self, **{key: "" for key in unused})
 
 
@@ -396,48 +383,6 @@ def delete_profile(name: str, *, path: Optional[Path] = None) -> bool:
     if last_profile() == name:
         remember_profile(None)
     return True
-
-
-def terminal_prompt():
-    """``prompt(label)`` asking on the terminal without echo, or None without a terminal."""
-    if sys.stdin is None or not sys.stdin.isatty():
-        return None
-    import getpass
-
-    def prompt(label: str) -> str:
-        return getpass.getpass(f"{label}: ")
-
-    return prompt
-
-
-def require_secret(resolved) -> ConnectionSettings:
-    """The settings of a ``ResolvedSettings`` for a headless command: a profile that still
-    asks for its secret (no terminal) is a ``SecretPromptNeeded`` saying what to set."""
-    if resolved.needs_prompt:
-        from tui_app.connection import ENV_VARS
-        from tui_app.secret_sources import SecretPromptNeeded
-
-        name = resolved.profile.name
-        variable = ENV_VARS[resolved.secret_field]
-        raise SecretPromptNeeded(
-            f"Profile {name!r} asks for its {resolved.profile.secret_label} when connecting, "
-            f"and there is no terminal to ask on; set {variable} instead.",
-            profile=name, label=resolved.prompt_label)
-    return resolved.settings
-
-
-def resolve_profile(name: str, *, environ=None, prompt=None) -> ConnectionSettings:
-    """The settings of profile ``name`` for a headless command: ``UIPATH_*`` variables over
-    the profile (see ``tui_app.connection.resolve_settings``), secret included.
-
-    A profile whose secret is asked at connect time is asked on the terminal (``getpass``)
-    when there is one, else this raises ``SecretPromptNeeded`` saying what to set instead.
-    Raises ``SettingsError`` subclasses (``ProfileError``, ``SecretError``).
-    """
-    from tui_app.connection import resolve_settings
-
-    return require_secret(resolve_settings({}, environ, name,
-                                           prompt=prompt or terminal_prompt()))
 
 
 # -- the last profile used ------------------------------------------------------------------

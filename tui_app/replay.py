@@ -19,7 +19,7 @@ Argument values, highest precedence first:
 5. the process defaults: Orchestrator applies them to arguments that are left out, so they are
    never sent, but a required argument that has one is not missing.
 
-Where to connect, as for every command (``tui_app.connection.resolve_settings``): flags, then
+Where to connect, as for every command (``tui_app.precedence.resolve_settings``): flags, then
 the template's ``[connection]``, then the ``UIPATH_*`` variables, then the profile
 (``--profile``, else the template's, else ``STARTJOB_PROFILE``); see ``connection_settings``.
 
@@ -262,7 +262,7 @@ def connection_settings(
     environ: Optional[Mapping[str, str]] = None,
 ) -> ConnectionSettings:
     """Where and how a replay (or ``startjob open``) connects, by the resolver every command
-    uses (``tui_app.connection.resolve_settings``)::
+    uses (``tui_app.precedence.resolve_settings``)::
 
         flag  >  template's [connection]  >  UIPATH_* variables  >  profile  >  default
 
@@ -273,7 +273,7 @@ def connection_settings(
     the terminal, else ``SecretPromptNeeded`` says which variable to set. Raises
     ``SettingsError`` (``ProfileError``, ``SecretError``).
     """
-    from tui_app.connection import PROFILE_ENV, resolve_settings
+    from tui_app.precedence import PROFILE_ENV, require_secret, resolve_settings, terminal_prompt
 
     environ = os.environ if environ is None else environ
     chosen = {key: value for key, value in flags.items() if value not in (None, "")}
@@ -292,7 +292,6 @@ def connection_settings(
             "startjob cannot read profiles; pass --url instead (credentials come from the "
             "UIPATH_* variables)."
         )
-    from tui_app.profiles import require_secret, terminal_prompt
 
     return require_secret(resolve_settings(chosen, environ, profile, template=layer,
                                            prompt=terminal_prompt(), load_profile=load))

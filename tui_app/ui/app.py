@@ -7,8 +7,9 @@ from typing import Callable, Optional
 from textual.app import App
 from textual.binding import Binding
 
-from tui_app.connection import AUTH_MODE_LABELS, ConnectionSettings, SettingsError
+from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
+from tui_app.signin import AUTH_MODE_LABELS
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
 from tui_app.ui.keys import OrderedKeys

@@ -9,24 +9,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
-from tui_app.connection import (
-    AUTH_MODE_LABELS,
-    AUTH_MODES,
-    SECRET_FIELDS,
-    ConnectionSettings,
-    SettingsError,
-    explain_connect_failure,
-)
+from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
 from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.secret_sources import SecretPromptNeeded
+from tui_app.signin import AUTH_MODE_LABELS, AUTH_MODES, SECRET_FIELDS
 from tui_app.text import visible
 from tui_app.ui.save_profile import SaveProfileDialog
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import MarkedRadioButton, SafeInput
 
 #: The secret's field for each auth mode.
-SECRET_FIELD = {"client_credentials": "client_secret", "password": "password", "token": "token"}
 #: Form fields per auth mode: (settings attribute, label, is secret, placeholder).
 FIELDS = {
     "client_credentials": [
@@ -216,7 +209,7 @@ Secrets are masked and never written to disk. Press Enter in any field to connec
             await self.wizard.connect(settings)
         except SecretPromptNeeded as exc:
             self.message.show("info", f"{exc} Type it in the masked field, then press Enter.")
-            self.query_one(f"#{SECRET_FIELD[settings.auth_mode]}", Input).focus()
+            self.query_one(f"#{settings.secret_field}", Input).focus()
             return
         except SettingsError as exc:
             self.message.show("error", str(exc))
