@@ -25,7 +25,7 @@ MAX_POLL_DELAY = 5.0
 #: column), State (10, "Successful"), two times (8 each), the table's margin (2).
 FIXED_WIDTH = 6 * 2 + 10 + 2 * 8 + 2
 #: The Info column keeps at least this much (the whole Info is in the detail pane).
-MIN_INFO = 6
+MIN_INFO = 5
 
 
 def short_time(value) -> str:
