@@ -56,8 +56,8 @@ def escape_controls(text: str) -> str:
 FIELDS_PER_BATCH = 12
 
 
-#: Longer hints are shown on a line of their own (a placeholder would be cut at 80 columns).
-HINT_IN_FIELD = 60
+#: Longer hints get a line of their own (a placeholder is cut at ~74 characters at 80x24).
+HINT_IN_FIELD = 70
 #: The name of the Boolean choice that leaves the argument out.
 UNSET = "unset"
 
