@@ -48,7 +48,7 @@ def job_where(job: Job) -> str:
     return " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
 
 
-def job_cells(job: Job, widths: tuple = (18, 14)) -> tuple:
+def job_cells(job: Job, widths: tuple) -> tuple:
     """The table cells of a job, as Text: DataTable would read plain strings as markup.
 
     ``widths``: at most this many characters of the robot / machine and of the Info.
@@ -71,9 +71,8 @@ def column_widths(jobs: list, width: int) -> tuple:
     id_width = max((len(str(job.id)) for job in jobs), default=2)
     scrollbar = 2 if len(jobs) > 11 else 0  # the table is at most 12 rows tall
     free = max(width - FIXED_WIDTH - max(id_width, 2) - scrollbar, 2 * MIN_INFO)
-    where = max((len(job_where(job)) for job in jobs), default=1)
-    where = max(min(where, free - MIN_INFO), len("Robot / machine"))
-    return where, max(free - where, MIN_INFO)
+    where = min(max((len(job_where(job)) for job in jobs), default=1), free - MIN_INFO)
+    return where, free - where
 
 
 class RunScreen(StepScreen):
@@ -85,7 +84,7 @@ while nothing changes). Up/Down choose a job; its details and output arguments a
 below the table when it has finished.
 
 Stop asks the workflow to stop at its next safe point (soft stop); Kill ends it at once.
-Both ask for confirmation. ctrl+n goes back to Review to start the same again;
+Both ask for confirmation. Ctrl+N goes back to Review to start the same again;
 Escape also goes back.
 """
     BINDINGS = [
@@ -190,7 +189,7 @@ Escape also goes back.
         states = [job.state for job in self.state.jobs]
         summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
         kind = "info" if all(s == "Successful" for s in states) and not self.notice else "warning"
-        done = f"All jobs finished: {summary}. ctrl+n starts the same again."
+        done = f"All jobs finished: {summary}. Ctrl+N starts the same again."
         self.message.show(kind, f"{self.notice}\n{done}" if self.notice else done)
         self.wizard.record_final_states()
 
