@@ -18,7 +18,8 @@ _KEEP = {"\n": "\n", "\t": "\t"}
 def visible(text: object, *, single_line: bool = False, limit: int | None = None) -> str:
     """Return ``text`` with control characters made visible (and optionally shortened).
 
-    ``single_line`` also shows line breaks and tabs as symbols, for table cells and titles.
+    A line break (LF, or CRLF as in .NET stack traces) stays a line break; ``single_line``
+    shows line breaks and tabs as symbols instead, for table cells and titles.
     ``limit`` cuts very long text with an ellipsis (the full text stays available elsewhere).
     """
     if text is None:
@@ -30,6 +31,8 @@ def visible(text: object, *, single_line: bool = False, limit: int | None = None
         # The common case, and fast: every control, format and surrogate character (and
         # every line break and tab) is non-printable, so there is nothing to replace.
         return source
+    if not single_line:
+        source = source.replace("\r\n", "\n")
     out = []
     for char in source:
         code = ord(char)

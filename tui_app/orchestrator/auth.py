@@ -472,7 +472,9 @@ class PasswordAuth(_BearerAuth):
             error_code=body.error_code,
             trace_id=body.trace_id,
         )
-        said = f": {body.message}" if body.message else "."
+        said = f": {body.message.rstrip()}" if body.message else ""
+        if not said.endswith((".", "!", "?")):
+            said += "."  # "…: Invalid password. Check the tenant…", never "password Check"
         if 200 <= status < 300:
             data = _json_object(response, "Orchestrator's sign-in")
             error = data.get("error")

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static, Switch, TextArea
+from textual.widgets import Input, Label, RadioSet, Static, TextArea
 
 from tui_app.arguments import (
     ArgumentsFormatError,
@@ -27,7 +27,7 @@ from tui_app.arguments import (
 from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.widgets import OrderedTextArea, SafeInput
+from tui_app.ui.widgets import MarkedRadioButton, OrderedTextArea, SafeInput
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
 
@@ -56,8 +56,26 @@ def escape_controls(text: str) -> str:
 FIELDS_PER_BATCH = 12
 
 
+#: Longer hints get a line of their own (a placeholder is cut at ~74 characters at 80x24).
+HINT_IN_FIELD = 70
+#: The name of the Boolean choice that leaves the argument out.
+UNSET = "unset"
+
+
 def field_id(index: int) -> str:
     return f"arg-{index}"
+
+
+def boolean_choice(text: Optional[str]) -> Optional[str]:
+    """``"true"``, ``"false"`` or ``UNSET`` for a Boolean's text; None when it is neither."""
+    value = (text or "").strip().lower()
+    if not value:
+        return UNSET
+    if value in ("true", "yes", "1"):
+        return "true"
+    if value in ("false", "no", "0"):
+        return "false"
+    return None
 
 
 class ArgumentsScreen(StepScreen):
@@ -71,9 +89,11 @@ One field per input argument of the process. A * marks a required argument.
 - Numbers use a dot for decimals. Dates are ISO 8601 (2024-05-01T09:00:00Z).
 - Lists, dictionaries, data tables and other types are typed as JSON; the field says at
   once whether the JSON is valid.
-- Booleans are switches (Space toggles). An optional switch you never touch is not sent.
+- Booleans have three choices: true, false, or not set (the argument is not sent and
+  the process default applies). Left/Right move, Space or Enter chooses.
+- Arguments a template asks for every time are masked, like a password.
 
-Tab / shift+tab move between fields; ctrl+n continues (it stops at the first field that
+Tab / Shift+Tab move between fields; Ctrl+N continues (it stops at the first field that
 needs attention).
 """
     BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n")]
@@ -85,6 +105,8 @@ needs attention).
         self.load_error: Optional[str] = None
         #: Every field is mounted (long forms are built in batches after the first frame).
         self.complete = False
+        #: The message line counts the arguments that need attention (kept up to date).
+        self._attention = False
         try:
             self.specs = argument_specs(self.state.release)
             self.defaults = parse_process_defaults(self.state.release.input_arguments)
@@ -119,6 +141,7 @@ needs attention).
         text = texts.get(spec.name)
         if text is None and default is not None:
             text = spec.to_text(default)
+        masked = spec.name in self.state.ask_names
         title = Text(visible(spec.name, single_line=True), style="bold")
         if spec.required:
             title.append(" *", style="bold red")
@@ -129,29 +152,59 @@ needs attention).
             title.append("  process default set", style="dim")
         elif spec.has_default:
             title.append("  has a default in the process", style="dim")
-        if spec.kind is Kind.BOOLEAN:
-            value = (text or "").strip().lower() in ("true", "yes", "1")
-            editor: Widget = Switch(value=value, id=field_id(index), animate=False)
-        elif spec.kind in JSON_KINDS:
+        if masked:
+            title.append("  asked every time (masked)", style="dim")
+        hint = "" if spec.kind is Kind.BOOLEAN and not masked else spec.hint
+        placeholder = hint if len(hint) <= HINT_IN_FIELD else ""
+        editor: Widget
+        if spec.kind is Kind.BOOLEAN and not masked:
+            editor = self._boolean_editor(index, spec, texts.get(spec.name), default)
+        elif spec.kind in JSON_KINDS and not masked:
             editor = OrderedTextArea(
                 escape_controls(text or ""),
                 id=field_id(index),
                 classes="json-editor",
                 soft_wrap=True,
                 compact=True,
-                placeholder=spec.hint,
+                placeholder=placeholder,
             )
         else:
-            editor = SafeInput(text or "", id=field_id(index), compact=True, placeholder=spec.hint)
-        if not isinstance(editor, Switch):
+            editor = SafeInput(
+                text or "",
+                id=field_id(index),
+                compact=True,
+                placeholder=placeholder,
+                password=masked,  # a template's ``ask``: never shown in clear
+            )
+        if isinstance(editor, (Input, TextArea)):
             editor.cursor_blink = False  # a steady cursor, as on every other step
-        field = Vertical(
-            Label(title, classes="arg-title"),
+        parts = [Label(title, classes="arg-title")]
+        if hint and not placeholder:
+            parts.append(Static(Text(visible(hint)), classes="arg-hint"))
+        parts += [
             Horizontal(editor, classes="arg-editor"),
             Static("", classes="arg-error", id=f"{field_id(index)}-error"),
-            classes="arg-field",
+        ]
+        return Vertical(*parts, classes="arg-field")
+
+    def _boolean_editor(self, index: int, spec, text: Optional[str], default) -> RadioSet:
+        """true / false / not set: every state in words, and a way back to "not set"."""
+        choices = [("true", "true"), ("false", "false")]
+        if not spec.required or default is not None:
+            shown = f": {spec.to_text(default)}" if default is not None else ""
+            choices.append((UNSET, f"not set (process default{shown})"))
+        current = boolean_choice(text)
+        if text is None and spec.required and default is None:
+            current = "false"  # what is sent when a required switch is left alone
+        return RadioSet(
+            *(
+                MarkedRadioButton(Text(label), value=name == current, name=name)
+                for name, label in choices
+            ),
+            id=field_id(index),
+            classes="arg-boolean",
+            compact=True,
         )
-        return field
 
     def on_mount(self) -> None:
         if len(self.specs) > FIELDS_PER_BATCH:
@@ -186,8 +239,12 @@ needs attention).
     def _store(self, widget: Widget) -> None:
         """Keep what was typed in the wizard state, so Escape and back keep it."""
         spec = self.specs[self._index(widget)]
-        if isinstance(widget, Switch):
-            self.state.argument_texts[spec.name] = "true" if widget.value else "false"
+        if isinstance(widget, RadioSet):
+            pressed = widget.pressed_button
+            if pressed is None or pressed.name == UNSET:
+                self.state.argument_texts.pop(spec.name, None)
+            else:
+                self.state.argument_texts[spec.name] = pressed.name or ""
         elif isinstance(widget, TextArea):
             self.state.argument_texts[spec.name] = widget.text
         else:
@@ -198,7 +255,7 @@ needs attention).
         spec = self.specs[self._index(widget)]
         text = self.state.argument_texts.get(spec.name, "")
         error = None
-        if text.strip() and not isinstance(widget, Switch):
+        if text.strip():
             try:
                 spec.parse(text)
             except ArgumentValueError as exc:
@@ -213,7 +270,7 @@ needs attention).
 
     @on(Input.Changed)
     @on(TextArea.Changed)
-    @on(Switch.Changed)
+    @on(RadioSet.Changed)
     def _changed(self, event) -> None:
         widget = event.control if hasattr(event, "control") else event.text_area
         if not (widget.id and widget.id.startswith("arg-")):
@@ -225,6 +282,23 @@ needs attention).
             return
         self._store(widget)
         self._check(widget)
+        if self._attention:
+            self._count_attention()
+
+    def _errors(self) -> tuple:
+        """(values, errors by name) of the whole form as it is now."""
+        texts = {s.name: t for s, t in self._texts().items()}
+        return collect_values(list(self.specs), texts, self.defaults)
+
+    def _count_attention(self) -> dict:
+        """Show how many arguments need attention (none: the line goes); return the errors."""
+        errors = self._errors()[1]
+        self._attention = bool(errors)
+        if errors:
+            self.message.show("error", f"{len(errors)} argument(s) need attention.")
+        else:
+            self.message.clear()
+        return errors
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -241,14 +315,12 @@ needs attention).
                 "be started from here. Go back (Escape) and choose another.",
             )
             return
-        texts = {s.name: t for s, t in self._texts().items()}
-        values, errors = collect_values(list(self.specs), texts, self.defaults)
+        values, errors = self._errors()
         for index, spec in enumerate(self.specs):
             self._show_field_error(index, errors.get(spec.name))
-        if errors:
+        if self._count_attention():
             first = next(i for i, s in enumerate(self.specs) if s.name in errors)
             self.query_one(f"#{field_id(first)}").focus()
-            self.message.show("error", f"{len(errors)} argument(s) need attention.")
             return
         try:
             build_input_arguments(values)
@@ -260,11 +332,12 @@ needs attention).
         self.wizard.go_next(self.STEP)
 
     def _texts(self) -> dict:
-        """Text per spec: what was typed; untouched optional switches are left out."""
+        """Text per spec: what was typed; Booleans left "not set" are left out."""
         result = {}
         for spec in self.specs:
             text = self.state.argument_texts.get(spec.name)
-            if text is None and spec.kind is Kind.BOOLEAN and spec.required:
+            required = spec.required and spec.name not in self.defaults
+            if text is None and spec.kind is Kind.BOOLEAN and required:
                 text = "false"
             if text is not None:
                 result[spec] = text

@@ -24,7 +24,7 @@ class StepScreen(Screen):
     HELP = ""
     BINDINGS = [
         Binding("escape,ctrl+b", "back", "Back", key_display="esc"),
-        Binding("f1", "help", "Help"),
+        Binding("f1", "help", "Help", key_display="F1"),
     ]
 
     @property
@@ -81,8 +81,17 @@ class StepScreen(Screen):
 
 
 def key_name(key: str) -> str:
-    """``ctrl+b`` -> ``Ctrl+B``, ``escape`` -> ``Esc``, ``f5`` -> ``F5``."""
-    names = {"escape": "Esc", "enter": "Enter", "space": "Space", "tab": "Tab"}
+    """``ctrl+b`` -> ``Ctrl+B``, ``escape`` -> ``Esc``, ``f5`` -> ``F5``, ``pageup`` -> ``PgUp``."""
+    names = {
+        "escape": "Esc",
+        "enter": "Enter",
+        "space": "Space",
+        "tab": "Tab",
+        "up": "Up",
+        "down": "Down",
+        "pageup": "PgUp",
+        "pagedown": "PgDn",
+    }
     parts = key.split("+")
     *mods, last = parts
     last = names.get(last, last.upper() if len(last) <= 3 else last.capitalize())

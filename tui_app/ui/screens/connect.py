@@ -53,12 +53,18 @@ never holds the secret itself: it is read from an environment variable, printed 
 command, asked every time, or, only if you choose it, kept in secrets.toml (mode 0600).
 Choose a profile in the list to fill the form; leave the secret empty to use the profile's.
 
-Secrets are masked and never written to disk. Press Enter in any field to connect.
+Secrets are masked on screen and never written to a log, a draft or a template; one is
+written to disk only when you choose to keep it in secrets.toml with a profile.
+Press Enter in any field to connect.
 """
     BINDINGS = [
         Binding("ctrl+n", "connect", "Connect", key_display="enter/^n"),
         Binding("f3,ctrl+o", "save_profile", "Save as profile", key_display="F3"),
     ]
+
+    def check_action(self, action: str, parameters: tuple):
+        """Connect is the first step: there is nothing to go back to (no ``esc Back``)."""
+        return action != "back"
 
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings

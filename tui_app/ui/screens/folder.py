@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.strip import Strip
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -22,14 +24,33 @@ def folder_label(folder: Folder) -> Text:
     return label
 
 
+POINTER = "▸"
+
+
+class PointerList(OptionList):
+    """An OptionList that marks the highlighted option with ▸ (Enter picks it), so the
+    highlight does not rely on colour alone (NO_COLOR, 16 colours)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            index, line = self._lines[self.scroll_offset.y + y]
+        except IndexError:
+            return strip
+        if index != self.highlighted or line or not strip.cell_length:
+            return strip
+        style = next(iter(strip)).style
+        return Strip.join([Strip([Segment(POINTER, style)]), strip.crop(1)])
+
+
 class ListNavigation:
     """Up/Down/PageUp/PageDown move the list while the cursor stays in the filter box."""
 
     LIST_BINDINGS = [
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("down", "move(1)", "Next in the list", show=False),
+        Binding("up", "move(-1)", "Previous in the list", show=False),
+        Binding("pagedown", "move(10)", "10 down the list", show=False),
+        Binding("pageup", "move(-10)", "10 up the list", show=False),
     ]
 
     def action_move(self, delta: int) -> None:
@@ -44,7 +65,8 @@ class FolderScreen(ListNavigation, StepScreen):
     STEP = "Folder"
     HEADING = "Choose the folder"
     HELP = """
-The folders you can see, by full path. Type to filter; Up/Down move; Enter chooses.
+The folders you can see, by full path. Type to filter; Up/Down move the ▸ marker;
+Enter chooses the marked folder.
 
 Classic folders group robots in environments: there you start a job on specific robots,
 a number of jobs, or all robots of the environment. Modern folders run jobs on the robots
@@ -57,7 +79,7 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
 
     def compose_body(self) -> ComposeResult:
         yield SafeInput(placeholder="Filter folders…", id="filter", compact=True)
-        yield OptionList(id="folders", compact=True)
+        yield PointerList(id="folders", compact=True)
 
     def on_mount(self) -> None:
         self._refill("")
@@ -90,5 +112,7 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
             return
         folder_id = int(options.get_option_at_index(options.highlighted).id)
         folder = next(f for f in self.state.folders if f.id == folder_id)
+        if self.state.folder is not None and self.state.folder.id != folder_id:
+            self.state.search_text = ""  # the last folder's search would find nothing here
         self.wizard.choose_folder(folder)
         self.wizard.go_next(self.STEP)

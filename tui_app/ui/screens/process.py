@@ -16,7 +16,7 @@ from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.orchestrator.models import Page
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.screens.folder import ListNavigation
+from tui_app.ui.screens.folder import ListNavigation, PointerList
 from tui_app.ui.widgets import SafeInput
 
 SEARCH_DELAY = 0.3  # seconds of quiet typing before one request is sent
@@ -37,12 +37,13 @@ class ProcessRow:
     def label(self) -> Text:
         latest = self.latest
         text = Text(visible(self.key, single_line=True, limit=60), style="bold")
-        text.append(f"  v{visible(latest.process_version, single_line=True, limit=20)}")
-        environments = [r.environment_name for r in self.releases if r.environment_name]
-        if environments:
-            text.append(
-                "  · " + visible(", ".join(environments), single_line=True, limit=60), style="dim"
-            )
+        if len({r.process_version for r in self.releases}) == 1:
+            text.append(f"  v{visible(latest.process_version, single_line=True, limit=20)}")
+            where = [r.environment_name for r in self.releases if r.environment_name]
+        else:  # e.g. Production still on an older version than QuickstartDemo
+            where = [f"{r.environment_name or r.name} v{r.process_version}" for r in self.releases]
+        if where:
+            text.append("  · " + visible(", ".join(where), single_line=True, limit=70), style="dim")
         if latest.description:
             text.append(
                 "\n  " + visible(latest.description, single_line=True, limit=200), style="dim"
@@ -64,8 +65,9 @@ class ProcessScreen(ListNavigation, StepScreen):
 Type part of the process name; the list updates when you pause typing (the search runs
 on Orchestrator, so it finds processes in large tenants too). Up/Down move; Enter chooses.
 
-Each line shows the process key, its latest version and the environments it is released
-to, with the description below.
+Each entry shows the process key, its version and the environments it is released to
+(each with its own version when they differ), with the description below. The
+highlighted entry is marked ▸.
 """
     BINDINGS = [
         *ListNavigation.LIST_BINDINGS,
@@ -88,7 +90,7 @@ to, with the description below.
             self.state.search_text, placeholder="Search processes…", id="search", compact=True
         )
         yield Static("", id="count")
-        yield OptionList(id="processes", compact=True)
+        yield PointerList(id="processes", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#search", Input).focus()

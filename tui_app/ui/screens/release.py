@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
+from tui_app.ui.screens.folder import PointerList
 
 
 def release_label(release: Release) -> Text:
@@ -31,7 +32,8 @@ class ReleaseScreen(StepScreen):
     HEADING = "Choose the release"
     HELP = """
 This process is released more than once (usually once per environment). Choose the one
-to start: the environment decides which robots can run it. Up/Down move; Enter chooses.
+to start: the environment decides which robots can run it. Up/Down move the ▸ marker;
+Enter chooses the marked release.
 """
     BINDINGS = [Binding("ctrl+n", "choose", "Choose", key_display="enter/^n")]
 
@@ -46,7 +48,7 @@ to start: the environment decides which robots can run it. Up/Down move; Enter c
         )
 
     def compose_body(self) -> ComposeResult:
-        yield OptionList(
+        yield PointerList(
             *(Option(release_label(r), id=str(r.id)) for r in self.releases()),
             id="releases",
             compact=True,

@@ -21,6 +21,11 @@ from tui_app.ui.screens.base import StepScreen
 
 COLUMNS = ("Id", "Robot / machine", "State", "Started", "Ended", "Info")
 MAX_POLL_DELAY = 5.0
+#: Columns the table needs besides the Id, robot and Info texts: cell padding (2 per
+#: column), State (10, "Successful"), two times (8 each), the table's margin (2).
+FIXED_WIDTH = 6 * 2 + 10 + 2 * 8 + 2
+#: The Info column keeps at least this much (the whole Info is in the detail pane).
+MIN_INFO = 5
 
 
 def short_time(value) -> str:
@@ -39,18 +44,35 @@ def short_time(value) -> str:
     return stamp.astimezone().strftime("%H:%M:%S")
 
 
-def job_cells(job: Job) -> tuple:
-    """The table cells of a job, as Text: DataTable would read plain strings as markup."""
-    where = " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
+def job_where(job: Job) -> str:
+    return " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
+
+
+def job_cells(job: Job, widths: tuple) -> tuple:
+    """The table cells of a job, as Text: DataTable would read plain strings as markup.
+
+    ``widths``: at most this many characters of the robot / machine and of the Info.
+    """
+    where_width, info_width = widths
     cells = (
         str(job.id),
-        visible(where, single_line=True, limit=18),
+        visible(job_where(job), single_line=True, limit=where_width),
         job.state,
         short_time(job.start_time),
         short_time(job.end_time),
-        visible(job.info or "", single_line=True, limit=14),
+        visible(job.info or "", single_line=True, limit=info_width),
     )
     return tuple(Text(cell) for cell in cells)
+
+
+def column_widths(jobs: list, width: int) -> tuple:
+    """(robot / machine, Info) widths for a table ``width`` columns wide: the robot and
+    machine in full when they fit, the Info gets the rest."""
+    id_width = max((len(str(job.id)) for job in jobs), default=2)
+    scrollbar = 2 if len(jobs) > 11 else 0  # the table is at most 12 rows tall
+    free = max(width - FIXED_WIDTH - max(id_width, 2) - scrollbar, 2 * MIN_INFO)
+    where = min(max((len(job_where(job)) for job in jobs), default=1), free - MIN_INFO)
+    return where, free - where
 
 
 class RunScreen(StepScreen):
@@ -62,7 +84,7 @@ while nothing changes). Up/Down choose a job; its details and output arguments a
 below the table when it has finished.
 
 Stop asks the workflow to stop at its next safe point (soft stop); Kill ends it at once.
-Both ask for confirmation. ctrl+n goes back to Review to start the same again;
+Both ask for confirmation. Ctrl+N goes back to Review to start the same again;
 Escape also goes back.
 """
     BINDINGS = [
@@ -81,11 +103,13 @@ Escape also goes back.
         for column in COLUMNS:
             table.add_column(column, key=column)
         for job in self.state.jobs:
-            table.add_row(*job_cells(job), key=str(job.id))
+            table.add_row(*self._cells(job), key=str(job.id))
         table.focus()
         self._show_detail()
         #: How a lost StartJobs answer was resolved: kept above later messages.
         self.notice, self.wizard.start_notice = self.wizard.start_notice, None
+        #: The message line shows a failed or slowed-down update (cleared by the next one).
+        self._poll_trouble = False
         if self.notice:
             self.message.show("warning", self.notice)
         self.poll()
@@ -94,6 +118,9 @@ Escape also goes back.
         count = len(self.state.jobs)
         release = self.state.release.name if self.state.release else ""
         return f"{count} job(s) of {visible(release, single_line=True)}"
+
+    def _cells(self, job: Job) -> tuple:
+        return job_cells(job, column_widths(self.state.jobs, self.app.size.width))
 
     def selected_job(self):
         table = self.query_one(DataTable)
@@ -117,9 +144,11 @@ Escape also goes back.
                 self.message.show(
                     "warning", f"Orchestrator asks to slow down; next update in {delay:.0f} s."
                 )
+                self._poll_trouble = True
                 continue
             except OrchestratorError as exc:
                 self.message.show_error(exc)
+                self._poll_trouble = True
                 delay = min(delay * 2, MAX_POLL_DELAY)
                 continue
             changed = self.update_jobs(fresh)
@@ -139,14 +168,19 @@ Escape also goes back.
         changed = False
         for index, job in enumerate(self.state.jobs):
             new = by_id.get(job.id)
-            if new is None or job_cells(new) == job_cells(job):
+            if new is None or new == job:
                 continue
             changed = True
             self.state.jobs[index] = new
-            for column, value in zip(COLUMNS, job_cells(new)):
+            for column, value in zip(COLUMNS, self._cells(new)):
                 table.update_cell(str(job.id), column, value, update_width=True)
-        if changed and not self.notice:
-            self.message.clear()
+        if changed:
+            if self._poll_trouble:  # an update came through: the problem is over
+                self._poll_trouble = False
+                if self.notice:
+                    self.message.show("warning", self.notice)
+                else:
+                    self.message.clear()
             self._show_detail()
         return changed
 
@@ -155,7 +189,7 @@ Escape also goes back.
         states = [job.state for job in self.state.jobs]
         summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
         kind = "info" if all(s == "Successful" for s in states) and not self.notice else "warning"
-        done = f"All jobs finished: {summary}. ctrl+n starts the same again."
+        done = f"All jobs finished: {summary}. Ctrl+N starts the same again."
         self.message.show(kind, f"{self.notice}\n{done}" if self.notice else done)
         self.wizard.record_final_states()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +21,7 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
+from tui_app.availability import availability_note
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.orchestrator.models import Robot
 from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
@@ -36,9 +39,12 @@ MAX_SHOWN = 200
 STATE_MARK = {"Available": "●", "Busy": "◐", "Disconnected": "○", "Unknown": "?"}
 
 
-def robot_label(robot: Robot) -> Text:
-    """Name, machine and state in words (the state is never shown by colour alone)."""
-    state_style = {"Available": "green", "Busy": "yellow", "Disconnected": "red"}
+def robot_label(robot: Robot, colour: bool = True) -> Text:
+    """Name, machine and state in words (the state is never shown by colour alone).
+
+    Without colour (NO_COLOR) the state is plain text: a red turned grey is unreadable.
+    """
+    state_style = {"Available": "green", "Busy": "yellow", "Disconnected": "red"} if colour else {}
     text = Text(visible(robot.name, single_line=True, limit=24).ljust(24))
     text.append(
         " " + visible(robot.machine_name, single_line=True, limit=20).ljust(20), style="dim"
@@ -66,20 +72,23 @@ class StrategyScreen(StepScreen):
     HELP = """
 Classic folders (environments):
 - Specific robots: tick one or more robots of the release's environment (Space ticks,
-  ctrl+t ticks every robot shown, ctrl+y clears; type in the filter box to narrow down).
+  Ctrl+T ticks every robot shown, Ctrl+Y clears; type in the filter box to narrow down,
+  Down moves from the filter box into the list).
 - Number of jobs: Orchestrator places that many jobs on the environment's robots.
 - All robots: one job on every robot of the environment.
 
 Modern folders: a number of jobs of a runtime type (Unattended by default), optionally
 only on chosen robots (users) of the folder.
 
-The robot state (Available, Busy, Disconnected) is shown in words. Tab moves between
-fields; ctrl+n continues.
+The robot state (Available, Busy, Disconnected) is shown in words. A job for a Busy or
+Disconnected robot waits Pending until the robot is free or connected; the message line
+says which chosen robots are not Available. Tab moves between fields; Ctrl+N continues.
 """
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", key_display="^n"),
         Binding("ctrl+t", "select_all", "All robots"),
         Binding("ctrl+y", "select_none", "None"),
+        Binding("down", "into_list", "Into the robot list", show=False),
     ]
 
     def __init__(self) -> None:
@@ -87,6 +96,10 @@ fields; ctrl+n continues.
         self._rows_cache: tuple = (None, [])
         #: Ids of the robots matching the filter (ctrl+t / ctrl+y act on all of them).
         self._matches: list = []
+        #: The checklist has been filled once (ctrl+t / ctrl+y before that load the robots).
+        self._listed = False
+        #: The message line shows the note about robots that are not Available.
+        self._noted = False
 
     def heading(self) -> str:
         release = self.state.release
@@ -184,6 +197,8 @@ fields; ctrl+n continues.
         self.state.strategy_kind = kind
         self.query_one(ContentSwitcher).current = kind
         self.message.clear()
+        self._noted = False
+        self._note_availability()
         self.refresh_bindings()
         if kind == "All":
             self.load_robots()
@@ -192,12 +207,15 @@ fields; ctrl+n continues.
         """Robots are fetched when the person moves into the checklist, not before."""
         if event.widget.id in ("robots", "robot-filter"):
             self.load_robots()
+            if self._listed:
+                self._update_counts()  # the hint depends on where the cursor is
 
     @on(Checkbox.Changed, "#pick-robots")
     def _toggle_modern_robots(self) -> None:
         wanted = self.query_one("#pick-robots", Checkbox).value
         self.query_one("#modern-robots").display = wanted
         self.refresh_bindings()
+        self._note_availability()
         if wanted:
             self.load_robots()
 
@@ -214,8 +232,9 @@ fields; ctrl+n continues.
         return self.state.selected_robots.setdefault(self.state.robots_key(), set())
 
     @work(exclusive=True, group="robots")
-    async def load_robots(self) -> None:
-        """Fetch the robots once per environment/folder, then show them."""
+    async def load_robots(self, tick: Optional[bool] = None) -> None:
+        """Fetch the robots once per environment/folder, then show them; then tick (True)
+        or clear (False) every robot shown when ``tick`` is given (ctrl+t / ctrl+y)."""
         state = self.state
         client = self.wizard.client
         picker = self.query_one("#robots", SelectionList)
@@ -242,13 +261,17 @@ fields; ctrl+n continues.
         finally:
             picker.loading = False
         self._refill_robots()
+        if tick is not None:
+            self._set_all(tick)
 
     def _rows(self) -> list:
         """(robot, label, lower-case search text) per robot, built once per robot list."""
         robots = self.robots()
         if self._rows_cache[0] is not robots:
+            colour = not self.app.no_color
             rows = [
-                (r, robot_label(r), f"{r.name} {r.machine_name} {r.state}".lower()) for r in robots
+                (r, robot_label(r, colour), f"{r.name} {r.machine_name} {r.state}".lower())
+                for r in robots
             ]
             self._rows_cache = (robots, rows)
         return self._rows_cache[1]
@@ -269,6 +292,7 @@ fields; ctrl+n continues.
         )
         if matches:
             picker.highlighted = 0
+        self._listed = True
         self._update_counts()
 
     def _update_counts(self) -> None:
@@ -279,12 +303,12 @@ fields; ctrl+n continues.
             note = f", {matching:,} match the filter"
         if matching > MAX_SHOWN:
             note += f" (first {MAX_SHOWN} shown: type to narrow)"
+        in_filter = self.focused is not None and self.focused.id == "robot-filter"
+        hint = "Down: into the list." if in_filter else "Space ticks the highlighted robot."
         self.query_one("#robot-count", Static).update(
-            Text(
-                f"{len(self.selected()):,} of {len(robots):,} robot(s) selected{note}. "
-                "Space ticks the highlighted robot."
-            )
+            Text(f"{len(self.selected()):,} of {len(robots):,} robot(s) selected{note}. {hint}")
         )
+        self._note_availability()
         if self.state.is_classic:
             environment = self.state.release.environment_name or "?"
             count = len(robots)
@@ -321,11 +345,37 @@ fields; ctrl+n continues.
             picker.deselect_all()
         self._update_counts()
 
+    def _note_availability(self) -> None:
+        """Say which robots the jobs would go to are not Available (the jobs wait Pending)."""
+        robots = self.robots()
+        if self._kind() == "All":
+            chosen = robots
+        elif self._robots_visible():
+            ticked = self.selected()
+            chosen = [robot for robot in robots if robot.id in ticked]
+        else:
+            chosen = []
+        note = availability_note(chosen)
+        if note:
+            self.message.show("warning", note)
+        elif self._noted:
+            self.message.clear()
+        self._noted = bool(note)
+
     def action_select_all(self) -> None:
-        self._set_all(True)
+        if self._listed:
+            self._set_all(True)
+        else:
+            self.load_robots(tick=True)
 
     def action_select_none(self) -> None:
-        self._set_all(False)
+        if self._listed:
+            self._set_all(False)
+        else:
+            self.load_robots(tick=False)
+
+    def action_into_list(self) -> None:
+        self.query_one("#robots", SelectionList).focus()
 
     def _robots_visible(self) -> bool:
         if self.state.is_classic:
@@ -336,6 +386,8 @@ fields; ctrl+n continues.
         """The robot keys only show (and work) while the checklist is on screen."""
         if action in ("select_all", "select_none") and self.is_mounted:
             return self._robots_visible()
+        if action == "into_list":  # only from the filter box; elsewhere Down is the widget's
+            return self.focused is not None and self.focused.id == "robot-filter"
         return True
 
     # -- next ---------------------------------------------------------------------------
@@ -360,12 +412,14 @@ fields; ctrl+n continues.
             self.state.runtime_type = str(self.query_one("#runtime", Select).value)
             if not self.query_one("#pick-robots", Checkbox).value:
                 self.selected().clear()
-        if kind == "Specific" and not self.selected():
+        if self._robots_visible() and not self.selected():
+            untick = ', or untick "Only on robots I choose"' if kind == "ModernJobsCount" else ""
             self.message.show(
                 "error",
-                "Tick at least one robot (Space ticks the highlighted "
-                "robot, ctrl+t ticks all shown).",
+                "Tick at least one robot (Space ticks the highlighted robot, Ctrl+T ticks all "
+                f"shown){untick}.",
             )
+            self._noted = False
             self.query_one("#robots", SelectionList).focus()
             return
         if kind == "All" and not self.robots():
