@@ -216,7 +216,8 @@ needs attention).
                 "error", f"The argument list of this release cannot be read: {self.load_error}"
             )
             return
-        first = self.query(".arg-editor > *").first() if self.specs else None
+        editors = self.query(".arg-editor > *")
+        first = editors.first() if editors else None
         if first is not None:
             first.focus(scroll_visible=False)
             form = self.query_one("#arguments")
