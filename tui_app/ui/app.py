@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+import textwrap
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
@@ -145,6 +146,8 @@ class WizardApp(App):
     def _handle_exception(self, error: Exception) -> None:
         """Any unexpected error (in a handler or a worker): keep a secret-free draft, then
         leave with a one-paragraph message (no traceback, no locals) and EXIT_UNEXPECTED."""
+        if self._failure is not None:
+            return  # already on the way out: the first error is the one that is told
         try:
             from textual.worker import WorkerFailed
 
@@ -634,10 +637,13 @@ class WizardApp(App):
                 rows.append((label, f"{spec.name} = {shown}"))
             else:
                 rows.append((label, f"{spec.name}: not set (Orchestrator default applies)"))
+        # Long values wrap under their value column (border, padding and scrollbar: 5).
+        width = max(30, self.size.width - 5 - 13)
         text = Text()
         for label, value in rows:
             text.append(f"{label:<13}", style="bold")
-            text.append(visible(value, single_line=True, limit=300) + "\n")
+            lines = textwrap.wrap(visible(value, single_line=True, limit=300), width) or [""]
+            text.append(("\n" + " " * 13).join(lines) + "\n")
         return text
 
     def save_template(self, request, *, overwrite: bool = False):
