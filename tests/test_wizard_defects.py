@@ -403,3 +403,41 @@ async def test_a_profile_save_that_fails_keeps_the_dialog(make_wizard, monkeypat
         await tour.settle(pilot)
         assert isinstance(app.screen, SaveProfileDialog)
         assert "not saved" in _shown(app, "#profile-error")
+
+
+SHOWCASE = """
+version = 1
+name = "Showcase"
+
+[connection]
+folder = "Finance"
+
+[process]
+key = "ArgumentShowcase"
+
+[strategy]
+kind = "ModernJobsCount"
+jobs_count = 1
+
+[arguments]
+Text = "hello"
+Count = 3
+"""
+
+
+async def test_an_opened_template_survives_the_form_showing_process_defaults(
+    make_wizard, sandbox, tmp_path
+):
+    sandbox.tenant.update_release(8, input_arguments='{"Tags":["a","b"],"Ratio":0.5}')
+    path = tmp_path / "showcase.toml"
+    app = make_wizard(template=_template(SHOWCASE), template_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen), str(app.screen.message.render())
+        assert app.template_identity() is not None
+        await pilot.press("escape")  # the form, defaults shown in it, and on again
+        await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert app.template_identity().path == path

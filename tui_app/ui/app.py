@@ -530,12 +530,31 @@ class WizardApp(App):
             robots,
             state.jobs_count_text.strip() if kind in ("JobsCount", "ModernJobsCount") else "",
             state.runtime_type if kind == "ModernJobsCount" else "",
-            tuple(sorted(
-                (name, text)
-                for name, text in state.argument_texts.items()
-                if text and name not in state.ask_names
-            )),
+            self._arguments_fingerprint(),
         )
+
+    def _arguments_fingerprint(self) -> tuple:
+        """The argument values the typed texts mean, without ``ask`` ones and without those
+        equal to the process default (the form shows defaults as if typed)."""
+        from tui_app.arguments import ArgumentsFormatError, collect_values, parse_process_defaults
+        from tui_app.arguments.jsontext import dumps
+        from tui_app.ui.screens.arguments import argument_specs
+
+        state = self.state
+        texts = {n: t for n, t in state.argument_texts.items() if n not in state.ask_names}
+        try:
+            specs = [s for s in argument_specs(state.release) if s.name not in state.ask_names]
+            defaults = parse_process_defaults(state.release.input_arguments)
+        except (ArgumentsFormatError, AttributeError):  # unreadable, or no release yet
+            return tuple(sorted(texts.items()))
+        values, errors = collect_values(specs, texts, defaults)
+        meant = {
+            name: dumps(value)
+            for name, value in values.items()
+            if name not in defaults or dumps(defaults[name]) != dumps(value)
+        }
+        meant.update((name, f"error: {texts.get(name, '')}") for name in errors)
+        return tuple(sorted(meant.items()))
 
     def _remember_template(self, identity: TemplateIdentity) -> None:
         self._template = (identity, self._choice_fingerprint())
