@@ -490,13 +490,7 @@ class WizardApp(App):
         kind = state.strategy_kind
         robots = ()
         if kind in ("Specific", "ModernJobsCount"):
-            chosen = state.selected_robots.get(state.robots_key(), set())
-            pool = (
-                (state.environment().robots if state.environment() else ())
-                if state.is_classic
-                else state.folder_robots.get(state.folder.id if state.folder else None, [])
-            )
-            robots = tuple(RobotRef(r.id, r.name) for r in pool if r.id in chosen)
+            robots = tuple(RobotRef(r.id, r.name) for r in self.chosen_robots())
         jobs_count = (
             parse_jobs_count(state.jobs_count_text)
             if kind in ("JobsCount", "ModernJobsCount")
@@ -517,7 +511,7 @@ class WizardApp(App):
 
     def _choice_fingerprint(self) -> tuple:
         """What a template stores of the current choice: folder, release, strategy (kind,
-        robots, count, runtime) and the typed arguments (``ask`` ones are typed each time)."""
+        robots, count, runtime) and argument values (``ask`` ones are typed each time)."""
         state = self.state
         kind = state.strategy_kind
         robots = ()

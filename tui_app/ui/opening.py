@@ -129,13 +129,13 @@ def landing_note(landing: str, app, template: Template) -> Optional[str]:
     Review, nothing to say). Drift findings, when there are any, are shown instead."""
     state = app.state
     if landing == "Folder":
-        return "Choose the folder: the template's folder was not found."
+        return "Choose the folder: the saved one was not found."
     if landing == "Process":
-        return "Choose the process: the template's release was not found."
+        return "Choose the process: the saved release was not found."
     if landing == "Release":
         return f"{template.process.key} has several releases: choose one."
     if landing == "Strategy":
-        return "Choose the robots: the template's robots are not all there."
+        return "Choose the robots: the saved ones are not all there."
     if landing == "Arguments":
         asked = [name for name in template.ask if not state.argument_texts.get(name)]
         if asked:
