@@ -135,8 +135,7 @@ async def test_open_lands_on_review_when_everything_resolves(make_wizard, sandbo
 
     app = make_wizard(template=_template(TRIAGE))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")  # sign in
-        await tour.settle(pilot)
+        await tour.settle(pilot)  # signs in at once: the credentials are complete
         assert isinstance(app.screen, ReviewScreen)
         assert app.current_plan().start_info()["RobotIds"] == [101]
         await pilot.press("escape")  # everything before Review was opened too
@@ -151,8 +150,7 @@ async def test_open_lands_on_arguments_for_an_ask_argument(make_wizard):
     )
     app = make_wizard(template=_template(text))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await tour.settle(pilot)
+        await tour.settle(pilot)  # signs in at once: the credentials are complete
         assert app.screen.STEP == "Arguments"
 
 
@@ -160,8 +158,7 @@ async def test_open_shows_drift_and_lands_on_strategy_when_a_robot_is_gone(make_
     sandbox.tenant.rename_robot(101, "SUPPORT-BOT-01-NEW")
     app = make_wizard(template=_template(TRIAGE))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter")
-        await tour.settle(pilot)
+        await tour.settle(pilot)  # signs in at once: the credentials are complete
         assert app.screen.STEP == "Strategy"
         assert "SUPPORT-BOT-01" in str(app.screen.message.render())
 

@@ -2,10 +2,11 @@
 
 A :class:`Draft` holds everything chosen or typed so far except secrets: the client secret,
 password and access token are never part of it (they cannot even be passed in), and argument
-values whose *name* looks like a secret (password, token, api key...) are left out too. The
-draft lives in ``data_dir()/draft.json`` and is written atomically, so a crash or a kill
-leaves the previous draft or the new one, never half a file. ``load_draft`` never raises for a
-bad file: it reports why the draft was ignored.
+values whose *name* looks like a secret (password, token, api key...) are left out too, and
+so are those of a template's ``ask`` arguments. The draft lives in ``data_dir()/draft.json``
+and is written atomically, so a crash or a kill leaves the previous draft or the new one,
+never half a file. ``load_draft`` never raises for a bad file: it reports why the draft was
+ignored.
 
 ``install_exit_handlers`` makes SIGHUP (terminal closed, SSH connection lost) and SIGTERM save
 the draft once and exit promptly; ``terminal_gone`` is the watchdog check for a terminal that
@@ -96,20 +97,25 @@ class Draft:
     robot_names: list = field(default_factory=list)
     jobs_count_text: str = ""
     runtime_type: str = ""
-    #: What was typed per argument name (secret-looking names are left out).
+    #: What was typed per argument name (secret-looking and ``ask`` names are left out).
     argument_texts: dict = field(default_factory=dict)
+    #: Arguments asked at every start (a template's ``ask``): named, their values never kept.
+    ask_names: list = field(default_factory=list)
     #: The wizard step reached (Connect, Folder, Process, ...).
     step: str = ""
     #: When the draft was saved (ISO 8601, UTC).
     saved_at: str = ""
 
     def __post_init__(self) -> None:
+        self.robot_names = [str(name) for name in (self.robot_names or [])]
+        self.ask_names = [str(name) for name in (self.ask_names or [])]
         self.argument_texts = {
             str(name): str(text)
             for name, text in dict(self.argument_texts or {}).items()
-            if not is_secret_name(name) and str(name).lower() not in SECRET_KEYS
+            if not is_secret_name(name)
+            and str(name).lower() not in SECRET_KEYS
+            and str(name) not in self.ask_names
         }
-        self.robot_names = [str(name) for name in (self.robot_names or [])]
 
     # -- conversions ----------------------------------------------------------------------
 
@@ -126,9 +132,9 @@ class Draft:
             if item.name not in data or item.name in SECRET_KEYS:
                 continue
             value = data[item.name]
-            if item.name == "robot_names":
+            if item.name in ("robot_names", "ask_names"):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise TypeError("robot_names must be a list of text")
+                    raise TypeError(f"{item.name} must be a list of text")
             elif item.name == "argument_texts":
                 if not isinstance(value, dict) or not all(
                     isinstance(v, str) for v in value.values()
@@ -276,7 +282,7 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
     Reads ``settings`` (``ConnectionSettings``), ``folder``, ``search_text``, ``release``,
     ``strategy_kind``, ``selected_robots`` (robot ids per ``robots_key()``), ``environments``
     / ``folder_robots`` (for robot names), ``jobs_count_text``, ``runtime_type`` and
-    ``argument_texts``.
+    ``argument_texts`` and ``ask_names`` (a template's ``ask``: named, values left out).
     """
     settings = getattr(state, "settings", None)
 
@@ -318,6 +324,7 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         jobs_count_text=getattr(state, "jobs_count_text", "") or "",
         runtime_type=getattr(state, "runtime_type", "") or "",
         argument_texts=dict(getattr(state, "argument_texts", {}) or {}),
+        ask_names=sorted(getattr(state, "ask_names", ()) or ()),
         step=step,
     )
 

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+import dataclasses
+import shlex
+import textwrap
+from pathlib import Path
+from typing import Callable, NamedTuple, Optional
 
 from textual.app import App
 from textual.binding import Binding
 
+# Imported at start-up on purpose: saving a draft must still work when the installed files
+# changed under a running wizard (an upgrade), and that is when lazy imports fail.
+from tui_app import drafts
 from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
-from tui_app.signin import AUTH_MODE_LABELS
+from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
 from tui_app.ui.keys import OrderedKeys
 from tui_app.ui.state import WizardState
+
+#: Exit code when an unexpected error ends the wizard (sysexits' EX_SOFTWARE).
+EXIT_UNEXPECTED = 70
+#: Shown instead of an ``ask`` argument's value (and of a secret in an error message).
+MASK = "•••"
+
+
+class TemplateIdentity(NamedTuple):
+    """The template file the current choice was saved to or opened from."""
+
+    name: str
+    path: Optional[Path]
 
 
 class WizardApp(OrderedKeys, App):
@@ -52,9 +71,10 @@ class WizardApp(OrderedKeys, App):
         self.unknown_start = False
         #: Shown on the Run step: how a lost StartJobs answer was resolved.
         self.start_notice: Optional[str] = None
-        #: The template these choices were saved to or opened from, if any.
-        self.template_name: Optional[str] = template.name if template else None
-        self.template_path = template_path
+        #: The template the choice was saved to or opened from, with the fingerprint of that
+        #: choice (see ``template_identity``); an opened one is fingerprinted once filled in.
+        self._template: Optional[tuple] = None
+        self._opened = TemplateIdentity(template.name, template_path) if template else None
         #: A template to apply once signed in (``startjob open``), and its drift findings.
         self.pending_template = template
         self.drift_findings: list = []
@@ -62,6 +82,8 @@ class WizardApp(OrderedKeys, App):
         self.handle_signals = handle_signals
         #: A resumed draft still to apply after sign-in (it skips the drift check).
         self.pending_is_draft = False
+        #: Why an unexpected error ended the wizard (printed once the terminal is restored).
+        self._failure: Optional[str] = None
 
     # -- flow ---------------------------------------------------------------------------
 
@@ -76,6 +98,8 @@ class WizardApp(OrderedKeys, App):
             self._watch_for_hangup()
         if self.pending_template is None:
             self._offer_draft()
+        elif self.pending_template is not None:
+            self.call_after_refresh(self._sign_in_for_template)
 
     # -- drafts and dropped sessions ----------------------------------------------------
 
@@ -95,23 +119,106 @@ class WizardApp(OrderedKeys, App):
 
     def leave_with_draft(self) -> None:
         """The terminal went away: keep the choices (never secrets) as a draft, then exit."""
-        from tui_app.drafts import arm_exit_watchdog, draft_from_state, save_draft
-
         if self.state.release is not None or self.state.folder is not None:
-            try:
-                save_draft(draft_from_state(self.state, step=self.screen_step()))
-            except (OSError, ValueError):
-                pass  # nothing more can be done without a terminal
-        arm_exit_watchdog(129)
+            self._keep_draft()  # a failure: nothing more can be done without a terminal
+        drafts.arm_exit_watchdog(129)
         self.exit(return_code=129)
 
+    def _keep_draft(self, settings: Optional[ConnectionSettings] = None) -> Optional[Path]:
+        """Save the choices (never a secret, nor an ``ask`` value) as a draft; its path, or
+        None when it could not be written."""
+        state = self.state
+        if settings is not None:
+            state = dataclasses.replace(state, settings=settings)
+        try:
+            return drafts.save_draft(drafts.draft_from_state(state, step=self.screen_step()))
+        except Exception:  # noqa: BLE001 - keeping a draft must never fail the way out
+            return None
+
     def screen_step(self) -> str:
-        return getattr(self.screen, "STEP", "")
+        """The wizard step on screen (under any dialog open on top of it)."""
+        for screen in reversed(self.screen_stack):
+            step = getattr(screen, "STEP", "")
+            if step:
+                return step
+        return ""
+
+    # -- unexpected errors --------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Any unexpected error (in a handler or a worker): keep a secret-free draft, then
+        leave with a one-paragraph message (no traceback, no locals) and EXIT_UNEXPECTED."""
+        if self._failure is not None:
+            return  # already on the way out: the first error is the one that is told
+        try:
+            from textual.worker import WorkerFailed
+
+            cause = error.error if isinstance(error, WorkerFailed) else error
+            while len(getattr(cause, "exceptions", ())) == 1:  # a task group's one error
+                cause = cause.exceptions[0]
+            path = self._keep_draft(self._form_settings()) if not self.demo else None
+            text = self._failure_text(cause, path)
+        except Exception:  # noqa: BLE001 - the way out must not fail
+            text = "startjob stopped on an unexpected error."
+        self._return_code = EXIT_UNEXPECTED
+        self._failure = text
+        self._exception_event.set()  # what waits for the app (a Pilot) stops waiting
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """After the terminal is restored: the failure message, as one line that the
+        terminal wraps (a path copied from it stays whole)."""
+        if self._failure:
+            self.error_console.print(self._failure, soft_wrap=True, markup=False)
+            self._failure = None
+        super()._print_error_renderables()
+
+    def _form_settings(self) -> ConnectionSettings:
+        """The Connect form as settings (what was typed there), else ``state.settings``."""
+        connect = self.screen_stack[0] if self.screen_stack else None
+        try:
+            return connect.settings_from_form()
+        except Exception:  # noqa: BLE001 - no form, or one that cannot be read
+            return self.state.settings
+
+    def _failure_text(self, cause: BaseException, draft: Optional[Path]) -> str:
+        detail = f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+        detail = visible(self._without_secrets(detail), single_line=True, limit=300)
+        if isinstance(cause, ImportError):
+            text = (
+                "startjob stopped: a part of it could not be loaded, most likely because it "
+                f"was upgraded or removed while the wizard was running ({detail})."
+            )
+        else:
+            text = f"startjob stopped on an unexpected error ({detail})."
+        if draft is not None:
+            text += (
+                f" Your choices were kept as a draft ({draft}, without secrets); start "
+                "startjob again to resume them."
+            )
+        return text
+
+    def _without_secrets(self, text: str) -> str:
+        """``text`` with every secret the wizard knows of (as typed, quoted or escaped)
+        replaced by MASK: the client secret, password and token in the settings and the
+        Connect form, and the values of ``ask`` and secret-looking arguments."""
+        import json
+        from urllib.parse import quote, quote_plus
+
+        secrets = set()
+        for settings in (self.state.settings, self._form_settings()):
+            secrets.update(getattr(settings, name, "") for name in SECRET_FIELDS)
+        for name, value in self.state.argument_texts.items():
+            if name in self.state.ask_names or drafts.is_secret_name(name):
+                secrets.add(value)
+        for secret in sorted((s for s in secrets if isinstance(s, str) and s), key=len)[::-1]:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret),
+                         json.dumps(secret)[1:-1], repr(secret)[1:-1]}:
+                text = text.replace(form, MASK)
+        return text
 
     def _offer_draft(self) -> None:
-        from tui_app.drafts import load_draft
-
-        found = load_draft()
+        found = drafts.load_draft()
         if not found:
             return
         draft = found.draft
@@ -157,14 +264,65 @@ class WizardApp(OrderedKeys, App):
         self.pending_is_draft = True
         self._discard_draft()
         self.screen.refill_from_settings()
+        self._point_at_missing("Resumed the draft.", sign_in=False)
 
     def _discard_draft(self) -> None:
-        from tui_app.drafts import discard_draft
-
         try:
-            discard_draft()
+            drafts.discard_draft()
         except OSError:
             pass
+
+    def _sign_in_for_template(self) -> None:
+        """``startjob open``: sign in at once when nothing is missing, else say what is."""
+        self._point_at_missing(
+            f"Opening the template {visible(self._opened.name, single_line=True)!r}.",
+            sign_in=True,
+        )
+
+    def _point_at_missing(self, intro: str, *, sign_in: bool) -> None:
+        """On Connect: focus the first empty field needed to sign in and say what is
+        missing; when nothing is, sign in (``sign_in``) or focus the Connect button."""
+        from textual.widgets import Button, Input
+
+        screen = self.screen
+        if getattr(screen, "STEP", "") != "Connect":
+            return
+        missing = self.missing_to_sign_in(screen.settings_from_form())
+        if not missing:
+            if sign_in:
+                screen.action_connect()
+            else:
+                screen.query_one("#connect", Button).focus()
+                screen.message.show("info", f"{intro} Press Enter to sign in.")
+            return
+        names = [name for name, _ in missing]
+        shown = (i for i in screen.query(Input) if i.display and i.parent.parent.display)
+        field = next((i for i in shown if i.id in names), None)
+        if field is not None:
+            field.focus()
+        labels = " and ".join(label for _, label in missing)
+        never = " (never kept in a file)" if any(n in SECRET_FIELDS for n in names) else ""
+        screen.message.show("info", f"{intro} Type the {labels}{never}, then press Enter.")
+
+    def missing_to_sign_in(self, settings: ConnectionSettings) -> list:
+        """(field, label) of the settings still needed to sign in, in form order; a secret
+        that the chosen profile reads from its source (not asked) is not missing."""
+        profile = self.profiles.get(settings.profile)
+        from_source = (
+            profile.secret_field
+            if profile is not None and profile.secret_source in ("env", "command", "file")
+            else None
+        )
+        needed = set(settings.missing())
+        found = []
+        for name in ("url", "client_id", "client_secret", "tenancy_name", "username",
+                     "password", "token"):
+            if name == from_source or getattr(settings, name).strip():
+                continue
+            gained = needed - set(settings.with_(**{name: "x"}).missing())
+            if gained:
+                found.append((name, gained.pop()))
+        return found
 
     def skipped_steps(self) -> tuple:
         """Steps the current choices skip, shown dimmed in the step indicator."""
@@ -211,13 +369,20 @@ class WizardApp(OrderedKeys, App):
         if template is None:
             self.go_next("Connect")
             return
-        from tui_app.ui.opening import prefill, steps_until
+        from tui_app.ui.opening import landing_note, prefill, steps_until
 
-        landing, self.drift_findings = await prefill(
-            self, template, check=not self.pending_is_draft
-        )
-        for step in steps_until(landing, self):
-            await self.push_screen(screen_class(step)())
+        # Another Enter on Connect meanwhile would sign in again and lose the template.
+        connect_button = self.screen_stack[0].query("#connect").set(disabled=True)
+        try:
+            landing, self.drift_findings = await prefill(
+                self, template, check=not self.pending_is_draft
+            )
+            if not self.pending_is_draft and self._opened is not None:
+                self._remember_template(self._opened)
+            for step in steps_until(landing, self):
+                await self.push_screen(screen_class(step)())
+        finally:
+            connect_button.set(disabled=False)
         if self.drift_findings:
             blocking = any(finding.blocks for finding in self.drift_findings)
             self.screen.message.show(
@@ -225,6 +390,10 @@ class WizardApp(OrderedKeys, App):
                 "Changed since the template was saved:\n"
                 + "\n".join(f"- {finding.text}" for finding in self.drift_findings),
             )
+        else:
+            note = landing_note(landing, self, template)
+            if note:
+                self.screen.message.show("info", note)
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in ``state`` and in the kept screens."""
@@ -329,13 +498,7 @@ class WizardApp(OrderedKeys, App):
         kind = state.strategy_kind
         robots = ()
         if kind in ("Specific", "ModernJobsCount"):
-            chosen = state.selected_robots.get(state.robots_key(), set())
-            pool = (
-                (state.environment().robots if state.environment() else ())
-                if state.is_classic
-                else state.folder_robots.get(state.folder.id if state.folder else None, [])
-            )
-            robots = tuple(RobotRef(r.id, r.name) for r in pool if r.id in chosen)
+            robots = tuple(RobotRef(r.id, r.name) for r in self.chosen_robots())
         jobs_count = (
             parse_jobs_count(state.jobs_count_text)
             if kind in ("JobsCount", "ModernJobsCount")
@@ -352,10 +515,114 @@ class WizardApp(OrderedKeys, App):
             reference=self.reference,
         )
 
+    # -- the template of the choice -----------------------------------------------------
+
+    def _choice_fingerprint(self) -> tuple:
+        """What a template stores of the current choice: folder, release, strategy (kind,
+        robots, count, runtime) and argument values (``ask`` ones are typed each time)."""
+        state = self.state
+        kind = state.strategy_kind
+        robots = ()
+        if kind in ("Specific", "ModernJobsCount"):
+            robots = tuple(sorted(state.selected_robots.get(state.robots_key(), ())))
+        return (
+            state.folder.id if state.folder else None,
+            state.release.key if state.release else None,
+            kind,
+            robots,
+            state.jobs_count_text.strip() if kind in ("JobsCount", "ModernJobsCount") else "",
+            state.runtime_type if kind == "ModernJobsCount" else "",
+            self._arguments_fingerprint(),
+        )
+
+    def _arguments_fingerprint(self) -> tuple:
+        """The argument values the typed texts mean, without ``ask`` ones and without those
+        equal to the process default (the form shows defaults as if typed)."""
+        from tui_app.arguments import ArgumentsFormatError, collect_values, parse_process_defaults
+        from tui_app.arguments.jsontext import dumps
+        from tui_app.ui.screens.arguments import argument_specs
+
+        state = self.state
+        texts = {n: t for n, t in state.argument_texts.items() if n not in state.ask_names}
+        try:
+            specs = [s for s in argument_specs(state.release) if s.name not in state.ask_names]
+            defaults = parse_process_defaults(state.release.input_arguments)
+        except (ArgumentsFormatError, AttributeError):  # unreadable, or no release yet
+            return tuple(sorted(texts.items()))
+        values, errors = collect_values(specs, texts, defaults)
+        meant = {
+            name: dumps(value)
+            for name, value in values.items()
+            if name not in defaults or dumps(defaults[name]) != dumps(value)
+        }
+        meant.update((name, f"error: {texts.get(name, '')}") for name in errors)
+        return tuple(sorted(meant.items()))
+
+    def _remember_template(self, identity: TemplateIdentity) -> None:
+        self._template = (identity, self._choice_fingerprint())
+
+    def template_identity(self) -> Optional[TemplateIdentity]:
+        """The template the current choice was saved to or opened from, or None once any
+        choice differs from it (Review, the Save dialog and the history all ask this)."""
+        if self._template is None:
+            return None
+        identity, fingerprint = self._template
+        return identity if fingerprint == self._choice_fingerprint() else None
+
+    def template_default_name(self) -> str:
+        """The name the Save dialog offers: the current template's, else one made up."""
+        identity = self.template_identity()
+        if identity is not None:
+            return identity.name
+        release = self.state.release
+        if release.environment_name:
+            return f"{release.process_key} on {release.environment_name}"
+        return release.process_key
+
+    def headless_command(self) -> str:
+        """``startjob run PATH`` for the current choice: the template's path, or the one
+        the Save dialog would use (with a note that it is saved first)."""
+        from tui_app.locations import templates_dir
+        from tui_app.templates import slug
+
+        identity = self.template_identity()
+        if identity is not None and identity.path is not None:
+            return f"startjob run {shlex.quote(str(identity.path))}"
+        path = templates_dir() / f"{slug(self.template_default_name())}.toml"
+        return f"startjob run {shlex.quote(str(path))}\n(once saved with Save template, ctrl+s)"
+
+    # -- Review ---------------------------------------------------------------------------
+
+    def chosen_robots(self) -> list:
+        """The robots the current strategy names (with their ``.state``): the ticked ones,
+        or for All every robot of the environment."""
+        state = self.state
+        kind = state.strategy_kind
+        if state.is_classic:
+            environment = state.environment()
+            pool = list(environment.robots) if environment else []
+        else:
+            pool = list(state.folder_robots.get(state.folder.id if state.folder else None, []))
+        if kind == "All":
+            return pool
+        if kind in ("Specific", "ModernJobsCount"):
+            chosen = state.selected_robots.get(state.robots_key(), set())
+            return [robot for robot in pool if robot.id in chosen]
+        return []
+
+    def shown_arguments(self, arguments: dict) -> dict:
+        """``arguments`` as shown on screen: ``ask`` values are MASK."""
+        return {
+            name: MASK if name in self.state.ask_names else value
+            for name, value in arguments.items()
+        }
+
     def summary(self, plan: StartPlan):
         """A readable summary of the plan for the Review step (plain text, never markup)."""
         from rich.text import Text
 
+        from tui_app.arguments.jsontext import dumps
+        from tui_app.availability import availability_note
         from tui_app.ui.screens.arguments import argument_specs
 
         settings = self.state.settings
@@ -372,20 +639,32 @@ class WizardApp(OrderedKeys, App):
         if release.environment_name:
             rows.append(("Environment", release.environment_name))
         rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
+        note = availability_note(self.chosen_robots())
+        if note:
+            rows.append(("Robots", note))
         specs = argument_specs(release)
         if not specs:
             rows.append(("Arguments", "(this process has no input arguments)"))
         for index, spec in enumerate(specs):
             label = "Arguments" if index == 0 else ""
             if spec.name in plan.arguments:
-                shown = spec.to_text(plan.arguments[spec.name]).replace("\n", " ")
+                value = plan.arguments[spec.name]
+                if spec.name in self.state.ask_names:
+                    shown = MASK
+                elif isinstance(value, (list, dict)):
+                    shown = dumps(value)
+                else:
+                    shown = spec.to_text(value).replace("\n", " ")
                 rows.append((label, f"{spec.name} = {shown}"))
             else:
                 rows.append((label, f"{spec.name}: not set (Orchestrator default applies)"))
+        # Long values wrap under their value column (border, padding and scrollbar: 5).
+        width = max(30, self.size.width - 5 - 13)
         text = Text()
         for label, value in rows:
             text.append(f"{label:<13}", style="bold")
-            text.append(visible(value, single_line=True, limit=300) + "\n")
+            lines = textwrap.wrap(visible(value, single_line=True, limit=300), width) or [""]
+            text.append(("\n" + " " * 13).join(lines) + "\n")
         return text
 
     def save_template(self, request, *, overwrite: bool = False):
@@ -404,7 +683,8 @@ class WizardApp(OrderedKeys, App):
             demo=self.demo,
         )
         path = save_template(template, overwrite=overwrite)
-        self.template_name, self.template_path = template.name, path
+        self.state.ask_names = self.state.ask_names | frozenset(request.ask)
+        self._remember_template(TemplateIdentity(template.name, path))
         return path
 
     async def start_jobs(self):
@@ -429,6 +709,7 @@ class WizardApp(OrderedKeys, App):
         from tui_app.history import HistoryEntry, HistoryJob, append_entry
         from tui_app.locations import LocationError
 
+        identity = self.template_identity()
         entry = HistoryEntry(
             source="wizard",
             process_key=plan.release.process_key,
@@ -436,8 +717,8 @@ class WizardApp(OrderedKeys, App):
             release_key=plan.release.key,
             strategy=plan.strategy.kind,
             jobs=tuple(HistoryJob(job.id, job.key, job.state) for job in jobs),
-            template_name=self.template_name,
-            template_path=str(self.template_path) if self.template_path else None,
+            template_name=identity.name if identity else None,
+            template_path=str(identity.path) if identity and identity.path else None,
         )
         try:
             return append_entry(entry)

@@ -1,6 +1,8 @@
-"""Modal dialogs: yes/no confirmation and step help."""
+"""Modal dialogs: yes/no confirmation and step help; text that keeps paths whole."""
 
 from __future__ import annotations
+
+import re
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -8,6 +10,52 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+#: A run of spaces, a name ending in a path separator, or a name.
+_CHUNK = re.compile(r"\s+|[^\s/\\]*[/\\]|[^\s/\\]+")
+
+
+def wrap_at_separators(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width``, broken at spaces or after a ``/`` or ``\\``,
+    so a path is never cut inside a name (only a name longer than a whole line is)."""
+    if width < 1:
+        return text
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for chunk in _CHUNK.findall(paragraph):
+            if len(line) + len(chunk) > width:
+                if line.strip():
+                    lines.append(line.rstrip())
+                line = ""
+                if chunk.isspace():
+                    continue
+                while len(chunk) > width:
+                    lines.append(chunk[:width])
+                    chunk = chunk[width:]
+            line += chunk
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+class WrappedText(Static):
+    """Plain text wrapped to the widget's width by ``wrap_at_separators`` (paths stay whole)."""
+
+    def __init__(self, text: str = "", *, style: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._plain = text
+        self._style = style
+
+    def set_text(self, text: str, style: str = "") -> None:
+        self._plain, self._style = text, style
+        self._rewrap()
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def _rewrap(self) -> None:
+        width = self.content_size.width
+        self.update(Text(wrap_at_separators(self._plain, width), style=self._style))
 
 
 def reflow(text: str) -> str:

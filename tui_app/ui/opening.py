@@ -41,6 +41,7 @@ def draft_template(draft) -> Optional[Template]:
         ),
         # Typed text: the argument model reads a string as if typed in the form.
         arguments=dict(draft.argument_texts),
+        ask=tuple(draft.ask_names),
     )
 
 
@@ -50,6 +51,7 @@ async def prefill(app, template: Template, *, check: bool = True) -> tuple:
     ``check=False`` skips the drift check (a resumed draft has no saved signature).
     """
     state, client = app.state, app.client
+    state.ask_names = state.ask_names | frozenset(template.ask)  # masked, never in a draft
     folder = None
     if template.connection.folder:
         folder = find_folder(state.folders, template.connection.folder)
@@ -120,6 +122,29 @@ def _landing(app, template, specs, defaults, findings) -> str:
             return "Arguments"
         state.argument_values = values
     return "Review"
+
+
+def landing_note(landing: str, app, template: Template) -> Optional[str]:
+    """Why the wizard stopped on ``landing`` after filling it from ``template`` (None: on
+    Review, nothing to say). Drift findings, when there are any, are shown instead."""
+    state = app.state
+    if landing == "Folder":
+        return "Choose the folder: the saved one was not found."
+    if landing == "Process":
+        return "Choose the process: the saved release was not found."
+    if landing == "Release":
+        return f"{template.process.key} has several releases: choose one."
+    if landing == "Strategy":
+        return "Choose the robots: the saved ones are not all there."
+    if landing == "Arguments":
+        asked = [name for name in template.ask if not state.argument_texts.get(name)]
+        if asked:
+            return (
+                f"Type {', '.join(asked)}: the template asks for it at every replay and never "
+                "stores it. Then press ctrl+n."
+            )
+        return "Some argument values need attention (see the fields below)."
+    return None
 
 
 def steps_until(landing: str, app) -> list:

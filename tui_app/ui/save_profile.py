@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from rich.text import Text
 from textual import on
@@ -12,6 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioSet, Static
 
+from tui_app.connection import SettingsError
+from tui_app.locations import LocationError
+from tui_app.ui.dialogs import WrappedText, wrap_at_separators
 from tui_app.ui.widgets import MarkedRadioButton, SafeInput
 
 SOURCES = (
@@ -31,13 +35,20 @@ class ProfileRequest:
 
 
 class SaveProfileDialog(ModalScreen):
-    """Ask for a profile name and where its secret should come from."""
+    """Ask for a profile name and where its secret should come from.
+
+    ``save(request)`` writes the profile and returns the file's path; the dialog closes with
+    a note saying where it was saved, or stays open and says why it could not be.
+    """
+
+    DEFAULT_CSS = "SaveProfileDialog { align: center middle; }"
 
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, default_name: str) -> None:
+    def __init__(self, default_name: str, save: Callable[[ProfileRequest], object]) -> None:
         super().__init__()
         self.default_name = default_name
+        self.save = save
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -55,7 +66,7 @@ class SaveProfileDialog(ModalScreen):
             with Horizontal(classes="row", id="detail-row"):
                 yield Label("", classes="field-label", id="detail-label")
                 yield SafeInput(id="detail", compact=True)
-            yield Static("", id="profile-error", classes="dialog-text")
+            yield WrappedText(id="profile-error", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -83,12 +94,12 @@ class SaveProfileDialog(ModalScreen):
         name = self.query_one("#profile-name", SafeInput).value.strip()
         source = self._source()
         detail = self.query_one("#detail", SafeInput).value.strip()
-        error = self.query_one("#profile-error", Static)
+        error = self.query_one("#profile-error", WrappedText)
         if not name:
-            error.update("Type a name for the profile.")
+            error.set_text("Type a name for the profile.")
             return
         if source in ("env", "command") and not detail:
-            error.update(f"Type the {'variable name' if source == 'env' else 'command'}.")
+            error.set_text(f"Type the {'variable name' if source == 'env' else 'command'}.")
             return
         kwargs = {
             "prompt": {"secret": "prompt"},
@@ -96,7 +107,14 @@ class SaveProfileDialog(ModalScreen):
             "command": {"secret_command": detail},
             "file": {},
         }[source]
-        self.dismiss(ProfileRequest(name, kwargs, store_secret=source == "file"))
+        try:
+            path = self.save(ProfileRequest(name, kwargs, store_secret=source == "file"))
+        except (SettingsError, LocationError, OSError) as exc:
+            error.set_text(f"The profile was not saved: {exc}")
+            return
+        # Wrapped for the message line under the form (margin and padding: 4 columns).
+        note = f"Saved profile {name!r} in {path}."
+        self.dismiss(wrap_at_separators(note, self.app.size.width - 4))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

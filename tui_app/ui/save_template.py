@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
-from tui_app.locations import templates_dir
+from tui_app.locations import LocationError, templates_dir
 from tui_app.templates import slug
 from tui_app.text import visible
+from tui_app.ui.dialogs import ConfirmDialog, WrappedText
 from tui_app.ui.widgets import CheckList, SafeInput
 
 
@@ -27,20 +30,39 @@ class SaveRequest:
 
 
 class SaveTemplateDialog(ModalScreen):
-    """Ask for a name, a description and the arguments never to store; show the path."""
+    """Ask for a name, a description and the arguments never to store; show the path.
+
+    ``save(request, overwrite=...)`` writes the file and returns its path; the dialog closes
+    with that path, or stays open and says why the file could not be written.
+    """
+
+    # The fields scroll and the buttons stay at the bottom, however many arguments there are.
+    DEFAULT_CSS = """
+    SaveTemplateDialog > .dialog { height: auto; }
+    SaveTemplateDialog .dialog-buttons { dock: bottom; }
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, default_name: str, argument_names: list) -> None:
+    def __init__(
+        self,
+        default_name: str,
+        argument_names: list,
+        save: Callable[..., object],
+        *,
+        asked: Collection[str] = (),
+    ) -> None:
         super().__init__()
         self.default_name = default_name
         self.argument_names = argument_names
+        self.save = save
+        self.asked = set(asked)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog", can_focus=False):
             yield Static(Text("Save as template", style="bold"), classes="dialog-text")
             with Horizontal(classes="row"):
                 yield Label("Name", classes="field-label")
@@ -54,11 +76,14 @@ class SaveTemplateDialog(ModalScreen):
                     classes="dialog-text",
                 )
                 yield CheckList(
-                    *(Selection(visible(n, single_line=True), n) for n in self.argument_names),
+                    *(
+                        Selection(visible(n, single_line=True), n, n in self.asked)
+                        for n in self.argument_names
+                    ),
                     id="ask",
                     compact=True,
                 )
-            yield Static("", id="path", classes="dialog-text")
+            yield WrappedText(id="path", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -73,19 +98,39 @@ class SaveTemplateDialog(ModalScreen):
         return templates_dir() / f"{slug(self.query_one('#name', Input).value)}.toml"
 
     @on(Input.Changed, "#name")
-    def _show_path(self) -> None:
-        self.query_one("#path", Static).update(Text(f"File: {self.path()}", style="dim"))
+    def _name_changed(self) -> None:
+        self._show_path()
+
+    def _show_path(self, problem: str = "") -> None:
+        text = f"File: {self.path()}"
+        self.query_one("#path", WrappedText).set_text(
+            f"{text}\n{problem}" if problem else text, style="" if problem else "dim"
+        )
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         if not name:
-            self.query_one("#path", Static).update(Text("Type a name for the template."))
+            self._show_path("Type a name for the template.")
             self.query_one("#name", Input).focus()
             return
         ask = tuple(self.query_one(CheckList).selected) if self.argument_names else ()
-        self.dismiss(SaveRequest(name, self.query_one("#description", Input).value.strip(), ask))
+        self._save(SaveRequest(name, self.query_one("#description", Input).value.strip(), ask))
+
+    def _save(self, request: SaveRequest, *, overwrite: bool = False) -> None:
+        try:
+            path = self.save(request, overwrite=overwrite)
+        except FileExistsError as exc:
+            self.app.push_screen(
+                ConfirmDialog(f"{exc.filename} exists. Replace it?", yes="Replace", no="Keep"),
+                lambda yes: self._save(request, overwrite=True) if yes else self.dismiss(None),
+            )
+            return
+        except (OSError, ValueError, LocationError) as exc:
+            self._show_path(f"The template was not saved: {exc}")
+            return
+        self.dismiss(path)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -10,7 +10,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
 from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
-from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.secret_sources import SecretPromptNeeded
 from tui_app.signin import AUTH_MODE_LABELS, AUTH_MODES, SECRET_FIELDS
@@ -178,17 +177,15 @@ Press Enter in any field to connect.
 
     def action_save_profile(self) -> None:
         default = self._profile_name() or "default"
-        self.app.push_screen(SaveProfileDialog(default), self._save_profile)
+        dialog = SaveProfileDialog(
+            default, lambda request: self.wizard.save_profile(request, self.settings_from_form())
+        )
+        self.app.push_screen(dialog, self._profile_saved)
 
-    def _save_profile(self, request) -> None:
-        if request is None:
-            return
-        try:
-            path = self.wizard.save_profile(request, self.settings_from_form())
-        except (SettingsError, LocationError, OSError) as exc:
-            self.message.show("error", f"The profile was not saved: {exc}")
-            return
-        self.message.show("info", f"Saved profile {request.name!r} in {path}.")
+    def _profile_saved(self, note) -> None:
+        """The dialog saved the profile (it shows any error itself and stays open)."""
+        if note:
+            self.message.show("info", note)
 
     # -- connecting ---------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
+from tui_app.arguments.jsontext import dumps
 from tui_app.plan import PlanError
 from tui_app.text import visible
-from tui_app.ui.dialogs import ConfirmDialog
+from tui_app.ui.dialogs import ConfirmDialog, WrappedText, wrap_at_separators
 from tui_app.ui.save_template import SaveTemplateDialog
 from tui_app.ui.screens.arguments import argument_specs
 from tui_app.ui.screens.base import StepScreen
@@ -36,12 +37,21 @@ are never written, nor the values of arguments you mark "ask at every replay".
     BINDINGS = [
         Binding("ctrl+r,f5", "start", "Start", key_display="^r/F5"),
         Binding("ctrl+s,f6", "save_template", "Save template", key_display="^s/F6"),
+        Binding("pagedown", "scroll_review(1)", "Scroll", key_display="PgDn/PgUp"),
+        Binding("pageup", "scroll_review(-1)", "Scroll", show=False),
     ]
+    # The review scrolls from any button (PgDn/PgUp); focused itself, it shows a bar.
+    DEFAULT_CSS = """
+    ReviewScreen #review { border-left: blank; }
+    ReviewScreen #review:focus { border-left: thick $accent; }
+    ReviewScreen #headless { color: $text-muted; }
+    """
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="review"):
             yield Static(id="summary")
             yield Static(id="body", classes="code")
+            yield WrappedText(id="headless")
         with Horizontal(id="review-buttons", classes="buttons"):
             yield Button("Start (ctrl+r)", id="start", variant="success", compact=True)
             yield Button("Save template (ctrl+s)", id="save", compact=True)
@@ -57,48 +67,46 @@ are never written, nor the values of arguments you mark "ask at every replay".
     def refresh_review(self) -> None:
         try:
             plan = self.wizard.current_plan()
-            body = {"startInfo": plan.start_info()}
+            info = plan.start_info()
         except (PlanError, ValueError) as exc:
             self.message.show("error", str(exc))
             self.query_one("#start", Button).disabled = True
             return
         self.query_one("#start", Button).disabled = False
         self.query_one("#summary", Static).update(self.wizard.summary(plan))
+        if self.state.ask_names & set(plan.arguments):  # what is sent, ask values masked
+            info["InputArguments"] = dumps(self.wizard.shown_arguments(plan.arguments))
         text = Text("Request: POST …" + START_JOBS_PATH + "\n", style="bold")
-        text.append(visible(json.dumps(body, indent=2, ensure_ascii=False)) + "\n\n")
-        text.append("Headless equivalent\n", style="bold")
-        if self.wizard.template_path:
-            text.append(visible(f"startjob run {shlex.quote(str(self.wizard.template_path))}"))
-        else:
-            text.append("Save as template (ctrl+s), then: startjob run TEMPLATE.toml")
+        body = json.dumps({"startInfo": info}, indent=2, ensure_ascii=False)
+        text.append(visible(body) + "\n\n")
+        text.append("Headless equivalent", style="bold")
         self.query_one("#body", Static).update(text)
+        self.query_one("#headless", WrappedText).set_text(visible(self.wizard.headless_command()))
+
+    def action_scroll_review(self, pages: int) -> None:
+        review = self.query_one("#review", VerticalScroll)
+        if pages > 0:
+            review.scroll_page_down(animate=False)
+        else:
+            review.scroll_page_up(animate=False)
 
     @on(Button.Pressed, "#save")
     def action_save_template(self) -> None:
-        release = self.state.release
-        names = [spec.name for spec in argument_specs(release)]
-        default = self.wizard.template_name or (
-            f"{release.process_key} on {release.environment_name}"
-            if release.environment_name
-            else release.process_key
+        names = [spec.name for spec in argument_specs(self.state.release)]
+        dialog = SaveTemplateDialog(
+            self.wizard.template_default_name(),
+            names,
+            self.wizard.save_template,
+            asked=self.state.ask_names,
         )
-        self.app.push_screen(SaveTemplateDialog(default, names), self._save)
+        self.app.push_screen(dialog, self._saved)
 
-    def _save(self, request, *, overwrite: bool = False) -> None:
-        if request is None:
+    def _saved(self, path) -> None:
+        if path is None:
             return
-        try:
-            path = self.wizard.save_template(request, overwrite=overwrite)
-        except FileExistsError as exc:
-            self.app.push_screen(
-                ConfirmDialog(f"{exc.filename} exists. Replace it?", yes="Replace", no="Keep"),
-                lambda yes: self._save(request, overwrite=True) if yes else None,
-            )
-            return
-        except (OSError, ValueError) as exc:
-            self.message.show("error", f"The template was not saved: {exc}")
-            return
-        self.message.show("info", f"Saved {path}. Replay it with: startjob run {path}")
+        note = f"Saved {path}. Replay it with: startjob run {shlex.quote(str(path))}"
+        # Wrapped for the message line (its margin and padding take 4 columns).
+        self.message.show("info", wrap_at_separators(note, self.size.width - 4))
         self.refresh_review()
 
     @on(Button.Pressed, "#back")
