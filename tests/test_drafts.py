@@ -18,15 +18,14 @@ from tui_app.connection import ConnectionSettings
 from tui_app.drafts import (
     DRAFT_FORMAT,
     Draft,
-    TerminalWatch,
     discard_draft,
     draft_from_state,
     draft_path,
-    install_exit_handlers,
     is_secret_name,
     load_draft,
     save_draft,
 )
+from tui_app.hangup import TerminalWatch, install_exit_handlers
 from tui_app.orchestrator.models import Environment, Folder, Release, Robot
 from tui_app.sandbox.hostile import HOSTILE_STRINGS
 from tui_app.ui.state import WizardState
@@ -127,20 +126,6 @@ def test_a_draft_of_the_wizard_state_has_no_secrets(tmp_path):
     # An empty state (Connect step) works too.
     empty = draft_from_state(WizardState(settings=ConnectionSettings()), "Connect")
     assert empty.step == "Connect" and empty.robot_names == [] and empty.folder_path == ""
-
-
-def test_connection_settings_from_a_draft():
-    draft = full_draft(auth_mode="password", identity_url="https://id.example.com/t")
-    settings = draft.connection_settings()
-    assert (settings.url, settings.auth_mode, settings.username, settings.folder) == (
-        draft.url, "password", "admin", "Shared/Support")
-    assert settings.password == "" and settings.client_secret == "" and settings.token == ""
-    given = ConnectionSettings(url="https://other.example.com/o/t/orchestrator_",
-                               client_id="flag-id", client_secret="from-env")
-    merged = draft.connection_settings(given)
-    assert merged.url == given.url and merged.client_id == "flag-id"
-    assert merged.client_secret == "from-env" and merged.auth_mode == "client_credentials"
-    assert merged.username == "admin"  # filled from the draft where nothing was given
 
 
 def test_is_secret_name():
@@ -253,10 +238,11 @@ def test_install_exit_handlers_outside_the_main_thread_does_nothing():
 
 SIGNAL_SCRIPT = textwrap.dedent("""
     import os, sys, time
-    from tui_app.drafts import Draft, install_exit_handlers, save_draft, terminal_gone
+    from tui_app.drafts import Draft, save_draft
+    from tui_app.hangup import TerminalWatch, install_exit_handlers
 
     path = sys.argv[1]
-    terminal_gone()  # remember which streams are terminals
+    watch = TerminalWatch()  # remember which streams are terminals
     ready_cpu = time.process_time()
 
     def on_signal(signum):
@@ -264,7 +250,7 @@ SIGNAL_SCRIPT = textwrap.dedent("""
         save_draft(Draft(url="https://orch.example.com/o/t/orchestrator_", step="Process",
                          search_text=f"signal {signum}",
                          argument_texts={"idle_cpu": repr(idle_cpu),
-                                         "gone": repr(terminal_gone())}), path)
+                                         "gone": repr(watch.gone())}), path)
 
     install_exit_handlers(on_signal)
     os.write(1, b"ready\\n")
@@ -321,7 +307,8 @@ def test_a_signal_saves_the_draft_and_exits_promptly(tmp_path, signame):
 
 LOOP_SCRIPT = textwrap.dedent("""
     import asyncio, os, sys, time
-    from tui_app.drafts import Draft, install_exit_handlers, save_draft
+    from tui_app.drafts import Draft, save_draft
+    from tui_app.hangup import install_exit_handlers
 
     path, mode = sys.argv[1], sys.argv[2]
 

@@ -129,7 +129,7 @@ async def test_ask_values_are_masked_on_review_and_never_in_a_draft(make_wizard,
         assert "IncidentId = •••" in _shown(app, "#summary")
         assert SECRET not in _shown(app, "#summary") + _shown(app, "#body")
         assert app.current_plan().arguments == {"IncidentId": SECRET}  # sent as typed
-        monkeypatch.setattr("tui_app.drafts.arm_exit_watchdog", lambda *a, **k: None)
+        monkeypatch.setattr("tui_app.hangup.arm_exit_watchdog", lambda *a, **k: None)
         app.leave_with_draft()
         await pilot.pause()
     assert SECRET not in draft_path().read_text()
@@ -257,7 +257,7 @@ async def test_resume_names_the_step_and_focuses_the_missing_secret(make_wizard,
         await pilot.press("f1")  # a dialog is open when the terminal goes
         await pilot.pause()
         assert isinstance(app.screen, HelpDialog)
-        monkeypatch.setattr("tui_app.drafts.arm_exit_watchdog", lambda *a, **k: None)
+        monkeypatch.setattr("tui_app.hangup.arm_exit_watchdog", lambda *a, **k: None)
         app.leave_with_draft()
         await pilot.pause()
     assert load_draft().draft.step == "Review"

@@ -22,7 +22,7 @@ async def test_hangup_keeps_a_draft_without_secrets_and_resume_restores_it(
         await tour.fill(pilot, "INC4242")
         app._history_entry = None
         # What the SIGHUP handler and the terminal watchdog call:
-        monkeypatch.setattr("tui_app.drafts.arm_exit_watchdog", lambda *a, **k: None)
+        monkeypatch.setattr("tui_app.hangup.arm_exit_watchdog", lambda *a, **k: None)
         app.leave_with_draft()
         await pilot.pause()
     saved = draft_path().read_text()

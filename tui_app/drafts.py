@@ -1,4 +1,4 @@
-"""The wizard's unfinished choices as a draft file, and leaving cleanly when the terminal goes.
+"""The wizard's unfinished choices as a draft file.
 
 A :class:`Draft` holds everything chosen or typed so far except secrets: the client secret,
 password and access token are never part of it (they cannot even be passed in), and argument
@@ -8,9 +8,7 @@ and is written atomically, so a crash or a kill leaves the previous draft or the
 never half a file. ``load_draft`` never raises for a bad file: it reports why the draft was
 ignored.
 
-``install_exit_handlers`` makes SIGHUP (terminal closed, SSH connection lost) and SIGTERM save
-the draft once and exit promptly; ``terminal_gone`` is the watchdog check for a terminal that
-disappeared without a signal.
+Leaving when the terminal goes (signals, a vanished terminal) is ``tui_app.hangup``.
 """
 
 from __future__ import annotations
@@ -19,13 +17,10 @@ import json
 import logging
 import os
 import re
-import signal
-import sys
-import threading
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, data_dir
@@ -36,16 +31,12 @@ __all__ = [
     "SECRET_KEYS",
     "Draft",
     "DraftLoad",
-    "TerminalWatch",
-    "arm_exit_watchdog",
     "discard_draft",
     "draft_from_state",
     "draft_path",
-    "install_exit_handlers",
     "is_secret_name",
     "load_draft",
     "save_draft",
-    "terminal_gone",
 ]
 
 log = logging.getLogger(__name__)
@@ -152,28 +143,6 @@ class Draft:
         for key in SECRET_KEYS:  # belt and braces: a subclass could add one
             data.pop(key, None)
         return data
-
-    def connection_settings(self, base: Any = None):
-        """``ConnectionSettings`` with this draft's connection fields (secrets stay empty).
-
-        ``base`` (settings from flags and the environment) wins where it has a value, so a
-        secret given on the command line is kept and an explicit flag beats the draft.
-        """
-        from tui_app.connection import ConnectionSettings
-        from tui_app.signin import AUTH_MODES
-
-        base = base if base is not None else ConnectionSettings()
-        changes = {}
-        for name in ("url", "client_id", "tenancy_name", "username", "scope", "identity_url"):
-            value = getattr(self, name)
-            if value and not getattr(base, name, ""):
-                changes[name] = value
-        given = ("client_id", "client_secret", "username", "password", "token")
-        if self.auth_mode in AUTH_MODES and not any(getattr(base, n, "") for n in given):
-            changes["auth_mode"] = self.auth_mode
-        if self.folder_path and not base.folder:
-            changes["folder"] = self.folder_path
-        return base.with_(**changes)
 
 
 @dataclass(frozen=True)
@@ -327,136 +296,3 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         ask_names=sorted(getattr(state, "ask_names", ()) or ()),
         step=step,
     )
-
-
-# ------------------------------------------------------------------------------ leaving
-
-
-_EXIT_SIGNALS = ("SIGHUP", "SIGTERM")
-
-
-def _hard_exit(code: int) -> None:
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:  # noqa: BLE001 - the terminal may be gone
-        pass
-    os._exit(code)
-
-
-def arm_exit_watchdog(code: int, grace: float = 1.5) -> threading.Timer:
-    """End the process with ``code`` in ``grace`` seconds unless it has exited by then.
-
-    For a clean shutdown that may hang (a Textual app restoring a terminal that is gone):
-    ask the app to exit, and arm this as the backstop. Returns the (daemon) timer.
-    """
-    timer = threading.Timer(max(0.0, grace), _hard_exit, args=(code,))
-    timer.daemon = True
-    timer.start()
-    return timer
-
-
-def install_exit_handlers(
-    on_signal: Callable[[int], Any],
-    *,
-    grace: float = 1.5,
-    raise_exit: bool = True,
-    loop: Any = None,
-) -> list:
-    """On SIGHUP or SIGTERM: call ``on_signal(signum)`` once, then exit promptly.
-
-    POSIX only (returns ``[]`` and does nothing elsewhere, or when not called from the main
-    thread). After ``on_signal`` returns (its exceptions are logged, not raised) a watchdog
-    thread ends the process with exit status ``128 + signum`` if it is still alive ``grace``
-    seconds later; with ``raise_exit`` the handler also raises ``SystemExit`` at once.
-
-    ``loop``: an asyncio loop to register with (``loop.add_signal_handler``), so the callback
-    runs as a normal loop callback - the safe way inside a Textual app; pass
-    ``raise_exit=False`` there and let ``on_signal`` call ``app.exit()``. A second signal
-    exits immediately. Returns the signals handled.
-    """
-    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
-        return []
-    handled = [getattr(signal, name) for name in _EXIT_SIGNALS if hasattr(signal, name)]
-    fired: list = []
-
-    def handle(signum: int, frame: Any = None) -> None:
-        code = 128 + int(signum)
-        if fired:
-            _hard_exit(code)  # a second signal: no more waiting
-            return
-        fired.append(signum)
-        try:
-            on_signal(signum)
-        except Exception:  # noqa: BLE001 - leaving must not fail
-            log.exception("Saving state on signal %s failed", signum)
-        arm_exit_watchdog(code, grace)
-        if raise_exit:
-            raise SystemExit(code)
-
-    for signum in handled:
-        if loop is not None:
-            loop.add_signal_handler(signum, handle, signum)
-        else:
-            signal.signal(signum, handle)
-    return handled
-
-
-class TerminalWatch:
-    """Remembers which of stdin/stdout/stderr were terminals, to notice when one goes away.
-
-    After the terminal is closed (SSH connection lost, window closed) the file descriptors
-    stay open but are no longer usable terminals: ``isatty()`` turns false. A program can
-    then spin on reads that return nothing; checking ``gone()`` from a timer catches it.
-    Streams that were not terminals to begin with (tests, pipes) are ignored.
-    """
-
-    def __init__(self, streams: Optional[list] = None) -> None:
-        if streams is None:
-            streams = [sys.__stdin__, sys.__stdout__, sys.__stderr__]
-        self._fds: list = []
-        for stream in streams:
-            fd = self._fileno(stream)
-            if fd is not None and self._isatty(fd):
-                self._fds.append(fd)
-
-    @staticmethod
-    def _fileno(stream: Any) -> Optional[int]:
-        if isinstance(stream, int):
-            return stream
-        try:
-            return stream.fileno() if stream is not None else None
-        except (AttributeError, OSError, ValueError):
-            return None
-
-    @staticmethod
-    def _isatty(fd: int) -> bool:
-        try:
-            return os.isatty(fd)
-        except OSError:
-            return False
-
-    @property
-    def watching(self) -> bool:
-        """Whether any terminal is watched (False: ``gone()`` is always False)."""
-        return bool(self._fds)
-
-    def gone(self) -> bool:
-        """True when a stream that was a terminal no longer is one."""
-        return any(not self._isatty(fd) for fd in self._fds)
-
-
-_default_watch: Optional[TerminalWatch] = None
-
-
-def terminal_gone() -> bool:
-    """Whether the terminal the program started in has gone (see ``TerminalWatch``).
-
-    The first call records which streams are terminals and returns False; call it once at
-    start-up, then from a timer (every second or two is plenty).
-    """
-    global _default_watch
-    if _default_watch is None:
-        _default_watch = TerminalWatch()
-        return False
-    return _default_watch.gone()

@@ -13,7 +13,7 @@ from textual.binding import Binding
 
 # Imported at start-up on purpose: saving a draft must still work when the installed files
 # changed under a running wizard (an upgrade), and that is when lazy imports fail.
-from tui_app import drafts
+from tui_app import drafts, hangup
 from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.plan import RobotRef, StartPlan, StrategyChoice, new_reference
 from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
@@ -106,7 +106,7 @@ class WizardApp(OrderedKeys, App):
     def _watch_for_hangup(self) -> None:
         import asyncio
 
-        from tui_app.drafts import TerminalWatch, install_exit_handlers
+        from tui_app.hangup import TerminalWatch, install_exit_handlers
 
         install_exit_handlers(
             lambda signum: self.leave_with_draft(),
@@ -121,7 +121,7 @@ class WizardApp(OrderedKeys, App):
         """The terminal went away: keep the choices (never secrets) as a draft, then exit."""
         if self.state.release is not None or self.state.folder is not None:
             self._keep_draft()  # a failure: nothing more can be done without a terminal
-        drafts.arm_exit_watchdog(129)
+        hangup.arm_exit_watchdog(129)
         self.exit(return_code=129)
 
     def _keep_draft(self, settings: Optional[ConnectionSettings] = None) -> Optional[Path]:
