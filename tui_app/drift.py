@@ -27,7 +27,8 @@ from typing import Any, Optional
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
 from tui_app.orchestrator.models import Release, Robot
-from tui_app.resolver import ROBOT_STRATEGIES, find_robot
+from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE
+from tui_app.resolver import find_robot
 from tui_app.templates import Template
 
 BLOCK = "block"
@@ -196,9 +197,10 @@ def _robot_findings(template: Template, release: Release,
     if not missing:
         return []
     now = ", ".join(robot.name for robot in robots) or "none"
+    required = STRATEGY_TABLE[strategy.kind].robots == "required"
     findings = []
     for name in missing:
-        if strategy.kind == "Specific":
+        if required:
             findings.append(Finding(
                 BLOCK, f"The robot {_q(name)} is not in {pool} any more (renamed or removed); "
                        f"robots there now: {now}.", "robot-gone", name,
@@ -208,7 +210,7 @@ def _robot_findings(template: Template, release: Release,
                 WARN, f"The robot {_q(name)} is not in {pool} any more (renamed or removed); "
                       "the jobs run on the other chosen robots.", "robot-gone", name,
             ))
-    if strategy.kind == "ModernJobsCount" and len(missing) == len(strategy.robots):
+    if not required and len(missing) == len(strategy.robots):
         findings.append(Finding(
             BLOCK, f"None of the chosen robots is in {pool} any more; robots there now: {now}.",
             "robots-gone",

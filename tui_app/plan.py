@@ -12,9 +12,49 @@ from typing import Optional
 
 from tui_app.orchestrator.models import Folder, Release
 
-CLASSIC_STRATEGIES = ("Specific", "JobsCount", "All")
+
+@dataclass(frozen=True)
+class Strategy:
+    """One StartJobs ``Strategy``: where it applies, what it needs, what the body carries.
+
+    ``robots`` is "required", "optional" or "none" (``RobotIds``); ``count`` sends
+    ``JobsCount`` and ``runtime`` sends ``RuntimeType``. The wizard's Strategy step, template
+    validation, drift and the body all read this table.
+    """
+
+    kind: str
+    label: str
+    classic: bool
+    robots: str = "none"
+    count: bool = False
+    runtime: bool = False
+
+    @property
+    def template_keys(self) -> tuple[str, ...]:
+        """The optional ``[strategy]`` keys a template of this kind may have."""
+        keys = ("robots",) if self.robots != "none" else ()
+        keys += ("jobs_count",) if self.count else ()
+        keys += ("runtime_type",) if self.runtime else ()
+        return (*keys, "priority")
+
+
+STRATEGY_TABLE: dict[str, Strategy] = {
+    strategy.kind: strategy
+    for strategy in (
+        Strategy("Specific", "Specific robots", classic=True, robots="required"),
+        Strategy("JobsCount", "Number of jobs", classic=True, count=True),
+        Strategy("All", "All robots", classic=True),
+        Strategy("ModernJobsCount", "Number of jobs", classic=False, robots="optional",
+                 count=True, runtime=True),
+    )
+}
+STRATEGIES = tuple(STRATEGY_TABLE)
+CLASSIC_STRATEGIES = tuple(kind for kind, s in STRATEGY_TABLE.items() if s.classic)
 MODERN_STRATEGY = "ModernJobsCount"
-STRATEGIES = (*CLASSIC_STRATEGIES, MODERN_STRATEGY)
+#: Strategies that name robots (required or optional).
+ROBOT_STRATEGIES = tuple(kind for kind, s in STRATEGY_TABLE.items() if s.robots != "none")
+#: Strategies that send a number of jobs.
+COUNT_STRATEGIES = tuple(kind for kind, s in STRATEGY_TABLE.items() if s.count)
 RUNTIME_TYPES = ("Unattended", "NonProduction", "Headless", "TestAutomation", "Development")
 PRIORITIES = ("Low", "Normal", "High")
 MAX_JOBS_COUNT = 10_000
@@ -40,14 +80,20 @@ class StrategyChoice:
     runtime_type: str = "Unattended"
     priority: Optional[str] = None
 
+    @property
+    def spec(self) -> Strategy:
+        """This choice's row of ``STRATEGY_TABLE`` (``PlanError`` for an unknown kind)."""
+        try:
+            return STRATEGY_TABLE[self.kind]
+        except KeyError:
+            raise PlanError(
+                f"Unknown strategy {self.kind!r}; use one of {', '.join(STRATEGIES)}.") from None
+
     def validate(self) -> None:
-        if self.kind not in STRATEGIES:
-            raise PlanError(f"Unknown strategy {self.kind!r}; use one of {', '.join(STRATEGIES)}.")
-        if self.kind == "Specific" and not self.robots:
-            raise PlanError("Choose at least one robot for the Specific strategy.")
-        if self.kind in ("JobsCount", MODERN_STRATEGY) and not (
-            1 <= self.jobs_count <= MAX_JOBS_COUNT
-        ):
+        spec = self.spec
+        if spec.robots == "required" and not self.robots:
+            raise PlanError(f"Choose at least one robot for the {self.kind} strategy.")
+        if spec.count and not 1 <= self.jobs_count <= MAX_JOBS_COUNT:
             raise PlanError(f"The number of jobs must be from 1 to {MAX_JOBS_COUNT:,}.")
         if self.priority is not None and self.priority not in PRIORITIES:
             raise PlanError(f"Priority must be one of {', '.join(PRIORITIES)}.")
@@ -83,16 +129,14 @@ class StartPlan:
     def start_info(self) -> dict:
         """The ``startInfo`` object for StartJobs (raises PlanError / InputArgumentsTooLarge)."""
         self.strategy.validate()
-        info: dict = {"ReleaseKey": self.release.key, "Strategy": self.strategy.kind}
-        if self.strategy.kind == "Specific":
-            info["RobotIds"] = [robot.id for robot in self.strategy.robots]
-        elif self.strategy.kind == "JobsCount":
-            info["JobsCount"] = self.strategy.jobs_count
-        elif self.strategy.kind == MODERN_STRATEGY:
-            info["JobsCount"] = self.strategy.jobs_count
-            info["RuntimeType"] = self.strategy.runtime_type
-            if self.strategy.robots:
-                info["RobotIds"] = [robot.id for robot in self.strategy.robots]
+        strategy, spec = self.strategy, self.strategy.spec
+        info: dict = {"ReleaseKey": self.release.key, "Strategy": strategy.kind}
+        if spec.count:
+            info["JobsCount"] = strategy.jobs_count
+        if spec.runtime:
+            info["RuntimeType"] = strategy.runtime_type
+        if spec.robots != "none" and strategy.robots:
+            info["RobotIds"] = [robot.id for robot in strategy.robots]
         if self.strategy.priority:
             info["JobPriority"] = self.strategy.priority
         info["Source"] = self.source

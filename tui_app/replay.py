@@ -99,11 +99,7 @@ from tui_app.orchestrator.errors import (
     ServerError,
 )
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
-from tui_app.plan import (
-    PlanError,
-    StartPlan,
-    new_reference,
-)
+from tui_app.plan import ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
 from tui_app.starting import start_once
 from tui_app.summary import format_rows, plan_rows
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
@@ -680,7 +676,7 @@ async def _robot_pool(client, template: Template, release: Release,
                       folder: Optional[Folder]) -> Optional[list[Robot]]:
     """The robots the template's robot names are looked up in, or None when none are named."""
     strategy = template.strategy
-    if strategy.kind not in resolver.ROBOT_STRATEGIES or not strategy.robots:
+    if strategy.kind not in ROBOT_STRATEGIES or not strategy.robots:
         return None
     try:
         return await resolver.robot_pool(client, release, folder)

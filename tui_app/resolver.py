@@ -14,10 +14,7 @@ from typing import Any, Optional
 
 from tui_app.arguments.jsontext import quote
 from tui_app.orchestrator.models import Folder, Release, Robot
-from tui_app.plan import CLASSIC_STRATEGIES, MODERN_STRATEGY, RobotRef, StrategyChoice
-
-#: Strategies that name robots (required for Specific, optional for ModernJobsCount).
-ROBOT_STRATEGIES = ("Specific", MODERN_STRATEGY)
+from tui_app.plan import STRATEGY_TABLE, RobotRef, StrategyChoice
 
 
 class AmbiguousRelease(ValueError):
@@ -78,13 +75,14 @@ def is_classic(release: Optional[Release], folder: Optional[Folder]) -> bool:
 def strategy_fits(kind: str, release: Release, folder: Optional[Folder]) -> list[str]:
     """Why ``kind`` cannot be used for ``release`` in ``folder`` (empty when it can)."""
     classic = is_classic(release, folder)
-    if classic and kind == MODERN_STRATEGY:
-        return [f"The strategy {kind} is for modern folders, but {quote(release.name)} is in a "
-                "classic folder (use Specific, JobsCount or All)."]
-    if not classic and kind in CLASSIC_STRATEGIES:
-        return [f"The strategy {kind} is for classic folders, but {quote(release.name)} is in "
-                "a modern folder (use ModernJobsCount)."]
-    return []
+    strategy = STRATEGY_TABLE.get(kind)
+    if strategy is None or strategy.classic == classic:
+        return []
+    here, there = ("classic", "modern") if classic else ("modern", "classic")
+    kinds = [k for k, s in STRATEGY_TABLE.items() if s.classic == classic]
+    fitting = " or ".join(filter(None, (", ".join(kinds[:-1]), kinds[-1])))
+    return [f"The strategy {kind} is for {there} folders, but {quote(release.name)} is in a "
+            f"{here} folder (use {fitting})."]
 
 
 async def robot_pool(client: Any, release: Release, folder: Optional[Folder]) -> list[Robot]:

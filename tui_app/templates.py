@@ -44,7 +44,7 @@ import tomli_w
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
-from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES
+from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES, STRATEGY_TABLE
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 
@@ -61,7 +61,6 @@ FORMAT_VERSION = 1
 #: ``[connection] url`` of a template saved against the demo sandbox. The sandbox's real port
 #: changes every time, so this placeholder (``.invalid`` never resolves) is stored instead.
 DEMO_URL = "http://demo.startjob.invalid/demo/DefaultTenant/orchestrator_"
-STRATEGY_KINDS = STRATEGIES
 SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
@@ -71,13 +70,6 @@ _TOP_KEYS = (
 _CONNECTION_KEYS = ("profile", "url", "folder")
 _PROCESS_KEYS = ("key", "environment", "release_key", "release_name", "version")
 _STRATEGY_KEYS = ("kind", "robots", "jobs_count", "runtime_type", "priority")
-#: The optional [strategy] keys each kind accepts; any other one is an error, not ignored.
-_STRATEGY_OPTIONS = {
-    "Specific": ("robots", "priority"),
-    "JobsCount": ("jobs_count", "priority"),
-    "All": ("priority",),
-    "ModernJobsCount": ("robots", "jobs_count", "runtime_type", "priority"),
-}
 _SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "apikey", "api_key")
 _DOTTED_PATH = re.compile(r"[\w$@-]+(?:\.[\w$@-]+)*\Z")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
@@ -409,11 +401,11 @@ class _Parser:
 
     def strategy(self, table: dict) -> StrategySpec:
         kind = table.get("kind")
-        if kind not in STRATEGY_KINDS:
+        if kind not in STRATEGIES:
             problem = "is missing" if "kind" not in table else f"got {_show(kind)}"
-            self.fail("strategy.kind", f"must be one of {', '.join(STRATEGY_KINDS)}; {problem}")
+            self.fail("strategy.kind", f"must be one of {', '.join(STRATEGIES)}; {problem}")
         for key in table:
-            if key != "kind" and key not in _STRATEGY_OPTIONS[kind]:
+            if key != "kind" and key not in STRATEGY_TABLE[kind].template_keys:
                 self.fail(_key("strategy", key), f"does not apply to kind = \"{kind}\"")
         robots = table.get("robots", [])
         if not isinstance(robots, list) or not all(
@@ -596,7 +588,7 @@ def template_from_plan(
                 f"{_show(argument)} is not an input argument of {release.process_key}",
                 _key("arguments", argument),
             )
-    options = _STRATEGY_OPTIONS.get(strategy.kind, ())
+    options = STRATEGY_TABLE[strategy.kind].template_keys
     names = tuple(robot.name for robot in strategy.robots)
     template = Template(
         name=name,
