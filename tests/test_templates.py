@@ -131,6 +131,14 @@ def test_minimal_template_gets_defaults():
     assert template.arguments == {} and template.ask == ()
 
 
+def test_the_action_is_explicit_and_a_template_without_one_starts_a_job():
+    assert parse_template(MINIMAL, "minimal.toml").action == "start_job"
+    explicit = parse_template(_doc(top='action = "start_job"'), "t.toml")
+    assert explicit.action == "start_job"
+    # Written only when it is not the default, so older startjobs still read new templates.
+    assert "action" not in dump_template(explicit)
+
+
 @pytest.mark.parametrize("template", [EXAMPLE_TEMPLATE, RICH_TEMPLATE], ids=["example", "rich"])
 def test_round_trip(template):
     assert parse_template(dump_template(template), "round.toml") == template
@@ -258,6 +266,7 @@ INVALID = [
     # `ask` written after a table belongs to that table; the message says where it must go.
     (_doc(tail='[bindings]\nask = ["Password"]'), "bindings.ask", "must come before the first"),
     (_doc(tail='ask = ["Password"]'), "strategy.ask", "must come before the first"),
+    (_doc(top='action = "add_queue_item"'), "action", "must be one of start_job"),
 ]
 
 

@@ -594,71 +594,107 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
             if folder is None:
                 _stop(check_drift(effective, None, folder_missing=True))
             client.use_folder(folder)
-        try:
-            release = resolver.pick_release(
-                template.process, await client.releases_for_process(template.process.key))
-        except resolver.AmbiguousRelease as exc:
-            raise ReplayError(str(exc)) from None
-        if release is None:
-            _stop(check_drift(effective, None))
-        try:
-            specs = parse_arguments_input(release.arguments_input)
-            defaults = parse_process_defaults(release.input_arguments)
-        except ArgumentsFormatError as exc:
-            raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
-                              EXIT_REFUSED) from None
-        pool = await _robot_pool(client, template, release, folder)
-        collected = collect_arguments(template, specs, defaults, overrides, event, environ)
-        debug_log = client_options.get("debug_log")
-        if debug_log is not None:  # the --debug log masks ask values too
-            asked = [collected.values[name] for name in template.ask if name in collected.values]
-            debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
-        findings = check_drift(effective, release, specs, pool, given=collected.given)
-        blocked_names = {f.subject for f in findings if f.blocks and f.subject}
-        problems = [f.text for f in findings if f.blocks]
-        problems += [text for name, text in collected.problems.items()
-                     if name not in blocked_names]
-        problems += resolver.strategy_fits(template.strategy.kind, release, folder)
-        for finding in findings:
-            if not finding.blocks:
-                report.warn(finding.text)
-        if problems:
-            raise ReplayError(problems)
-        strategy = resolver.strategy_choice(
-            template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
-        plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                         folder=folder, reference=new_reference(), source=SOURCE)
-        hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
-        try:
-            start_info = plan.start_info()
-            shown = (replace(plan, arguments={**plan.arguments, **hidden}).start_info()
-                     if hidden else start_info)
-        except (PlanError, InputArgumentsTooLarge) as exc:
-            raise ReplayError(str(exc)) from None
-        result.start_info = shown
-        rows = plan_rows(plan, specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
-                         sources=collected.sources)
-        for line in format_rows(rows):
-            report.say(line)
-        if options.dry_run:
-            report.say("Dry run: nothing was sent. The request would be:")
-            report.say(_json_text({"startInfo": shown}))
-            return
-        jobs = await _start(client, start_info, report)
-        result.jobs = list(jobs)
-        entry_id = _record(report, plan, jobs, template, path)
-        result.history_id = entry_id
-        ids = ", ".join(str(job.id) for job in jobs)
-        report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
-        if not options.wait:
-            return
-        try:
-            timed_out = await _wait(client, result, report, options.timeout)
-        except OrchestratorError as exc:
-            _record_final_states(report, result, entry_id)
-            raise ReplayError(_not_followed(result.jobs, plan.reference, exc),
-                              EXIT_NOT_FOLLOWED) from None
+        await _RUNNERS[template.action](_Context(
+            options, result, report, environ, client_options, template, path, effective,
+            overrides, event, client, folder))
+
+
+@dataclass
+class _Context:
+    """What every action's runner gets: the options, the template and a signed-in client
+    with the folder in effect."""
+
+    options: ReplayOptions
+    result: ReplayResult
+    report: _Reporter
+    environ: Mapping[str, str]
+    client_options: dict
+    template: Template
+    path: Path
+    #: The template with the folder in effect (for drift findings).
+    effective: Template
+    overrides: dict
+    event: Optional[dict]
+    client: Any
+    folder: Optional[Folder]
+
+
+async def _start_job(context: _Context) -> None:
+    """The ``start_job`` action: find the release and robots again, check drift, build the
+    plan, start once, record it and (with ``--wait``) follow the jobs."""
+    options, result, report = context.options, context.result, context.report
+    environ, client_options, template = context.environ, context.client_options, context.template
+    path, effective, overrides = context.path, context.effective, context.overrides
+    event, client, folder = context.event, context.client, context.folder
+    try:
+        release = resolver.pick_release(
+            template.process, await client.releases_for_process(template.process.key))
+    except resolver.AmbiguousRelease as exc:
+        raise ReplayError(str(exc)) from None
+    if release is None:
+        _stop(check_drift(effective, None))
+    try:
+        specs = parse_arguments_input(release.arguments_input)
+        defaults = parse_process_defaults(release.input_arguments)
+    except ArgumentsFormatError as exc:
+        raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
+                          EXIT_REFUSED) from None
+    pool = await _robot_pool(client, template, release, folder)
+    collected = collect_arguments(template, specs, defaults, overrides, event, environ)
+    debug_log = client_options.get("debug_log")
+    if debug_log is not None:  # the --debug log masks ask values too
+        asked = [collected.values[name] for name in template.ask if name in collected.values]
+        debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
+    findings = check_drift(effective, release, specs, pool, given=collected.given)
+    blocked_names = {f.subject for f in findings if f.blocks and f.subject}
+    problems = [f.text for f in findings if f.blocks]
+    problems += [text for name, text in collected.problems.items()
+                 if name not in blocked_names]
+    problems += resolver.strategy_fits(template.strategy.kind, release, folder)
+    for finding in findings:
+        if not finding.blocks:
+            report.warn(finding.text)
+    if problems:
+        raise ReplayError(problems)
+    strategy = resolver.strategy_choice(
+        template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
+    plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
+                     folder=folder, reference=new_reference(), source=SOURCE)
+    hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
+    try:
+        start_info = plan.start_info()
+        shown = (replace(plan, arguments={**plan.arguments, **hidden}).start_info()
+                 if hidden else start_info)
+    except (PlanError, InputArgumentsTooLarge) as exc:
+        raise ReplayError(str(exc)) from None
+    result.start_info = shown
+    rows = plan_rows(plan, specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
+                     sources=collected.sources)
+    for line in format_rows(rows):
+        report.say(line)
+    if options.dry_run:
+        report.say("Dry run: nothing was sent. The request would be:")
+        report.say(_json_text({"startInfo": shown}))
+        return
+    jobs = await _start(client, start_info, report)
+    result.jobs = list(jobs)
+    entry_id = _record(report, plan, jobs, template, path)
+    result.history_id = entry_id
+    ids = ", ".join(str(job.id) for job in jobs)
+    report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
+    if not options.wait:
+        return
+    try:
+        timed_out = await _wait(client, result, report, options.timeout)
+    except OrchestratorError as exc:
+        _record_final_states(report, result, entry_id)
+        raise ReplayError(_not_followed(result.jobs, plan.reference, exc),
+                          EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
+
+
+#: The runner of each template action (``tui_app.actions``).
+_RUNNERS = {"start_job": _start_job}
 
 
 def _not_followed(jobs: list[Job], reference: str, error: OrchestratorError) -> str:

@@ -44,6 +44,7 @@ import tomli_w
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
+from tui_app.actions import ACTIONS, DEFAULT_ACTION
 from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES, STRATEGY_TABLE
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
@@ -64,7 +65,7 @@ DEMO_URL = "http://demo.startjob.invalid/demo/DefaultTenant/orchestrator_"
 SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
-    "version", "name", "description", "ask",
+    "version", "name", "description", "action", "ask",
     "connection", "process", "strategy", "arguments", "signature", "bindings",
 )
 _CONNECTION_KEYS = ("profile", "url", "folder")
@@ -136,6 +137,8 @@ class Template:
     signature: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, str] = field(default_factory=dict)
     ask: tuple[str, ...] = ()
+    #: What the template does (a key of ``tui_app.actions.ACTIONS``).
+    action: str = DEFAULT_ACTION
 
 
 @dataclass(frozen=True)
@@ -302,12 +305,18 @@ class _Parser:
                 f"got {_show(version)}",
             )
         name = self.text(data, ("name",), required=True)
+        action = data.get("action", DEFAULT_ACTION)
+        if action not in ACTIONS:
+            self.fail("action", f"must be one of {', '.join(ACTIONS)}, got {_show(action)}")
+        needs = ACTIONS[action].tables
         description = data.get("description", "")
         if not isinstance(description, str):
             self.fail("description", f"must be a string, got {_show(description)}")
         connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
-        process = self.process(self.table(data, "process", _PROCESS_KEYS, required=True))
-        strategy = self.strategy(self.table(data, "strategy", _STRATEGY_KEYS, required=True))
+        process = self.process(
+            self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
+        strategy = self.strategy(
+            self.table(data, "strategy", _STRATEGY_KEYS, required="strategy" in needs))
         arguments = self.table(data, "arguments")
         signature = self.table(data, "signature")
         for argument in signature:
@@ -333,6 +342,7 @@ class _Parser:
             signature=signature,
             bindings=bindings,
             ask=ask,
+            action=action,
         )
 
     def known_keys(self, table: dict, prefix: tuple, allowed: tuple) -> None:
@@ -489,6 +499,8 @@ def _render(template: Template, source: str) -> str:
     data: dict[str, Any] = {"version": FORMAT_VERSION, "name": template.name}
     if template.description:
         data["description"] = template.description
+    if template.action != DEFAULT_ACTION:  # older startjobs read templates without the key
+        data["action"] = template.action
     if template.ask:
         data["ask"] = list(template.ask)
     connection = compact(
