@@ -57,6 +57,29 @@ async def test_saving_twice_asks_before_replacing(make_wizard):
         assert isinstance(app.screen, ReviewScreen)
 
 
+async def test_replacing_an_existing_template_saves_and_closes_both_dialogs(make_wizard):
+    """Answering the "exists" question acts once it has closed (dismissing the save dialog
+    from the question's own callback froze the app's message queue)."""
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        for answer in ("n", "y"):
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            await tour.fill(pilot, "Same name")
+            await pilot.press("ctrl+s")
+            await tour.settle(pilot)
+            if answer == "y":
+                assert "exists" in str(app.screen.query_one(".dialog-text").render())
+                await pilot.press("y")
+                await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("ctrl+s")  # the app still takes keys
+        await pilot.pause()
+        assert isinstance(app.screen, SaveTemplateDialog)
+    assert len(list(templates_dir().glob("*.toml"))) == 1
+
+
 async def test_ask_arguments_are_never_written(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:

@@ -122,15 +122,24 @@ class SaveTemplateDialog(ModalScreen):
         try:
             path = self.save(request, overwrite=overwrite)
         except FileExistsError as exc:
+            # The answer is acted on once the question has closed: dismissing this dialog
+            # from inside the question's own callback would pop the question instead and
+            # leave the app waiting on itself.
             self.app.push_screen(
                 ConfirmDialog(f"{exc.filename} exists. Replace it?", yes="Replace", no="Keep"),
-                lambda yes: self._save(request, overwrite=True) if yes else self.dismiss(None),
+                lambda yes: self.app.call_later(self._answered, request, yes),
             )
             return
         except (OSError, ValueError, LocationError) as exc:
             self._show_path(f"The template was not saved: {exc}")
             return
         self.dismiss(path)
+
+    def _answered(self, request: SaveRequest, replace: bool) -> None:
+        if replace:
+            self._save(request, overwrite=True)
+        else:
+            self.dismiss(None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
