@@ -380,24 +380,6 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     return written
 
 
-def delete_profile(name: str, *, path: Optional[Path] = None) -> bool:
-    """Remove a profile, its stored secret and its cached token; False if it did not exist."""
-    from tui_app import secret_sources, token_cache
-
-    path = Path(path) if path is not None else profiles_file()
-    with locked(path):
-        profiles = load_profiles(path)
-        if name not in profiles:
-            return False
-        del profiles[name]
-        _write_profiles(profiles, path)
-        secret_sources.forget_secret(name)
-    token_cache.logout(name)
-    if last_profile() == name:
-        remember_profile(None)
-    return True
-
-
 def terminal_prompt():
     """``prompt(label)`` asking on the terminal without echo, or None without a terminal."""
     if sys.stdin is None or not sys.stdin.isatty():

@@ -61,7 +61,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from tui_app import following, resolver
 from tui_app.arguments import (
@@ -242,18 +242,6 @@ def find_template(reference: str) -> tuple[Template, Path]:
 # -- where to connect ------------------------------------------------------------------------
 
 
-def _profile_resolver() -> Optional[Callable[[str], Any]]:
-    """How a profile name becomes a ``Profile`` (``tui_app.profiles.get_profile``), or None
-    when that module does not exist."""
-    try:
-        from tui_app import profiles
-    except ModuleNotFoundError as exc:
-        if exc.name in ("tui_app.profiles",):
-            return None
-        raise
-    return getattr(profiles, "get_profile", None)
-
-
 def connection_settings(
     template: Template,
     flags: Mapping[str, Any],
@@ -283,19 +271,10 @@ def connection_settings(
     name = profile or layer["profile"] or environ.get(PROFILE_ENV)
     if not name:
         return resolve_settings(chosen, environ, template=layer).settings
-    load = _profile_resolver()
-    if load is None:
-        origin = ("--profile" if profile else "The template's [connection] profile"
-                  if layer["profile"] else PROFILE_ENV)
-        raise SettingsError(
-            f"{origin} {quote(name)} names a saved connection profile, but this "
-            "startjob cannot read profiles; pass --url instead (credentials come from the "
-            "UIPATH_* variables)."
-        )
     from tui_app.profiles import require_secret, terminal_prompt
 
     return require_secret(resolve_settings(chosen, environ, profile, template=layer,
-                                           prompt=terminal_prompt(), load_profile=load))
+                                           prompt=terminal_prompt()))
 
 
 # -- argument values -------------------------------------------------------------------------
