@@ -38,11 +38,15 @@ CORE = sorted(name for name in MODULES if not within(name, "tui_app.ui"))
 SCREENS = sorted(name for name in MODULES if within(name, "tui_app.ui.screens"))
 
 
+#: When an import runs: with the module, when a function runs, or never (type checkers only).
+AT_IMPORT, DEFERRED, TYPING = "at import", "deferred", "typing"
+
+
 @dataclass(frozen=True)
 class Import:
     target: str  # the most specific module named: "tui_app.orchestrator.models", "textual.app"
     line: int
-    at_import_time: bool  # False inside a function or under ``if TYPE_CHECKING:``
+    when: str  # AT_IMPORT, DEFERRED (inside a function) or TYPING (under ``if TYPE_CHECKING:``)
 
 
 def _target(package: str, node: ast.ImportFrom, alias: ast.alias) -> str:
@@ -60,25 +64,25 @@ def imports_of(name: str) -> list[Import]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[Import] = []
 
-    def visit(node: ast.AST, at_import_time: bool) -> None:
+    def visit(node: ast.AST, when: str) -> None:
         if isinstance(node, ast.Import):
-            found.extend(Import(alias.name, node.lineno, at_import_time) for alias in node.names)
+            found.extend(Import(alias.name, node.lineno, when) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.extend(Import(_target(package, node, alias), node.lineno, at_import_time)
+            found.extend(Import(_target(package, node, alias), node.lineno, when)
                          for alias in node.names)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             for child in ast.iter_child_nodes(node):
-                visit(child, False)
+                visit(child, DEFERRED if when == AT_IMPORT else when)
         elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             for child in node.body:
-                visit(child, False)
+                visit(child, TYPING)
             for child in node.orelse:
-                visit(child, at_import_time)
+                visit(child, when)
         else:
             for child in ast.iter_child_nodes(node):
-                visit(child, at_import_time)
+                visit(child, when)
 
-    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)), True)
+    visit(ast.parse(path.read_text(encoding="utf-8"), str(path)), AT_IMPORT)
     return found
 
 
@@ -93,11 +97,13 @@ def test_the_walk_sees_every_kind_of_import():
     """The walk resolves relative imports and tells deferred ones apart (or every rule below
     would pass vacuously)."""
     client = {item.target: item for item in IMPORTS["tui_app.orchestrator.client"]}
-    assert client["tui_app"].at_import_time  # from .. import __version__
-    assert client["tui_app.urls"].at_import_time  # from ..urls import ...
-    assert client["tui_app.orchestrator.odata"].at_import_time  # from . import odata
+    assert client["tui_app"].when == AT_IMPORT  # from .. import __version__
+    assert client["tui_app.urls"].when == AT_IMPORT  # from ..urls import ...
+    assert client["tui_app.orchestrator.odata"].when == AT_IMPORT  # from . import odata
     cli = {item.target: item for item in IMPORTS["tui_app.cli"]}
-    assert not cli["tui_app.ui.app"].at_import_time
+    assert cli["tui_app.ui.app"].when == DEFERRED
+    errors = {item.target: item for item in IMPORTS["tui_app.orchestrator.errors"]}
+    assert errors["typing_extensions"].when == TYPING
     assert len(CORE) > 50 and "tui_app.sandbox.seed" in CORE and "tui_app.ui.app" not in CORE
 
 
@@ -110,7 +116,7 @@ UI_ENTRY_POINTS = {"tui_app.cli"}
 def _reaches_the_ui(name: str, item: Import) -> bool:
     if within(item.target, "textual"):
         return True
-    starts_the_wizard = name in UI_ENTRY_POINTS and not item.at_import_time
+    starts_the_wizard = name in UI_ENTRY_POINTS and item.when == DEFERRED
     return within(item.target, "tui_app.ui") and not starts_the_wizard
 
 
@@ -156,10 +162,12 @@ KNOWN_DEFERRED_CYCLES = [
 
 def import_cycles(*, deferred: bool) -> list[list[str]]:
     """The sets of core modules that import each other in a circle (Tarjan's strongly
-    connected components); ``deferred`` counts imports inside functions too."""
+    connected components); ``deferred`` counts imports inside functions too. Imports for
+    type checkers only never run, so they make no cycle."""
+    counted = (AT_IMPORT, DEFERRED) if deferred else (AT_IMPORT,)
     graph = {name: sorted({item.target for item in IMPORTS[name]
                            if item.target in CORE and item.target not in ("tui_app", name)
-                           and (deferred or item.at_import_time)})
+                           and item.when in counted})
              for name in CORE}
     index: dict[str, int] = {}
     low: dict[str, int] = {}

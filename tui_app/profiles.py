@@ -32,13 +32,14 @@ import os
 import re
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import tomli_w
 
-from tui_app.connection import AUTH_MODES, ConnectionSettings, SettingsError
+from tui_app.connection import AUTH_MODES, ConnectionSettings, ResolvedSettings, SettingsError
 from tui_app.files import atomic_write_text, locked
 from tui_app.locations import LocationError, config_dir, data_dir
 from tui_app.urls import url_problem, without_userinfo
@@ -47,6 +48,9 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from tui_app.secret_sources import PromptCallback
 
 FORMAT_VERSION = 1
 #: Where a profile's secret comes from (``secret`` may name the last two).
@@ -159,7 +163,8 @@ class Profile:
         return replace(self, **{key: "" for key in unused})
 
 
-def profile_from_settings(name: str, settings: ConnectionSettings, **secret_source) -> Profile:
+def profile_from_settings(name: str, settings: ConnectionSettings,
+                          **secret_source: str) -> Profile:
     """A profile holding the non-secret parts of ``settings`` (for "save as profile"): only
     the fields of its sign-in mode.
 
@@ -372,7 +377,7 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     with locked(path):
         profiles = load_profiles(path)
         profiles[profile.name] = profile
-        if store_secret:
+        if store_secret and secret:  # store_secret without a secret was refused above
             secret_sources.store_secret(profile.name, secret)
         written = _write_profiles(profiles, path)
         if profile.secret_source != "file":
@@ -380,7 +385,7 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     return written
 
 
-def terminal_prompt():
+def terminal_prompt() -> Optional[Callable[[str], str]]:
     """``prompt(label)`` asking on the terminal without echo, or None without a terminal."""
     if sys.stdin is None or not sys.stdin.isatty():
         return None
@@ -392,7 +397,7 @@ def terminal_prompt():
     return prompt
 
 
-def require_secret(resolved) -> ConnectionSettings:
+def require_secret(resolved: ResolvedSettings) -> ConnectionSettings:
     """The settings of a ``ResolvedSettings`` for a headless command: a profile that still
     asks for its secret (no terminal) is a ``SecretPromptNeeded`` saying what to set."""
     if resolved.needs_prompt:
@@ -408,7 +413,8 @@ def require_secret(resolved) -> ConnectionSettings:
     return resolved.settings
 
 
-def resolve_profile(name: str, *, environ=None, prompt=None) -> ConnectionSettings:
+def resolve_profile(name: str, *, environ: Optional[Mapping[str, str]] = None,
+                    prompt: Optional[PromptCallback] = None) -> ConnectionSettings:
     """The settings of profile ``name`` for a headless command: ``UIPATH_*`` variables over
     the profile (see ``tui_app.connection.resolve_settings``), secret included.
 

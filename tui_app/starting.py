@@ -310,7 +310,8 @@ async def start_once(
     return _started(jobs, reference)
 
 
-async def _resolve(client, error, reference, attempts, backoff, sleep) -> StartOutcome:
+async def _resolve(client: Any, error: OrchestratorError, reference: str, attempts: int,
+                   backoff: float, sleep: Callable[[float], Awaitable[Any]]) -> StartOutcome:
     where = _where(client)
     happened = _failure(error)
     found, lookup_error, answered, last_answered = await _look_up(
