@@ -18,7 +18,7 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from shlex import quote
 from typing import TYPE_CHECKING, Any, Optional
@@ -502,7 +502,8 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, indent=2))
 
 
-COMMANDS = {
+#: Subcommand -> handler (without one: the wizard).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _run_sandbox,
     "locate": cmd_locate,
     "logout": cmd_logout,
