@@ -635,30 +635,23 @@ def test_missing_credentials(sandbox, cli, write, monkeypatch):
     assert "Cannot connect: Missing: Client secret." in err
 
 
-def test_profile_without_url_is_a_usage_error(sandbox, cli, write, monkeypatch):
-    monkeypatch.setattr(replay, "_profile_resolver", lambda: None)
+def test_unknown_profile_is_a_usage_error(sandbox, cli, write):
     text = triage().replace('folder = "Default"', 'profile = "prod"\nfolder = "Default"')
     code, _, err = cli(write(text), url=False)
     assert code == EXIT_USAGE
-    assert "profile \"prod\" names a saved connection profile" in err and "--url" in err
+    assert "has no profile 'prod'" in err
     # --url wins over the template's profile
     assert cli(write(text), "--dry-run")[0] == EXIT_OK
 
 
-def test_profile_hook(sandbox, cli, write, monkeypatch):
-    from tui_app.profiles import Profile
+def test_template_profile_says_where_to_connect(sandbox, cli, write):
+    from tui_app.profiles import Profile, save_profile
 
-    asked = []
-
-    def resolve(name):  # the hook loads a Profile; resolve_settings does the rest
-        asked.append(name)
-        return Profile(name=name, url=sandbox.orchestrator_url)
-
-    monkeypatch.setattr(replay, "_profile_resolver", lambda: resolve)
+    save_profile(Profile(name="prod", url=sandbox.orchestrator_url))
     text = triage().replace('folder = "Default"', 'profile = "prod"\nfolder = "Default"')
-    code, _, err = cli(write(text), "--dry-run", url=False)
+    code, out, err = cli(write(text), "--dry-run", url=False)
     assert code == EXIT_OK, err
-    assert asked == ["prod"]
+    assert "(classic, id 4)" in out  # the folder was looked up at the profile's url
 
 
 # -- connection failures (exit 3) and refusals (exit 4) ---------------------------------------

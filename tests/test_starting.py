@@ -30,8 +30,6 @@ from tui_app.starting import (
     AMBIGUOUS,
     NOT_SENT,
     REFUSED,
-    StartOutcome,
-    check_reference,
     classify_failure,
     start_once,
 )
@@ -326,18 +324,6 @@ async def test_the_lookup_itself_is_retried_by_the_client():
     assert len(fake.posts) == 1  # ... and the POST was never retried
 
 
-async def test_check_reference():
-    for lookups, status in (([[job(5)]], "started"), ([[]], "not_started"),
-                            ([httpx.ReadError("reset")], "unknown")):
-        fake = Fake(None, lookups=lookups)
-        async with fake.client() as client:
-            outcome = await check_reference(client, REF, sleep=Sleeps())
-        assert isinstance(outcome, StartOutcome) and outcome.status == status
-        assert REF in outcome.message and fake.posts == []
-    with pytest.raises(ValueError):
-        await check_reference(fake.client(), "")
-
-
 def test_classify_failure_table():
     def response(status):
         return httpx.Response(status, request=httpx.Request("POST", BASE + START_PATH))
@@ -461,16 +447,13 @@ async def test_sandbox_read_timeout_and_no_job_is_not_started(sandbox):
     assert jobs_with(sandbox, reference) == []
 
 
-async def test_sandbox_lookups_failing_is_unknown_then_check_again(sandbox):
+async def test_sandbox_lookups_failing_is_unknown(sandbox):
     faults = parse_faults("drop_after_start=1,503=1,only=GET /odata/Jobs")
     outcome, reference = await sandbox_start(sandbox, faults)
     assert outcome.status == "unknown"
     assert isinstance(outcome.lookup_error, ServerError)
     assert reference in outcome.message and "Jobs page in folder Finance" in outcome.message
     assert len(jobs_with(sandbox, reference)) == 2 and starts(sandbox) == 1
-    async with sandbox_client(sandbox) as client:  # faults are off again
-        again = await check_reference(client, reference)
-    assert again.status == "started" and len(again.jobs) == 2
 
 
 async def test_sandbox_refusal_is_not_started_without_a_lookup(sandbox):

@@ -18,10 +18,10 @@ import contextlib
 import math
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from shlex import quote
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from tui_app import __version__
 from tui_app.connection import SettingsError
@@ -35,6 +35,12 @@ from tui_app.connection_cli import (
     connection_overrides,
 )
 from tui_app.locations import LocationError
+
+if TYPE_CHECKING:
+    from tui_app.connection import ConnectionSettings
+    from tui_app.precedence import ResolvedSettings
+    from tui_app.sandbox import Sandbox
+    from tui_app.templates import Template, TemplateEntry
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -186,7 +192,7 @@ def _seconds(text: str) -> float:
     return number
 
 
-def _add_run_parser(sub) -> None:
+def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from tui_app.exit_codes import exit_codes_help
 
     run = sub.add_parser(
@@ -286,7 +292,8 @@ def _launch(args: argparse.Namespace) -> Iterator[_Launch]:
         yield launch
 
 
-def _debug_log(args: argparse.Namespace, launch: _Launch, resolved=None) -> None:
+def _debug_log(args: argparse.Namespace, launch: _Launch,
+               resolved: Optional[ResolvedSettings] = None) -> None:
     """Start the ``--debug`` log (once the settings are known) into ``launch.client_options``."""
     from tui_app.connection_cli import debug_log_from_args
 
@@ -329,7 +336,8 @@ def _run_open(args: argparse.Namespace) -> int:
         return _wizard(args, launch, settings, template=template, template_path=path)
 
 
-def _wizard(args: argparse.Namespace, launch: _Launch, settings, **options) -> int:
+def _wizard(args: argparse.Namespace, launch: _Launch, settings: ConnectionSettings,
+            **options: Any) -> int:
     from tui_app.ui.app import make_app
 
     app = make_app(settings, demo=launch.demo, handle_signals=True,
@@ -338,7 +346,7 @@ def _wizard(args: argparse.Namespace, launch: _Launch, settings, **options) -> i
     return app.return_code or 0
 
 
-def _demo_problem(template, launch: _Launch, hint: str) -> Optional[str]:
+def _demo_problem(template: Template, launch: _Launch, hint: str) -> Optional[str]:
     """Why ``template`` cannot run this way: one saved against the demo needs ``--demo``."""
     from tui_app.templates import is_demo_template
     from tui_app.text import visible
@@ -349,7 +357,7 @@ def _demo_problem(template, launch: _Launch, hint: str) -> Optional[str]:
     return None
 
 
-def _demo_fields(sandbox) -> dict:
+def _demo_fields(sandbox: Sandbox) -> dict:
     from tui_app.sandbox import DEMO
 
     return {"url": sandbox.orchestrator_url, "auth_mode": "client_credentials",
@@ -357,7 +365,7 @@ def _demo_fields(sandbox) -> dict:
             "tenancy_name": DEMO.tenancy_name, "username": DEMO.username}
 
 
-def demo_settings(sandbox):
+def demo_settings(sandbox: Sandbox) -> ConnectionSettings:
     """Connection settings for a running sandbox, demo client credentials prefilled."""
     from tui_app.connection import ConnectionSettings
 
@@ -444,7 +452,7 @@ def _run_templates(args: argparse.Namespace) -> int:
     if not entries:
         print(f"No templates saved yet (they are kept in {folder}).")
         return EXIT_OK
-    rows = [("Name", "Process", "Strategy", "File")]
+    rows: list[tuple[str, ...]] = [("Name", "Process", "Strategy", "File")]
     for entry in entries:
         template = entry.template
         if template is None:
@@ -462,7 +470,7 @@ def _run_templates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _template_json(entry) -> dict:
+def _template_json(entry: TemplateEntry) -> dict:
     template = entry.template
     if template is None:
         return {"name": entry.name, "path": str(entry.path), "error": entry.error}
@@ -489,13 +497,14 @@ def _run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_json(data) -> None:
+def _print_json(data: object) -> None:
     import json
 
     print(json.dumps(data, indent=2))
 
 
-COMMANDS = {
+#: Subcommand -> handler (without one: the wizard).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _run_sandbox,
     "locate": cmd_locate,
     "logout": cmd_logout,

@@ -20,10 +20,17 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from tui_app.signin import AUTH_MODES, ENV_VARS, SECRET_FIELDS, implied_mode, mode_of
 from tui_app.urls import url_problem, without_userinfo
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tui_app.debuglog import DebugLog
+    from tui_app.orchestrator import OrchestratorClient
+    from tui_app.token_cache import TokenCache
 
 
 class SettingsError(ValueError):
@@ -52,7 +59,7 @@ class ConnectionSettings:
 
     @classmethod
     def from_env(
-        cls, environ: Optional[Mapping[str, str]] = None, **overrides
+        cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any
     ) -> ConnectionSettings:
         """Settings from ``UIPATH_*`` variables, then ``overrides`` (non-empty flags) on top.
 
@@ -60,7 +67,7 @@ class ConnectionSettings:
         else client credentials.
         """
         environ = os.environ if environ is None else environ
-        values = {name: environ.get(var, "") for name, var in ENV_VARS.items()}
+        values: dict[str, Any] = {name: environ.get(var, "") for name, var in ENV_VARS.items()}
         values.update({k: v for k, v in overrides.items() if v not in (None, "")})
         if not overrides.get("auth_mode"):
             values["auth_mode"] = implied_mode(values)
@@ -70,7 +77,7 @@ class ConnectionSettings:
         for name in ("url", "identity_url"):
             object.__setattr__(self, name, without_userinfo(getattr(self, name)))
 
-    def with_(self, **changes) -> ConnectionSettings:
+    def with_(self, **changes: Any) -> ConnectionSettings:
         return replace(self, **changes)
 
     def __repr__(self) -> str:
@@ -129,7 +136,7 @@ class ConnectionSettings:
         token: Optional[str] = None,
         expires_at: Optional[float] = None,
         on_token: Optional[Callable[[str, Optional[float]], None]] = None,
-    ):
+    ) -> httpx.Auth:
         """The httpx auth flow for this mode, optionally seeded with a (cached) token."""
         from tui_app.orchestrator import ClientCredentialsAuth, PasswordAuth, TokenAuth
 
@@ -139,7 +146,7 @@ class ConnectionSettings:
         if self.auth_mode == "password":
             return PasswordAuth(self.tenancy_name.strip(), self.username.strip(), self.password,
                                 token=token, expires_at=expires_at, on_token=on_token)
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if self.scope.strip():
             kwargs["scope"] = " ".join(self.scope.split())
         if self.identity_url.strip():
@@ -169,7 +176,9 @@ class ConnectionSettings:
 
         return _load_authorities(certifi.where(), "The certifi certificate store")
 
-    def open_client(self, *, debug_log=None, token_cache=None, **client_options):
+    def open_client(self, *, debug_log: Optional[DebugLog] = None,
+                    token_cache: Union[None, bool, TokenCache] = None,
+                    **client_options: Any) -> OrchestratorClient:
         """A new ``OrchestratorClient`` for these settings (the caller closes it).
 
         ``token_cache``: None uses the default cache when ``self.token_cache`` is on, False
@@ -232,7 +241,8 @@ def tls_description(settings: ConnectionSettings, environ: Optional[Mapping[str,
 
 # -- failures at the Connect step ----------------------------------------------------------
 
-def explain_connect_failure(exc: Exception, settings: Optional[ConnectionSettings] = None):
+def explain_connect_failure(exc: Exception, settings: Optional[ConnectionSettings] = None
+                            ) -> Exception:
     """``exc`` (an ``OrchestratorError``) with what to do next added for the Connect step.
 
     A 403 lists the scopes the wizard needs; an untrusted certificate names ``--ca-bundle``.
@@ -269,12 +279,12 @@ def explain_connect_failure(exc: Exception, settings: Optional[ConnectionSetting
         message = message.replace(
             "Check the identity URL.",
             "Check the Orchestrator URL (the identity URL is derived from it).")
-        if message == exc.message:
+        if message == getattr(exc, "message", None):
             message += " (The identity URL is derived from the Orchestrator URL.)"
         extra = " "
     if not extra or not isinstance(message, str):
         return exc
-    explained = copy.copy(exc)
+    explained: Any = copy.copy(exc)
     explained.message = message.rstrip() + extra.rstrip()
     explained.args = (explained.message,)
     return explained

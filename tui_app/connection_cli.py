@@ -18,12 +18,16 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from tui_app.connection import ConnectionSettings
 from tui_app.locations import LocationError, all_locations
 from tui_app.precedence import ResolvedSettings, resolve_settings
 from tui_app.signin import AUTH_MODES
+
+if TYPE_CHECKING:
+    from tui_app.debuglog import DebugLog
+    from tui_app.secret_sources import PromptCallback
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -90,14 +94,15 @@ def terminal_prompt(label: str) -> str:
 
 
 def resolve_from_args(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None,
-                      *, prompt=None, fetch_secret: bool = True) -> ResolvedSettings:
+                      *, prompt: Optional[PromptCallback] = None,
+                      fetch_secret: bool = True) -> ResolvedSettings:
     """``resolve_settings`` for parsed arguments. Raises ``SettingsError`` subclasses."""
     return resolve_settings(connection_flags(args), environ, prompt=prompt,
                             fetch_secret=fetch_secret)
 
 
 def settings_from_args(args: argparse.Namespace, environ: Optional[Mapping[str, str]] = None,
-                       *, prompt=None) -> ConnectionSettings:
+                       *, prompt: Optional[PromptCallback] = None) -> ConnectionSettings:
     """The settings for parsed arguments. A profile whose secret is asked at connect time
     leaves the secret empty (the wizard asks) unless ``prompt`` is given (e.g.
     ``terminal_prompt`` for a headless command)."""
@@ -105,7 +110,7 @@ def settings_from_args(args: argparse.Namespace, environ: Optional[Mapping[str, 
 
 
 def debug_log_from_args(args: argparse.Namespace, resolved: Optional[ResolvedSettings] = None,
-                        *, stream=None):
+                        *, stream: Optional[TextIO] = None) -> Optional[DebugLog]:
     """With ``--debug``: a new ``DebugLog`` (its path printed to ``stream``, default stderr)
     with the resolved settings at the top; else None. ``LocationError`` when the log folder
     cannot be created."""
@@ -160,7 +165,8 @@ def path_problem(path: Path) -> Optional[str]:
     return None
 
 
-def cmd_locate(args: Optional[argparse.Namespace] = None, *, stream=None) -> int:
+def cmd_locate(args: Optional[argparse.Namespace] = None, *,
+               stream: Optional[TextIO] = None) -> int:
     """``startjob locate``: print every path; flag the ones that cannot be created."""
     out = stream or sys.stdout
     try:
@@ -189,7 +195,7 @@ def add_logout_arguments(parser: argparse.ArgumentParser) -> None:
                         help="forget this profile's cached access token (default: all)")
 
 
-def cmd_logout(args: argparse.Namespace, *, stream=None) -> int:
+def cmd_logout(args: argparse.Namespace, *, stream: Optional[TextIO] = None) -> int:
     """``startjob logout [PROFILE]``: forget cached access tokens."""
     from tui_app.token_cache import logout
 
@@ -218,7 +224,8 @@ _SOURCE_TEXT = {"env": "environment variable {0.secret_env}",
                 "": "flags or UIPATH_* variables"}
 
 
-def cmd_profiles(args: Optional[argparse.Namespace] = None, *, stream=None) -> int:
+def cmd_profiles(args: Optional[argparse.Namespace] = None, *,
+                 stream: Optional[TextIO] = None) -> int:
     """``startjob profiles``: list the saved profiles (``*`` marks the last one used)."""
     from tui_app.connection import SettingsError
     from tui_app.profiles import last_profile, load_profiles, profiles_file
@@ -243,7 +250,7 @@ def cmd_profiles(args: Optional[argparse.Namespace] = None, *, stream=None) -> i
     return EXIT_OK
 
 
-def cmd_settings(args: argparse.Namespace, *, stream=None) -> int:
+def cmd_settings(args: argparse.Namespace, *, stream: Optional[TextIO] = None) -> int:
     """``startjob settings``: where each connection setting comes from (secrets masked;
     nothing is run and nothing is asked)."""
     from tui_app.connection import SettingsError

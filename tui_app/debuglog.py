@@ -25,13 +25,16 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
 from tui_app import __version__
 from tui_app.locations import ensure_dir, log_dir
+
+if TYPE_CHECKING:
+    from tui_app.orchestrator import OrchestratorClient
 
 MASK = "***"
 #: Bodies longer than this are cut (after redaction).
@@ -190,9 +193,9 @@ class DebugLog:
         """``{"request": [...], "response": [...]}`` for an ``httpx.AsyncClient``."""
         return {"request": [self.on_request], "response": [self.on_response]}
 
-    def install(self, client) -> None:
+    def install(self, client: Union[OrchestratorClient, httpx.AsyncClient]) -> None:
         """Add the hooks to an ``OrchestratorClient`` (or an ``httpx.AsyncClient``)."""
-        http = getattr(client, "_http", client)
+        http = client if isinstance(client, httpx.AsyncClient) else client._http
         hooks = http.event_hooks
         hooks.setdefault("request", []).append(self.on_request)
         hooks.setdefault("response", []).append(self.on_response)

@@ -148,11 +148,11 @@ def _argument_findings(template: Template, specs: Sequence[ArgumentSpec],
     if not signature:
         return findings
     for spec in specs:
-        saved_type = signature.get(spec.name)
-        if saved_type is None:
+        saved = signature.get(spec.name)
+        if saved is None:
             findings.append(_added(spec, given))
-        elif saved_type != spec.full_type:
-            findings.append(_type_changed(spec, saved_type, stored, given))
+        elif saved != spec.full_type:
+            findings.append(_type_changed(spec, saved, stored, given))
     return findings
 
 

@@ -24,7 +24,7 @@ from tui_app.locations import ensure_dir
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # mypy has no type for "module or None"
 
 #: A temporary file no live writer holds is a crash's leftover once it is this many seconds
 #: old (the margin covers the instant between creating the file and locking it).

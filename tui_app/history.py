@@ -102,19 +102,24 @@ class HistoryEntry:
             for name in ("id", "time", "user", "host", "source", "process_key",
                          "release_key", "strategy", "folder")
         }
-        optional = {name: _text(data, name, optional=True)
-                    for name in ("template_name", "template_path")}
+        template_name = _optional_text(data, "template_name")
+        template_path = _optional_text(data, "template_path")
         jobs = data.get("jobs")
         if not isinstance(jobs, list):
             raise ValueError("jobs must be a list")
-        return cls(jobs=tuple(_job(item) for item in jobs), **texts, **optional)
+        return cls(jobs=tuple(_job(item) for item in jobs), template_name=template_name,
+                   template_path=template_path, **texts)
 
 
-def _text(data: dict, name: str, *, optional: bool = False) -> Optional[str]:
+def _text(data: dict, name: str) -> str:
     value = data.get(name)
-    if isinstance(value, str) or (optional and value is None):
+    if isinstance(value, str):
         return value
     raise ValueError(f"{name} must be a string")
+
+
+def _optional_text(data: dict, name: str) -> Optional[str]:
+    return None if data.get(name) is None else _text(data, name)
 
 
 def _job(data: object) -> HistoryJob:

@@ -32,7 +32,7 @@ class Strategy:
     @property
     def template_keys(self) -> tuple[str, ...]:
         """The optional ``[strategy]`` keys a template of this kind may have."""
-        keys = ("robots",) if self.robots != "none" else ()
+        keys: tuple[str, ...] = ("robots",) if self.robots != "none" else ()
         keys += ("jobs_count",) if self.count else ()
         keys += ("runtime_type",) if self.runtime else ()
         return (*keys, "priority")

@@ -126,7 +126,7 @@ def resolve_settings(
             values[key], sources[key] = layer[key], "template"
         elif environ.get(var, ""):
             values[key], sources[key] = environ[var], f"env {var}"
-        elif profile is not None and key not in SECRET_FIELDS and getattr(profile, key, ""):
+        elif profile is not None and key not in SECRET_FIELDS and getattr(profile, key, None):
             values[key], sources[key] = getattr(profile, key), profile_source
     for key in _FLAG_ONLY:
         if _given(flags.get(key)) and flags[key] is not False:
@@ -155,9 +155,11 @@ def resolve_settings(
     secret_field = settings.secret_field
     pending = (profile is not None and not getattr(settings, secret_field)
                and profile.secret_source and profile.auth_mode == settings.auth_mode)
-    if pending and not fetch_secret:
+    if profile is None or not pending:
+        pass
+    elif not fetch_secret:
         sources[secret_field] = f"{profile_source} ({profile.secret_source}, not read)"
-    elif pending:
+    else:
         try:
             secret = resolve_secret(profile, prompt, environ=environ)
         except SecretPromptNeeded as exc:
@@ -171,7 +173,7 @@ def resolve_settings(
     return ResolvedSettings(settings, sources, profile, needs_prompt, label)
 
 
-def terminal_prompt():
+def terminal_prompt() -> Optional[Callable[[str], str]]:
     """``prompt(label)`` asking on the terminal without echo, or None without a terminal."""
     if sys.stdin is None or not sys.stdin.isatty():
         return None
@@ -183,7 +185,7 @@ def terminal_prompt():
     return prompt
 
 
-def require_secret(resolved) -> ConnectionSettings:
+def require_secret(resolved: ResolvedSettings) -> ConnectionSettings:
     """The settings of a ``ResolvedSettings`` for a headless command: a profile that still
     asks for its secret (no terminal) is a ``SecretPromptNeeded`` saying what to set."""
     if resolved.needs_prompt:
@@ -196,7 +198,8 @@ def require_secret(resolved) -> ConnectionSettings:
     return resolved.settings
 
 
-def resolve_profile(name: str, *, environ=None, prompt=None) -> ConnectionSettings:
+def resolve_profile(name: str, *, environ: Optional[Mapping[str, str]] = None,
+                    prompt: Optional[Callable[[str], Optional[str]]] = None) -> ConnectionSettings:
     """The settings of profile ``name`` for a headless command: ``UIPATH_*`` variables over
     the profile (see ``resolve_settings``), secret included.
 

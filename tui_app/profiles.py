@@ -34,7 +34,7 @@ import shlex
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import tomli_w
 
@@ -48,6 +48,9 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    pass
 
 FORMAT_VERSION = 1
 #: Where a profile's secret comes from (``secret`` may name the last two).
@@ -146,7 +149,8 @@ class Profile:
         return replace(self, **{key: "" for key in unused})
 
 
-def profile_from_settings(name: str, settings: ConnectionSettings, **secret_source) -> Profile:
+def profile_from_settings(name: str, settings: ConnectionSettings,
+                          **secret_source: str) -> Profile:
     """A profile holding the non-secret parts of ``settings`` (for "save as profile"): only
     the fields of its sign-in mode.
 
@@ -359,7 +363,7 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     with locked(path):
         profiles = load_profiles(path)
         profiles[profile.name] = profile
-        if store_secret:
+        if store_secret and secret:  # store_secret without a secret was refused above
             secret_sources.store_secret(profile.name, secret)
         written = _write_profiles(profiles, path)
         if profile.secret_source != "file":
@@ -367,22 +371,6 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     return written
 
 
-def delete_profile(name: str, *, path: Optional[Path] = None) -> bool:
-    """Remove a profile, its stored secret and its cached token; False if it did not exist."""
-    from tui_app import secret_sources, token_cache
-
-    path = Path(path) if path is not None else profiles_file()
-    with locked(path):
-        profiles = load_profiles(path)
-        if name not in profiles:
-            return False
-        del profiles[name]
-        _write_profiles(profiles, path)
-        secret_sources.forget_secret(name)
-    token_cache.logout(name)
-    if last_profile() == name:
-        remember_profile(None)
-    return True
 
 
 # -- the last profile used ------------------------------------------------------------------

@@ -58,10 +58,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
 
 from tui_app import following, resolver
 from tui_app.arguments import (
@@ -105,6 +105,9 @@ from tui_app.summary import format_rows, plan_rows
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
 from tui_app.text import visible
 
+if TYPE_CHECKING:
+    from tui_app.orchestrator import OrchestratorClient
+
 __all__ = [
     "ASK_ENV_PREFIX",
     "ASK_PLACEHOLDER",
@@ -136,7 +139,7 @@ class ReplayError(Exception):
     """The replay cannot go on; ``lines`` are the problems (each one line), ``exit_code`` says
     which kind of failure it is."""
 
-    def __init__(self, lines, exit_code: int = EXIT_USAGE) -> None:
+    def __init__(self, lines: Union[str, Iterable[str]], exit_code: int = EXIT_USAGE) -> None:
         self.lines = [lines] if isinstance(lines, str) else list(lines)
         super().__init__("\n".join(self.lines))
         self.exit_code = exit_code
@@ -238,18 +241,6 @@ def find_template(reference: str) -> tuple[Template, Path]:
 # -- where to connect ------------------------------------------------------------------------
 
 
-def _profile_resolver() -> Optional[Callable[[str], Any]]:
-    """How a profile name becomes a ``Profile`` (``tui_app.profiles.get_profile``), or None
-    when that module does not exist."""
-    try:
-        from tui_app import profiles
-    except ModuleNotFoundError as exc:
-        if exc.name in ("tui_app.profiles",):
-            return None
-        raise
-    return getattr(profiles, "get_profile", None)
-
-
 def connection_settings(
     template: Template,
     flags: Mapping[str, Any],
@@ -279,18 +270,9 @@ def connection_settings(
     name = profile or layer["profile"] or environ.get(PROFILE_ENV)
     if not name:
         return resolve_settings(chosen, environ, template=layer).settings
-    load = _profile_resolver()
-    if load is None:
-        origin = ("--profile" if profile else "The template's [connection] profile"
-                  if layer["profile"] else PROFILE_ENV)
-        raise SettingsError(
-            f"{origin} {quote(name)} names a saved connection profile, but this "
-            "startjob cannot read profiles; pass --url instead (credentials come from the "
-            "UIPATH_* variables)."
-        )
 
     return require_secret(resolve_settings(chosen, environ, profile, template=layer,
-                                           prompt=terminal_prompt(), load_profile=load))
+                                           prompt=terminal_prompt()))
 
 
 # -- argument values -------------------------------------------------------------------------
@@ -339,12 +321,13 @@ def parse_overrides(sets: Sequence[str], set_json: Sequence[str]) -> dict[str, _
     return overrides
 
 
-def read_event(source: str, stdin=None) -> dict:
+def read_event(source: str, stdin: Optional[IO[Any]] = None) -> dict:
     """The event JSON object from a regular file, or from standard input for ``-`` (at most
     ``MAX_EVENT_BYTES`` either way)."""
     from tui_app.userfiles import MAX_EVENT_BYTES, UserFileError, read_capped, read_user_file
 
     where = "the event on standard input" if source == "-" else f"the event file {source}"
+    data: Union[bytes, str]
     try:
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin
@@ -501,7 +484,8 @@ class _Reporter:
     """Progress lines (stdout, text mode only) and warnings (stderr, text mode only unless
     ``always``); every line goes through ``visible`` (it may hold server strings)."""
 
-    def __init__(self, options: ReplayOptions, result: ReplayResult, out, err) -> None:
+    def __init__(self, options: ReplayOptions, result: ReplayResult, out: TextIO,
+                 err: TextIO) -> None:
         self.text = options.output != "json"
         self.result = result
         self.out = out
@@ -521,9 +505,9 @@ async def replay(
     options: ReplayOptions,
     *,
     environ: Optional[Mapping[str, str]] = None,
-    stdin=None,
-    out=None,
-    err=None,
+    stdin: Optional[IO[Any]] = None,
+    out: Optional[TextIO] = None,
+    err: Optional[TextIO] = None,
     client_options: Optional[dict] = None,
 ) -> ReplayResult:
     """Run one replay; never raises for an expected failure (see ``ReplayResult.exit_code``)."""
@@ -570,7 +554,8 @@ def _classify(error: OrchestratorError) -> tuple[int, str]:
 
 
 async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporter,
-                  environ: Mapping[str, str], stdin, client_options: dict) -> None:
+                  environ: Mapping[str, str], stdin: Optional[IO[Any]],
+                  client_options: dict) -> None:
     template, path = find_template(options.template)
     result.template = template.name
     result.template_path = str(path)
@@ -658,8 +643,9 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(problems)
     strategy = resolver.strategy_choice(
         template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
+    reference = new_reference()
     plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                     folder=folder, reference=new_reference(), source=SOURCE)
+                     folder=folder, reference=reference, source=SOURCE)
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
     try:
         start_info = plan.start_info()
@@ -681,14 +667,14 @@ async def _start_job(context: _Context) -> None:
     entry_id = _record(report, plan, jobs, template, path)
     result.history_id = entry_id
     ids = ", ".join(str(job.id) for job in jobs)
-    report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {plan.reference})")
+    report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {reference})")
     if not options.wait:
         return
     try:
         timed_out = await _wait(client, result, report, options.timeout)
     except OrchestratorError as exc:
         _record_final_states(report, result, entry_id)
-        raise ReplayError(_not_followed(result.jobs, plan.reference, exc),
+        raise ReplayError(_not_followed(result.jobs, reference, exc),
                           EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
 
@@ -704,11 +690,11 @@ def _not_followed(jobs: list[Job], reference: str, error: OrchestratorError) -> 
             "start them again (see Orchestrator's Jobs page, or 'startjob history').")
 
 
-def _stop(findings: list[Finding]) -> None:
+def _stop(findings: list[Finding]) -> NoReturn:
     raise ReplayError([finding.text for finding in findings])
 
 
-async def _robot_pool(client, template: Template, release: Release,
+async def _robot_pool(client: OrchestratorClient, template: Template, release: Release,
                       folder: Optional[Folder]) -> Optional[list[Robot]]:
     """The robots the template's robot names are looked up in, or None when none are named."""
     strategy = template.strategy
@@ -720,7 +706,7 @@ async def _robot_pool(client, template: Template, release: Release,
         raise ReplayError(str(exc)) from None
 
 
-async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
+async def _start(client: OrchestratorClient, start_info: dict, report: _Reporter) -> list[Job]:
     """Send StartJobs once; when the answer is lost, ask Orchestrator by Reference whether the
     jobs exist, so a start is never repeated blindly (``tui_app.starting``)."""
     outcome = await start_once(client, start_info)
@@ -731,6 +717,7 @@ async def _start(client, start_info: dict, report: _Reporter) -> list[Job]:
     if outcome.unknown:
         raise ReplayError(outcome.message, EXIT_UNKNOWN)
     # Not started (refused, never sent, or confirmed absent): the error's own exit code.
+    assert outcome.error is not None  # start_once always says why nothing started
     raise ReplayError(outcome.message, _classify(outcome.error)[0])
 
 
@@ -748,7 +735,7 @@ def _record(report: _Reporter, plan: StartPlan, jobs: list[Job], template: Templ
     return entry.id
 
 
-async def _wait(client, result: ReplayResult, report: _Reporter,
+async def _wait(client: OrchestratorClient, result: ReplayResult, report: _Reporter,
                 timeout: Optional[float]) -> bool:
     """Follow the jobs until every one ended (``tui_app.following``); True when ``timeout``
     passed first. ``result.jobs`` keeps the last known states, also after a failed poll."""
@@ -804,8 +791,9 @@ def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
         report.say(f"All {len(result.jobs)} job(s) ended Successful.")
 
 
-def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None, stdin=None,
-        out=None, err=None, client_options: Optional[dict] = None) -> int:
+def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None,
+        stdin: Optional[IO[Any]] = None, out: Optional[TextIO] = None,
+        err: Optional[TextIO] = None, client_options: Optional[dict] = None) -> int:
     """``startjob run``: replay, print the outcome (text or one JSON object), return the exit
     code. ``client_options`` go to ``ConnectionSettings.open_client`` (e.g. ``debug_log``,
     ``token_cache=False``)."""

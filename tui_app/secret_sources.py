@@ -24,13 +24,16 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import tomli_w
 
 from tui_app.connection import SettingsError
 from tui_app.files import atomic_write_text, locked
 from tui_app.locations import config_dir
+
+if TYPE_CHECKING:
+    from tui_app.profiles import Profile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,16 +69,16 @@ def secrets_file() -> Path:
     return config_dir() / "secrets.toml"
 
 
-def prompt_label(profile) -> str:
+def prompt_label(profile: Profile) -> str:
     text = profile.secret_label
     return f"{text[:1].upper()}{text[1:]} for profile {profile.name!r}"
 
 
-def needs_prompt(profile) -> bool:
+def needs_prompt(profile: Profile) -> bool:
     return profile.secret_source == "prompt"
 
 
-def resolve_secret(profile, prompt: Optional[PromptCallback] = None, *,
+def resolve_secret(profile: Profile, prompt: Optional[PromptCallback] = None, *,
                    environ: Optional[Mapping[str, str]] = None,
                    timeout: float = SECRET_COMMAND_TIMEOUT) -> str:
     """The profile's secret from its source; "" when the profile names no source."""

@@ -43,7 +43,6 @@ __all__ = [
     "STARTED",
     "UNKNOWN",
     "StartOutcome",
-    "check_reference",
     "classify_failure",
     "start_once",
 ]
@@ -311,7 +310,8 @@ async def start_once(
     return _started(jobs, reference)
 
 
-async def _resolve(client, error, reference, attempts, backoff, sleep) -> StartOutcome:
+async def _resolve(client: Any, error: OrchestratorError, reference: str, attempts: int,
+                   backoff: float, sleep: Callable[[float], Awaitable[Any]]) -> StartOutcome:
     where = _where(client)
     happened = _failure(error)
     found, lookup_error, answered, last_answered = await _look_up(
@@ -334,35 +334,3 @@ async def _resolve(client, error, reference, attempts, backoff, sleep) -> StartO
                f"Do not start again yet. {_check_hint(reference, where)}")
     return StartOutcome(UNKNOWN, [], error, message, reference, lookup_error, answered)
 
-
-async def check_reference(
-    client: Any,
-    reference: str,
-    *,
-    attempts: int = 1,
-    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-    backoff: float = BACKOFF,
-) -> StartOutcome:
-    """Ask Orchestrator again whether jobs with ``reference`` exist (after an unknown outcome).
-
-    ``started`` with the jobs, ``not_started`` when Orchestrator answered that there are
-    none, ``unknown`` when it could not be asked. Never raises an ``OrchestratorError``.
-    """
-    if not isinstance(reference, str) or not reference.strip():
-        raise ValueError("a reference is needed")
-    _check_attempts(attempts)
-    where = _where(client)
-    found, lookup_error, answered, last_answered = await _look_up(
-        client, reference, attempts, backoff, sleep)
-    if found:
-        message = (f"Orchestrator has {_jobs_phrase(found)} with reference {reference}{where}: "
-                   "the start went through. Do not start again.")
-        return StartOutcome(STARTED, found, None, message, reference, None, answered)
-    if last_answered:
-        message = (f"Orchestrator has no job with reference {reference}{where}: no job was "
-                   "started. Starting again is safe; it sends a new request.")
-        return StartOutcome(NOT_STARTED, [], None, message, reference, lookup_error, answered)
-    asked = (f"{lookup_error.title}: {lookup_error.message}" if lookup_error is not None
-             else "no answer")
-    message = (f"Orchestrator could not be asked ({asked}). {_check_hint(reference, where)}")
-    return StartOutcome(UNKNOWN, [], None, message, reference, lookup_error, answered)

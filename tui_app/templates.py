@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Optional, Union
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Optional, Union, overload
 from urllib.parse import urlsplit
 
 import tomli_w
@@ -371,6 +371,12 @@ class _Parser:
             self.known_keys(value, (name,), allowed)
         return value
 
+    @overload
+    def text(self, table: dict, key: tuple, *, required: Literal[True]) -> str: ...
+
+    @overload
+    def text(self, table: dict, key: tuple, *, required: bool = False) -> Optional[str]: ...
+
     def text(self, table: dict, key: tuple, *, required: bool = False) -> Optional[str]:
         """A non-empty string at ``table[key[-1]]``; ``key`` is the full dotted key."""
         if key[-1] not in table:
@@ -403,11 +409,10 @@ class _Parser:
         )
 
     def process(self, table: dict) -> ProcessSpec:
-        values = {
-            key: self.text(table, ("process", key), required=key == "key")
-            for key in _PROCESS_KEYS
-        }
-        return ProcessSpec(**values)
+        key = self.text(table, ("process", "key"), required=True)
+        values = {name: self.text(table, ("process", name))
+                  for name in _PROCESS_KEYS if name != "key"}
+        return ProcessSpec(key, **values)
 
     def strategy(self, table: dict) -> StrategySpec:
         kind = table.get("kind")

@@ -27,11 +27,14 @@ import os
 import secrets
 import time
 from pathlib import Path
-from typing import Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, cache_dir, ensure_dir
 from tui_app.urls import without_userinfo
+
+if TYPE_CHECKING:
+    from tui_app.connection import ConnectionSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ def token_cache_dir() -> Path:
     return cache_dir() / "tokens"
 
 
-def fingerprint(settings) -> str:
+def fingerprint(settings: ConnectionSettings) -> str:
     """What a token is valid for, as a hex digest (no secret goes into it)."""
     parts = {
         "url": without_userinfo(settings.url.strip()).rstrip("/").lower(),
@@ -61,11 +64,11 @@ def fingerprint(settings) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def cacheable(settings) -> bool:
+def cacheable(settings: ConnectionSettings) -> bool:
     return bool(getattr(settings, "token_cache", True)) and settings.auth_mode != "token"
 
 
-def _secret_of(settings) -> str:
+def _secret_of(settings: ConnectionSettings) -> str:
     return settings.password if settings.auth_mode == "password" else settings.client_secret
 
 
@@ -78,7 +81,8 @@ class CachedToken(NamedTuple):
     def __repr__(self) -> str:
         return f"CachedToken(token='***', expires_at={self.expires_at!r})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.__repr__()
 
 
 class TokenCache:
@@ -94,13 +98,13 @@ class TokenCache:
     def directory(self) -> Path:
         return self._directory if self._directory is not None else token_cache_dir()
 
-    def path_for(self, settings) -> Path:
+    def path_for(self, settings: ConnectionSettings) -> Path:
         profile = getattr(settings, "profile", "")
         if profile:
             return self.directory / f"profile-{profile}.json"
         return self.directory / f"url-{fingerprint(settings)[:32]}.json"
 
-    def load(self, settings) -> Optional[CachedToken]:
+    def load(self, settings: ConnectionSettings) -> Optional[CachedToken]:
         """The cached token for ``settings`` when it is fresh and was obtained with the secret
         in ``settings``, else None."""
         if not cacheable(settings):
@@ -123,7 +127,7 @@ class TokenCache:
             return None
         return CachedToken(token, float(expires_at))
 
-    def save(self, settings, token: str, expires_at: Optional[float]) -> None:
+    def save(self, settings: ConnectionSettings, token: str, expires_at: Optional[float]) -> None:
         """Keep ``token`` (tokens without an expiry time are not kept). Never raises."""
         if not cacheable(settings) or not token or expires_at is None:
             return
@@ -146,7 +150,7 @@ class TokenCache:
         except (OSError, LocationError) as exc:
             log.warning("could not cache the access token: %s", exc)
 
-    def _credential(self, settings, *, create: bool) -> Optional[str]:
+    def _credential(self, settings: ConnectionSettings, *, create: bool) -> Optional[str]:
         """HMAC-SHA256 of the secret in ``settings`` (and what it is for) with the install
         key; None when there is no usable key (``create`` makes one when there is none)."""
         key = self._key(create)
@@ -176,7 +180,7 @@ class TokenCache:
                 pass  # another process made it at the same moment: read theirs
         return None
 
-    def forget(self, settings) -> bool:
+    def forget(self, settings: ConnectionSettings) -> bool:
         return _unlink(self.path_for(settings))
 
     def clear(self, profile: Optional[str] = None) -> int:
@@ -189,7 +193,7 @@ class TokenCache:
             return 0
         return sum(1 for path in paths if _unlink(path))
 
-    def callback(self, settings) -> Callable[[str, Optional[float]], None]:
+    def callback(self, settings: ConnectionSettings) -> Callable[[str, Optional[float]], None]:
         """An ``on_token`` callback for the auth flows that saves into this cache."""
         def on_token(token: str, expires_at: Optional[float]) -> None:
             self.save(settings, token, expires_at)
@@ -199,7 +203,7 @@ class TokenCache:
 _MISSING = object()
 
 
-def _read_private(path: Path, *, parse: bool = True):
+def _read_private(path: Path, *, parse: bool = True) -> object:
     """The JSON (or, without ``parse``, the text) of a cache file that only we can read;
     ``_MISSING`` when it does not exist, None when it cannot be read or trusted."""
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO, Union
+from typing import IO, AnyStr, Union
 
 #: A template is a few kilobytes; anything bigger is not a template.
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -40,9 +40,9 @@ def read_user_file(path: Union[str, os.PathLike], cap: int) -> bytes:
         os.close(fd)
 
 
-def read_capped(stream: BinaryIO, cap: int) -> bytes:
-    """At most ``cap`` bytes from an open stream (e.g. standard input); ``UserFileError`` when
-    there is more."""
+def read_capped(stream: IO[AnyStr], cap: int) -> AnyStr:
+    """At most ``cap`` bytes (characters for a text stream) from an open stream (e.g. standard
+    input); ``UserFileError`` when there is more."""
     data = stream.read(cap + 1)
     if len(data) > cap:
         raise UserFileError(f"is larger than {_size(cap)}")

@@ -83,7 +83,7 @@ def _write(value: Any, out: list[str], indent: int | None, level: int) -> None:
             out.append(opening + closing)
             return
         inner = "" if indent is None else "\n" + " " * (indent * (level + 1))
-        items = value.items() if is_dict else ((None, item) for item in value)
+        items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
         out.append(opening)
         for position, (key, item) in enumerate(items):
             out.append(("," if position else "") + inner)

@@ -21,6 +21,7 @@ import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any, Callable, Optional
 
 from .dotnet_types import DotNetType
@@ -146,6 +147,8 @@ class IntegerCodec(Codec):
     example = "42"
     list_example = "[1, 2]"
     plural = "whole numbers"
+    minimum: int
+    maximum: int
 
     def __init__(self, label: str, minimum: int, maximum: int) -> None:
         self.label = label
@@ -281,8 +284,10 @@ class DateTimeCodec(Codec):
             )
         parts = match.groupdict()
         try:
-            datetime(*(int(parts[key] or 0) for key in
-                       ("year", "month", "day", "hour", "minute", "second")))
+            year, month, day, hour, minute, second = (
+                int(parts[key] or 0)
+                for key in ("year", "month", "day", "hour", "minute", "second"))
+            datetime(year, month, day, hour, minute, second)
         except ValueError as exc:
             raise Invalid(f"{quote(cleaned)} is not a real date and time ({exc})") from None
         local = "{date}T{hour}:{minute}:{second}".format(
@@ -426,7 +431,7 @@ class ListCodec(Codec):
         lines = [(number, line.strip(" \t\r")) for number, line in
                  enumerate(text.split("\n"), start=1)]
         return [
-            _wrapped(f"line {number}", lambda line=line: self.element.parse(line))
+            _wrapped(f"line {number}", partial(self.element.parse, line))
             for number, line in lines
             if line
         ]
@@ -435,7 +440,7 @@ class ListCodec(Codec):
         if not isinstance(value, (list, tuple)):
             raise Invalid(self.expected)
         return [
-            _wrapped(f"item {position}", lambda item=item: self.element.from_json(item))
+            _wrapped(f"item {position}", partial(self.element.from_json, item))
             for position, item in enumerate(value, start=1)
         ]
 
@@ -484,8 +489,8 @@ class DictionaryCodec(Codec):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise Invalid(f"keys must be text, got {describe(key)}")
-            _wrapped(f"key {quote(key)}", lambda key=key: self._check_key(key))
-            result[key] = _wrapped(quote(key), lambda item=item: self.value.from_json(item))
+            _wrapped(f"key {quote(key)}", partial(self._check_key, key))
+            result[key] = _wrapped(quote(key), partial(self.value.from_json, item))
         return result
 
     def _check_key(self, key: str) -> None:
@@ -661,8 +666,9 @@ _SIMPLE_CODECS: dict[str, Callable[[], Codec]] = {
 
 def codec_for(dotnet: DotNetType) -> Codec:
     """The codec for a parsed type; anything unknown (incl. System.Object) is raw JSON."""
-    if dotnet.array_ranks:
-        codec = codec_for(dotnet.element_type)
+    element = dotnet.element_type
+    if element is not None:
+        codec = codec_for(element)
         for _ in range(dotnet.array_ranks[-1]):  # Int32[,] is sent as [[1, 2], [3, 4]]
             codec = ListCodec(codec)
         return codec

@@ -23,8 +23,8 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import Iterable
-from typing import Callable, Optional, Union
+from collections.abc import AsyncGenerator, Generator, Iterable
+from typing import Any, Callable, Optional, Union
 
 import httpx
 
@@ -34,6 +34,7 @@ from .errors import (
     ProtocolError,
     RateLimited,
     ServerError,
+    ServerFacts,
 )
 from .failures import parse_error_body
 from .retry import parse_retry_after
@@ -212,7 +213,9 @@ class _BearerAuth(httpx.Auth):
 
     # -- shared pieces ----------------------------------------------------------------------
 
-    def _new_request(self, original: httpx.Request, method: str, url: str, **kw) -> httpx.Request:
+    def _new_request(self, original: httpx.Request, method: str, url: str, *,
+                     data: Optional[dict[str, str]] = None,
+                     json: Optional[dict[str, Any]] = None) -> httpx.Request:
         headers = {"Accept": "application/json"}
         agent = original.headers.get("User-Agent")
         if agent:
@@ -220,7 +223,8 @@ class _BearerAuth(httpx.Auth):
         extensions = {}
         if "timeout" in original.extensions:
             extensions["timeout"] = original.extensions["timeout"]
-        return httpx.Request(method, url, headers=headers, extensions=extensions, **kw)
+        return httpx.Request(method, url, headers=headers, extensions=extensions, data=data,
+                             json=json)
 
     def _accept(self, response: httpx.Response) -> str:
         token, expires_at = self._read_token_response(response)
@@ -245,7 +249,7 @@ class _BearerAuth(httpx.Auth):
 
     # -- the flows --------------------------------------------------------------------------
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Synchronous flow (httpx.Client). See :meth:`async_auth_flow` for the async one."""
         fresh = False
         token = self._usable()
@@ -258,16 +262,19 @@ class _BearerAuth(httpx.Auth):
             return
         if not self.can_renew or fresh:
             raise self._refused(response, after_retry=False)
-        if self._usable() in (None, token):
+        current = self._usable()
+        if current is None or current == token:
             token = self._accept((yield self._token_request(request)))
         else:
-            token = self._token
+            token = current
         self._apply(request, token)
         response = yield request
         if response.status_code == 401:
             raise self._refused(response, after_retry=True)
 
-    async def async_auth_flow(self, request: httpx.Request):
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Like :meth:`auth_flow`, but concurrent requests share one sign-in (asyncio lock)."""
         fresh = False
         token = self._usable()
@@ -361,7 +368,7 @@ class ClientCredentialsAuth(_BearerAuth):
 
         body = parse_error_body(response.content)
         code = str(body.error_code or "").strip().lower()
-        facts = dict(
+        facts = ServerFacts(
             status=status,
             server_message=body.message,
             error_code=body.error_code,
@@ -466,7 +473,7 @@ class PasswordAuth(_BearerAuth):
     def _read_token_response(self, response: httpx.Response) -> tuple[str, Optional[float]]:
         status = response.status_code
         body = parse_error_body(response.content)
-        facts = dict(
+        facts = ServerFacts(
             status=status,
             server_message=body.message,
             error_code=body.error_code,

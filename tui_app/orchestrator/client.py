@@ -23,7 +23,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import httpx
 
@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DEFAULT_USER_AGENT = f"startjob/{__version__} python-httpx/{httpx.__version__}"
 STOP_STRATEGIES = ("SoftStop", "Kill")
@@ -112,7 +114,9 @@ def _as_folder(folder: Union[FolderContext, Folder, int, str, None]) -> Optional
     raise TypeError("a folder is a Folder, FolderContext, id or path")
 
 
-def _ssl_context(verify: Union[bool, str, os.PathLike, ssl.SSLContext]):
+def _ssl_context(
+    verify: Union[bool, str, os.PathLike, ssl.SSLContext],
+) -> Union[bool, ssl.SSLContext]:
     """httpx 0.28 wants an SSLContext for a custom CA bundle; build it (with a clear error)."""
     if isinstance(verify, (bool, ssl.SSLContext)):
         return verify
@@ -286,7 +290,8 @@ class OrchestratorClient:
             status=response.status_code,
         )
 
-    async def _get_object(self, path: str, params=None, folder: Any = _CURRENT) -> dict:
+    async def _get_object(self, path: str, params: Optional[dict[str, Any]] = None,
+                          folder: Any = _CURRENT) -> dict:
         response = await self._request("GET", path, params=params, folder=folder)
         data = self._json(response)
         if not isinstance(data, dict):
@@ -421,7 +426,9 @@ class OrchestratorClient:
                 states[robot_id] = state
         return states
 
-    async def _with_states(self, main: Awaitable[Any], folder: Any = _CURRENT):
+    async def _with_states(
+        self, main: Awaitable[T], folder: Any = _CURRENT
+    ) -> tuple[T, dict[int, str]]:
         """Run ``main`` and the sessions query at the same time; return (main, states)."""
         result, states = await asyncio.gather(
             main, self._session_states(folder), return_exceptions=True

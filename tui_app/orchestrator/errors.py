@@ -7,7 +7,19 @@ agent understands (what happened and what to do), and, when the server said some
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, TypedDict
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+
+class ServerFacts(TypedDict, total=False):
+    """What the server said about an error: keyword arguments of every ``OrchestratorError``."""
+
+    status: Optional[int]
+    server_message: Optional[str]
+    error_code: Optional[object]
+    trace_id: Optional[str]
 
 
 class OrchestratorError(Exception):
@@ -97,8 +109,9 @@ class RateLimited(OrchestratorError):
 
     title = "Too many requests"
 
-    def __init__(self, message: str, *, retry_after: Optional[float] = None, **kw) -> None:
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, retry_after: Optional[float] = None,
+                 **facts: Unpack[ServerFacts]) -> None:
+        super().__init__(message, **facts)
         self.retry_after = retry_after
 
 

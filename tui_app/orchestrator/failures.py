@@ -10,8 +10,9 @@ import errno
 import json
 import socket
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Optional, TypeVar, Union
 
 import httpx
 
@@ -27,6 +28,7 @@ from .errors import (
     RequestRejected,
     RequestTimeout,
     ServerError,
+    ServerFacts,
 )
 from .retry import parse_retry_after
 
@@ -168,7 +170,7 @@ def error_from_response(
     except httpx.ResponseNotRead:  # pragma: no cover - the client always reads bodies
         content = b""
     body = parse_error_body(content)
-    facts = dict(
+    facts = ServerFacts(
         status=status,
         server_message=body.message,
         error_code=body.error_code,
@@ -231,7 +233,7 @@ def error_from_response(
     return ProtocolError(f"{where} answered with unexpected HTTP status {status}.", status=status)
 
 
-def exception_chain(exc: BaseException):
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
     """The exception and everything it was raised from (cause or context), once each."""
     seen = set()
     current: Optional[BaseException] = exc
@@ -241,7 +243,10 @@ def exception_chain(exc: BaseException):
         current = current.__cause__ or current.__context__
 
 
-def _find(exc: BaseException, kind: type) -> Optional[BaseException]:
+E = TypeVar("E", bound=BaseException)
+
+
+def _find(exc: BaseException, kind: type[E]) -> Optional[E]:
     for item in exception_chain(exc):
         if isinstance(item, kind):
             return item

@@ -19,7 +19,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
 from tui_app.sandbox import endpoints, identity
@@ -46,7 +46,7 @@ class Route:
     folder: bool = False
 
 
-def _route(method: str, pattern: str, label: str, handler: Callable, **options) -> Route:
+def _route(method: str, pattern: str, label: str, handler: Callable, **options: Any) -> Route:
     return Route(method, re.compile(pattern, re.IGNORECASE), f"{method} {label}", handler,
                  **options)
 
@@ -161,6 +161,7 @@ class SandboxApp:
         if match.error is not None:
             return match.error.to_response()
         route = match.route
+        assert route is not None  # routing gives a route or an error
         try:
             with self.tenant.lock:
                 if route.kind != "orchestrator":
@@ -213,7 +214,7 @@ class SandboxApp:
             folder = self.tenant.folder_by_path(path)
         elif key and key.strip():
             folder = self.tenant.folder_by_key(key)
-        elif unit.strip().isdigit():
+        elif unit and unit.strip().isdigit():
             folder = self.tenant.folders.get(int(unit))
         if folder is None:
             raise ApiError(400, "Folder does not exist or the user does not have access to the "

@@ -12,7 +12,7 @@ from typing import Optional
 
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.config import DEMO
-from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation
+from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
 from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.tenant import Environment, Folder, Release, Robot, Tenant
 
@@ -56,11 +56,11 @@ def _enum(name: str, *members: str) -> EnumType:
     return EnumType(ENUMS + name, members)
 
 
-def _type(name: str, **properties) -> EntityType:
+def _type(name: str, **properties: PropertyType) -> EntityType:
     return EntityType(NS + name, properties)
 
 
-_ROBOT_PROPERTIES = dict(
+_ROBOT_PROPERTIES: dict[str, PropertyType] = dict(
     LicenseKey=S, MachineName=S, MachineId=I64, Name=S, Username=S, ExternalName=S,
     Description=S, Type=ROBOT_TYPES, HostingType=_enum("HostingType", "Standard", "Floating"),
     ProvisionType=PROVISION_TYPES, Password=S, CredentialStoreId=I64, UserId=I64, Enabled=B,
@@ -103,7 +103,7 @@ FOLDER = _type(
 
 ARGUMENTS = _type("ArgumentMetadata", Input=S, Output=S)
 
-_RELEASE_PROPERTIES = dict(
+_RELEASE_PROPERTIES: dict[str, PropertyType] = dict(
     Key=S, ProcessKey=S, ProcessVersion=S, IsLatestVersion=B, IsProcessDeleted=B, Description=S,
     Name=S, EnvironmentId=I64, EnvironmentName=S, Environment=Navigation(ENVIRONMENT),
     EntryPointId=I64, EntryPointPath=S, InputArguments=S, ProcessType=PROCESS_TYPES,

@@ -35,6 +35,12 @@ class Context:
     base_url: str
     now: float
 
+    @property
+    def current_folder(self) -> Folder:
+        """The folder of a folder-scoped route (the app has checked the folder headers)."""
+        assert self.folder is not None, "a folder-scoped route always has a folder"
+        return self.folder
+
     def metadata(self, suffix: str) -> str:
         return f"{self.base_url}/odata/$metadata#{suffix}"
 
@@ -63,7 +69,7 @@ def _job_not_found(job_id: Any) -> ApiError:
 
 def _job(ctx: Context, job_id: int) -> Job:
     job = ctx.tenant.jobs.get(job_id)
-    if job is None or job.folder_id != ctx.folder.id:
+    if job is None or job.folder_id != ctx.current_folder.id:
         raise _job_not_found(job_id)
     return job
 
@@ -81,20 +87,21 @@ def get_folder(ctx: Context) -> Response:
 
 
 def list_releases(ctx: Context) -> Response:
-    releases = [dtos.release_entity(ctx.tenant, r) for r in ctx.tenant.releases_in(ctx.folder)]
+    releases = [dtos.release_entity(ctx.tenant, r)
+                for r in ctx.tenant.releases_in(ctx.current_folder)]
     return _collection(ctx, "Releases", dtos.RELEASE, releases)
 
 
 def get_release(ctx: Context) -> Response:
     release = ctx.tenant.releases.get(int(ctx.params[0]))
-    if release is None or release.folder_id != ctx.folder.id:
+    if release is None or release.folder_id != ctx.current_folder.id:
         raise ApiError(404, f"Release {ctx.params[0]} does not exist.", 1002)
     return _single(ctx, "Releases", dtos.RELEASE, dtos.release_entity(ctx.tenant, release))
 
 
 def list_environments(ctx: Context) -> Response:
     environments = [dtos.environment_entity(ctx.tenant, e)
-                    for e in ctx.tenant.environments_in(ctx.folder)]
+                    for e in ctx.tenant.environments_in(ctx.current_folder)]
     return _collection(ctx, "Environments", dtos.ENVIRONMENT, environments)
 
 
@@ -110,8 +117,8 @@ def robots_from_folder(ctx: Context) -> Response:
 
 def list_sessions(ctx: Context) -> Response:
     busy = ctx.tenant.busy_robot_ids(ctx.now)
-    sessions = [dtos.session_entity(ctx.tenant, r, ctx.folder, busy, ctx.now)
-                for r in ctx.tenant.robots_in_folder(ctx.folder)]
+    sessions = [dtos.session_entity(ctx.tenant, r, ctx.current_folder, busy, ctx.now)
+                for r in ctx.tenant.robots_in_folder(ctx.current_folder)]
     return _collection(ctx, "Sessions", dtos.SESSION, sessions)
 
 
@@ -123,7 +130,7 @@ def list_jobs(ctx: Context) -> Response:
                  f"{ctx.tenant.jobs_rate_limit} requests per minute for this tenant. Retry "
                  f"after {retry_after} seconds, or read single jobs with /odata/Jobs({{Id}}).",
             0, {"Retry-After": str(retry_after)})
-    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.folder)]
+    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.current_folder)]
     return _collection(ctx, "Jobs", dtos.JOB, jobs)
 
 
@@ -134,14 +141,14 @@ def get_job(ctx: Context) -> Response:
 
 def get_job_by_key(ctx: Context) -> Response:
     key = ctx.params[1]
-    job = ctx.tenant.job_by_key(ctx.folder, key)
+    job = ctx.tenant.job_by_key(ctx.current_folder, key)
     if job is None:
         raise _job_not_found(key)
     return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
 
 
 def start(ctx: Context) -> Response:
-    jobs = start_jobs(ctx.request.json(), ctx.folder, ctx.tenant)
+    jobs = start_jobs(ctx.request.json(), ctx.current_folder, ctx.tenant)
     return json_response(201, {
         "@odata.context": ctx.metadata("Jobs"),
         # As created: Pending, even when the pending time is zero.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, fields
-from typing import Optional
+from typing import Callable, Optional
 
 from tui_app.sandbox.wire import ApiError, Response
 
@@ -102,7 +102,7 @@ _SPEC_HELP = ("429=P, 500=P, 502=P, 503=P, drop=P, delay=P:SECONDS, drop_after_s
               "retry_after=SECONDS, after_start=500|502|503|504|garble, only=ROUTE[|ROUTE]")
 
 
-def _number(item: str, raw: str, kind: type = float):
+def _number(item: str, raw: str, kind: Callable[[str], float] = float) -> float:
     try:
         return kind(raw)
     except ValueError:

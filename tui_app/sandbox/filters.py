@@ -73,6 +73,7 @@ def _tokenize(text: str) -> list:
                 f"in '{text}'."
             )
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind == "suffix":
             kind = "number"
         if kind == "string":
@@ -339,7 +340,8 @@ _OPERATOR_KINDS = {"eq": "Equal", "ne": "NotEqual", "gt": "GreaterThan",
                    "ge": "GreaterThanOrEqual", "lt": "LessThan", "le": "LessThanOrEqual",
                    "and": "And", "or": "Or", "in": "In"}
 
-_STRING_FUNCTIONS = {
+#: name -> (arity, result type, function)
+_STRING_FUNCTIONS: dict[str, tuple[int, str, Callable[..., Any]]] = {
     "contains": (2, "Edm.Boolean", lambda a, b: b in a),
     "startswith": (2, "Edm.Boolean", lambda a, b: a.startswith(b)),
     "endswith": (2, "Edm.Boolean", lambda a, b: a.endswith(b)),
@@ -350,7 +352,8 @@ _STRING_FUNCTIONS = {
 
 # ----------------------------------------------------------------------------- compiling
 
-Compiled = tuple  # (function(entity) -> value, static type)
+#: (function(entity) -> value, static type: an Edm name, an EntityType, an EnumType or None)
+Compiled = tuple[Callable[[dict], Any], Any]
 
 
 def _negate(value: Any) -> Optional[bool]:
@@ -555,7 +558,8 @@ def compile_orderby(text: str, entity_type: EntityType) -> list:
                              f"primitive type; '{_type_name(kind)}' is not.")
         normalize = _normalizer(group, kind)
 
-        def key(entity: dict, reader=reader, normalize=normalize) -> tuple:
+        def key(entity: dict, reader: Callable[[dict], Any] = reader,
+                normalize: Callable[[Any], Any] = normalize) -> tuple:
             value = normalize(reader(entity))
             return (0, 0) if value is None else (1, value)
 

@@ -21,10 +21,8 @@ literally (control characters as visible symbols) and never act on it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tui_app.sandbox.tenant import Tenant
+from tui_app.sandbox.seedkit import SEED_TIME, STRING, _in
+from tui_app.sandbox.tenant import Tenant, arguments_json
 
 #: Rich / Textual markup: must show with its brackets, never style text or run an action.
 MARKUP = "Markup [bold red]x[/]"
@@ -100,9 +98,6 @@ _check_corpus()
 
 def seed_hostile(tenant: Tenant) -> None:
     """Add the Hostile folders, robots and releases to ``tenant`` (see the module text)."""
-    from tui_app.sandbox.seed import SEED_TIME, STRING, _in
-    from tui_app.sandbox.tenant import arguments_json
-
     folder = tenant.add_folder(HOSTILE_FOLDER, classic=True, folder_id=HOSTILE_FOLDER_ID,
                                key="9d8c7b6a-5f4e-4d3c-a2b1-c0d9e8f7a6b5")
     environment = tenant.add_environment(folder.id, HOSTILE_ENVIRONMENT, environment_id=14,

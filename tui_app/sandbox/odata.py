@@ -72,15 +72,15 @@ def _split_top_level(text: str, separator: str) -> list:
 def parse_projection(select: Optional[str], expand: Optional[str], entity_type: EntityType,
                      depth: int = 1) -> Projection:
     """Check ``$select`` / ``$expand`` against ``entity_type``."""
-    selected = None
+    selected: Optional[frozenset[str]] = None
     if select is not None and select.strip() not in ("", "*"):
-        selected = set()
+        names = set()
         for raw in _split_top_level(select, ","):
             name = raw.strip()
             prop = entity_type.prop(name)
             if not isinstance(prop, Navigation):
-                selected.add(name)
-        selected = frozenset(selected)
+                names.add(name)
+        selected = frozenset(names)
     expanded: dict = {}
     if expand is not None and expand.strip():
         if depth > MAX_EXPAND_DEPTH:

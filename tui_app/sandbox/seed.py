@@ -11,32 +11,11 @@ hostile-text folders 6 "Hostile" (classic) and 7 below it (modern), see
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from tui_app.sandbox.config import SandboxConfig
+from tui_app.sandbox.hostile import seed_hostile
+from tui_app.sandbox.seedkit import CORELIB, MSCORLIB, SEED_TIME, STRING, _in, _out, _t
 from tui_app.sandbox.tenant import Tenant, arguments_json
 
-#: Creation time of everything seeded (deterministic wire shapes).
-SEED_TIME = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc).timestamp()
-
-MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
-CORELIB = ("System.Private.CoreLib, Version=8.0.0.0, Culture=neutral, "
-           "PublicKeyToken=7cec85d7bea7798e")
-
-
-def _t(type_name: str, assembly: str = MSCORLIB) -> str:
-    return f"{type_name}, {assembly}"
-
-
-def _in(name: str, type_name: str, required: bool = False, has_default: bool = False) -> dict:
-    return {"name": name, "type": type_name, "required": required, "hasDefault": has_default}
-
-
-def _out(name: str, type_name: str) -> dict:
-    return {"name": name, "type": type_name}
-
-
-STRING = _t("System.String")
 SUPPORT_TRIAGE_INPUT = [_in("IncidentId", STRING, required=True)]
 
 SHOWCASE_INPUT = [
@@ -76,8 +55,6 @@ def build_tenant(config: SandboxConfig) -> Tenant:
     if config.scale:
         seed_scale(tenant, config.scale)
     if config.hostile:
-        from tui_app.sandbox.hostile import seed_hostile
-
         seed_hostile(tenant)
     return tenant
 

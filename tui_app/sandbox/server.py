@@ -37,12 +37,12 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 120
     server: _Server
 
-    def log_message(self, *args) -> None:
+    def log_message(self, *args: object) -> None:
         """Silence the default per-request stderr line."""
 
     def _read_body(self) -> Optional[bytes]:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -91,7 +91,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
-        self._connections: set = set()
+        self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._wake_reader, self._wake_writer = socket.socketpair()
         if ":" in address[0]:
@@ -107,7 +107,8 @@ class _Server(ThreadingHTTPServer):
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_reader:
                         return
-                    self._handle_request_noblock()
+                    # A private BaseServer method, missing from the typeshed stubs.
+                    self._handle_request_noblock()  # type: ignore[attr-defined]
 
     def wake_up(self) -> None:
         """Make ``run`` return."""
@@ -118,12 +119,14 @@ class _Server(ThreadingHTTPServer):
         self._wake_reader.close()
         self._wake_writer.close()
 
-    def process_request(self, request, client_address) -> None:
+    # A TCP server's requests are sockets (the stubs' type also has UDP's (data, socket)).
+    def process_request(self, request: socket.socket,  # type: ignore[override]
+                        client_address: tuple) -> None:
         with self._connections_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
@@ -138,7 +141,7 @@ class _Server(ThreadingHTTPServer):
             except OSError:
                 pass
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: object, client_address: tuple) -> None:
         logger.debug("Connection from %s failed", client_address, exc_info=True)
 
 
@@ -174,7 +177,7 @@ class Sandbox:
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
-        if server is None:
+        if server is None or thread is None:
             return
         server.wake_up()
         thread.join()
@@ -185,7 +188,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     # ------------------------------------------------------------------ addresses

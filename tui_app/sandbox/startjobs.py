@@ -94,7 +94,8 @@ def _text(info: dict, name: str, limit: int) -> Optional[str]:
 def _input_arguments(info: dict) -> Optional[str]:
     value = get_ci(info, "InputArguments")
     if value is not None and not isinstance(value, str):
-        kind = {dict: "object", list: "array"}.get(type(value), "number or boolean")
+        kinds: dict[type, str] = {dict: "object", list: "array"}
+        kind = kinds.get(type(value), "number or boolean")
         raise _invalid(f"InputArguments must be a string containing a JSON object (for example "
                        f"\"{{\\\"Name\\\":\\\"Ada\\\"}}\"), not a JSON {kind}.")
     text = _text(info, "InputArguments", MAX_INPUT_ARGUMENTS)

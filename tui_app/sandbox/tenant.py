@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 from tui_app.sandbox.auth import TokenStore
 from tui_app.sandbox.config import DEMO, SandboxConfig
@@ -40,6 +40,8 @@ from tui_app.sandbox.ratelimit import RateLimiter
 
 ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
 ACTIVE_JOB_STATES = frozenset({"Running", "Stopping", "Terminating"})
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -150,11 +152,11 @@ class Tenant:
     def _next_id(self, table: dict, start: int) -> int:
         return max(table, default=start - 1) + 1
 
-    def cached(self, key: object, build: Callable[[], object]) -> object:
+    def cached(self, key: object, build: Callable[[], T]) -> T:
         """``build()``'s result, kept until the next mutator call."""
         if key not in self._cache:
             self._cache[key] = build()
-        return self._cache[key]
+        return cast(T, self._cache[key])  # a key always names the same builder
 
     def _changed(self) -> None:
         self._cache.clear()
@@ -333,9 +335,9 @@ class Tenant:
                           username=f"SANDBOX\\{name.lower()}" if classic else None,
                           user_id=None if classic else 2000 + robot_id)
             self.robots[robot.id] = robot
-            if classic:
+            if environment_id is not None:
                 self.environments[environment_id].robot_ids.append(robot.id)
-            else:
+            elif folder_id is not None:
                 if self.folders[folder_id].classic:
                     raise ValueError("robot users belong to modern folders")
                 self.folder_robots.setdefault(folder_id, []).append(robot.id)
@@ -370,7 +372,7 @@ class Tenant:
                     ids.remove(robot_id)
 
     def add_release(self, folder_id: int, name: str, process_key: str,
-                    process_version: str = "1.0.0", **fields) -> Release:
+                    process_version: str = "1.0.0", **fields: Any) -> Release:
         """A release in ``folder_id``; ``fields`` are other Release fields."""
         with self.lock:
             self._changed()
@@ -385,7 +387,7 @@ class Tenant:
             self.releases[release.id] = release
             return release
 
-    def update_release(self, release_id: int, **changes) -> Release:
+    def update_release(self, release_id: int, **changes: Any) -> Release:
         with self.lock:
             self._changed()
             release = dataclasses.replace(self.releases[release_id], **changes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 from rich.text import Text
 from textual import on
@@ -125,9 +125,12 @@ class SaveTemplateDialog(ModalScreen):
             # The answer is acted on once the question has closed: dismissing this dialog
             # from inside the question's own callback would pop the question instead and
             # leave the app waiting on itself.
+            def answered(replace: Optional[bool]) -> None:
+                self.app.call_later(self._answered, request, bool(replace))
+
             self.app.push_screen(
                 ConfirmDialog(f"{exc.filename} exists. Replace it?", yes="Replace", no="Keep"),
-                lambda yes: self.app.call_later(self._answered, request, yes),
+                answered,
             )
             return
         except (OSError, ValueError, LocationError) as exc:
