@@ -307,7 +307,7 @@ def test_serve_prints_urls_and_credentials_and_stops_on_ctrl_c():
                               json={"usernameOrEmailAddress": "admin", "password": "demo"})
         assert response.json()["success"] is True
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
+        assert process.wait(timeout=20) == 0
         assert "Sandbox stopped." in process.stdout.read()
         assert process.stderr.read() == ""
     finally:
