@@ -143,6 +143,25 @@ async def test_disconnected_is_plain_text_without_colour(make_wizard, monkeypatc
         assert all(span.style in ("", "dim") for label in labels for span in label.spans)
 
 
+async def test_the_robot_row_space_ticks_is_marked_by_a_glyph(make_wizard, monkeypatch):
+    """Under NO_COLOR the highlighted checklist row is marked ▸ while the list has focus."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_strategy(pilot)
+        await pilot.press("tab")
+        await settle(pilot)
+        await pilot.press("down", "down")  # filter -> list -> second robot
+        await settle(pilot)
+        robots = app.screen.query_one("#robots", SelectionList)
+        assert robots.has_focus and robots.highlighted == 1
+        rows = [line for line in screen_text(app, robots).splitlines() if line.strip()]
+        assert "▸" in rows[1] and not any("▸" in row for i, row in enumerate(rows) if i != 1)
+        await pilot.press("tab")  # away from the list: no marker
+        await settle(pilot)
+        assert "▸" not in screen_text(app, robots)
+
+
 async def test_boolean_has_three_visible_states_and_a_way_back_to_not_set(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:

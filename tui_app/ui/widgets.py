@@ -12,6 +12,9 @@ from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.text import one_to_one, visible
 from tui_app.ui.keys import InlineBindings
 
+#: Marks the highlighted row of a list (Enter picks it, Space ticks it) without colour.
+POINTER = "▸"
+
 STEPS = ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments", "Review", "Run")
 
 
@@ -95,7 +98,8 @@ class MarkedCheckbox(_MarkedToggle, Checkbox):
 
 
 class CheckList(SelectionList):
-    """A SelectionList that draws ✓ for ticked items and a blank for the others."""
+    """A SelectionList that draws ✓ for ticked items and a blank for the others, and ▸ at the
+    highlighted row while it has focus."""
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
@@ -108,6 +112,13 @@ class CheckList(SelectionList):
             return strip
         mark = "✓" if selection.value in self._selected else " "
         segments[1] = Segment(mark, segments[1].style)
+        if self.has_focus and self.scroll_offset.y + y == self.highlighted:
+            # The row Space ticks is marked by a glyph too, not by its background alone.
+            for index in range(3, len(segments)):
+                text, style = segments[index].text, segments[index].style
+                if text.startswith(" "):
+                    segments[index] = Segment(POINTER + text[1:], style)
+                    break
         return Strip(segments, strip.cell_length)
 
 

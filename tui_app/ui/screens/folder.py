@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 from tui_app.orchestrator.models import Folder
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.widgets import SafeInput
+from tui_app.ui.widgets import POINTER, SafeInput
 
 
 def folder_label(folder: Folder) -> Text:
@@ -23,8 +23,6 @@ def folder_label(folder: Folder) -> Text:
     label.append(f"  · {kind}", style="dim")
     return label
 
-
-POINTER = "▸"
 
 
 class PointerList(OptionList):
