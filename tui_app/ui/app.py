@@ -21,6 +21,8 @@ from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
 from tui_app.ui.keys import OrderedKeys
 from tui_app.ui.state import WizardState
+from tui_app.wizard import flow
+from tui_app.wizard.flow import Facts
 
 #: Exit code when an unexpected error ends the wizard (sysexits' EX_SOFTWARE).
 EXIT_UNEXPECTED = 70
@@ -324,37 +326,30 @@ class WizardApp(OrderedKeys, App):
                 found.append((name, gained.pop()))
         return found
 
-    def skipped_steps(self) -> tuple:
-        """Steps the current choices skip, shown dimmed in the step indicator."""
-        skipped = []
-        if self.client is not None and not self.state.folders:
-            skipped.append("Folder")
-        if self.state.release is not None and len(self.state.releases) <= 1:
-            skipped.append("Release")
-        return tuple(skipped)
-
-    def next_step(self, step: str) -> str:
-        """The step after ``step`` for the current choices (skipping what does not apply)."""
+    def flow_facts(self) -> Facts:
+        """What the flow's skip rules look at, from the current choices."""
         from tui_app.arguments import ArgumentsFormatError
         from tui_app.ui.screens.arguments import argument_specs
 
-        if step == "Connect":
-            return "Folder" if self.state.folders else "Process"
-        if step == "Folder":
-            return "Process"
-        if step == "Process":
-            return "Release" if len(self.state.releases) > 1 else "Strategy"
-        if step == "Release":
-            return "Strategy"
-        if step == "Strategy":
-            try:
-                has_arguments = bool(argument_specs(self.state.release))
-            except ArgumentsFormatError:
-                has_arguments = True  # the Arguments step explains what is wrong
-            return "Arguments" if has_arguments else "Review"
-        if step == "Arguments":
-            return "Review"
-        return "Run"
+        try:
+            has_arguments = bool(argument_specs(self.state.release))
+        except ArgumentsFormatError:
+            has_arguments = True  # the Arguments step explains what is wrong
+        return Facts(
+            connected=self.client is not None,
+            folders=len(self.state.folders),
+            release_chosen=self.state.release is not None,
+            releases=len(self.state.releases),
+            has_arguments=has_arguments,
+        )
+
+    def skipped_steps(self) -> tuple:
+        """Steps the current choices skip, shown dimmed in the step indicator."""
+        return flow.skipped_steps(self.flow_facts())
+
+    def next_step(self, step: str) -> str:
+        """The step after ``step`` for the current choices (skipping what does not apply)."""
+        return flow.next_step(step, self.flow_facts())
 
     def go_next(self, step: str) -> None:
         from tui_app.ui.screens import screen_class
@@ -369,7 +364,7 @@ class WizardApp(OrderedKeys, App):
         if template is None:
             self.go_next("Connect")
             return
-        from tui_app.ui.opening import landing_note, prefill, steps_until
+        from tui_app.ui.opening import landing_note, prefill
 
         # Another Enter on Connect meanwhile would sign in again and lose the template.
         connect_button = self.screen_stack[0].query("#connect").set(disabled=True)
@@ -379,7 +374,7 @@ class WizardApp(OrderedKeys, App):
             )
             if not self.pending_is_draft and self._opened is not None:
                 self._remember_template(self._opened)
-            for step in steps_until(landing, self):
+            for step in flow.steps_until(landing, self.flow_facts()):
                 await self.push_screen(screen_class(step)())
         finally:
             connect_button.set(disabled=False)

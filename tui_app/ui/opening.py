@@ -146,12 +146,3 @@ def landing_note(landing: str, app, template: Template) -> Optional[str]:
         return "Some argument values need attention (see the fields below)."
     return None
 
-
-def steps_until(landing: str, app) -> list:
-    """The steps to open, in order, after Connect and up to ``landing``."""
-    steps: list = []
-    step = "Connect"
-    while step != landing and step != "Review":
-        step = app.next_step(step)
-        steps.append(step)
-    return steps

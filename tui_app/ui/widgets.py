@@ -11,8 +11,7 @@ from textual.widgets.option_list import OptionDoesNotExist
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.text import one_to_one, visible
 from tui_app.ui.keys import InlineBindings
-
-STEPS = ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments", "Review", "Run")
+from tui_app.wizard.flow import STEPS
 
 
 class StepIndicator(Static):
