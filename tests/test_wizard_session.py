@@ -290,6 +290,10 @@ def test_a_draft_keeps_the_choices_and_never_a_secret():
 def test_following_polls_by_the_policy_and_reports_problems():
     import asyncio
 
+    from tui_app.following import POLICY
+
+    assert scaled_policy(1.0) == POLICY  # the wizard follows as `startjob run --wait` does
+
     session = offline()
     session.policy = scaled_policy(0.5)
     session.state.jobs = [Job(1, "k1", "Running")]
