@@ -206,7 +206,7 @@ async def test_demo_offers_and_resumes_a_draft_of_an_earlier_demo(sandbox):
         await tour.settle(pilot)
         assert app.screen.STEP == "Review", str(app.screen.message.render())
         assert app.state.settings.url == sandbox.orchestrator_url
-        assert app.current_plan().arguments == {"IncidentId": "INC777"}
+        assert app.session.current_plan().arguments == {"IncidentId": "INC777"}
 
 
 async def test_demo_keeps_a_real_tenants_draft_for_later(sandbox):

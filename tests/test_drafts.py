@@ -28,7 +28,7 @@ from tui_app.drafts import (
 from tui_app.hangup import TerminalWatch, install_exit_handlers
 from tui_app.orchestrator.models import Environment, Folder, Release, Robot
 from tui_app.sandbox.hostile import HOSTILE_STRINGS
-from tui_app.ui.state import WizardState
+from tui_app.wizard.state import WizardState
 
 POSIX = os.name == "posix"
 SECRETS = ("S3cret-client-secret", "S3cret-password", "S3cret-token", "S3cret-argument",

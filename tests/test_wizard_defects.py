@@ -75,7 +75,7 @@ async def test_a_saved_template_is_forgotten_once_the_choice_changes(make_wizard
         await tour.to_review(pilot)
         await _save_as(pilot, "First")
         first = templates_dir() / "first.toml"
-        assert app.template_identity().path == first
+        assert app.session.template_identity().path == first
         assert "first.toml" in _shown(app, "#headless")
 
         await pilot.press("escape")  # back to Arguments: another incident
@@ -84,7 +84,7 @@ async def test_a_saved_template_is_forgotten_once_the_choice_changes(make_wizard
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
-        assert app.template_identity() is None
+        assert app.session.template_identity() is None
         assert "first.toml" not in _shown(app, "#headless")
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -94,7 +94,7 @@ async def test_a_saved_template_is_forgotten_once_the_choice_changes(make_wizard
         await pilot.pause()
         await pilot.press("ctrl+r")
         await tour.settle(pilot)
-        app.record_final_states = lambda: None
+        app.session.record_final_states = lambda: None
     [entry] = read_entries()
     assert entry.template_name is None and entry.template_path is None
 
@@ -108,9 +108,9 @@ async def test_an_opened_template_is_forgotten_when_another_robot_is_chosen(make
         assert str(path) in _shown(app, "#headless").replace("\n", "")
         key = app.state.robots_key()
         app.state.selected_robots[key] = {102}  # what the Strategy step records
-        assert app.template_identity() is None
+        assert app.session.template_identity() is None
         app.state.selected_robots[key] = {101}  # the template's robot again
-        assert app.template_identity().path == path
+        assert app.session.template_identity().path == path
 
 
 # -- 3: ask values are masked and never kept ----------------------------------------------
@@ -128,7 +128,7 @@ async def test_ask_values_are_masked_on_review_and_never_in_a_draft(make_wizard,
         assert isinstance(app.screen, ReviewScreen)
         assert "IncidentId = •••" in _shown(app, "#summary")
         assert SECRET not in _shown(app, "#summary") + _shown(app, "#body")
-        assert app.current_plan().arguments == {"IncidentId": SECRET}  # sent as typed
+        assert app.session.current_plan().arguments == {"IncidentId": SECRET}  # sent as typed
         monkeypatch.setattr("tui_app.hangup.arm_exit_watchdog", lambda *a, **k: None)
         app.leave_with_draft()
         await pilot.pause()
@@ -148,7 +148,7 @@ async def test_ask_choices_of_a_save_are_masked_from_then_on(make_wizard):
         await tour.settle(pilot)
         assert app.state.ask_names == {"IncidentId"}
         assert SECRET not in _shown(app, "#summary") + _shown(app, "#body")
-        assert app.template_identity() is not None  # an ask value is typed at every start
+        assert app.session.template_identity() is not None  # an ask value is typed at every start
 
 
 def test_a_draft_never_keeps_ask_values():
@@ -189,7 +189,7 @@ async def test_save_dialog_buttons_stay_on_screen_with_many_arguments(make_wizar
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         names = [f"Argument{number}" for number in range(40)]
-        app.push_screen(SaveTemplateDialog("x" * 40, names, app.save_template))
+        app.push_screen(SaveTemplateDialog("x" * 40, names, app.session.save_template))
         await tour.settle(pilot)
         for button in app.screen.query(Button):
             x, y = button.region.x, button.region.y
@@ -220,6 +220,7 @@ def test_summary_shows_lists_and_objects_as_compact_json():
     from tui_app.orchestrator.models import Release
     from tui_app.plan import StartPlan, StrategyChoice
     from tui_app.ui.app import make_app
+    from tui_app.ui.screens.review import summary_text
 
     arguments = json.dumps([
         {"name": "Tags", "type": "System.String[]", "required": False},
@@ -233,7 +234,7 @@ def test_summary_shows_lists_and_objects_as_compact_json():
         arguments={"Tags": ["alpha", "beta"], "Settings": {"a": 1}},
     )
     app = make_app(ConnectionSettings(url="https://x.test/orchestrator_"))
-    text = app.summary(plan).plain
+    text = summary_text(app.session.summary_rows(plan), 62).plain
     assert 'Tags = ["alpha","beta"]' in text
     assert 'Settings = {"a":1}' in text
 
@@ -316,7 +317,7 @@ async def test_an_error_in_a_worker_keeps_a_draft_and_no_secret(
     async def broken(self, settings):
         raise RuntimeError(f"boom {settings.client_secret} {settings.__dict__}")
 
-    monkeypatch.setattr("tui_app.ui.app.WizardApp.connect", broken)
+    monkeypatch.setattr("tui_app.wizard.session.WizardSession.connect", broken)
     app = make_wizard(client_secret=SECRET)
     async with app.run_test(size=SIZE) as pilot:
         await tour.settle(pilot)
@@ -434,10 +435,10 @@ async def test_an_opened_template_survives_the_form_showing_process_defaults(
     async with app.run_test(size=SIZE) as pilot:
         await tour.settle(pilot)
         assert isinstance(app.screen, ReviewScreen), str(app.screen.message.render())
-        assert app.template_identity() is not None
+        assert app.session.template_identity() is not None
         await pilot.press("escape")  # the form, defaults shown in it, and on again
         await tour.settle(pilot)
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
-        assert app.template_identity().path == path
+        assert app.session.template_identity().path == path

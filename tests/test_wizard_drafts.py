@@ -20,7 +20,7 @@ async def test_hangup_keeps_a_draft_without_secrets_and_resume_restores_it(
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_arguments(pilot)
         await tour.fill(pilot, "INC4242")
-        app._history_entry = None
+        app.session.history_entry = None
         # What the SIGHUP handler and the terminal watchdog call:
         monkeypatch.setattr("tui_app.hangup.arm_exit_watchdog", lambda *a, **k: None)
         app.leave_with_draft()
@@ -44,7 +44,7 @@ async def test_hangup_keeps_a_draft_without_secrets_and_resume_restores_it(
         await pilot.press("enter")
         await tour.settle(pilot)
         assert resumed.screen.STEP == "Review", str(resumed.screen.message.render())
-        assert resumed.current_plan().arguments == {"IncidentId": "INC4242"}
+        assert resumed.session.current_plan().arguments == {"IncidentId": "INC4242"}
     assert not draft_path().exists()  # resumed: the draft is used up
 
 

@@ -28,7 +28,7 @@ async def test_search_fault_shows_a_message_keeps_the_text_and_retry_works(
     make_wizard, sandbox, fault, words
 ):
     app = make_wizard()
-    app.client_options["max_retries"] = 1  # keep the dropped-connection retries short
+    app.session.client_options["max_retries"] = 1  # keep the dropped-connection retries short
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_process(pilot)
         sandbox.set_faults(fault)

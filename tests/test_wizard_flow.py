@@ -19,6 +19,7 @@ from tui_app.ui.screens import (
     RunScreen,
     StrategyScreen,
 )
+from tui_app.wizard.session import scaled_policy
 
 SIZE = (80, 24)
 
@@ -238,7 +239,7 @@ async def test_faulted_job_and_output_shown(make_wizard):
 )
 async def test_stop_asks_first_then_stops(make_wizard, sandbox):
     app = make_wizard()
-    app.poll_interval = 0.05
+    app.session.policy = scaled_policy(0.05)
     async with app.run_test(size=SIZE) as pilot:
         await to_review(pilot, incident="INC5")
         await pilot.press("ctrl+r")

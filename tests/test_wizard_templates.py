@@ -160,7 +160,7 @@ async def test_open_lands_on_review_when_everything_resolves(make_wizard, sandbo
     async with app.run_test(size=SIZE) as pilot:
         await tour.settle(pilot)  # signs in at once: the credentials are complete
         assert isinstance(app.screen, ReviewScreen)
-        assert app.current_plan().start_info()["RobotIds"] == [101]
+        assert app.session.current_plan().start_info()["RobotIds"] == [101]
         await pilot.press("escape")  # everything before Review was opened too
         await pilot.pause()
         assert app.screen.STEP == "Arguments"

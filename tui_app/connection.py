@@ -20,7 +20,7 @@ import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from tui_app.signin import AUTH_MODES, ENV_VARS, SECRET_FIELDS, implied_mode, mode_of
 from tui_app.urls import url_problem, without_userinfo
@@ -241,8 +241,11 @@ def tls_description(settings: ConnectionSettings, environ: Optional[Mapping[str,
 
 # -- failures at the Connect step ----------------------------------------------------------
 
-def explain_connect_failure(exc: Exception, settings: Optional[ConnectionSettings] = None
-                            ) -> Exception:
+_Failure = TypeVar("_Failure", bound=Exception)
+
+
+def explain_connect_failure(exc: _Failure, settings: Optional[ConnectionSettings] = None
+                            ) -> _Failure:
     """``exc`` (an ``OrchestratorError``) with what to do next added for the Connect step.
 
     A 403 lists the scopes the wizard needs; an untrusted certificate names ``--ca-bundle``.

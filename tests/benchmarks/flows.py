@@ -200,7 +200,7 @@ async def measure_search(sandbox, runs: int, figures: LargeTenantFigures) -> Non
         screen = app.screen
         watch = FrameWatch(app)
         stamps: dict = {}
-        client = app.client
+        client = app.session.client
         search_releases = client.search_releases
         show_page = screen.show_page
 
@@ -344,14 +344,14 @@ async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> No
         await tour.settle(pilot)
         expect(app, "ReviewScreen")
         calls: list = []
-        get_jobs = app.client.get_jobs
+        get_jobs = app.session.client.get_jobs
 
         async def counted_get_jobs(ids):
             ids = list(ids)
             calls.append(len(ids))
             return await get_jobs(ids)
 
-        app.client.get_jobs = counted_get_jobs
+        app.session.client.get_jobs = counted_get_jobs
         before = len(sandbox.request_log)
         await pilot.press("ctrl+r")
         await tour.settle(pilot)

@@ -77,9 +77,9 @@ class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question; Enter/y answers yes, Escape/n answers no."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-        Binding("left,right", "toggle_focus", "Move", show=False),
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
+        Binding("left,right", "toggle_focus", "Move", show=False, id="dialog.move"),
     ]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
@@ -111,7 +111,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class HelpDialog(ModalScreen[None]):
     """Help for the current step: what it does and which keys do what."""
 
-    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", id="dialog.close")]
 
     def __init__(self, title: str, body: str, keys: list) -> None:
         super().__init__()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Optional
 
 from rich.text import Text
 from textual import on
@@ -17,6 +17,7 @@ from tui_app.connection import SettingsError
 from tui_app.locations import LocationError
 from tui_app.ui.dialogs import WrappedText, wrap_at_separators
 from tui_app.ui.widgets import MarkedRadioButton, SafeInput
+from tui_app.wizard.requests import SaveProfileRequest
 
 SOURCES = (
     ("prompt", "Ask for it every time I connect"),
@@ -26,26 +27,22 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
-class ProfileRequest:
-    name: str
-    #: Keyword arguments for ``profiles.profile_from_settings`` (where the secret comes from).
-    source: dict
-    store_secret: bool
-
-
-class SaveProfileDialog(ModalScreen):
+class SaveProfileDialog(ModalScreen[Optional[str]]):
     """Ask for a profile name and where its secret should come from.
 
     ``save(request)`` writes the profile and returns the file's path; the dialog closes with
-    a note saying where it was saved, or stays open and says why it could not be.
+    a note saying where it was saved (None: cancelled), or stays open and says why it could
+    not be.
     """
 
     DEFAULT_CSS = "SaveProfileDialog { align: center middle; }"
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
 
-    def __init__(self, default_name: str, save: Callable[[ProfileRequest], object]) -> None:
+    def __init__(self, default_name: str, save: Callable[[SaveProfileRequest], Path]) -> None:
         super().__init__()
         self.default_name = default_name
         self.save = save
@@ -108,7 +105,7 @@ class SaveProfileDialog(ModalScreen):
             "file": {},
         }[source]
         try:
-            path = self.save(ProfileRequest(name, kwargs, store_secret=source == "file"))
+            path = self.save(SaveProfileRequest(name, kwargs, store_secret=source == "file"))
         except (SettingsError, LocationError, OSError) as exc:
             error.set_text(f"The profile was not saved: {exc}")
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 from rich.text import Text
@@ -20,20 +20,14 @@ from tui_app.templates import slug
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, WrappedText
 from tui_app.ui.widgets import CheckList, SafeInput
+from tui_app.wizard.requests import SaveTemplateRequest
 
 
-@dataclass(frozen=True)
-class SaveRequest:
-    name: str
-    description: str
-    ask: tuple
-
-
-class SaveTemplateDialog(ModalScreen):
+class SaveTemplateDialog(ModalScreen[Optional[Path]]):
     """Ask for a name, a description and the arguments never to store; show the path.
 
     ``save(request, overwrite=...)`` writes the file and returns its path; the dialog closes
-    with that path, or stays open and says why the file could not be written.
+    with that path (None: cancelled), or stays open and says why it could not be written.
     """
 
     # The fields scroll and the buttons stay at the bottom, however many arguments there are.
@@ -43,15 +37,15 @@ class SaveTemplateDialog(ModalScreen):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
     def __init__(
         self,
         default_name: str,
         argument_names: list,
-        save: Callable[..., object],
+        save: Callable[..., Path],
         *,
         asked: Collection[str] = (),
     ) -> None:
@@ -116,9 +110,10 @@ class SaveTemplateDialog(ModalScreen):
             self.query_one("#name", Input).focus()
             return
         ask = tuple(self.query_one(CheckList).selected) if self.argument_names else ()
-        self._save(SaveRequest(name, self.query_one("#description", Input).value.strip(), ask))
+        description = self.query_one("#description", Input).value.strip()
+        self._save(SaveTemplateRequest(name, description, ask))
 
-    def _save(self, request: SaveRequest, *, overwrite: bool = False) -> None:
+    def _save(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> None:
         try:
             path = self.save(request, overwrite=overwrite)
         except FileExistsError as exc:
@@ -138,7 +133,7 @@ class SaveTemplateDialog(ModalScreen):
             return
         self.dismiss(path)
 
-    def _answered(self, request: SaveRequest, replace: bool) -> None:
+    def _answered(self, request: SaveTemplateRequest, replace: bool) -> None:
         if replace:
             self._save(request, overwrite=True)
         else:

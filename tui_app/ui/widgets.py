@@ -8,14 +8,13 @@ from textual.strip import Strip
 from textual.widgets import Checkbox, Input, RadioButton, SelectionList, Static, TextArea
 from textual.widgets.option_list import OptionDoesNotExist
 
-from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.text import one_to_one, visible
 from tui_app.ui.keys import InlineBindings
+from tui_app.wizard.errors import ServerProblem
+from tui_app.wizard.flow import STEPS
 
 #: Marks the highlighted row of a list (Enter picks it, Space ticks it) without colour.
 POINTER = "▸"
-
-STEPS = ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments", "Review", "Run")
 
 
 class StepIndicator(Static):
@@ -61,15 +60,9 @@ class Message(Static):
         self.update(Text(prefix + visible(text)))
 
     def show_error(self, error: Exception) -> None:
-        """Show an exception as title, message and (if any) the server's facts."""
-        if isinstance(error, OrchestratorError):
-            lines = f"{error.title}. {error.message}"
-            details = error.details()
-            if details:
-                lines += f"\n({details})"
-        else:
-            lines = str(error)
-        self.show("error", lines)
+        """Show an exception: for a ``ServerProblem`` its title, message and (if any) the
+        server's facts."""
+        self.show("error", error.text if isinstance(error, ServerProblem) else str(error))
 
     def clear(self) -> None:
         self.set_classes("")

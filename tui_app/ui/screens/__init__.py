@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-#: Step name -> (module, class).
-_WHERE = {
-    "Connect": ("connect", "ConnectScreen"),
-    "Folder": ("folder", "FolderScreen"),
-    "Process": ("process", "ProcessScreen"),
-    "Release": ("release", "ReleaseScreen"),
-    "Strategy": ("strategy", "StrategyScreen"),
-    "Arguments": ("arguments", "ArgumentsScreen"),
-    "Review": ("review", "ReviewScreen"),
-    "Run": ("run", "RunScreen"),
-}
+from tui_app.wizard.flow import STEPS
+
+#: Step name -> (module, class): the ``Folder`` step is ``folder.FolderScreen``.
+_WHERE = {step: (step.lower(), f"{step}Screen") for step in STEPS}
 
 
 def screen_class(step: str) -> type:

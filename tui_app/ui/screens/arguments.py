@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional
 
 from rich.text import Text
@@ -21,27 +20,14 @@ from tui_app.arguments import (
     Kind,
     build_input_arguments,
     collect_values,
-    parse_arguments_input,
     parse_process_defaults,
 )
-from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import MarkedRadioButton, OrderedTextArea, SafeInput
+from tui_app.wizard.choices import argument_specs
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
-
-
-@lru_cache(maxsize=64)
-def _specs(raw: Optional[str]) -> tuple:
-    return tuple(parse_arguments_input(raw))
-
-
-def argument_specs(release: Optional[Release]) -> tuple:
-    """The release's input arguments (cached: the form is rebuilt often, the JSON is not)."""
-    if release is None:
-        return ()
-    return _specs(release.arguments_input)
 
 
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -96,7 +82,7 @@ One field per input argument of the process. A * marks a required argument.
 Tab / Shift+Tab move between fields; Ctrl+N continues (it stops at the first field that
 needs attention).
 """
-    BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n")]
+    BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -14,6 +14,8 @@ from tui_app.ui.widgets import Message, StepIndicator
 
 if TYPE_CHECKING:
     from tui_app.ui.app import WizardApp
+    from tui_app.wizard.session import WizardSession
+    from tui_app.wizard.state import WizardState
 
 
 class StepScreen(Screen):
@@ -23,8 +25,8 @@ class StepScreen(Screen):
     HEADING = ""
     HELP = ""
     BINDINGS = [
-        Binding("escape,ctrl+b", "back", "Back", key_display="esc"),
-        Binding("f1", "help", "Help", key_display="F1"),
+        Binding("escape,ctrl+b", "back", "Back", key_display="esc", id="wizard.back"),
+        Binding("f1", "help", "Help", key_display="F1", id="wizard.help"),
     ]
 
     @property
@@ -32,11 +34,15 @@ class StepScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     @property
-    def state(self):
-        return self.wizard.state
+    def session(self) -> WizardSession:
+        return self.wizard.session
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.session.state
 
     def compose(self) -> ComposeResult:
-        yield StepIndicator(self.STEP, skipped=self.wizard.skipped_steps())
+        yield StepIndicator(self.STEP, skipped=self.session.skipped_steps())
         yield Static(Text(self.heading(), style="bold"), id="heading")
         if self.state.settings.insecure:
             yield Static(

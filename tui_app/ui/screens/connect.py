@@ -9,14 +9,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
-from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
-from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.secret_sources import SecretPromptNeeded
 from tui_app.signin import AUTH_MODE_LABELS, AUTH_MODES, SECRET_FIELDS
 from tui_app.text import visible
 from tui_app.ui.save_profile import SaveProfileDialog
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import MarkedRadioButton, SafeInput
+from tui_app.wizard.errors import ServerProblem
 
 #: The secret's field for each auth mode.
 #: Form fields per auth mode: (settings attribute, label, is secret, placeholder).
@@ -57,8 +57,9 @@ written to disk only when you choose to keep it in secrets.toml with a profile.
 Press Enter in any field to connect.
 """
     BINDINGS = [
-        Binding("ctrl+n", "connect", "Connect", key_display="enter/^n"),
-        Binding("f3,ctrl+o", "save_profile", "Save as profile", key_display="F3"),
+        Binding("ctrl+n", "connect", "Connect", key_display="enter/^n", id="wizard.next"),
+        Binding("f3,ctrl+o", "save_profile", "Save as profile", key_display="F3",
+                id="connect.save_profile"),
     ]
 
     def check_action(self, action: str, parameters: tuple):
@@ -68,21 +69,21 @@ Press Enter in any field to connect.
     def compose_body(self) -> ComposeResult:
         settings = self.state.settings
         with VerticalScroll(id="connect-form", classes="form", can_focus=False):
-            if self.wizard.demo:
+            if self.session.demo:
                 yield Static(
                     Text("Demo: the built-in sandbox Orchestrator is running; press Enter."),
                     classes="note",
                 )
-            if self.wizard.profiles:
+            if self.session.profiles:
                 with Horizontal(classes="row"):
                     yield Label("Profile", classes="field-label")
                     yield Select(
                         [
                             (visible(f"{p.name} · {p.url} · {p.auth_mode}", single_line=True), n)
-                            for n, p in self.wizard.profiles.items()
+                            for n, p in self.session.profiles.items()
                         ]
                         + [("New connection", "")],
-                        value=self.wizard.initial_profile(),
+                        value=self.session.initial_profile(),
                         allow_blank=False,
                         id="profile",
                         compact=True,
@@ -116,8 +117,8 @@ Press Enter in any field to connect.
                 yield Button("Connect", id="connect", variant="primary", compact=True)
 
     def on_mount(self) -> None:
-        if self.wizard.profiles_error:
-            self.message.show("warning", self.wizard.profiles_error)
+        if self.session.profiles_error:
+            self.message.show("warning", self.session.profiles_error)
         if self._profile_name():
             self._fill_from_profile(self._profile_name())
         self._show_mode(self._mode())
@@ -168,7 +169,7 @@ Press Enter in any field to connect.
 
     def _fill_from_profile(self, name: str) -> None:
         """Put the profile's settings in the form; its secret stays with its source."""
-        profile = self.wizard.profiles[name]
+        profile = self.session.profiles[name]
         for field in self.query(Input):
             if field.id in SECRET_FIELDS:
                 field.value = ""
@@ -178,7 +179,7 @@ Press Enter in any field to connect.
     def action_save_profile(self) -> None:
         default = self._profile_name() or "default"
         dialog = SaveProfileDialog(
-            default, lambda request: self.wizard.save_profile(request, self.settings_from_form())
+            default, lambda request: self.session.save_profile(request, self.settings_from_form())
         )
         self.app.push_screen(dialog, self._profile_saved)
 
@@ -206,10 +207,10 @@ Press Enter in any field to connect.
     @work(exclusive=True, group="connect")
     async def _connect(self, settings: ConnectionSettings) -> None:
         try:
-            settings = await self.wizard.with_profile_secret(settings)
+            settings = await self.session.with_profile_secret(settings)
             settings.validate()
             self.message.show("info", f"Connecting to {settings.url} …")
-            await self.wizard.connect(settings)
+            await self.session.connect(settings)
         except SecretPromptNeeded as exc:
             self.message.show("info", f"{exc} Type it in the masked field, then press Enter.")
             self.query_one(f"#{settings.secret_field}", Input).focus()
@@ -217,13 +218,13 @@ Press Enter in any field to connect.
         except SettingsError as exc:
             self.message.show("error", str(exc))
             return
-        except OrchestratorError as exc:
-            self.message.show_error(explain_connect_failure(exc, settings))
+        except ServerProblem as problem:
+            self.message.show_error(problem)
             return
         finally:
             self.query_one("#connect", Button).disabled = False
         self.message.clear()
         try:
             await self.wizard.after_connect()
-        except OrchestratorError as exc:
-            self.message.show_error(exc)
+        except ServerProblem as problem:
+            self.message.show_error(problem)

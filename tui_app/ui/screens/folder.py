@@ -11,13 +11,13 @@ from textual.strip import Strip
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui_app.orchestrator.models import Folder
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import POINTER, SafeInput
 
 
-def folder_label(folder: Folder) -> Text:
+def folder_label(folder) -> Text:
+    """A folder's path and kind (classic or modern)."""
     kind = "classic (environments)" if folder.is_classic else "modern"
     label = Text(visible(folder.fully_qualified_name, single_line=True, limit=200))
     label.append(f"  · {kind}", style="dim")
@@ -45,10 +45,10 @@ class ListNavigation:
     """Up/Down/PageUp/PageDown move the list while the cursor stays in the filter box."""
 
     LIST_BINDINGS = [
-        Binding("down", "move(1)", "Next in the list", show=False),
-        Binding("up", "move(-1)", "Previous in the list", show=False),
-        Binding("pagedown", "move(10)", "10 down the list", show=False),
-        Binding("pageup", "move(-10)", "10 up the list", show=False),
+        Binding("down", "move(1)", "Next in the list", show=False, id="list.down"),
+        Binding("up", "move(-1)", "Previous in the list", show=False, id="list.up"),
+        Binding("pagedown", "move(10)", "10 down the list", show=False, id="list.page_down"),
+        Binding("pageup", "move(-10)", "10 up the list", show=False, id="list.page_up"),
     ]
 
     def action_move(self, delta: int) -> None:
@@ -72,7 +72,7 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
 """
     BINDINGS = [
         *ListNavigation.LIST_BINDINGS,
-        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n"),
+        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n", id="wizard.next"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -110,7 +110,5 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
             return
         folder_id = int(options.get_option_at_index(options.highlighted).id)
         folder = next(f for f in self.state.folders if f.id == folder_id)
-        if self.state.folder is not None and self.state.folder.id != folder_id:
-            self.state.search_text = ""  # the last folder's search would find nothing here
-        self.wizard.choose_folder(folder)
+        self.session.choose_folder(folder)
         self.wizard.go_next(self.STEP)

@@ -12,12 +12,11 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_app.orchestrator.errors import OrchestratorError
-from tui_app.orchestrator.models import Page
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.screens.folder import ListNavigation, PointerList
 from tui_app.ui.widgets import SafeInput
+from tui_app.wizard.errors import ServerProblem
 
 SEARCH_DELAY = 0.3  # seconds of quiet typing before one request is sent
 PAGE_SIZE = 50
@@ -51,9 +50,10 @@ class ProcessRow:
         return text
 
 
-def group_releases(page: Page) -> list:
+def group_releases(releases) -> list:
+    """One row per process key, its releases in the order listed."""
     rows: dict = {}
-    for release in page.items:
+    for release in releases:
         rows.setdefault(release.process_key, []).append(release)
     return [ProcessRow(key, tuple(releases)) for key, releases in rows.items()]
 
@@ -71,13 +71,14 @@ highlighted entry is marked ▸.
 """
     BINDINGS = [
         *ListNavigation.LIST_BINDINGS,
-        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n"),
+        Binding("ctrl+n", "choose", "Choose", key_display="enter/^n", id="wizard.next"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list = []
-        self.page: Page = Page([], 0)
+        #: The last search listed every release it found (not one page of more).
+        self.complete = True
         self._timer: Timer | None = None
 
     def heading(self) -> str:
@@ -108,18 +109,18 @@ highlighted entry is marked ▸.
         options = self.query_one(OptionList)
         options.loading = True
         try:
-            page = await self.wizard.client.search_releases(text.strip(), top=PAGE_SIZE)
-        except OrchestratorError as exc:
-            self.message.show_error(exc)
+            page = await self.session.search_releases(text, top=PAGE_SIZE)
+        except ServerProblem as problem:
+            self.message.show_error(problem)
             return
         finally:
             options.loading = False
         self.message.clear()
         self.show_page(text, page)
 
-    def show_page(self, text: str, page: Page) -> None:
-        self.page = page
-        self.rows = group_releases(page)
+    def show_page(self, text: str, page) -> None:
+        self.complete = page.total <= len(page.items)
+        self.rows = group_releases(page.items)
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options(Option(row.label(), id=str(i)) for i, row in enumerate(self.rows))
@@ -152,13 +153,9 @@ highlighted entry is marked ▸.
 
     @work(exclusive=True, group="choose")
     async def choose(self, row: ProcessRow) -> None:
-        releases = list(row.releases)
-        if self.page.total > len(self.page.items):
-            # The page was cut short: ask for every release of this process.
-            try:
-                releases = await self.wizard.client.releases_for_process(row.key)
-            except OrchestratorError as exc:
-                self.message.show_error(exc)
-                return
-        self.wizard.choose_process(releases)
+        try:
+            await self.session.pick_process(row.key, row.releases, complete=self.complete)
+        except ServerProblem as problem:
+            self.message.show_error(problem)
+            return
         self.wizard.go_next(self.STEP)

@@ -9,13 +9,13 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui_app.orchestrator.models import Release
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.screens.folder import PointerList
 
 
-def release_label(release: Release) -> Text:
+def release_label(release) -> Text:
+    """A release's environment, version (latest or older) and name."""
     environment = release.environment_name or "(no environment)"
     text = Text(visible(environment, single_line=True, limit=60), style="bold")
     text.append(f"  v{visible(release.process_version, single_line=True, limit=20)}")
@@ -35,7 +35,7 @@ This process is released more than once (usually once per environment). Choose t
 to start: the environment decides which robots can run it. Up/Down move the ▸ marker;
 Enter chooses the marked release.
 """
-    BINDINGS = [Binding("ctrl+n", "choose", "Choose", key_display="enter/^n")]
+    BINDINGS = [Binding("ctrl+n", "choose", "Choose", key_display="enter/^n", id="wizard.next")]
 
     def heading(self) -> str:
         key = self.state.releases[0].process_key if self.state.releases else ""
@@ -66,5 +66,5 @@ Enter chooses the marked release.
         options = self.query_one(OptionList)
         if options.highlighted is None:
             return
-        self.wizard.choose_release(self.releases()[options.highlighted])
+        self.session.choose_release(self.releases()[options.highlighted])
         self.wizard.go_next(self.STEP)

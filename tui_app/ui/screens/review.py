@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import textwrap
 
 from rich.text import Text
 from textual import on, work
@@ -17,10 +18,22 @@ from tui_app.plan import PlanError
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, WrappedText, wrap_at_separators
 from tui_app.ui.save_template import SaveTemplateDialog
-from tui_app.ui.screens.arguments import argument_specs
 from tui_app.ui.screens.base import StepScreen
 
 START_JOBS_PATH = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
+#: The width of the summary's label column.
+LABEL_WIDTH = 13
+
+
+def summary_text(rows: list, value_width: int) -> Text:
+    """Summary rows as aligned text: bold labels, then the values made visible and wrapped
+    at ``value_width`` under their column."""
+    text = Text()
+    for label, value in rows:
+        text.append(f"{label:<{LABEL_WIDTH}}", style="bold")
+        lines = textwrap.wrap(visible(value, single_line=True, limit=300), value_width) or [""]
+        text.append(("\n" + " " * LABEL_WIDTH).join(lines) + "\n")
+    return text
 
 
 class ReviewScreen(StepScreen):
@@ -35,10 +48,12 @@ interactively with `startjob open FILE`, or headless with `startjob run FILE`. C
 are never written, nor the values of arguments you mark "ask at every replay".
 """
     BINDINGS = [
-        Binding("ctrl+r,f5", "start", "Start", key_display="^r/F5"),
-        Binding("ctrl+s,f6", "save_template", "Save template", key_display="^s/F6"),
-        Binding("pagedown", "scroll_review(1)", "Scroll", key_display="PgDn/PgUp"),
-        Binding("pageup", "scroll_review(-1)", "Scroll", show=False),
+        Binding("ctrl+r,f5", "start", "Start", key_display="^r/F5", id="review.start"),
+        Binding("ctrl+s,f6", "save_template", "Save template", key_display="^s/F6",
+                id="review.save_template"),
+        Binding("pagedown", "scroll_review(1)", "Scroll", key_display="PgDn/PgUp",
+                id="review.page_down"),
+        Binding("pageup", "scroll_review(-1)", "Scroll", show=False, id="review.page_up"),
     ]
     # The review scrolls from any button (PgDn/PgUp); focused itself, it shows a bar.
     DEFAULT_CSS = """
@@ -66,22 +81,25 @@ are never written, nor the values of arguments you mark "ask at every replay".
 
     def refresh_review(self) -> None:
         try:
-            plan = self.wizard.current_plan()
+            plan = self.session.current_plan()
             info = plan.start_info()
         except (PlanError, ValueError) as exc:
             self.message.show("error", str(exc))
             self.query_one("#start", Button).disabled = True
             return
         self.query_one("#start", Button).disabled = False
-        self.query_one("#summary", Static).update(self.wizard.summary(plan))
+        # Long values wrap under their value column (border, padding and scrollbar: 5).
+        width = max(30, self.app.size.width - 5 - LABEL_WIDTH)
+        rows = self.session.summary_rows(plan)
+        self.query_one("#summary", Static).update(summary_text(rows, width))
         if self.state.ask_names & set(plan.arguments):  # what is sent, ask values masked
-            info["InputArguments"] = dumps(self.wizard.shown_arguments(plan.arguments))
+            info["InputArguments"] = dumps(self.session.shown_arguments(plan.arguments))
         text = Text("Request: POST …" + START_JOBS_PATH + "\n", style="bold")
         body = json.dumps({"startInfo": info}, indent=2, ensure_ascii=False)
         text.append(visible(body) + "\n\n")
         text.append("Headless equivalent", style="bold")
         self.query_one("#body", Static).update(text)
-        self.query_one("#headless", WrappedText).set_text(visible(self.wizard.headless_command()))
+        self.query_one("#headless", WrappedText).set_text(visible(self.session.headless_command()))
 
     def action_scroll_review(self, pages: int) -> None:
         review = self.query_one("#review", VerticalScroll)
@@ -92,11 +110,10 @@ are never written, nor the values of arguments you mark "ask at every replay".
 
     @on(Button.Pressed, "#save")
     def action_save_template(self) -> None:
-        names = [spec.name for spec in argument_specs(self.state.release)]
         dialog = SaveTemplateDialog(
-            self.wizard.template_default_name(),
-            names,
-            self.wizard.save_template,
+            self.session.template_default_name(),
+            self.session.argument_names(),
+            self.session.save_template,
             asked=self.state.ask_names,
         )
         self.app.push_screen(dialog, self._saved)
@@ -118,7 +135,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
         button = self.query_one("#start", Button)
         if button.disabled:
             return
-        if self.wizard.unknown_start:
+        if self.session.unknown_start:
             self.app.push_screen(
                 ConfirmDialog(
                     "Whether the last start created jobs is not known (see the message). "
@@ -138,11 +155,11 @@ are never written, nor the values of arguments you mark "ask at every replay".
 
     @work(exclusive=True, group="start")
     async def _start(self) -> None:
-        outcome = await self.wizard.start_jobs()
+        outcome = await self.session.start_jobs()
         if outcome.started:
             self.message.clear()
             if outcome.error is not None:  # the answer was lost, the jobs were found
-                self.wizard.start_notice = outcome.message
+                self.session.start_notice = outcome.message
             self.wizard.go_next(self.STEP)
             return
         self.message.show("error", outcome.message)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import datetime
@@ -13,14 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from tui_app.orchestrator.errors import OrchestratorError, RateLimited
-from tui_app.orchestrator.models import Job
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog
 from tui_app.ui.screens.base import StepScreen
+from tui_app.wizard.errors import ServerProblem
 
 COLUMNS = ("Id", "Robot / machine", "State", "Started", "Ended", "Info")
-MAX_POLL_DELAY = 5.0
 #: Columns the table needs besides the Id, robot and Info texts: cell padding (2 per
 #: column), State (10, "Successful"), two times (8 each), the table's margin (2).
 FIXED_WIDTH = 6 * 2 + 10 + 2 * 8 + 2
@@ -44,11 +41,11 @@ def short_time(value) -> str:
     return stamp.astimezone().strftime("%H:%M:%S")
 
 
-def job_where(job: Job) -> str:
+def job_where(job) -> str:
     return " / ".join(x for x in (job.robot_name, job.host_machine_name) if x) or "—"
 
 
-def job_cells(job: Job, widths: tuple) -> tuple:
+def job_cells(job, widths: tuple) -> tuple:
     """The table cells of a job, as Text: DataTable would read plain strings as markup.
 
     ``widths``: at most this many characters of the robot / machine and of the Info.
@@ -88,9 +85,9 @@ Both ask for confirmation. Ctrl+N goes back to Review to start the same again;
 Escape also goes back.
 """
     BINDINGS = [
-        Binding("ctrl+e,f7", "stop('SoftStop')", "Stop", key_display="^e/F7"),
-        Binding("ctrl+k,f8", "stop('Kill')", "Kill", key_display="^k/F8"),
-        Binding("ctrl+n", "again", "Start another", key_display="^n"),
+        Binding("ctrl+e,f7", "stop('SoftStop')", "Stop", key_display="^e/F7", id="run.stop"),
+        Binding("ctrl+k,f8", "stop('Kill')", "Kill", key_display="^k/F8", id="run.kill"),
+        Binding("ctrl+n", "again", "Start another", key_display="^n", id="run.again"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -107,7 +104,7 @@ Escape also goes back.
         table.focus()
         self._show_detail()
         #: How a lost StartJobs answer was resolved: kept above later messages.
-        self.notice, self.wizard.start_notice = self.wizard.start_notice, None
+        self.notice, self.session.start_notice = self.session.start_notice, None
         #: The message line shows a failed or slowed-down update (cleared by the next one).
         self._poll_trouble = False
         if self.notice:
@@ -119,7 +116,7 @@ Escape also goes back.
         release = self.state.release.name if self.state.release else ""
         return f"{count} job(s) of {visible(release, single_line=True)}"
 
-    def _cells(self, job: Job) -> tuple:
+    def _cells(self, job) -> tuple:
         return job_cells(job, column_widths(self.state.jobs, self.app.size.width))
 
     def selected_job(self):
@@ -130,30 +127,22 @@ Escape also goes back.
 
     @work(exclusive=True, group="poll")
     async def poll(self) -> None:
-        delay = self.wizard.poll_interval
-        while True:
-            pending = [job.id for job in self.state.jobs if not job.is_final]
-            if not pending:
-                self._all_done()
-                return
-            await asyncio.sleep(delay)
-            try:
-                fresh = await self.wizard.client.get_jobs(pending)
-            except RateLimited as exc:
-                delay = min(max(delay * 2, exc.retry_after or 0), MAX_POLL_DELAY * 3)
-                self.message.show(
-                    "warning", f"Orchestrator asks to slow down; next update in {delay:.0f} s."
-                )
-                self._poll_trouble = True
-                continue
-            except OrchestratorError as exc:
-                self.message.show_error(exc)
-                self._poll_trouble = True
-                delay = min(delay * 2, MAX_POLL_DELAY)
-                continue
-            changed = self.update_jobs(fresh)
-            delay = self.wizard.poll_interval if changed else min(delay * 1.3, MAX_POLL_DELAY)
-            self._show_poll_status(delay)
+        """Follow the jobs until they all ended (by the session's follow policy)."""
+        await self.session.follow_jobs(self._updated, self._poll_failed)
+        self._all_done()
+
+    def _poll_failed(self, problem: ServerProblem, delay: float) -> None:
+        if problem.slow_down:
+            self.message.show(
+                "warning", f"Orchestrator asks to slow down; next update in {delay:.0f} s."
+            )
+        else:
+            self.message.show_error(problem)
+        self._poll_trouble = True
+
+    def _updated(self, changed: list, delay: float) -> None:
+        self.update_jobs(changed)
+        self._show_poll_status(delay)
 
     def _show_poll_status(self, delay: float) -> None:
         now = datetime.now().strftime("%H:%M:%S")
@@ -161,18 +150,12 @@ Escape also goes back.
             Text(f"Updated {now}; next update in {delay:.0f} s.", style="dim")
         )
 
-    def update_jobs(self, fresh: list) -> bool:
-        """Merge polled jobs into the table; True when anything changed."""
-        by_id = {job.id: job for job in fresh}
+    def update_jobs(self, changed: list) -> None:
+        """Show the jobs at the ``changed`` indexes of ``state.jobs`` anew."""
         table = self.query_one(DataTable)
-        changed = False
-        for index, job in enumerate(self.state.jobs):
-            new = by_id.get(job.id)
-            if new is None or new == job:
-                continue
-            changed = True
-            self.state.jobs[index] = new
-            for column, value in zip(COLUMNS, self._cells(new)):
+        for index in changed:
+            job = self.state.jobs[index]
+            for column, value in zip(COLUMNS, self._cells(job)):
                 table.update_cell(str(job.id), column, value, update_width=True)
         if changed:
             if self._poll_trouble:  # an update came through: the problem is over
@@ -182,7 +165,6 @@ Escape also goes back.
                 else:
                     self.message.clear()
             self._show_detail()
-        return changed
 
     def _all_done(self) -> None:
         self.query_one("#poll-status", Static).update("")
@@ -191,7 +173,7 @@ Escape also goes back.
         kind = "info" if all(s == "Successful" for s in states) and not self.notice else "warning"
         done = f"All jobs finished: {summary}. Ctrl+N starts the same again."
         self.message.show(kind, f"{self.notice}\n{done}" if self.notice else done)
-        self.wizard.record_final_states()
+        self.session.record_final_states()
 
     @on(DataTable.RowHighlighted)
     def _show_detail(self) -> None:
@@ -233,9 +215,9 @@ Escape also goes back.
     @work(group="stop")
     async def _stop(self, job_id: int, strategy: str) -> None:
         try:
-            await self.wizard.client.stop_jobs([job_id], strategy)
-        except OrchestratorError as exc:
-            self.message.show_error(exc)
+            await self.session.stop_job(job_id, strategy)
+        except ServerProblem as problem:
+            self.message.show_error(problem)
             return
         self.message.show(
             "info", f"{'Stop' if strategy == 'SoftStop' else 'Kill'} requested for job {job_id}."

@@ -22,12 +22,12 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from tui_app.availability import availability_note
-from tui_app.orchestrator.errors import OrchestratorError
-from tui_app.orchestrator.models import Robot
 from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import CheckList, MarkedCheckbox, MarkedRadioButton, SafeInput
+from tui_app.wizard.choices import parse_jobs_count
+from tui_app.wizard.errors import ServerProblem
 
 CLASSIC_LABELS = {
     "Specific": "Specific robots",
@@ -39,7 +39,7 @@ MAX_SHOWN = 200
 STATE_MARK = {"Available": "●", "Busy": "◐", "Disconnected": "○", "Unknown": "?"}
 
 
-def robot_label(robot: Robot, colour: bool = True) -> Text:
+def robot_label(robot, colour: bool = True) -> Text:
     """Name, machine and state in words (the state is never shown by colour alone).
 
     Without colour (NO_COLOR) the state is plain text: a red turned grey is unreadable.
@@ -53,17 +53,6 @@ def robot_label(robot: Robot, colour: bool = True) -> Text:
         f" {STATE_MARK.get(robot.state, '?')} {robot.state}", style=state_style.get(robot.state, "")
     )
     return text
-
-
-def parse_jobs_count(text: str) -> int:
-    """The number of jobs typed, or ValueError with a sentence saying what is allowed."""
-    value = text.strip()
-    if not value.isdigit() or not 1 <= int(value) <= MAX_JOBS_COUNT:
-        raise ValueError(
-            f"Number of jobs: type a whole number from 1 to {MAX_JOBS_COUNT:,}"
-            f" (got {visible(value, single_line=True)!r})."
-        )
-    return int(value)
 
 
 class StrategyScreen(StepScreen):
@@ -85,10 +74,11 @@ Disconnected robot waits Pending until the robot is free or connected; the messa
 says which chosen robots are not Available. Tab moves between fields; Ctrl+N continues.
 """
     BINDINGS = [
-        Binding("ctrl+n", "next", "Next", key_display="^n"),
-        Binding("ctrl+t", "select_all", "All robots"),
-        Binding("ctrl+y", "select_none", "None"),
-        Binding("down", "into_list", "Into the robot list", show=False),
+        Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next"),
+        Binding("ctrl+t", "select_all", "All robots", id="strategy.tick_all"),
+        Binding("ctrl+y", "select_none", "None", id="strategy.tick_none"),
+        Binding("down", "into_list", "Into the robot list", show=False,
+                id="strategy.into_list"),
     ]
 
     def __init__(self) -> None:
@@ -223,43 +213,32 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
 
     def robots(self):
         """The robots on offer (the state's own sequence: it is not copied)."""
-        if self.state.is_classic:
-            environment = self.state.environment()
-            return environment.robots if environment else ()
-        return self.state.folder_robots.get(self.state.folder.id, ()) if self.state.folder else ()
+        return self.session.robot_pool()
 
     def selected(self) -> set:
-        return self.state.selected_robots.setdefault(self.state.robots_key(), set())
+        return self.session.ticked_robots()
 
     @work(exclusive=True, group="robots")
     async def load_robots(self, tick: Optional[bool] = None) -> None:
         """Fetch the robots once per environment/folder, then show them; then tick (True)
         or clear (False) every robot shown when ``tick`` is given (ctrl+t / ctrl+y)."""
-        state = self.state
-        client = self.wizard.client
         picker = self.query_one("#robots", SelectionList)
+        picker.loading = not self.session.robots_loaded()
         try:
-            if state.is_classic:
-                name = state.release.environment_name or ""
-                if name not in state.environments:
-                    picker.loading = True
-                    environment = await client.environment_robots(name)
-                    if environment is None:
-                        self.message.show(
-                            "error",
-                            f"The environment {name!r} no longer exists "
-                            "in this folder. Go back and choose another release.",
-                        )
-                        return
-                    state.environments[name] = environment
-            elif state.folder is not None and state.folder.id not in state.folder_robots:
-                picker.loading = True
-                state.folder_robots[state.folder.id] = await client.folder_robots(state.folder.id)
-        except OrchestratorError as exc:
-            self.message.show_error(exc)
+            robots = await self.session.load_robots()
+        except ServerProblem as problem:
+            self.message.show_error(problem)
             return
         finally:
             picker.loading = False
+        if robots is None:
+            name = self.state.release.environment_name or ""
+            self.message.show(
+                "error",
+                f"The environment {name!r} no longer exists "
+                "in this folder. Go back and choose another release.",
+            )
+            return
         self._refill_robots()
         if tick is not None:
             self._set_all(tick)

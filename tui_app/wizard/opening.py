@@ -1,13 +1,16 @@
-"""``startjob open TEMPLATE``: fill the wizard from a template and land on the right step.
+"""``startjob open TEMPLATE`` and resumed drafts: fill the session from a template and say
+on which step to land.
 
 After the person has signed in, the template's folder, release, strategy, robots and argument
-values are resolved against Orchestrator, the drift check runs, and the wizard opens on
-Review when everything is valid, or on the first step that needs attention.
+values are resolved against Orchestrator (by ``tui_app.resolver``, as ``startjob run`` does),
+the drift check runs, and the wizard opens on Review when everything is valid, or on the first
+step that needs attention.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 from tui_app.arguments import (
     ArgumentsFormatError,
@@ -15,13 +18,18 @@ from tui_app.arguments import (
     collect_values,
     parse_process_defaults,
 )
-from tui_app.drift import check_drift
-from tui_app.resolver import AmbiguousRelease, find_folder, pick_release
+from tui_app.arguments.spec import ArgumentSpec
+from tui_app.drafts import Draft
+from tui_app.drift import Finding, check_drift
+from tui_app.resolver import AmbiguousRelease, find_folder, pick_release, robots_named
 from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
-from tui_app.ui.screens.arguments import argument_specs
+from tui_app.wizard.choices import argument_specs
+
+if TYPE_CHECKING:
+    from tui_app.wizard.session import WizardSession
 
 
-def draft_template(draft) -> Optional[Template]:
+def draft_template(draft: Draft) -> Optional[Template]:
     """A resumed draft as a template to fill the wizard with (None: nothing past Connect)."""
     if not draft.process_key:
         return None
@@ -45,30 +53,31 @@ def draft_template(draft) -> Optional[Template]:
     )
 
 
-async def prefill(app, template: Template, *, check: bool = True) -> tuple:
-    """Fill ``app.state`` from ``template``; return (landing step, drift findings).
+async def prefill(
+    session: WizardSession, template: Template, *, check: bool = True
+) -> tuple[str, list[Finding]]:
+    """Fill ``session.state`` from ``template``; return (landing step, drift findings).
 
     ``check=False`` skips the drift check (a resumed draft has no saved signature).
     """
-    state, client = app.state, app.client
+    state, client = session.state, session.client
     state.ask_names = state.ask_names | frozenset(template.ask)  # masked, never in a draft
-    folder = None
     if template.connection.folder:
         folder = find_folder(state.folders, template.connection.folder)
         if folder is None:
             return "Folder", check_drift(template, None, folder_missing=True)
-        app.choose_folder(folder)
+        session.choose_folder(folder)
     state.search_text = template.process.key
     releases = await client.releases_for_process(template.process.key)
     try:
         release = pick_release(template.process, releases)
     except AmbiguousRelease:  # several releases and nothing says which: the person chooses
-        app.choose_process(releases)
+        session.choose_process(releases)
         return "Release", []
     if release is None:
         return "Process", check_drift(template, None)
-    app.choose_process(releases)
-    app.choose_release(release)
+    session.choose_process(releases)
+    session.choose_release(release)
 
     strategy = template.strategy
     state.strategy_kind = strategy.kind
@@ -76,19 +85,9 @@ async def prefill(app, template: Template, *, check: bool = True) -> tuple:
     state.runtime_type = strategy.runtime_type or "Unattended"
     robots = None
     if strategy.robots:
-        if state.is_classic:
-            environment = await client.environment_robots(release.environment_name or "")
-            if environment is not None:
-                state.environments[environment.name] = environment
-            robots = list(environment.robots) if environment else []
-        else:
-            robots = await client.folder_robots(folder.id) if folder else []
-            if folder:
-                state.folder_robots[folder.id] = robots
-        by_name = {robot.name: robot.id for robot in robots}
-        state.selected_robots[state.robots_key()] = {
-            by_name[name] for name in strategy.robots if name in by_name
-        }
+        robots = list(await session.load_robots() or [])
+        named = robots_named(robots, strategy.robots)
+        state.selected_robots[state.robots_key()] = {robot.id for robot in named}
 
     try:
         specs = argument_specs(release)
@@ -104,12 +103,18 @@ async def prefill(app, template: Template, *, check: bool = True) -> tuple:
             else:
                 state.argument_texts[spec.name] = spec.to_text(value)
     findings = check_drift(template, release, specs, robots, given=defaults.keys()) if check else []
-    landing = _landing(app, template, specs, defaults, findings)
+    landing = _landing(session, template, specs, defaults, findings)
     return landing, findings
 
 
-def _landing(app, template, specs, defaults, findings) -> str:
-    state = app.state
+def _landing(
+    session: WizardSession,
+    template: Template,
+    specs: Sequence[ArgumentSpec],
+    defaults: Mapping[str, Any],
+    findings: Sequence[Finding],
+) -> str:
+    state = session.state
     codes = {finding.code for finding in findings if finding.blocks}
     if any("robot" in code for code in codes) or (
         template.strategy.kind == "Specific" and not state.selected_robots.get(state.robots_key())
@@ -124,10 +129,10 @@ def _landing(app, template, specs, defaults, findings) -> str:
     return "Review"
 
 
-def landing_note(landing: str, app, template: Template) -> Optional[str]:
+def landing_note(landing: str, session: WizardSession, template: Template) -> Optional[str]:
     """Why the wizard stopped on ``landing`` after filling it from ``template`` (None: on
     Review, nothing to say). Drift findings, when there are any, are shown instead."""
-    state = app.state
+    state = session.state
     if landing == "Folder":
         return "Choose the folder: the saved one was not found."
     if landing == "Process":
@@ -146,12 +151,3 @@ def landing_note(landing: str, app, template: Template) -> Optional[str]:
         return "Some argument values need attention (see the fields below)."
     return None
 
-
-def steps_until(landing: str, app) -> list:
-    """The steps to open, in order, after Connect and up to ``landing``."""
-    steps: list = []
-    step = "Connect"
-    while step != landing and step != "Review":
-        step = app.next_step(step)
-        steps.append(step)
-    return steps

@@ -1,0 +1,35 @@
+"""Reading what a release and the typed texts mean: its input arguments, a number of jobs."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from tui_app.arguments.spec import ArgumentSpec, parse_arguments_input
+from tui_app.orchestrator.models import Release
+from tui_app.plan import MAX_JOBS_COUNT
+from tui_app.text import visible
+
+
+@lru_cache(maxsize=64)
+def _specs(raw: Optional[str]) -> tuple[ArgumentSpec, ...]:
+    return tuple(parse_arguments_input(raw))
+
+
+def argument_specs(release: Optional[Release]) -> tuple[ArgumentSpec, ...]:
+    """The release's input arguments (cached: the form is rebuilt often, the JSON is not).
+    Raises ``ArgumentsFormatError`` when they cannot be read."""
+    if release is None:
+        return ()
+    return _specs(release.arguments_input)
+
+
+def parse_jobs_count(text: str) -> int:
+    """The number of jobs typed, or ValueError with a sentence saying what is allowed."""
+    value = text.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_JOBS_COUNT:
+        raise ValueError(
+            f"Number of jobs: type a whole number from 1 to {MAX_JOBS_COUNT:,}"
+            f" (got {visible(value, single_line=True)!r})."
+        )
+    return int(value)

@@ -1,0 +1,81 @@
+"""The wizard's steps as one table: their order, when each is skipped, and what it needs
+before that can be told. The step indicator, the screen registry and the session's
+``next_step`` all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the skip rules look at, taken from the session's state."""
+
+    connected: bool = False
+    folders: int = 0
+    release_chosen: bool = False
+    releases: int = 0
+    #: The release has input arguments (or they cannot be read: the step explains that).
+    has_arguments: bool = True
+
+
+def _never(facts: Facts) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: ``skipped(facts)`` tells whether the choices skip it; ``needs`` names the
+    facts (true ones) without which that is not known yet (the indicator then shows the
+    step as still to come)."""
+
+    name: str
+    skipped: Callable[[Facts], bool] = _never
+    needs: tuple[str, ...] = ()
+    when_skipped: str = ""
+
+    def known_skipped(self, facts: Facts) -> bool:
+        return all(getattr(facts, need) for need in self.needs) and self.skipped(facts)
+
+
+FLOW: tuple[Step, ...] = (
+    Step("Connect"),
+    Step("Folder", lambda f: not f.folders, ("connected",), "the tenant has no folders"),
+    Step("Process"),
+    Step("Release", lambda f: f.releases <= 1, ("release_chosen",),
+         "the process has one release"),
+    Step("Strategy"),
+    Step("Arguments", lambda f: not f.has_arguments, ("release_chosen",),
+         "the release has no input arguments"),
+    Step("Review"),
+    Step("Run"),
+)
+#: The step names, in order.
+STEPS: tuple[str, ...] = tuple(step.name for step in FLOW)
+
+
+def next_step(step: str, facts: Facts) -> str:
+    """The step after ``step`` that the choices do not skip (the last step stays)."""
+    index = STEPS.index(step)
+    for later in FLOW[index + 1:]:
+        if not later.skipped(facts):
+            return later.name
+    return STEPS[-1]
+
+
+def skipped_steps(facts: Facts) -> tuple[str, ...]:
+    """The steps the choices are known to skip (dimmed in the step indicator)."""
+    return tuple(step.name for step in FLOW if step.known_skipped(facts))
+
+
+def steps_until(landing: str, facts: Facts) -> list[str]:
+    """The steps to open after Connect, in order, up to ``landing`` (at most Review)."""
+    steps: list[str] = []
+    step = STEPS[0]
+    while step not in (landing, "Review"):
+        step = next_step(step, facts)
+        steps.append(step)
+    return steps
+

@@ -1,0 +1,21 @@
+"""What the Save dialogs ask the session to do: plain requests, typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SaveTemplateRequest:
+    name: str
+    description: str
+    #: Argument names asked at every replay, never stored.
+    ask: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaveProfileRequest:
+    name: str
+    #: Keyword arguments for ``profiles.profile_from_settings`` (where the secret comes from).
+    source: dict[str, str] = field(default_factory=dict)
+    store_secret: bool = False

@@ -1,0 +1,717 @@
+"""The wizard session: the choices made so far and every action a step needs, without Textual.
+
+A screen shows ``session.state`` and forwards what the person did to a method here: plain
+inputs, plain outputs, and a ``ServerProblem`` when Orchestrator could not do it. The client,
+the template the choice came from, the history entry of a start and the drafts live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shlex
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
+
+# Imported at start-up on purpose: saving a draft must still work when the installed files
+# changed under a running wizard (an upgrade), and that is when lazy imports fail.
+from tui_app import drafts
+from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
+from tui_app.following import POLICY, FollowPolicy, poll_once
+from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot
+from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
+from tui_app.resolver import chosen_robots, strategy_choice
+from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
+from tui_app.wizard import flow
+from tui_app.wizard.choices import argument_specs, parse_jobs_count
+from tui_app.wizard.errors import ServerProblem, asking_orchestrator
+from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
+from tui_app.wizard.state import WizardState
+
+if TYPE_CHECKING:
+    from tui_app.drift import Finding
+    from tui_app.history import HistoryEntry
+    from tui_app.profiles import Profile
+    from tui_app.starting import StartOutcome
+    from tui_app.templates import Template
+
+#: Shown instead of an ``ask`` argument's value (and of a secret in an error message).
+MASK = "•••"
+#: Strategies with a typed number of jobs.
+COUNTED = ("JobsCount", MODERN_STRATEGY)
+
+
+class TemplateIdentity(NamedTuple):
+    """The template file the current choice was saved to or opened from."""
+
+    name: str
+    path: Optional[Path]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Where the wizard lands after being filled from a template or a draft."""
+
+    landing: str
+    #: The steps to open after Connect, in order, up to ``landing``.
+    steps: list[str]
+    #: (kind, text) for the landing step's message line, or None.
+    message: Optional[tuple[str, str]]
+
+
+def scaled_policy(first: float) -> FollowPolicy:
+    """The follow policy with every wait scaled so that the first is ``first`` seconds
+    (1.0 gives ``following.POLICY`` itself; the tests follow faster)."""
+    scale = first / POLICY.first
+    return dataclasses.replace(POLICY, first=first, longest=POLICY.longest * scale)
+
+
+def _load_profiles() -> tuple[dict[str, Profile], Optional[str]]:
+    """The saved profiles and, when profiles.toml cannot be read, why (shown on Connect)."""
+    from tui_app.locations import LocationError
+    from tui_app.profiles import load_profiles
+
+    try:
+        return load_profiles(), None
+    except (SettingsError, LocationError, OSError) as exc:
+        return {}, f"Profiles cannot be read: {exc}"
+
+
+class WizardSession:
+    """Everything the wizard knows and does between its screens."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        demo: bool = False,
+        client_options: Optional[dict[str, Any]] = None,
+        reference_factory: Callable[[], str] = new_reference,
+        policy: FollowPolicy = POLICY,
+        template: Optional[Template] = None,
+        template_path: Optional[Path] = None,
+        warn: Callable[[str], None] = lambda text: None,
+    ) -> None:
+        self.state = WizardState(settings=settings)
+        self.demo = demo
+        self.client_options = client_options or {}
+        self.client: Any = None
+        self.reference_factory = reference_factory
+        self.reference = reference_factory()
+        #: How often the Run step polls (the same policy as ``startjob run --wait``).
+        self.policy = policy
+        #: Told what went wrong on the side (a history file that cannot be written).
+        self.warn = warn
+        self.history_entry: Optional[HistoryEntry] = None
+        self.profiles, self.profiles_error = _load_profiles()
+        #: The last start's outcome could not be found out (the next Start asks first).
+        self.unknown_start = False
+        #: Shown on the Run step: how a lost StartJobs answer was resolved.
+        self.start_notice: Optional[str] = None
+        #: The template the choice was saved to or opened from, with the fingerprint of that
+        #: choice (see ``template_identity``); an opened one is fingerprinted once filled in.
+        self._template: Optional[tuple[TemplateIdentity, tuple[Any, ...]]] = None
+        self.opened = TemplateIdentity(template.name, template_path) if template else None
+        #: A template to apply once signed in (``startjob open``, a resumed draft).
+        self.pending_template = template
+        #: The pending template is a resumed draft (it skips the drift check).
+        self.pending_is_draft = False
+        self.drift_findings: list[Finding] = []
+
+    # -- the flow -------------------------------------------------------------------------
+
+    def facts(self) -> flow.Facts:
+        """What the flow's skip rules look at, from the current choices."""
+        from tui_app.arguments import ArgumentsFormatError
+
+        state = self.state
+        try:
+            has_arguments = bool(argument_specs(state.release))
+        except ArgumentsFormatError:
+            has_arguments = True  # the Arguments step explains what is wrong
+        return flow.Facts(
+            connected=self.client is not None,
+            folders=len(state.folders),
+            release_chosen=state.release is not None,
+            releases=len(state.releases),
+            has_arguments=has_arguments,
+        )
+
+    def next_step(self, step: str) -> str:
+        """The step after ``step`` for the current choices (skipping what does not apply)."""
+        return flow.next_step(step, self.facts())
+
+    def skipped_steps(self) -> tuple[str, ...]:
+        """Steps the current choices skip, shown dimmed in the step indicator."""
+        return flow.skipped_steps(self.facts())
+
+    # -- connection -----------------------------------------------------------------------
+
+    def initial_profile(self) -> str:
+        """The profile the Connect step starts on: the chosen one, else the last used one
+        (unless a URL was given on the command line or in the environment), else none."""
+        settings = self.state.settings
+        if settings.profile in self.profiles:
+            return settings.profile
+        if settings.url or self.demo:
+            return ""
+        from tui_app.profiles import last_profile
+
+        last = last_profile()
+        return last if last in self.profiles else ""
+
+    def missing_to_sign_in(self, settings: ConnectionSettings) -> list[tuple[str, str]]:
+        """(field, label) of the settings still needed to sign in, in form order; a secret
+        that the chosen profile reads from its source (not asked) is not missing."""
+        profile = self.profiles.get(settings.profile)
+        from_source = (
+            profile.secret_field
+            if profile is not None and profile.secret_source in ("env", "command", "file")
+            else None
+        )
+        needed = set(settings.missing())
+        found = []
+        for name in ("url", "client_id", "client_secret", "tenancy_name", "username",
+                     "password", "token"):
+            if name == from_source or getattr(settings, name).strip():
+                continue
+            gained = needed - set(settings.with_(**{name: "x"}).missing())
+            if gained:
+                found.append((name, gained.pop()))
+        return found
+
+    async def with_profile_secret(self, settings: ConnectionSettings) -> ConnectionSettings:
+        """Fill an empty secret from the chosen profile's source (may run a command, so it
+        runs in a thread). Raises ``SecretPromptNeeded`` when the profile asks every time."""
+        from tui_app.secret_sources import resolve_secret
+
+        profile = self.profiles.get(settings.profile)
+        if profile is None or getattr(settings, profile.secret_field):
+            return settings
+        secret = await asyncio.to_thread(resolve_secret, profile)
+        return settings.with_(**{profile.secret_field: secret})
+
+    def save_profile(self, request: SaveProfileRequest, settings: ConnectionSettings) -> Path:
+        """Save ``settings`` as a profile (the secret only if the person chose to store it)."""
+        from tui_app.profiles import profile_from_settings, save_profile
+
+        profile = profile_from_settings(request.name, settings, **request.source)
+        secret = getattr(settings, profile.secret_field) if request.store_secret else None
+        path = save_profile(profile, secret=secret, store_secret=request.store_secret)
+        self.profiles, self.profiles_error = _load_profiles()
+        return path
+
+    async def connect(self, settings: ConnectionSettings) -> list[Folder]:
+        """Sign in with ``settings`` and list the folders (one call proves both). Raises
+        ``ServerProblem`` saying what to do next."""
+        client = settings.open_client(**self.client_options)
+        try:
+            folders = await client.list_folders()
+        except OrchestratorError as exc:
+            await client.aclose()
+            raise ServerProblem(explain_connect_failure(exc, settings)) from exc
+        except BaseException:
+            await client.aclose()
+            raise
+        await self.disconnect()
+        self.client = client
+        self.state.settings = settings
+        if settings.profile:
+            from tui_app.profiles import remember_profile
+
+            try:
+                remember_profile(settings.profile)
+            except OSError:
+                pass  # remembering the last profile is a convenience, never a failure
+        self.state.folders = sorted(folders, key=lambda f: f.fully_qualified_name.lower())
+        return self.state.folders
+
+    async def disconnect(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+
+    # -- choices --------------------------------------------------------------------------
+
+    def choose_folder(self, folder: Folder) -> None:
+        state = self.state
+        if state.folder is not None and state.folder.id != folder.id:
+            state.search_text = ""  # the last folder's search would find nothing here
+        if state.folder is None or state.folder.id != folder.id:
+            state.release = None
+            state.releases = []
+            state.environments = {}
+        state.folder = folder
+        self.client.use_folder(folder)
+
+    async def search_releases(self, text: str, top: int) -> Page:
+        """One page of the releases whose process matches ``text``."""
+        with asking_orchestrator():
+            page: Page = await self.client.search_releases(text.strip(), top=top)
+        return page
+
+    async def pick_process(self, key: str, listed: Sequence[Release], *, complete: bool) -> None:
+        """Choose the process ``key`` with the releases ``listed`` for it; when the list was
+        cut short (not ``complete``), every release of the process is asked for first."""
+        releases = list(listed)
+        if not complete:
+            with asking_orchestrator():
+                releases = await self.client.releases_for_process(key)
+        self.choose_process(releases)
+
+    def choose_process(self, releases: Sequence[Release]) -> None:
+        """Keep the releases of the chosen process; one release is chosen at once."""
+        self.state.releases = list(releases)
+        current = self.state.release
+        if len(releases) == 1:
+            self.state.release = releases[0]
+        elif current is None or current.id not in {r.id for r in releases}:
+            self.state.release = None
+
+    def choose_release(self, release: Release) -> None:
+        self.state.release = release
+
+    # -- robots ---------------------------------------------------------------------------
+
+    def robot_pool(self) -> Sequence[Robot]:
+        """The robots the current choice picks from, as fetched (the state's own sequence):
+        the release's environment (classic) or the folder's robots (modern)."""
+        state = self.state
+        if state.is_classic:
+            environment = state.environment()
+            return environment.robots if environment else ()
+        return state.folder_robots.get(state.folder.id, ()) if state.folder else ()
+
+    def robots_loaded(self) -> bool:
+        """The robots of the current choice were fetched (``load_robots`` asks nothing)."""
+        state = self.state
+        if state.is_classic:
+            return self._environment_name() in state.environments
+        return state.folder is None or state.folder.id in state.folder_robots
+
+    def _environment_name(self) -> str:
+        release = self.state.release
+        return (release.environment_name or "") if release is not None else ""
+
+    async def load_robots(self) -> Optional[Sequence[Robot]]:
+        """The robot pool, fetched once per environment or folder; None when the release's
+        environment no longer exists."""
+        state = self.state
+        with asking_orchestrator():
+            if state.is_classic:
+                name = self._environment_name()
+                if name not in state.environments:
+                    environment = await self.client.environment_robots(name)
+                    if environment is None:
+                        return None
+                    state.environments[name] = environment
+            elif state.folder is not None and state.folder.id not in state.folder_robots:
+                robots = await self.client.folder_robots(state.folder.id)
+                state.folder_robots[state.folder.id] = robots
+        return self.robot_pool()
+
+    def ticked_robots(self) -> set[int]:
+        """The ids ticked for the current environment or folder (the state's own set)."""
+        return self.state.selected_robots.setdefault(self.state.robots_key(), set())
+
+    def chosen_robots(self) -> list[Robot]:
+        """The robots the current strategy names (with their ``.state``): the ticked ones,
+        or for All every robot of the environment."""
+        kind = self.state.strategy_kind
+        pool = self.robot_pool()
+        if kind == "All":
+            return list(pool)
+        if kind in ROBOT_STRATEGIES:
+            return chosen_robots(pool, self.state.selected_robots.get(self.state.robots_key(), ()))
+        return []
+
+    # -- the plan -------------------------------------------------------------------------
+
+    def current_plan(self) -> StartPlan:
+        """The StartPlan for everything chosen so far (raises PlanError when incomplete,
+        ValueError for a number of jobs that is not one)."""
+        from tui_app.templates import StrategySpec
+
+        state = self.state
+        kind = state.strategy_kind
+        spec = StrategySpec(
+            kind=kind,
+            jobs_count=parse_jobs_count(state.jobs_count_text) if kind in COUNTED else 1,
+            runtime_type=state.runtime_type,
+        )
+        robots = self.chosen_robots() if kind in ROBOT_STRATEGIES else []
+        return StartPlan(
+            release=self._release(),
+            strategy=strategy_choice(spec, robots),
+            arguments=dict(state.argument_values),
+            folder=state.folder,
+            reference=self.reference,
+        )
+
+    def _release(self) -> Release:
+        if self.state.release is None:
+            raise PlanError("Choose a process first.")
+        return self.state.release
+
+    def shown_arguments(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """``arguments`` as shown on screen: ``ask`` values are MASK."""
+        return {
+            name: MASK if name in self.state.ask_names else value
+            for name, value in arguments.items()
+        }
+
+    def summary_rows(self, plan: StartPlan) -> list[tuple[str, str]]:
+        """(label, value) rows summing up ``plan`` for the Review step (``ask`` values are
+        MASK; the values are raw text: the screen makes them visible)."""
+        from tui_app.arguments.jsontext import dumps
+        from tui_app.availability import availability_note
+
+        settings = self.state.settings
+        rows = [
+            ("Orchestrator", settings.url),
+            ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
+        ]
+        if plan.folder is not None:
+            kind = "classic" if plan.folder.is_classic else "modern"
+            rows.append(("Folder", f"{plan.folder.fully_qualified_name}  ({kind})"))
+        release = plan.release
+        rows.append(("Process", f"{release.process_key}  v{release.process_version}"))
+        rows.append(("Release", release.name))
+        if release.environment_name:
+            rows.append(("Environment", release.environment_name))
+        rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
+        note = availability_note(self.chosen_robots())
+        if note:
+            rows.append(("Robots", note))
+        specs = argument_specs(release)
+        if not specs:
+            rows.append(("Arguments", "(this process has no input arguments)"))
+        for index, spec in enumerate(specs):
+            label = "Arguments" if index == 0 else ""
+            if spec.name not in plan.arguments:
+                rows.append((label, f"{spec.name}: not set (Orchestrator default applies)"))
+                continue
+            value = plan.arguments[spec.name]
+            if spec.name in self.state.ask_names:
+                shown = MASK
+            elif isinstance(value, (list, dict)):
+                shown = dumps(value)
+            else:
+                shown = spec.to_text(value).replace("\n", " ")
+            rows.append((label, f"{spec.name} = {shown}"))
+        return rows
+
+    # -- the template of the choice ---------------------------------------------------------
+
+    def _choice_fingerprint(self) -> tuple[Any, ...]:
+        """What a template stores of the current choice: folder, release, strategy (kind,
+        robots, count, runtime) and argument values (``ask`` ones are typed each time)."""
+        state = self.state
+        kind = state.strategy_kind
+        robots: tuple[int, ...] = ()
+        if kind in ROBOT_STRATEGIES:
+            robots = tuple(sorted(state.selected_robots.get(state.robots_key(), ())))
+        return (
+            state.folder.id if state.folder else None,
+            state.release.key if state.release else None,
+            kind,
+            robots,
+            state.jobs_count_text.strip() if kind in COUNTED else "",
+            state.runtime_type if kind == MODERN_STRATEGY else "",
+            self._arguments_fingerprint(),
+        )
+
+    def _arguments_fingerprint(self) -> tuple[tuple[str, str], ...]:
+        """The argument values the typed texts mean, without ``ask`` ones and without those
+        equal to the process default (the form shows defaults as if typed)."""
+        from tui_app.arguments import ArgumentsFormatError, collect_values, parse_process_defaults
+        from tui_app.arguments.jsontext import dumps
+
+        state = self.state
+        texts = {n: t for n, t in state.argument_texts.items() if n not in state.ask_names}
+        if state.release is None:
+            return tuple(sorted(texts.items()))
+        try:
+            specs = [s for s in argument_specs(state.release) if s.name not in state.ask_names]
+            defaults = parse_process_defaults(state.release.input_arguments)
+        except ArgumentsFormatError:  # unreadable: the Arguments step says so
+            return tuple(sorted(texts.items()))
+        values, errors = collect_values(specs, texts, defaults)
+        meant = {
+            name: dumps(value)
+            for name, value in values.items()
+            if name not in defaults or dumps(defaults[name]) != dumps(value)
+        }
+        meant.update((name, f"error: {texts.get(name, '')}") for name in errors)
+        return tuple(sorted(meant.items()))
+
+    def remember_template(self, identity: TemplateIdentity) -> None:
+        """The current choice is the one of ``identity`` (until a choice changes)."""
+        self._template = (identity, self._choice_fingerprint())
+
+    def template_identity(self) -> Optional[TemplateIdentity]:
+        """The template the current choice was saved to or opened from, or None once any
+        choice differs from it (Review, the Save dialog and the history all ask this)."""
+        if self._template is None:
+            return None
+        identity, fingerprint = self._template
+        return identity if fingerprint == self._choice_fingerprint() else None
+
+    def template_default_name(self) -> str:
+        """The name the Save dialog offers: the current template's, else one made up."""
+        identity = self.template_identity()
+        if identity is not None:
+            return identity.name
+        release = self._release()
+        if release.environment_name:
+            return f"{release.process_key} on {release.environment_name}"
+        return release.process_key
+
+    def headless_command(self) -> str:
+        """``startjob run PATH`` for the current choice: the template's path, or the one
+        the Save dialog would use (with a note that it is saved first)."""
+        from tui_app.locations import templates_dir
+        from tui_app.templates import slug
+
+        identity = self.template_identity()
+        if identity is not None and identity.path is not None:
+            return f"startjob run {shlex.quote(str(identity.path))}"
+        path = templates_dir() / f"{slug(self.template_default_name())}.toml"
+        return f"startjob run {shlex.quote(str(path))}\n(once saved with Save template, ctrl+s)"
+
+    def argument_names(self) -> list[str]:
+        """The input argument names of the chosen release (the Save dialog's ``ask`` list)."""
+        return [spec.name for spec in argument_specs(self.state.release)]
+
+    def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
+        """Write the current choices as a template (never a secret); return its path.
+        Raises ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
+        from tui_app.templates import save_template, template_from_plan
+
+        plan = self.current_plan()
+        template = template_from_plan(
+            plan,
+            name=request.name,
+            description=request.description,
+            url=self.state.settings.url,
+            specs=list(argument_specs(plan.release)),
+            ask=request.ask,
+            demo=self.demo,
+        )
+        path = save_template(template, overwrite=overwrite)
+        self.state.ask_names = self.state.ask_names | frozenset(request.ask)
+        self.remember_template(TemplateIdentity(template.name, path))
+        return path
+
+    # -- starting and following ---------------------------------------------------------------
+
+    async def start_jobs(self) -> StartOutcome:
+        """Send StartJobs once and find out what really happened (``StartOutcome``).
+
+        The request carries a unique Reference; when the answer is lost, Orchestrator is
+        asked whether jobs with that Reference exist, so a start is never repeated blindly.
+        """
+        from tui_app.starting import start_once
+
+        plan = self.current_plan()
+        outcome = await start_once(self.client, plan.start_info())
+        self.reference = self.reference_factory()  # another attempt is a new start
+        self.unknown_start = outcome.unknown
+        if outcome.started:
+            self.state.jobs = list(outcome.jobs)
+            self.history_entry = self._record_start(plan, outcome.jobs)
+        return outcome
+
+    def _record_start(self, plan: StartPlan, jobs: Sequence[Job]) -> Optional[HistoryEntry]:
+        """Append the start to the history file; a history problem never hides the jobs."""
+        from tui_app.history import record_start
+        from tui_app.locations import LocationError
+
+        identity = self.template_identity()
+        try:
+            return record_start(
+                "wizard",
+                plan,
+                jobs,
+                template_name=identity.name if identity else None,
+                template_path=str(identity.path) if identity and identity.path else None,
+            )
+        except (OSError, ValueError, LocationError) as exc:
+            self.warn(f"The history file could not be written: {exc}")
+            return None
+
+    def record_final_states(self) -> None:
+        """Add the jobs' final states to the history entry of this start."""
+        from tui_app.history import record_final_states
+        from tui_app.locations import LocationError
+
+        entry, self.history_entry = self.history_entry, None
+        if entry is None:
+            return
+        try:
+            record_final_states(entry.id, self.state.jobs)
+        except (OSError, ValueError, LocationError) as exc:
+            self.warn(f"The history file could not be written: {exc}")
+
+    async def poll_jobs(self) -> list[int]:
+        """Refresh the unfinished jobs in one request; the indexes of those that changed."""
+        with asking_orchestrator():
+            fresh = await poll_once(self.client, self.state.jobs)
+        changed = [i for i, (old, new) in enumerate(zip(self.state.jobs, fresh)) if new != old]
+        for index in changed:
+            self.state.jobs[index] = fresh[index]
+        return changed
+
+    async def follow_jobs(
+        self,
+        on_update: Callable[[list[int], float], None],
+        on_problem: Callable[[ServerProblem, float], None],
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        """Poll by ``policy`` until every job ended. After each poll ``on_update(changed
+        indexes, seconds to the next poll)``, or ``on_problem(problem, seconds)`` when it
+        failed (the next poll then waits at least what Orchestrator asked for)."""
+        waits = self.policy.waits()
+        delay = next(waits)
+        while self.state.unfinished_jobs():
+            await sleep(delay)
+            delay = next(waits)
+            try:
+                changed = await self.poll_jobs()
+            except ServerProblem as problem:
+                if problem.slow_down:
+                    delay = min(max(delay, problem.retry_after or 0), self.policy.longest)
+                on_problem(problem, delay)
+                continue
+            on_update(changed, delay)
+
+    async def stop_job(self, job_id: int, strategy: str) -> None:
+        """Ask Orchestrator to stop (``SoftStop``) or kill (``Kill``) a job."""
+        with asking_orchestrator():
+            await self.client.stop_jobs([job_id], strategy)
+
+    # -- opening a template or a draft ------------------------------------------------------
+
+    async def open_pending(self) -> Optional[Opening]:
+        """Fill the state from the pending template or draft (None: there is none) and say
+        where to land."""
+        from tui_app.wizard.opening import landing_note, prefill
+
+        template, self.pending_template = self.pending_template, None
+        if template is None:
+            return None
+        with asking_orchestrator():
+            landing, self.drift_findings = await prefill(
+                self, template, check=not self.pending_is_draft
+            )
+        if not self.pending_is_draft and self.opened is not None:
+            self.remember_template(self.opened)
+        steps = flow.steps_until(landing, self.facts())
+        message: Optional[tuple[str, str]] = None
+        if self.drift_findings:
+            blocking = any(finding.blocks for finding in self.drift_findings)
+            message = (
+                "error" if blocking else "warning",
+                "Changed since the template was saved:\n"
+                + "\n".join(f"- {finding.text}" for finding in self.drift_findings),
+            )
+        else:
+            note = landing_note(landing, self, template)
+            if note:
+                message = ("info", note)
+        return Opening(landing, steps, message)
+
+    def draft_to_offer(self) -> Optional[drafts.Draft]:
+        """The draft kept when a session ended, to offer for resuming (None: none, or in
+        the demo one of a real tenant: only a demo's draft resumes on a fresh sandbox)."""
+        draft = drafts.load_draft().draft
+        if draft is None:
+            return None
+        if self.demo:
+            from tui_app.sandbox.config import is_demo_url
+
+            if not is_demo_url(draft.url):
+                return None
+            draft.url = self.state.settings.url
+        return draft
+
+    def resume_draft(self, draft: drafts.Draft) -> None:
+        """Take the draft's connection settings and choices (applied once signed in); the
+        draft file is used up."""
+        from tui_app.wizard.opening import draft_template
+
+        names = ("url", "auth_mode", "client_id", "tenancy_name", "username", "scope",
+                 "identity_url")
+        self.state.settings = self.state.settings.with_(
+            **{name: getattr(draft, name) for name in names if getattr(draft, name)}
+        )
+        self.state.search_text = draft.search_text
+        self.pending_template = draft_template(draft)
+        self.pending_is_draft = True
+        self.discard_draft()
+
+    def discard_draft(self) -> None:
+        try:
+            drafts.discard_draft()
+        except OSError:
+            pass
+
+    def has_choices(self) -> bool:
+        """A folder or a release was chosen (worth a draft when the terminal goes away)."""
+        return self.state.release is not None or self.state.folder is not None
+
+    def keep_draft(
+        self, step: str, settings: Optional[ConnectionSettings] = None
+    ) -> Optional[Path]:
+        """Save the choices (never a secret, nor an ``ask`` value), on ``step``, with
+        ``settings`` instead of the state's when given; the path, or None when it could not
+        be written."""
+        state = self.state
+        if settings is not None:
+            state = dataclasses.replace(state, settings=settings)
+        try:
+            return drafts.save_draft(drafts.draft_from_state(state, step=step))
+        except Exception:  # noqa: BLE001 - keeping a draft must never fail the way out
+            return None
+
+    # -- leaving ------------------------------------------------------------------------------
+
+    def quit_question(self, *, starting: bool) -> Optional[str]:
+        """Why quitting now needs a confirmation (``starting``: a start request is on its
+        way), or None when nothing would be lost."""
+        if starting:
+            return (
+                "A start request is on its way: quitting now leaves it unknown whether jobs "
+                "were started. Quit anyway?"
+            )
+        running = self.state.unfinished_jobs()
+        if running:
+            return (
+                f"{len(running)} job(s) you started are still running; they keep running "
+                "in Orchestrator, but this screen stops following them. Quit anyway?"
+            )
+        if self.state.release is not None and not self.state.jobs:
+            return "The choices you made have not been used to start a job. Quit anyway?"
+        return None
+
+    def without_secrets(self, text: str, *also: ConnectionSettings) -> str:
+        """``text`` with every secret the session knows of (as typed, quoted or escaped)
+        replaced by MASK: the client secret, password and token of the settings (and of
+        ``also``), and the values of ``ask`` and secret-looking arguments."""
+        import json
+        from urllib.parse import quote, quote_plus
+
+        secrets: set[str] = set()
+        for settings in (self.state.settings, *also):
+            secrets.update(getattr(settings, name, "") for name in SECRET_FIELDS)
+        for name, value in self.state.argument_texts.items():
+            if name in self.state.ask_names or drafts.is_secret_name(name):
+                secrets.add(value)
+        for secret in sorted((s for s in secrets if isinstance(s, str) and s), key=len)[::-1]:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret),
+                         json.dumps(secret)[1:-1], repr(secret)[1:-1]}:
+                text = text.replace(form, MASK)
+        return text
