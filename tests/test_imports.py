@@ -126,7 +126,6 @@ def test_core_never_imports_textual_nor_the_ui():
     assert wrong == []
 
 
-@pytest.mark.xfail(strict=True, reason="screens call the client until the wizard session lands")
 def test_screens_never_import_the_orchestrator_package():
     wrong = [where(name, item) for name in SCREENS for item in IMPORTS[name]
              if within(item.target, "tui_app.orchestrator")]
