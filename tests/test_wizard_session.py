@@ -151,6 +151,9 @@ def test_the_template_identity_is_dropped_once_the_choice_changes(tmp_path):
     assert session.template_identity() == identity
     assert session.template_default_name() == "triage"
     assert session.headless_command() == f"startjob run {shlex.quote(str(identity.path))}"
+    session.demo = True  # a demo template only runs on a fresh demo sandbox
+    assert session.headless_command() == (
+        f"startjob run {shlex.quote(str(identity.path))} --demo")
     state.selected_robots[state.robots_key()] = {102}
     assert session.template_identity() is None
     assert session.template_default_name() == "Triage on Quick"

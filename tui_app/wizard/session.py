@@ -476,11 +476,13 @@ class WizardSession:
         from tui_app.locations import templates_dir
         from tui_app.templates import slug
 
+        demo = " --demo" if self.demo else ""  # a demo template runs on a fresh sandbox
         identity = self.template_identity()
         if identity is not None and identity.path is not None:
-            return f"startjob run {shlex.quote(str(identity.path))}"
+            return f"startjob run {shlex.quote(str(identity.path))}{demo}"
         path = templates_dir() / f"{slug(self.template_default_name())}.toml"
-        return f"startjob run {shlex.quote(str(path))}\n(once saved with Save template, ctrl+s)"
+        return (f"startjob run {shlex.quote(str(path))}{demo}\n"
+                "(once saved with Save template, ctrl+s)")
 
     def argument_names(self) -> list[str]:
         """The input argument names of the chosen release (the Save dialog's ``ask`` list)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import textwrap
 
 from rich.text import Text
@@ -121,7 +120,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
     def _saved(self, path) -> None:
         if path is None:
             return
-        note = f"Saved {path}. Replay it with: startjob run {shlex.quote(str(path))}"
+        note = f"Saved {path}. Replay it with: {self.session.headless_command()}"
         # Wrapped for the message line (its margin and padding take 4 columns).
         self.message.show("info", wrap_at_separators(note, self.size.width - 4))
         self.refresh_review()
