@@ -7,8 +7,9 @@ messages, the handler of unexpected errors and the watch for a terminal that wen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 
 from textual.app import App
 from textual.binding import Binding
@@ -24,6 +25,10 @@ from tui_app.ui.dialogs import ConfirmDialog, HelpDialog
 from tui_app.ui.keys import OrderedKeys
 from tui_app.wizard.session import WizardSession, scaled_policy
 from tui_app.wizard.state import WizardState
+
+if TYPE_CHECKING:  # the screens are imported on first use (start-up only needs Connect)
+    from tui_app.ui.screens.base import StepScreen
+    from tui_app.ui.screens.connect import ConnectScreen
 
 #: Exit code when an unexpected error ends the wizard (sysexits' EX_SOFTWARE).
 EXIT_UNEXPECTED = 70
@@ -106,12 +111,13 @@ class WizardApp(OrderedKeys, App):
         connect_button = self.screen_stack[0].query("#connect").set(disabled=True)
         try:
             opening = await self.session.open_pending()
+            assert opening is not None  # pending_template was set, and nothing awaited since
             for step in opening.steps:
                 await self.push_screen(screen_class(step)())
         finally:
             connect_button.set(disabled=False)
         if opening.message is not None:
-            self.screen.message.show(*opening.message)
+            cast("StepScreen", self.screen).message.show(*opening.message)  # the landing step
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in the session and in the kept screens."""
@@ -170,23 +176,27 @@ class WizardApp(OrderedKeys, App):
 
     def _resume(self, draft) -> None:
         self.session.resume_draft(draft)
-        self.screen.refill_from_settings()
+        cast("ConnectScreen", self.screen).refill_from_settings()  # offered over Connect
         self._point_at_missing("Resumed the draft.", sign_in=False)
 
     def _sign_in_for_template(self) -> None:
         """``startjob open``: sign in at once when nothing is missing, else say what is."""
+        opened = self.session.opened
+        assert opened is not None  # the session was made with a template
         self._point_at_missing(
-            f"Opening the template {visible(self.session.opened.name, single_line=True)!r}.",
+            f"Opening the template {visible(opened.name, single_line=True)!r}.",
             sign_in=True,
         )
 
     def _point_at_missing(self, intro: str, *, sign_in: bool) -> None:
         """On Connect: focus the first empty field needed to sign in and say what is
         missing; when nothing is, sign in (``sign_in``) or focus the Connect button."""
-        from textual.widgets import Button, Input
+        from textual.widgets import Button
+
+        from tui_app.ui.screens.connect import ConnectScreen
 
         screen = self.screen
-        if getattr(screen, "STEP", "") != "Connect":
+        if not isinstance(screen, ConnectScreen):
             return
         missing = self.session.missing_to_sign_in(screen.settings_from_form())
         if not missing:
@@ -197,8 +207,7 @@ class WizardApp(OrderedKeys, App):
                 screen.message.show("info", f"{intro} Press Enter to sign in.")
             return
         names = [name for name, _ in missing]
-        shown = (i for i in screen.query(Input) if i.display and i.parent.parent.display)
-        field = next((i for i in shown if i.id in names), None)
+        field = next((i for i in screen.shown_inputs() if i.id in names), None)
         if field is not None:
             field.focus()
         labels = " and ".join(label for _, label in missing)
@@ -216,8 +225,9 @@ class WizardApp(OrderedKeys, App):
             from textual.worker import WorkerFailed
 
             cause = error.error if isinstance(error, WorkerFailed) else error
-            while len(getattr(cause, "exceptions", ())) == 1:  # a task group's one error
-                cause = cause.exceptions[0]
+            group: Sequence[BaseException]
+            while len(group := getattr(cause, "exceptions", ())) == 1:  # a task group's one error
+                cause = group[0]
             path = None
             if not self.session.demo:
                 path = self.session.keep_draft(self.screen_step(), self._form_settings())

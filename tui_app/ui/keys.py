@@ -18,11 +18,21 @@ from __future__ import annotations
 from collections import deque
 from functools import partial
 from time import monotonic
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from textual import events
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+
+if TYPE_CHECKING:  # what the mixins are mixed into (at run time they stay plain mixins)
+    from textual.app import App
+
+    _WidgetBase = Widget
+    _AppBase = App
+else:
+    _WidgetBase = _AppBase = object
 
 #: Seconds a key may take to settle before the next one goes anyway (a slow handler).
 SETTLE_LIMIT = 0.5
@@ -30,7 +40,7 @@ SETTLE_LIMIT = 0.5
 CHECK_EVERY = 0.02
 
 
-class InlineBindings:
+class InlineBindings(_WidgetBase):
     """Mixin for an Input or a TextArea: a key it does not type runs its binding right away."""
 
     async def _on_key(self, event: events.Key) -> None:
@@ -50,11 +60,11 @@ class KeySettled(Message):
         self.typed = typed
 
 
-def _follow(widget, typed: events.Event) -> None:
+def _follow(widget: Widget, typed: events.Event) -> None:
     widget.post_message(KeySettled(typed))
 
 
-class OrderedKeys:
+class OrderedKeys(_AppBase):
     """Mixin for an App: hand out typed keys and pastes one at a time, each once the one
     before it settled; mouse events wait their turn behind them.
 
@@ -65,9 +75,9 @@ class OrderedKeys:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._waiting: deque = deque()
+        self._waiting: deque[events.Event] = deque()
         self._unsettled: Optional[events.Event] = None
-        self._settle_timer = None
+        self._settle_timer: Optional[Timer] = None
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.InputEvent, events.Paste)) and not event.is_forwarded:
@@ -89,7 +99,9 @@ class OrderedKeys:
                 check = partial(self._check_settling, event, target, screen, monotonic())
                 self._settle_timer = self.set_interval(CHECK_EVERY, check)
 
-    def _check_settling(self, typed: events.Event, target, screen, started: float) -> None:
+    def _check_settling(
+        self, typed: events.Event, target: Widget, screen: Screen, started: float
+    ) -> None:
         """Count a key as settled once its screen closed or its widget went away (the
         follow-up went with them), or when it took too long."""
         gone = screen not in self.screen_stack or not target.is_attached
@@ -99,5 +111,6 @@ class OrderedKeys:
     async def _on_key_settled(self, message: KeySettled) -> None:
         if message.typed is self._unsettled:
             self._unsettled = None
+            assert self._settle_timer is not None  # started together with _unsettled
             self._settle_timer.stop()
             await self._dispatch_waiting()

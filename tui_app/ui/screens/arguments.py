@@ -94,8 +94,9 @@ needs attention).
         #: The message line counts the arguments that need attention (kept up to date).
         self._attention = False
         try:
-            self.specs = argument_specs(self.state.release)
-            self.defaults = parse_process_defaults(self.state.release.input_arguments)
+            release = self.state.release
+            self.specs = argument_specs(release)
+            self.defaults = parse_process_defaults(release.input_arguments if release else None)
         except ArgumentsFormatError as exc:
             self.load_error = str(exc)
 
@@ -164,7 +165,7 @@ needs attention).
             )
         if isinstance(editor, (Input, TextArea)):
             editor.cursor_blink = False  # a steady cursor, as on every other step
-        parts = [Label(title, classes="arg-title")]
+        parts: list[Widget] = [Label(title, classes="arg-title")]
         if hint and not placeholder:
             parts.append(Static(Text(visible(hint)), classes="arg-hint"))
         parts += [
@@ -234,7 +235,7 @@ needs attention).
                 self.state.argument_texts[spec.name] = pressed.name or ""
         elif isinstance(widget, TextArea):
             self.state.argument_texts[spec.name] = widget.text
-        else:
+        elif isinstance(widget, Input):
             self.state.argument_texts[spec.name] = widget.value
 
     def _check(self, widget: Widget) -> Optional[str]:

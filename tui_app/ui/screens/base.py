@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from tui_app.ui.widgets import Message, StepIndicator
 
@@ -57,7 +57,8 @@ class StepScreen(Screen):
         # Runs besides each step's own on_mount (Textual calls the handler of every class in
         # the MRO). A steady cursor: blinking costs a redraw twice a second over SSH.
         for editor in self.query("Input, TextArea"):
-            editor.cursor_blink = False
+            if isinstance(editor, (Input, TextArea)):  # what the selector matched
+                editor.cursor_blink = False
 
     def heading(self) -> str:
         return self.HEADING

@@ -7,6 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioSet, Select, Static
 
 from tui_app.connection import ConnectionSettings, SettingsError
@@ -122,11 +123,13 @@ Press Enter in any field to connect.
         if self._profile_name():
             self._fill_from_profile(self._profile_name())
         self._show_mode(self._mode())
-        first_empty = next(
-            (i for i in self.query(Input) if i.display and i.parent.parent.display and not i.value),
-            None,
-        )
+        first_empty = next((i for i in self.shown_inputs() if not i.value), None)
         (first_empty or self.query_one("#connect", Button)).focus()
+
+    def shown_inputs(self) -> list[Input]:
+        """The form's fields on view: shown, in a row of a shown group (the URL's, the
+        chosen auth mode's)."""
+        return [i for i in self.query(Input) if i.display and _group_shown(i)]
 
     def _mode(self) -> str:
         pressed = self.query_one(RadioSet).pressed_button
@@ -191,7 +194,7 @@ Press Enter in any field to connect.
     # -- connecting ---------------------------------------------------------------------
 
     def settings_from_form(self) -> ConnectionSettings:
-        values = {i.id: i.value for i in self.query(Input)}
+        values = {i.id: i.value for i in self.query(Input) if i.id}  # every field has one
         return self.state.settings.with_(
             auth_mode=self._mode(), profile=self._profile_name(), **values
         )
@@ -228,3 +231,10 @@ Press Enter in any field to connect.
             await self.wizard.after_connect()
         except ServerProblem as problem:
             self.message.show_error(problem)
+
+
+def _group_shown(field: Widget) -> bool:
+    """Whether the group of the field's row (its parent's parent) is displayed."""
+    row = field.parent
+    group = row.parent if row is not None else None
+    return group is not None and group.display

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.segment import Segment
 from rich.text import Text
 from textual import on
@@ -14,6 +16,13 @@ from textual.widgets.option_list import Option
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import POINTER, SafeInput
+
+if TYPE_CHECKING:  # what ListNavigation is mixed into (at run time it stays a plain mixin)
+    from textual.screen import Screen
+
+    _ScreenBase = Screen
+else:
+    _ScreenBase = object
 
 
 def folder_label(folder) -> Text:
@@ -41,7 +50,7 @@ class PointerList(OptionList):
         return Strip.join([Strip([Segment(POINTER, style)]), strip.crop(1)])
 
 
-class ListNavigation:
+class ListNavigation(_ScreenBase):
     """Up/Down/PageUp/PageDown move the list while the cursor stays in the filter box."""
 
     LIST_BINDINGS = [
@@ -108,7 +117,9 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
         if options.highlighted is None:
             self.message.show("error", "Choose a folder first (type to filter, Up/Down, Enter).")
             return
-        folder_id = int(options.get_option_at_index(options.highlighted).id)
+        option_id = options.get_option_at_index(options.highlighted).id
+        assert option_id is not None  # every option is made with its folder's id
+        folder_id = int(option_id)
         folder = next(f for f in self.state.folders if f.id == folder_id)
         self.session.choose_folder(folder)
         self.wizard.go_next(self.STEP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from typing import Optional
 
 from rich.text import Text
 from textual import on, work
@@ -207,10 +208,12 @@ Escape also goes back.
             if strategy == "SoftStop"
             else "The process is ended at once; work in progress is lost."
         )
-        self.app.push_screen(
-            ConfirmDialog(question, yes=verb, no="Keep running"),
-            lambda yes: self._stop(job.id, strategy) if yes else None,
-        )
+
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self._stop(job.id, strategy)
+
+        self.app.push_screen(ConfirmDialog(question, yes=verb, no="Keep running"), answered)
 
     @work(group="stop")
     async def _stop(self, job_id: int, strategy: str) -> None:

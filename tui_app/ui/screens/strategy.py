@@ -91,11 +91,15 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         #: The message line shows the note about robots that are not Available.
         self._noted = False
 
-    def heading(self) -> str:
+    def _environment_name(self) -> str:
+        """The chosen release's environment ("" when it has none)."""
         release = self.state.release
-        where = release.environment_name if release and release.environment_name else None
+        return (release.environment_name if release else None) or ""
+
+    def heading(self) -> str:
         if self.state.is_classic:
-            return f"{self.HEADING} (environment {visible(where or '?', single_line=True)})"
+            where = self._environment_name() or "?"
+            return f"{self.HEADING} (environment {visible(where, single_line=True)})"
         folder = self.state.folder.fully_qualified_name if self.state.folder else ""
         return f"{self.HEADING} (modern folder {visible(folder, single_line=True)})"
 
@@ -232,7 +236,7 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         finally:
             picker.loading = False
         if robots is None:
-            name = self.state.release.environment_name or ""
+            name = self._environment_name()
             self.message.show(
                 "error",
                 f"The environment {name!r} no longer exists "
@@ -289,7 +293,7 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         )
         self._note_availability()
         if self.state.is_classic:
-            environment = self.state.release.environment_name or "?"
+            environment = self._environment_name() or "?"
             count = len(robots)
             self.query_one("#all-summary", Static).update(
                 Text(
