@@ -129,9 +129,10 @@ def test_summary_rows_mask_ask_values_and_name_unset_arguments():
     rows = dict(session.summary_rows(session.current_plan()))
     text = "\n".join(f"{label} {value}" for label, value in session.summary_rows(
         session.current_plan()))
-    assert rows["Folder"] == "Default  (classic)" and rows["Environment"] == "Quick"
+    # The rows startjob run prints too (tui_app.summary), plus the sign-in and the robots.
+    assert rows["Folder"].startswith("Default  (classic, id ") and rows["Environment"] == "Quick"
     assert rows["Arguments"] == f"IncidentId = {MASK}" and "TOPSECRET" not in text
-    assert "Note: not set (Orchestrator default applies)" in text
+    assert "Note: not sent (Orchestrator's default applies)" in text
     assert "BOT-2 is Busy" in rows["Robots"]
     assert session.shown_arguments({"IncidentId": "TOPSECRET", "x": 1}) == {
         "IncidentId": MASK, "x": 1}

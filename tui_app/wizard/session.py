@@ -366,42 +366,21 @@ class WizardSession:
     def summary_rows(self, plan: StartPlan) -> list[tuple[str, str]]:
         """(label, value) rows summing up ``plan`` for the Review step (``ask`` values are
         MASK; the values are raw text: the screen makes them visible)."""
-        from tui_app.arguments.jsontext import dumps
         from tui_app.availability import availability_note
+        from tui_app.summary import plan_rows
 
         settings = self.state.settings
         rows = [
             ("Orchestrator", settings.url),
             ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
-        if plan.folder is not None:
-            kind = "classic" if plan.folder.is_classic else "modern"
-            rows.append(("Folder", f"{plan.folder.fully_qualified_name}  ({kind})"))
-        release = plan.release
-        rows.append(("Process", f"{release.process_key}  v{release.process_version}"))
-        rows.append(("Release", release.name))
-        if release.environment_name:
-            rows.append(("Environment", release.environment_name))
-        rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
-        note = availability_note(self.chosen_robots())
-        if note:
-            rows.append(("Robots", note))
-        specs = argument_specs(release)
-        if not specs:
-            rows.append(("Arguments", "(this process has no input arguments)"))
-        for index, spec in enumerate(specs):
-            label = "Arguments" if index == 0 else ""
-            if spec.name not in plan.arguments:
-                rows.append((label, f"{spec.name}: not set (Orchestrator default applies)"))
-                continue
-            value = plan.arguments[spec.name]
-            if spec.name in self.state.ask_names:
-                shown = MASK
-            elif isinstance(value, (list, dict)):
-                shown = dumps(value)
-            else:
-                shown = spec.to_text(value).replace("\n", " ")
-            rows.append((label, f"{spec.name} = {shown}"))
+        # The same rows as ``startjob run`` prints, and the robots that are not Available.
+        for label, value in plan_rows(plan, argument_specs(plan.release),
+                                      hidden=self.state.ask_names, hidden_as=MASK):
+            rows.append((label, value))
+            note = availability_note(self.chosen_robots()) if label == "Strategy" else None
+            if note:
+                rows.append(("Robots", note))
         return rows
 
     # -- the template of the choice ---------------------------------------------------------
