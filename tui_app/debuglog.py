@@ -32,6 +32,7 @@ import httpx
 
 from tui_app import __version__
 from tui_app.locations import ensure_dir, log_dir
+from tui_app.secretnames import looks_secret
 
 if TYPE_CHECKING:
     from tui_app.orchestrator import OrchestratorClient
@@ -42,11 +43,6 @@ BODY_LIMIT = 4000
 #: Debug logs kept in the log folder (oldest removed when a new one starts).
 KEEP_LOGS = 20
 
-_SECRET_NAME = re.compile(
-    r"secret|passw|pwd|token|assertion|api[-_]?key|credential|authorization|cookie",
-    re.IGNORECASE)
-#: Names that look like secrets but are not (their values are kept).
-_HARMLESS = {"token_type", "tokentype"}
 _SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie"}
 _AUTH_VALUE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _JSON_PAIR = re.compile(  # "name": "value" where the name looks secret (not token_type)
@@ -112,8 +108,7 @@ class DebugLog:
             redacted = {}
             for key, value in data.items():
                 name = str(key)
-                if (_SECRET_NAME.search(name) and value not in (None, "")
-                        and name.lower() not in _HARMLESS) or (
+                if (looks_secret(name) and value not in (None, "")) or (
                         authenticate and name.lower() == "result" and isinstance(value, str)):
                     if isinstance(value, str):
                         self.add_secret(value)
@@ -140,9 +135,9 @@ class DebugLog:
         elif "x-www-form-urlencoded" in content_type.lower():
             pairs = parse_qsl(text, keep_blank_values=True)
             for key, value in pairs:
-                if _SECRET_NAME.search(key):
+                if looks_secret(key):
                     self.add_secret(value)
-            text = urlencode([(k, MASK if _SECRET_NAME.search(k) else v) for k, v in pairs],
+            text = urlencode([(k, MASK if looks_secret(k) else v) for k, v in pairs],
                              safe="*/:")
         text = self.scrub(text)
         if len(text) > self.body_limit:
@@ -154,7 +149,7 @@ class DebugLog:
         for raw_name, raw_value in headers.raw:
             name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
             lowered = name.lower()
-            if lowered in _SENSITIVE_HEADERS or _SECRET_NAME.search(lowered):
+            if lowered in _SENSITIVE_HEADERS or looks_secret(lowered):
                 scheme = value.split(" ", 1)[0] if " " in value.strip() else ""
                 value = f"{scheme} {MASK}" if scheme else MASK
             lines.append(f"    {name}: {self.scrub(value)}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any, Optional, Union
 
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, data_dir
+from tui_app.secretnames import looks_secret
 
 __all__ = [
     "DRAFT_FORMAT",
@@ -48,18 +48,13 @@ MAX_DRAFT_BYTES = 2_000_000
 #: Keys that are secrets wherever they appear; never stored.
 SECRET_KEYS = frozenset({"client_secret", "password", "token", "access_token",
                          "personal_access_token", "refresh_token", "secret"})
-#: Argument names that look like secrets (their typed values are not stored).
-_SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?|pwd|secret|token|api[-_ ]?key|private[-_ ]?key|credential|"
-    r"\bpin\b|otp",
-    re.IGNORECASE,
-)
 _FILE_NAME = "draft.json"
 
 
 def is_secret_name(name: str) -> bool:
-    """True when an argument (or field) name looks like it holds a secret."""
-    return bool(_SECRET_NAME.search(str(name)))
+    """True when an argument (or field) name looks like it holds a secret (its typed value
+    is not stored)."""
+    return looks_secret(name)
 
 
 def _now() -> str:

@@ -41,6 +41,7 @@ import tomli_w
 from tui_app.connection import ConnectionSettings, SettingsError
 from tui_app.files import atomic_write_text, locked
 from tui_app.locations import LocationError, config_dir, data_dir
+from tui_app.secretnames import looks_secret
 from tui_app.signin import AUTH_MODES, MODES, SECRET_FIELDS, mode_of
 from tui_app.urls import url_problem, without_userinfo
 
@@ -64,8 +65,6 @@ _KEYS = _TEXT_KEYS[:7] + ("scope",) + _TEXT_KEYS[7:]
 #: The key each field has in the file, where it differs (``tenancy_name`` is still read).
 _FILE_KEY = {"tenancy_name": "tenant"}
 _FILE_KEYS = tuple(_FILE_KEY.get(key, key) for key in _KEYS)
-_SECRET_KEYS = ("client_secret", "password", "token", "access_token", "personal_access_token",
-                "pat", "api_key", "apikey")
 
 
 class ProfileError(SettingsError):
@@ -202,8 +201,7 @@ def _profile_from_table(source: str, name: str, table: object) -> Profile:
     for key in table:
         if key in _FILE_KEYS or key in _KEYS:
             continue
-        if key.lower() in _SECRET_KEYS or (key.lower() != "secret" and any(
-                word in key.lower() for word in ("secret", "password", "token"))):
+        if looks_secret(key) or key.lower() == "pat":
             raise ProfileError(
                 source, "secrets never go in profiles.toml. Say where the secret comes from "
                 "instead: secret_env = \"VARIABLE\", secret_command = \"pass show ...\", "

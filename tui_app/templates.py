@@ -46,6 +46,7 @@ from tui_app.actions import ACTIONS, DEFAULT_ACTION
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
 from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES, STRATEGY_TABLE
+from tui_app.secretnames import looks_secret
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 
@@ -56,7 +57,8 @@ else:
 
 if TYPE_CHECKING:
     from tui_app.arguments import ArgumentSpec
-    from tui_app.plan import StartPlan
+    from tui_app.secretnames import looks_secret
+from tui_app.plan import StartPlan
 
 FORMAT_VERSION = 1
 #: ``[connection] url`` of a template saved against the demo sandbox. The sandbox's real port
@@ -71,7 +73,6 @@ _TOP_KEYS = (
 _CONNECTION_KEYS = ("profile", "url", "folder")
 _PROCESS_KEYS = ("key", "environment", "release_key", "release_name", "version")
 _STRATEGY_KEYS = ("kind", "robots", "jobs_count", "runtime_type", "priority")
-_SECRET_WORDS = ("secret", "password", "passwd", "token", "credential", "apikey", "api_key")
 _DOTTED_PATH = re.compile(r"[\w$@-]+(?:\.[\w$@-]+)*\Z")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 _TOML_SCALARS = (str, bool, int, float, Decimal, datetime, date, time)
@@ -350,7 +351,7 @@ class _Parser:
             if key in allowed:
                 continue
             dotted = _key(*prefix, key)
-            if any(word in key.lower() for word in _SECRET_WORDS):
+            if looks_secret(key):
                 self.fail(
                     dotted,
                     "is not allowed: secrets do not belong in templates "
