@@ -422,16 +422,10 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 def _replay_refused(args: argparse.Namespace, problem: str) -> int:
     """Report a replay stopped before it began, as ``run`` reports its own errors."""
-    from tui_app.arguments.jsontext import dumps
-    from tui_app.replay import ReplayResult
-    from tui_app.text import visible
+    from tui_app.replay import ReplayResult, print_outcome
 
     result = ReplayResult(template=args.template, errors=[problem], exit_code=EXIT_USAGE)
-    if args.output == "json":
-        print(dumps(result.to_json(), indent=2))
-    for line in result.errors:
-        print(f"startjob run: {visible(line)}", file=sys.stderr)
-    return result.exit_code
+    return print_outcome(result, args.output, sys.stdout, sys.stderr)
 
 
 def _run_templates(args: argparse.Namespace) -> int:

@@ -73,7 +73,7 @@ from tui_app.arguments import (
     parse_arguments_input,
     parse_process_defaults,
 )
-from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
+from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, printable_json, quote
 from tui_app.arguments.payload import _unknown_argument
 from tui_app.connection import ConnectionSettings, SettingsError, tls_description
 from tui_app.drift import Finding, check_drift
@@ -660,7 +660,7 @@ async def _start_job(context: _Context) -> None:
         report.say(line)
     if options.dry_run:
         report.say("Dry run: nothing was sent. The request would be:")
-        report.say(_json_text({"startInfo": shown}))
+        report.say(printable_json({"startInfo": shown}))
         return
     jobs = await _start(client, start_info, report)
     result.jobs = list(jobs)
@@ -801,23 +801,15 @@ def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None,
     err = err or sys.stderr
     result = asyncio.run(replay(options, environ=environ, stdin=stdin, out=out, err=err,
                                 client_options=client_options))
-    if options.output == "json":
-        print(_json_text(result.to_json()), file=out, flush=True)
+    return print_outcome(result, options.output, out, err)
+
+
+def print_outcome(result: ReplayResult, output: str, out: TextIO, err: TextIO) -> int:
+    """Print what ``startjob run`` ends with (one JSON object with ``--output json``, then
+    the error lines on ``err``) and return its exit code."""
+    if output == "json":
+        print(printable_json(result.to_json()), file=out, flush=True)
     for line in result.errors:
         print(f"startjob run: {visible(line, single_line=True)}", file=err, flush=True)
     return result.exit_code
 
-
-def _json_text(value: Any) -> str:
-    """``value`` as indented JSON in which every character is printable: control, C1, DEL,
-    bidi and other invisible characters (and lone surrogates) become ``\\u`` escapes."""
-    return "".join(char if char.isprintable() or char == "\n" else _json_escape(char)
-                   for char in dumps(value, indent=2))
-
-
-def _json_escape(char: str) -> str:
-    code = ord(char)
-    if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"

@@ -131,3 +131,18 @@ def describe(value: Any) -> str:
 def clip(text: str, limit: int = 40) -> str:
     """Shorten text for a message without quoting it."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def printable_json(value: Any) -> str:
+    """``value`` as indented JSON in which every character is printable: control, C1, DEL,
+    bidi and other invisible characters (and lone surrogates) become ``\\u`` escapes."""
+    return "".join(char if char.isprintable() or char == "\n" else _escape(char)
+                   for char in dumps(value, indent=2))
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON writes characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
