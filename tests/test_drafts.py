@@ -21,13 +21,13 @@ from tui_app.drafts import (
     discard_draft,
     draft_from_state,
     draft_path,
-    is_secret_name,
     load_draft,
     save_draft,
 )
 from tui_app.hangup import TerminalWatch, install_exit_handlers
 from tui_app.orchestrator.models import Environment, Folder, Release, Robot
 from tui_app.sandbox.hostile import HOSTILE_STRINGS
+from tui_app.secretnames import looks_secret as is_secret_name
 from tui_app.wizard.state import WizardState
 
 POSIX = os.name == "posix"

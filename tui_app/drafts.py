@@ -34,7 +34,6 @@ __all__ = [
     "discard_draft",
     "draft_from_state",
     "draft_path",
-    "is_secret_name",
     "load_draft",
     "save_draft",
 ]
@@ -49,12 +48,6 @@ MAX_DRAFT_BYTES = 2_000_000
 SECRET_KEYS = frozenset({"client_secret", "password", "token", "access_token",
                          "personal_access_token", "refresh_token", "secret"})
 _FILE_NAME = "draft.json"
-
-
-def is_secret_name(name: str) -> bool:
-    """True when an argument (or field) name looks like it holds a secret (its typed value
-    is not stored)."""
-    return looks_secret(name)
 
 
 def _now() -> str:
@@ -98,7 +91,7 @@ class Draft:
         self.argument_texts = {
             str(name): str(text)
             for name, text in dict(self.argument_texts or {}).items()
-            if not is_secret_name(name)
+            if not looks_secret(name)
             and str(name).lower() not in SECRET_KEYS
             and str(name) not in self.ask_names
         }

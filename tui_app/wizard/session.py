@@ -24,6 +24,7 @@ from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot
 from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
 from tui_app.resolver import chosen_robots, strategy_choice
+from tui_app.secretnames import looks_secret
 from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
 from tui_app.wizard import flow
 from tui_app.wizard.choices import argument_specs, parse_jobs_count
@@ -689,7 +690,7 @@ class WizardSession:
         for settings in (self.state.settings, *also):
             secrets.update(getattr(settings, name, "") for name in SECRET_FIELDS)
         for name, value in self.state.argument_texts.items():
-            if name in self.state.ask_names or drafts.is_secret_name(name):
+            if name in self.state.ask_names or looks_secret(name):
                 secrets.add(value)
         for secret in sorted((s for s in secrets if isinstance(s, str) and s), key=len)[::-1]:
             for form in {secret, quote(secret, safe=""), quote_plus(secret),
