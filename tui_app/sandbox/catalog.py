@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from tui_app.sandbox import dtos
-from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation
+from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
 from tui_app.sandbox.endpoints import Context, _collection
 from tui_app.sandbox.tenant import Environment, Release, Robot
 from tui_app.sandbox.wire import ApiError, Response, json_response
@@ -23,15 +23,18 @@ S, I64, B, DT, G = dtos.S, dtos.I64, dtos.B, dtos.DT, dtos.G
 
 
 #: What ``RobotDto`` adds to ``SimpleRobotDto``, after the property named by the key.
-_ROBOT_EXTRA = {"CredentialType": {"Environments": Navigation(dtos.ENVIRONMENT, many=True)},
-                "RobotEnvironments": {"ExecutionSettings": "Edm.Untyped"}}
+_ROBOT_EXTRA: dict[str, dict[str, PropertyType]] = {
+    "CredentialType": {"Environments": Navigation(dtos.ENVIRONMENT, many=True)},
+    "RobotEnvironments": {"ExecutionSettings": "Edm.Untyped"},
+}
 ROBOT = EntityType(dtos.NS + "RobotDto", {
     name: kind for original, kind_ in dtos.ROBOT.properties.items()
     for name, kind in ((original, kind_), *_ROBOT_EXTRA.get(original, {}).items())})
 
 DATA_VARIATION = EntityType(dtos.NS + "EntryPointDataVariationDto", {
-    "Content": S, "ContentType": EnumType(dtos.ENUMS + "EntryPointDataVariationDtoContentType",
-                                               ("Json",)), "Id": I64})
+    "Content": S,
+    "ContentType": EnumType(dtos.ENUMS + "EntryPointDataVariationDtoContentType", ("Json",)),
+    "Id": I64})
 ENTRY_POINT = EntityType(dtos.NS + "EntryPointDto", {
     "UniqueId": G, "Path": S, "InputArguments": S, "OutputArguments": S,
     "DataVariation": Complex(DATA_VARIATION), "Id": I64})

@@ -276,18 +276,18 @@ def _banner(sandbox: Sandbox) -> str:
     lines = [
         f"Sandbox Orchestrator running at {sandbox.base_url}",
         "",
-        f"  Standalone (on-prem, API v18):  {sandbox.orchestrator_url}",
-        "    classic and modern folders, Environments, Account/Authenticate",
-        f"    identity token URL:          {sandbox.identity_url}",
-        f"  Automation Cloud (API v20):     {sandbox.cloud_url}",
-        "    modern folders only",
-        f"    identity token URL:          {sandbox.cloud_identity_url}",
+        f"  Orchestrator URL (standalone):  {sandbox.orchestrator_url}",
+        "    an on-prem Orchestrator (API v18): classic and modern folders, Environments,",
+        f"    Account/Authenticate; identity token URL {sandbox.identity_url}",
+        f"  Orchestrator URL (cloud):       {sandbox.cloud_url}",
+        "    Automation Cloud (API v20): modern folders only;",
+        f"    identity token URL {sandbox.cloud_identity_url}",
         "",
         "Demo credentials:",
         f"  OAuth client credentials:  client id {DEMO.client_id}, "
         f"client secret {DEMO.client_secret}",
         f"  On-prem sign-in:           tenancy {DEMO.tenancy_name}, user {DEMO.username}, "
-        f"password {DEMO.password}",
+        f"password {DEMO.password} (standalone URL)",
         f"  Personal access token:     {DEMO.personal_access_token}",
     ]
     if config.scale:
