@@ -108,7 +108,7 @@ async def test_demo_settings_sign_in_on_the_standalone_shape(sandbox):
     from tui_app.cli import demo_settings
 
     settings = demo_settings(sandbox)
-    assert settings.url == sandbox.orchestrator_url
+    assert settings.url == sandbox.orchestrator_url == sandbox.base_url
     auth = ClientCredentialsAuth(settings.client_id, settings.client_secret)
     async with OrchestratorClient(settings.url, auth,
                                   folder=FolderContext(id=4, path="Default")) as client:
@@ -141,6 +141,22 @@ def test_processes_follow_the_api_version_of_the_shape(sandbox):
 ])
 def test_is_demo_url_knows_both_shapes(url, demo):
     assert is_demo_url(url) is demo
+
+
+@pytest.mark.parametrize("saved", ["http://127.0.0.1:9", "http://127.0.0.1:9/demo/"
+                                   "DefaultTenant/orchestrator_"])
+def test_a_demo_draft_of_either_shape_resumes_on_the_standalone_demo(sandbox, saved):
+    """Drafts of older demos hold the cloud URL (folder "Default" is classic): they resume on
+    this demo's standalone URL, where "Default" exists."""
+    from tui_app.cli import demo_settings
+    from tui_app.drafts import Draft, save_draft
+    from tui_app.wizard.session import WizardSession
+
+    save_draft(Draft(url=saved, folder_path="Default", process_key="SupportTriage"))
+    session = WizardSession(demo_settings(sandbox), demo=True)
+    draft = session.draft_to_offer()
+    assert draft is not None and draft.url == sandbox.orchestrator_url
+    assert draft.folder_path == "Default"
 
 
 def test_is_demo_url_of_the_running_sandbox(sandbox):

@@ -58,8 +58,10 @@ class Route:
     kind: str = "orchestrator"
     #: (resource, "Read" | "Write") for the OAuth scope check.
     scope: Optional[tuple] = None
-    #: The folder headers: "" (not read), "required" or "optional" (None without them).
-    folder: str = ""
+    #: Reads the folder headers (required unless ``optional_folder``).
+    folder: bool = False
+    #: Without folder headers the handler gets no folder (``GET /odata/Robots``).
+    optional_folder: bool = False
     #: A classic-folder API (Environments): served on the standalone shape only.
     classic: bool = False
     #: Counted against the tenant's ``GET /odata/Jobs`` limit.
@@ -83,9 +85,9 @@ def _op(method: str, entity_set: str, operation: str, handler: Callable,
                                    f"{operation}", handler, **options)
 
 
-ROBOTS_READ = {"scope": ("Robots", "Read"), "folder": "required"}
-JOBS_READ = {"scope": ("Jobs", "Read"), "folder": "required"}
-JOBS_WRITE = {"scope": ("Jobs", "Write"), "folder": "required"}
+ROBOTS_READ = {"scope": ("Robots", "Read"), "folder": True}
+JOBS_READ = {"scope": ("Jobs", "Read"), "folder": True}
+JOBS_WRITE = {"scope": ("Jobs", "Write"), "folder": True}
 
 ROUTES = (
     _route("POST", r"identity_/connect/token", "/identity_/connect/token", identity.token,
@@ -99,9 +101,9 @@ ROUTES = (
     _route("GET", r"odata/folders\((\d+)\)", "/odata/Folders({id})", endpoints.get_folder,
            scope=("Folders", "Read")),
     _route("GET", r"odata/releases", "/odata/Releases", endpoints.list_releases,
-           scope=("Execution", "Read"), folder="required"),
+           scope=("Execution", "Read"), folder=True),
     _route("GET", r"odata/releases\((\d+)\)", "/odata/Releases({id})", endpoints.get_release,
-           scope=("Execution", "Read"), folder="required"),
+           scope=("Execution", "Read"), folder=True),
     _route("GET", r"odata/processes", "/odata/Processes", catalog.list_processes,
            scope=("Execution", "Read")),
     _route("GET", r"odata/environments", "/odata/Environments", endpoints.list_environments,
@@ -111,7 +113,7 @@ ROUTES = (
     _op("GET", "Environments", "GetRobotIdsForEnvironment(key={id})",
         catalog.robot_ids_for_environment, classic=True, **ROBOTS_READ),
     _route("GET", r"odata/robots", "/odata/Robots", catalog.list_robots,
-           scope=("Robots", "Read"), folder="optional"),
+           scope=("Robots", "Read"), folder=True, optional_folder=True),
     _op("GET", "Robots", "GetRobotsFromFolder(folderId={id})", endpoints.robots_from_folder,
         **ROBOTS_READ),
     _route("GET", r"odata/sessions", "/odata/Sessions", endpoints.list_sessions, **ROBOTS_READ),
@@ -229,7 +231,7 @@ class SandboxApp:
                                         f"needs the scope {needed}.", 0)
                 if route.method == "POST":
                     _require_json(request)
-                folder = self._folder(request, route.folder, match.cloud)
+                folder = self._folder(request, route, match.cloud) if route.folder else None
                 if route.limited:
                     self._count_against_limit()
                 host = request.header("host") or "localhost"
@@ -264,17 +266,15 @@ class SandboxApp:
             challenge = 'Bearer error="invalid_token"'
         raise ApiError(401, "You are not authenticated!", 0, {"WWW-Authenticate": challenge})
 
-    def _folder(self, request: Request, need: str, cloud: bool) -> Optional[Folder]:
-        """The folder the headers name (None when ``need`` is "" or "optional" without
-        headers); the cloud shape knows no classic folder."""
-        if not need:
-            return None
+    def _folder(self, request: Request, route: Route, cloud: bool) -> Optional[Folder]:
+        """The folder the headers name (None without them on an ``optional_folder`` route);
+        the cloud shape knows no classic folder."""
         path = request.header("x-uipath-folderpath")
         encoded = request.header("x-uipath-folderpath-encoded")
         key = request.header("x-uipath-folderkey")
         unit = request.header("x-uipath-organizationunitid")
         if not any(value and value.strip() for value in (path, encoded, key, unit)):
-            if need == "optional":
+            if route.optional_folder:
                 return None
             raise ApiError(400, "A folder is required for this action.", 1101)
         folder = None
