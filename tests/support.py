@@ -6,7 +6,7 @@ import httpx
 
 #: What the wizard is told in UI tests: a stable URL (snapshots must not show a random port)
 #: that ``SandboxRedirect`` sends to the running sandbox.
-UI_URL = "http://orchestrator.test/demo/DefaultTenant/orchestrator_"
+UI_URL = "http://orchestrator.test"
 FIXED_REFERENCE = "startjob:00000000-0000-4000-8000-000000000001"
 
 

@@ -32,7 +32,7 @@ SandboxConfig = sandbox_module.SandboxConfig
 FaultConfig = sandbox_module.FaultConfig
 
 RELEASE_KEY = "99587436-4ce5-480d-988c-6d7f43787a2c"  # SupportTriage_QuickstartDemo
-TOKEN_ROUTE = "POST /identity_/connect/token"
+TOKEN_ROUTE = "POST /identity/connect/token"
 ROPC_ROUTE = "POST /api/Account/Authenticate"
 START_ROUTE = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 JOBS_QUERY_ROUTE = "GET /odata/Jobs"

@@ -48,7 +48,7 @@ from tui_app.templates import ConnectionSpec, ProcessSpec, Template
 from tui_app.token_cache import KEY_FILE, CachedToken, TokenCache, token_cache_dir
 
 REPO_ROOT = Path(tui_app.__file__).resolve().parents[1]
-TOKEN_ROUTE = "POST /identity_/connect/token"
+TOKEN_ROUTE = "POST /identity/connect/token"
 ROPC_ROUTE = "POST /api/Account/Authenticate"
 START_JOBS = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 SECRET = "sup3r-s3cret-value"

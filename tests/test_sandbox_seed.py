@@ -302,7 +302,7 @@ def test_serve_prints_urls_and_credentials_and_stops_on_ctrl_c():
                        "demo-client", "demo-secret", "tenancy Default", "user admin",
                        "password demo", "demo-pat", "3 releases", "Injected faults: 503=0.5"):
             assert needle in text
-        url = text.split("Orchestrator URL (cloud):")[1].split()[0]
+        url = text.split("Orchestrator URL (standalone):")[1].split()[0]
         response = httpx.post(url + "/api/Account/Authenticate", verify=False,
                               json={"usernameOrEmailAddress": "admin", "password": "demo"})
         assert response.json()["success"] is True

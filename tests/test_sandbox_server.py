@@ -52,8 +52,10 @@ def assert_error(response, status, code=None, message=None):
 
 def test_urls(sandbox):
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", sandbox.base_url)
-    assert sandbox.orchestrator_url == sandbox.base_url + "/demo/DefaultTenant/orchestrator_"
-    assert sandbox.identity_url == sandbox.base_url + "/identity_/connect/token"
+    assert sandbox.orchestrator_url == sandbox.base_url
+    assert sandbox.identity_url == sandbox.base_url + "/identity/connect/token"
+    assert sandbox.cloud_url == sandbox.base_url + "/demo/DefaultTenant/orchestrator_"
+    assert sandbox.cloud_identity_url == sandbox.base_url + "/identity_/connect/token"
 
 
 def test_demo_credentials():
@@ -171,7 +173,7 @@ def test_identity_requests_are_never_faulted():
 # ----------------------------------------------------------------------------- on-prem sign-in
 
 
-@pytest.mark.parametrize("prefix", ["", "/demo/DefaultTenant/orchestrator_"])
+@pytest.mark.parametrize("prefix", [""])
 @pytest.mark.parametrize("body", [
     {"tenancyName": "Default", "usernameOrEmailAddress": "admin", "password": "demo"},
     {"TenancyName": "default", "UsernameOrEmailAddress": "ADMIN", "Password": "demo"},
@@ -636,10 +638,10 @@ def test_request_log(sandbox):
     assert [entry.route for entry in log] == [
         "GET /odata/Releases({id})", "GET /odata/Jobs({id})",
         "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs",
-        "POST /identity_/connect/token"]
+        "POST /identity/connect/token"]
     first = log[0]
     assert first.method == "GET" and first.status == 400
-    assert first.path == "/demo/DefaultTenant/orchestrator_/odata/Releases(5)"
+    assert first.path == "/odata/Releases(5)"
     assert first.query == {"$select": "Name", "$filter": "x eq 'a b'"}
     assert first.headers["x-uipath-folderpath"] == "Shared" and first.body is None
     assert log[1].status == 404 and log[2].status == 409

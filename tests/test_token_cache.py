@@ -13,7 +13,7 @@ from tui_app.connection import ConnectionSettings
 from tui_app.sandbox import DEMO
 from tui_app.token_cache import TokenCache, fingerprint, logout, token_cache_dir
 
-TOKEN_ROUTE = "POST /identity_/connect/token"
+TOKEN_ROUTE = "POST /identity/connect/token"
 ROPC_ROUTE = "POST /api/Account/Authenticate"
 
 

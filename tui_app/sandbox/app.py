@@ -1,16 +1,27 @@
-"""Routing and the request pipeline: URL prefix → route → bearer token → scope → folder.
+"""Routing and the request pipeline: URL shape → route → bearer token → scope → folder.
 
-URL shapes: cloud ``/{org}/{tenant}/orchestrator_/odata/...`` (only the demo organization and
-tenant; others are 404) and standalone ``/odata/...`` / ``/api/...`` at the root. Token
-endpoints: ``/identity_/connect/token``, ``/{org}/identity_/connect/token`` and
-``/identity/connect/token``. Paths match case-insensitively.
+Two URL shapes, one API version each (paths match case-insensitively):
+
+- **cloud** ``/{org}/{tenant}/orchestrator_/odata/...`` (only the demo organization and tenant;
+  others are 404) serves what Automation Cloud serves today (API v20): modern folders only
+  (classic folders are not listed and their folder headers are unknown, 400/1100), no
+  ``Environments`` and no ``Account/Authenticate`` (404); tokens come from the identity
+  server, ``/identity_/connect/token`` or ``/{org}/identity_/connect/token``.
+- **standalone** ``/odata/...`` / ``/api/...`` at the server root serves an on-prem
+  Orchestrator (API v18): classic and modern folders, ``Environments``,
+  ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``.
+
+A bound operation written with empty parentheses (``…/UiPath.Server.Configuration.OData.
+GetCurrentUser()``, ``…StartJobs()``) is the same route as without them.
 
 Errors: unknown path 404, wrong method 405 (with ``Allow``), no/unknown/expired token 401
 ``{"message": "You are not authenticated!", "errorCode": 0, ...}`` with ``WWW-Authenticate:
-Bearer``, missing scope 403 naming the scopes that would do, folder header missing 400/1101 or
-unknown 400/1100. With several folder headers the path wins over the key, the key over the id
-(UNCONFIRMED precedence). ``X-UIPATH-FolderPath-Encoded`` must be an absolute path (relative
-``.`` / ``..`` forms are not supported).
+Bearer``, missing scope 403 naming the scopes that would do, a non-empty POST body that is not
+``application/json`` 415 (message as ASP.NET Web API words it; errorCode 0 UNCONFIRMED), folder
+header missing 400/1101 or unknown 400/1100. With several folder headers the path wins over
+the key, the key over the id (UNCONFIRMED precedence). ``X-UIPATH-FolderPath-Encoded`` must be
+an absolute path (relative ``.`` / ``..`` forms are not supported). ``GET /odata/Jobs`` is
+limited per tenant (see ``tui_app.sandbox.ratelimit``).
 """
 
 from __future__ import annotations
@@ -22,15 +33,19 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from tui_app.sandbox import endpoints, identity
+from tui_app.sandbox import catalog, endpoints, identity
 from tui_app.sandbox.auth import Grant, scopes_needed
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.edm import ODataError
+from tui_app.sandbox.faults import FaultInjector
+from tui_app.sandbox.ratelimit import jobs_limit_error
 from tui_app.sandbox.tenant import Folder, Tenant
 from tui_app.sandbox.wire import ApiError, Request, Response
 
 CLOUD_PREFIX = f"/{DEMO.organization}/{DEMO.tenant}/orchestrator_"
 _OP = r"UiPath\.Server\.Configuration\.OData\."
+#: A bound operation (a namespace-qualified last segment) called with empty parentheses.
+_EMPTY_CALL = re.compile(r"(.*/\w+(?:\.\w+)+)\(\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,13 +58,36 @@ class Route:
     kind: str = "orchestrator"
     #: (resource, "Read" | "Write") for the OAuth scope check.
     scope: Optional[tuple] = None
+    #: Reads the folder headers (required unless ``optional_folder``).
     folder: bool = False
+    #: Without folder headers the handler gets no folder (``GET /odata/Robots``).
+    optional_folder: bool = False
+    #: A classic-folder API (Environments): served on the standalone shape only.
+    classic: bool = False
+    #: Counted against the tenant's ``GET /odata/Jobs`` limit.
+    limited: bool = False
 
 
 def _route(method: str, pattern: str, label: str, handler: Callable, **options: Any) -> Route:
     return Route(method, re.compile(pattern, re.IGNORECASE), f"{method} {label}", handler,
                  **options)
 
+
+def _op(method: str, entity_set: str, operation: str, handler: Callable,
+        **options: Any) -> Route:
+    """A bound operation ``/odata/{entity_set}/UiPath.Server.Configuration.OData.{operation}``;
+    ``operation`` may end in a ``(name={id})`` parameter (a number in the URL)."""
+    name, _, parameter = operation.partition("(")
+    pattern = rf"odata/{entity_set.lower()}/{_OP}{name}"
+    if parameter:
+        pattern += r"\(" + re.escape(parameter[:-1]).replace(re.escape("{id}"), r"(\d+)") + r"\)"
+    return _route(method, pattern, f"/odata/{entity_set}/UiPath.Server.Configuration.OData."
+                                   f"{operation}", handler, **options)
+
+
+ROBOTS_READ = {"scope": ("Robots", "Read"), "folder": True}
+JOBS_READ = {"scope": ("Jobs", "Read"), "folder": True}
+JOBS_WRITE = {"scope": ("Jobs", "Write"), "folder": True}
 
 ROUTES = (
     _route("POST", r"identity_/connect/token", "/identity_/connect/token", identity.token,
@@ -66,37 +104,35 @@ ROUTES = (
            scope=("Execution", "Read"), folder=True),
     _route("GET", r"odata/releases\((\d+)\)", "/odata/Releases({id})", endpoints.get_release,
            scope=("Execution", "Read"), folder=True),
+    _route("GET", r"odata/processes", "/odata/Processes", catalog.list_processes,
+           scope=("Execution", "Read")),
     _route("GET", r"odata/environments", "/odata/Environments", endpoints.list_environments,
-           scope=("Robots", "Read"), folder=True),
-    _route("GET", rf"odata/robots/{_OP}GetRobotsFromFolder\(folderId=(\d+)\)",
-           "/odata/Robots/UiPath.Server.Configuration.OData.GetRobotsFromFolder(folderId={id})",
-           endpoints.robots_from_folder, scope=("Robots", "Read"), folder=True),
-    _route("GET", r"odata/sessions", "/odata/Sessions", endpoints.list_sessions,
-           scope=("Robots", "Read"), folder=True),
-    _route("GET", r"odata/jobs", "/odata/Jobs", endpoints.list_jobs,
-           scope=("Jobs", "Read"), folder=True),
-    _route("GET", r"odata/jobs\((\d+)\)", "/odata/Jobs({id})", endpoints.get_job,
-           scope=("Jobs", "Read"), folder=True),
+           classic=True, **ROBOTS_READ),
+    _op("GET", "Environments", "GetRobotsForEnvironment(key={id})",
+        catalog.robots_for_environment, classic=True, **ROBOTS_READ),
+    _op("GET", "Environments", "GetRobotIdsForEnvironment(key={id})",
+        catalog.robot_ids_for_environment, classic=True, **ROBOTS_READ),
+    _route("GET", r"odata/robots", "/odata/Robots", catalog.list_robots,
+           scope=("Robots", "Read"), folder=True, optional_folder=True),
+    _op("GET", "Robots", "GetRobotsFromFolder(folderId={id})", endpoints.robots_from_folder,
+        **ROBOTS_READ),
+    _route("GET", r"odata/sessions", "/odata/Sessions", endpoints.list_sessions, **ROBOTS_READ),
+    _route("GET", r"odata/jobs", "/odata/Jobs", endpoints.list_jobs, limited=True, **JOBS_READ),
+    _route("GET", r"odata/jobs\((\d+)\)", "/odata/Jobs({id})", endpoints.get_job, **JOBS_READ),
     _route("GET", rf"odata/jobs/{_OP}GetByKey\(identifier=('?)([^')]+)\1\)",
            "/odata/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier={key})",
-           endpoints.get_job_by_key, scope=("Jobs", "Read"), folder=True),
-    _route("POST", rf"odata/jobs/{_OP}StartJobs",
-           "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs", endpoints.start,
-           scope=("Jobs", "Write"), folder=True),
-    _route("POST", rf"odata/jobs/{_OP}StopJobs",
-           "/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs", endpoints.stop_jobs,
-           scope=("Jobs", "Write"), folder=True),
+           endpoints.get_job_by_key, **JOBS_READ),
+    _op("POST", "Jobs", "StartJobs", endpoints.start, **JOBS_WRITE),
+    _op("POST", "Jobs", "StopJobs", endpoints.stop_jobs, **JOBS_WRITE),
     _route("POST", rf"odata/jobs\((\d+)\)/{_OP}StopJob",
            "/odata/Jobs({id})/UiPath.Server.Configuration.OData.StopJob", endpoints.stop_job,
-           scope=("Jobs", "Write"), folder=True),
-    _route("GET", rf"odata/users/{_OP}GetCurrentUser",
-           "/odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser",
-           endpoints.current_user, scope=("Users", "Read")),
+           **JOBS_WRITE),
+    _op("GET", "Users", "GetCurrentUser", endpoints.current_user, scope=("Users", "Read")),
 )
 
 #: Which route kinds each URL prefix may reach.
 _PREFIX_KINDS = {"root": ("token", "account", "orchestrator"), "org": ("token",),
-                 "cloud": ("account", "orchestrator")}
+                 "cloud": ("orchestrator",)}
 
 STARTJOBS_LABEL = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 
@@ -110,6 +146,8 @@ class RouteMatch:
     route: Optional[Route] = None
     params: tuple = ()
     error: Optional[ApiError] = None
+    #: Whether the request came in on the cloud shape.
+    cloud: bool = False
 
     @property
     def is_sign_in(self) -> bool:
@@ -131,31 +169,51 @@ def _split_prefix(path: str) -> tuple:
     return "root", "", "/".join(segments)
 
 
+def _serves(prefix: Optional[str], route: Route) -> bool:
+    return (prefix is not None and route.kind in _PREFIX_KINDS[prefix]
+            and not (route.classic and prefix == "cloud"))
+
+
 def match_route(method: str, raw_path: str) -> RouteMatch:
     path = unquote(raw_path)
     prefix, base_path, rest = _split_prefix(path)
+    empty_call = _EMPTY_CALL.fullmatch(rest)
+    operation = empty_call.group(1) if empty_call else rest
+    cloud = prefix == "cloud"
     candidates = []
     for route in ROUTES:
-        found = route.pattern.fullmatch(rest)
-        if found and prefix is not None and route.kind in _PREFIX_KINDS[prefix]:
+        found = route.pattern.fullmatch(operation)
+        if found and _serves(prefix, route):
             candidates.append((route, found.groups()))
     for route, params in candidates:
         if route.method == method:
-            return RouteMatch(route.label, base_path, route, params)
+            return RouteMatch(route.label, base_path, route, params, cloud=cloud)
     if candidates:
         allowed = ", ".join(sorted({route.method for route, _ in candidates}))
-        return RouteMatch(f"{method} /{rest}", base_path, error=ApiError(
+        return RouteMatch(f"{method} /{rest}", base_path, cloud=cloud, error=ApiError(
             405, f"The requested resource does not support http method '{method}'.", 0,
             {"Allow": allowed}))
-    return RouteMatch(f"{method} /{rest}", base_path, error=ApiError(
+    return RouteMatch(f"{method} /{rest}", base_path, cloud=cloud, error=ApiError(
         404, f"No HTTP resource was found that matches the request URI '{path}'.", 0))
 
 
-class SandboxApp:
-    """Turns requests into responses against one tenant."""
+def _require_json(request: Request) -> None:
+    """A non-empty body must be declared ``application/json`` (parameters allowed)."""
+    content_type = (request.header("content-type") or "").strip()
+    media_type = content_type.split(";")[0].strip().lower()
+    if request.body.strip() and media_type != "application/json":
+        shown = media_type or "application/octet-stream"
+        raise ApiError(415, f"The request entity's media type '{shown}' is not supported for "
+                            "this resource.", 0)
 
-    def __init__(self, tenant: Tenant) -> None:
+
+class SandboxApp:
+    """Turns requests into responses against one tenant; ``faults`` decides whether a 429
+    carries ``Retry-After``."""
+
+    def __init__(self, tenant: Tenant, faults: Optional[FaultInjector] = None) -> None:
         self.tenant = tenant
+        self.faults = faults or FaultInjector(None)
 
     def handle(self, request: Request, match: RouteMatch) -> Response:
         if match.error is not None:
@@ -171,16 +229,28 @@ class SandboxApp:
                     needed = " or ".join(f"'{s}'" for s in scopes_needed(*route.scope))
                     raise ApiError(403, f"The access token is not allowed to call this API: it "
                                         f"needs the scope {needed}.", 0)
-                folder = self._folder(request) if route.folder else None
+                if route.method == "POST":
+                    _require_json(request)
+                folder = self._folder(request, route, match.cloud) if route.folder else None
+                if route.limited:
+                    self._count_against_limit()
                 host = request.header("host") or "localhost"
                 context = endpoints.Context(request, self.tenant, match.params, grant, folder,
                                             f"http://{host}{match.base_path}",
-                                            self.tenant.clock())
+                                            self.tenant.clock(), cloud=match.cloud)
                 return route.handler(context)
         except ODataError as exc:
             return ApiError(400, str(exc), 1000).to_response()
         except ApiError as exc:
             return exc.to_response()
+
+    def _count_against_limit(self) -> None:
+        """Refuse with 429 when the tenant's ``GET /odata/Jobs`` budget is used up."""
+        limiter = self.tenant.jobs_limiter
+        seconds = limiter.acquire()
+        if seconds is not None:
+            raise jobs_limit_error(limiter.limit, seconds,
+                                   retry_after=not self.faults.omit_retry_after())
 
     def _authenticate(self, request: Request) -> Grant:
         scheme, _, token = (request.header("authorization") or "").partition(" ")
@@ -196,12 +266,16 @@ class SandboxApp:
             challenge = 'Bearer error="invalid_token"'
         raise ApiError(401, "You are not authenticated!", 0, {"WWW-Authenticate": challenge})
 
-    def _folder(self, request: Request) -> Folder:
+    def _folder(self, request: Request, route: Route, cloud: bool) -> Optional[Folder]:
+        """The folder the headers name (None without them on an ``optional_folder`` route);
+        the cloud shape knows no classic folder."""
         path = request.header("x-uipath-folderpath")
         encoded = request.header("x-uipath-folderpath-encoded")
         key = request.header("x-uipath-folderkey")
         unit = request.header("x-uipath-organizationunitid")
         if not any(value and value.strip() for value in (path, encoded, key, unit)):
+            if route.optional_folder:
+                return None
             raise ApiError(400, "A folder is required for this action.", 1101)
         folder = None
         if encoded and encoded.strip():
@@ -216,7 +290,7 @@ class SandboxApp:
             folder = self.tenant.folder_by_key(key)
         elif unit and unit.strip().isdigit():
             folder = self.tenant.folders.get(int(unit))
-        if folder is None:
+        if folder is None or (cloud and folder.classic):
             raise ApiError(400, "Folder does not exist or the user does not have access to the "
                                 "folder.", 1100)
         return folder

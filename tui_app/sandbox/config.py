@@ -37,15 +37,17 @@ DEMO = DemoCredentials(
 
 
 def is_demo_url(url: str) -> bool:
-    """Whether ``url`` is the demo tenant of a sandbox on this machine, on any port (what a
-    draft of a ``--demo`` session holds; each demo sandbox gets a new port)."""
+    """Whether ``url`` is a sandbox on this machine, on any port, in either URL shape: the
+    server root (standalone, what ``--demo`` signs in on) or the demo tenant's cloud path (what
+    older ``--demo`` drafts hold); each demo sandbox gets a new port."""
     try:
         parts = urlsplit((url or "").strip())
         host = parts.hostname
     except ValueError:
         return False
     demo_path = f"/{DEMO.organization}/{DEMO.tenant}/orchestrator_"
-    return host in ("127.0.0.1", "localhost", "::1") and parts.path.rstrip("/") == demo_path
+    return (host in ("127.0.0.1", "localhost", "::1")
+            and parts.path.rstrip("/").lower() in ("", demo_path.lower()))
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class SandboxConfig:
     faults: Optional[FaultConfig] = None
     seed: int = 0
     jobs_rate_limit: int = 100
+    #: Of ``jobs_rate_limit``, the requests per minute the tenant's other clients use up.
+    jobs_rate_used_by_others: int = 0
     hostile: bool = False
 
     def __post_init__(self) -> None:

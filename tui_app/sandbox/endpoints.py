@@ -2,9 +2,8 @@
 
 Collections answer ``{"@odata.context", "@odata.count", "value"}`` (the count is of all
 matches, before ``$skip`` / ``$top``); single entities answer the object itself with its
-``@odata.context``. ``GET /odata/Jobs`` is limited per tenant (rolling minute): the 429 carries
-``Retry-After`` and errorCode 0 (UNCONFIRMED). Unknown jobs and releases are 404 errorCode 1002;
-a job of another folder is unknown.
+``@odata.context``. Unknown jobs and releases are 404 errorCode 1002; a job of another folder is
+unknown. On the cloud shape (``Context.cloud``) classic folders do not exist.
 """
 
 from __future__ import annotations
@@ -34,6 +33,8 @@ class Context:
     #: Orchestrator base URL as the client used it (cloud prefix or server root).
     base_url: str
     now: float
+    #: The request came in on the Automation Cloud shape (v20, modern folders only).
+    cloud: bool = False
 
     @property
     def current_folder(self) -> Folder:
@@ -75,13 +76,14 @@ def _job(ctx: Context, job_id: int) -> Job:
 
 
 def list_folders(ctx: Context) -> Response:
-    folders = [dtos.folder_entity(ctx.tenant, f) for f in ctx.tenant.folders.values()]
+    folders = [dtos.folder_entity(ctx.tenant, f) for f in ctx.tenant.folders.values()
+               if not (ctx.cloud and f.classic)]
     return _collection(ctx, "Folders", dtos.FOLDER, folders)
 
 
 def get_folder(ctx: Context) -> Response:
     folder = ctx.tenant.folders.get(int(ctx.params[0]))
-    if folder is None:
+    if folder is None or (ctx.cloud and folder.classic):
         raise ApiError(404, f"Folder {ctx.params[0]} does not exist.", 1002)
     return _single(ctx, "Folders", dtos.FOLDER, dtos.folder_entity(ctx.tenant, folder))
 
@@ -107,7 +109,7 @@ def list_environments(ctx: Context) -> Response:
 
 def robots_from_folder(ctx: Context) -> Response:
     folder = ctx.tenant.folders.get(int(ctx.params[0]))
-    if folder is None:
+    if folder is None or (ctx.cloud and folder.classic):
         raise ApiError(400, "Folder does not exist or the user does not have access to the "
                             "folder.", 1100)
     robots = [dtos.robot_in_folder_entity(ctx.tenant, r)
@@ -123,13 +125,6 @@ def list_sessions(ctx: Context) -> Response:
 
 
 def list_jobs(ctx: Context) -> Response:
-    retry_after = ctx.tenant.jobs_limiter.acquire()
-    if retry_after is not None:
-        raise ApiError(
-            429, f"Too many requests: GET /odata/Jobs is limited to "
-                 f"{ctx.tenant.jobs_rate_limit} requests per minute for this tenant. Retry "
-                 f"after {retry_after} seconds, or read single jobs with /odata/Jobs({{Id}}).",
-            0, {"Retry-After": str(retry_after)})
     jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.current_folder)]
     return _collection(ctx, "Jobs", dtos.JOB, jobs)
 

@@ -13,7 +13,9 @@ an answer; ``after_start`` answers instead with ``500`` / ``502`` / ``503`` / ``
 like to the client.
 
 What a fault answers: 429 an Orchestrator error body plus ``Retry-After``; 500 and 503 an
-Orchestrator error body; 502 a small HTML page, as a gateway would send.
+Orchestrator error body; 502 a small HTML page, as a gateway would send. ``no_retry_after`` is
+the chance that a 429 - injected, or the tenant's own ``GET /odata/Jobs`` limit - comes
+without ``Retry-After``, as real tenants sometimes answer.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class FaultConfig:
     delay_seconds: float = 0.0
     drop_after_start: float = 0.0
     retry_after: int = 1
+    no_retry_after: float = 0.0
     #: Route label parts (``|``-separated, any case) the per-request faults apply to; "" = all.
     only: str = ""
     #: What a successful StartJobs answers instead of 201: "500", "502", "503", "504",
@@ -82,6 +85,8 @@ class FaultConfig:
             parts.append(f"after_start={self.after_start}")
         if parts and self.too_many_requests:
             parts.append(f"retry_after={self.retry_after}")
+        if self.no_retry_after:
+            parts.append(f"no_retry_after={self.no_retry_after:g}")
         if parts and self.only:
             parts.append(f"only={self.only}")
         return ", ".join(parts)
@@ -99,7 +104,8 @@ class FaultConfig:
 AFTER_START = ("", "500", "502", "503", "504", "garble")
 
 _SPEC_HELP = ("429=P, 500=P, 502=P, 503=P, drop=P, delay=P:SECONDS, drop_after_start=P, "
-              "retry_after=SECONDS, after_start=500|502|503|504|garble, only=ROUTE[|ROUTE]")
+              "retry_after=SECONDS, no_retry_after=P, after_start=500|502|503|504|garble, "
+              "only=ROUTE[|ROUTE]")
 
 
 def _number(item: str, raw: str, kind: Callable[[str], float] = float) -> float:
@@ -125,8 +131,8 @@ def parse_faults(spec: str) -> FaultConfig:
             raise ValueError(f"Fault {item!r} has no value; expected {_SPEC_HELP}")
         if key in _KINDS:
             values[_KINDS[key]] = _number(item, raw)
-        elif key == "drop_after_start":
-            values["drop_after_start"] = _number(item, raw)
+        elif key in ("drop_after_start", "no_retry_after"):
+            values[key] = _number(item, raw)
         elif key == "retry_after":
             values["retry_after"] = _number(item, raw, int)
         elif key == "after_start":
@@ -176,6 +182,11 @@ class FaultInjector:
             draw -= rate
         return None
 
+    def omit_retry_after(self) -> bool:
+        """Whether this 429 goes without ``Retry-After`` (see ``no_retry_after``)."""
+        rate = self.config.no_retry_after
+        return bool(rate) and self._draw() < rate
+
     def drop_after_start(self) -> bool:
         rate = self.config.drop_after_start
         return bool(rate) and self._draw() < rate
@@ -198,6 +209,8 @@ class FaultInjector:
         """The answer for an HTTP fault kind ("429", "500", "502" or "503")."""
         if kind == "429":
             seconds = self.config.retry_after
+            if self.omit_retry_after():
+                return ApiError(429, "Too many requests.", 0).to_response()
             return ApiError(429, f"Too many requests. Retry after {seconds} seconds.", 0,
                             {"Retry-After": str(seconds)}).to_response()
         if kind == "500":

@@ -158,7 +158,7 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.tenant = build_tenant(self.config)
         self.faults = FaultInjector(self.config.faults, self.config.seed)
-        self._app = SandboxApp(self.tenant)
+        self._app = SandboxApp(self.tenant, self.faults)
         self._log = RequestLog()
         self._address = (host, port)
         self._server: Optional[_Server] = None
@@ -206,10 +206,22 @@ class Sandbox:
 
     @property
     def orchestrator_url(self) -> str:
-        return self.base_url + CLOUD_PREFIX
+        """The standalone (on-prem) shape: classic and modern folders, what ``--demo`` uses."""
+        return self.base_url
 
     @property
     def identity_url(self) -> str:
+        """The standalone shape's token endpoint (what a client derives from its URL)."""
+        return self.base_url + "/identity/connect/token"
+
+    @property
+    def cloud_url(self) -> str:
+        """The Automation Cloud shape: modern folders only, no Environments or Authenticate."""
+        return self.base_url + CLOUD_PREFIX
+
+    @property
+    def cloud_identity_url(self) -> str:
+        """The cloud shape's token endpoint (host-level; ``/{org}/identity_/…`` works too)."""
         return self.base_url + "/identity_/connect/token"
 
     # ------------------------------------------------------------------ requests
@@ -264,15 +276,18 @@ def _banner(sandbox: Sandbox) -> str:
     lines = [
         f"Sandbox Orchestrator running at {sandbox.base_url}",
         "",
-        f"  Orchestrator URL (cloud):       {sandbox.orchestrator_url}",
-        f"  Orchestrator URL (standalone):  {sandbox.base_url}",
-        f"  Identity token URL:             {sandbox.identity_url}",
+        f"  Orchestrator URL (standalone):  {sandbox.orchestrator_url}",
+        "    an on-prem Orchestrator (API v18): classic and modern folders, Environments,",
+        f"    Account/Authenticate; identity token URL {sandbox.identity_url}",
+        f"  Orchestrator URL (cloud):       {sandbox.cloud_url}",
+        "    Automation Cloud (API v20): modern folders only;",
+        f"    identity token URL {sandbox.cloud_identity_url}",
         "",
         "Demo credentials:",
         f"  OAuth client credentials:  client id {DEMO.client_id}, "
         f"client secret {DEMO.client_secret}",
         f"  On-prem sign-in:           tenancy {DEMO.tenancy_name}, user {DEMO.username}, "
-        f"password {DEMO.password}",
+        f"password {DEMO.password} (standalone URL)",
         f"  Personal access token:     {DEMO.personal_access_token}",
     ]
     if config.scale:

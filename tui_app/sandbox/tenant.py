@@ -121,7 +121,8 @@ class Tenant:
         self.job_running_seconds = config.job_running_seconds
         self.stop_seconds = config.stop_seconds
         self.tokens = TokenStore(config.token_lifetime, DEMO.personal_access_token, clock)
-        self.jobs_limiter = RateLimiter(config.jobs_rate_limit)
+        self.jobs_limiter = RateLimiter(config.jobs_rate_limit,
+                                        used_by_others=config.jobs_rate_used_by_others)
         self.folders: dict[int, Folder] = {}
         self.robots: dict[int, Robot] = {}
         self.environments: dict[int, Environment] = {}
