@@ -92,6 +92,18 @@ ROUTES = (
     _route("GET", rf"odata/users/{_OP}GetCurrentUser",
            "/odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser",
            endpoints.current_user, scope=("Users", "Read")),
+    _route("POST", rf"odata/jobs/{_OP}ValidateDynamicJob",
+           "/odata/Jobs/UiPath.Server.Configuration.OData.ValidateDynamicJob",
+           endpoints.validate_dynamic_job, scope=("Jobs", "Write"), folder=True),
+    _route("POST", rf"odata/jobs\((\d+)\)/{_OP}ValidateExistingJob",
+           "/odata/Jobs({id})/UiPath.Server.Configuration.OData.ValidateExistingJob",
+           endpoints.validate_existing_job, scope=("Jobs", "Write"), folder=True),
+    _route("POST", rf"odata/jobs/{_OP}ResumeJob",
+           "/odata/Jobs/UiPath.Server.Configuration.OData.ResumeJob", endpoints.resume_job,
+           scope=("Jobs", "Write"), folder=True),
+    _route("GET", rf"odata/machines/{_OP}GetRuntimesForFolder\(folderId=(\d+)\)",
+           "/odata/Machines/UiPath.Server.Configuration.OData.GetRuntimesForFolder(folderId={id})",
+           endpoints.runtimes_for_folder, scope=("Machines", "Read")),
 )
 
 #: Which route kinds each URL prefix may reach.

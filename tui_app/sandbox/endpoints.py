@@ -4,7 +4,9 @@ Collections answer ``{"@odata.context", "@odata.count", "value"}`` (the count is
 matches, before ``$skip`` / ``$top``); single entities answer the object itself with its
 ``@odata.context``. ``GET /odata/Jobs`` is limited per tenant (rolling minute): the 429 carries
 ``Retry-After`` and errorCode 0 (UNCONFIRMED). Unknown jobs and releases are 404 errorCode 1002;
-a job of another folder is unknown.
+a job of another folder is unknown. Handlers that read or change jobs and robots first replay
+the tenant up to the request's time (``Tenant.advance``). ``ResumeJob`` of a job that is not
+Suspended is 409 errorCode 1000 (UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``).
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from tui_app.sandbox import dtos
+from tui_app.sandbox import dispatch, dtos
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.edm import EntityType
 from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.odata import Projection, parse_query
-from tui_app.sandbox.startjobs import start_jobs
+from tui_app.sandbox.startjobs import parse_start, start_jobs
 from tui_app.sandbox.tenant import Folder, Tenant
 from tui_app.sandbox.wire import ApiError, Request, Response, get_ci, json_response
 
@@ -34,6 +36,8 @@ class Context:
     #: Orchestrator base URL as the client used it (cloud prefix or server root).
     base_url: str
     now: float
+    #: The request came in on the Automation Cloud URL shape (v20 DTOs), not the server root.
+    cloud: bool = False
 
     @property
     def current_folder(self) -> Folder:
@@ -68,6 +72,7 @@ def _job_not_found(job_id: Any) -> ApiError:
 
 
 def _job(ctx: Context, job_id: int) -> Job:
+    ctx.tenant.advance(ctx.now)
     job = ctx.tenant.jobs.get(job_id)
     if job is None or job.folder_id != ctx.current_folder.id:
         raise _job_not_found(job_id)
@@ -87,16 +92,17 @@ def get_folder(ctx: Context) -> Response:
 
 
 def list_releases(ctx: Context) -> Response:
-    releases = [dtos.release_entity(ctx.tenant, r)
+    releases = [dtos.release_entity(ctx.tenant, r, ctx.cloud)
                 for r in ctx.tenant.releases_in(ctx.current_folder)]
-    return _collection(ctx, "Releases", dtos.RELEASE, releases)
+    return _collection(ctx, "Releases", dtos.release_type(ctx.cloud), releases)
 
 
 def get_release(ctx: Context) -> Response:
     release = ctx.tenant.releases.get(int(ctx.params[0]))
     if release is None or release.folder_id != ctx.current_folder.id:
         raise ApiError(404, f"Release {ctx.params[0]} does not exist.", 1002)
-    return _single(ctx, "Releases", dtos.RELEASE, dtos.release_entity(ctx.tenant, release))
+    return _single(ctx, "Releases", dtos.release_type(ctx.cloud),
+                   dtos.release_entity(ctx.tenant, release, ctx.cloud))
 
 
 def list_environments(ctx: Context) -> Response:
@@ -116,7 +122,8 @@ def robots_from_folder(ctx: Context) -> Response:
 
 
 def list_sessions(ctx: Context) -> Response:
-    busy = ctx.tenant.busy_robot_ids(ctx.now)
+    ctx.tenant.advance(ctx.now)
+    busy = ctx.tenant.busy_robot_ids()
     sessions = [dtos.session_entity(ctx.tenant, r, ctx.current_folder, busy, ctx.now)
                 for r in ctx.tenant.robots_in_folder(ctx.current_folder)]
     return _collection(ctx, "Sessions", dtos.SESSION, sessions)
@@ -130,31 +137,79 @@ def list_jobs(ctx: Context) -> Response:
                  f"{ctx.tenant.jobs_rate_limit} requests per minute for this tenant. Retry "
                  f"after {retry_after} seconds, or read single jobs with /odata/Jobs({{Id}}).",
             0, {"Retry-After": str(retry_after)})
-    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.current_folder)]
-    return _collection(ctx, "Jobs", dtos.JOB, jobs)
+    ctx.tenant.advance(ctx.now)
+    jobs = [dtos.job_entity(ctx.tenant, j, ctx.cloud)
+            for j in ctx.tenant.jobs_in(ctx.current_folder)]
+    return _collection(ctx, "Jobs", dtos.job_type(ctx.cloud), jobs)
+
+
+def _single_job(ctx: Context, job: Job) -> Response:
+    return _single(ctx, "Jobs", dtos.job_type(ctx.cloud),
+                   dtos.job_entity(ctx.tenant, job, ctx.cloud))
 
 
 def get_job(ctx: Context) -> Response:
-    job = _job(ctx, int(ctx.params[0]))
-    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+    return _single_job(ctx, _job(ctx, int(ctx.params[0])))
+
+
+def _job_with_key(ctx: Context, key: Any) -> Job:
+    ctx.tenant.advance(ctx.now)
+    job = ctx.tenant.job_by_key(ctx.current_folder, str(key)) if key is not None else None
+    if job is None:
+        raise _job_not_found(key)
+    return job
 
 
 def get_job_by_key(ctx: Context) -> Response:
-    key = ctx.params[1]
-    job = ctx.tenant.job_by_key(ctx.current_folder, key)
-    if job is None:
-        raise _job_not_found(key)
-    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+    return _single_job(ctx, _job_with_key(ctx, ctx.params[1]))
 
 
 def start(ctx: Context) -> Response:
     jobs = start_jobs(ctx.request.json(), ctx.current_folder, ctx.tenant)
+    job_type = dtos.job_type(ctx.cloud)
     return json_response(201, {
         "@odata.context": ctx.metadata("Jobs"),
-        # As created: Pending, even when the pending time is zero.
-        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, j.created_at), dtos.JOB)
+        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, ctx.cloud, as_created=True),
+                                     job_type)
                   for j in jobs],
     }, odata=True)
+
+
+def _validation(ctx: Context, reasons: list) -> Response:
+    body = {"@odata.context": ctx.metadata(dtos.NS + "ValidationResultDto")}
+    body.update(dispatch.validation_result(reasons))
+    return json_response(200, body, odata=True)
+
+
+def validate_dynamic_job(ctx: Context) -> Response:
+    """``ValidateDynamicJob``: the StartJobs checks and pending reasons; creates nothing."""
+    ctx.tenant.advance(ctx.now)
+    request = parse_start(ctx.request.json(), ctx.current_folder, ctx.tenant)
+    return _validation(ctx, dispatch.diagnose(ctx.tenant, request))
+
+
+def validate_existing_job(ctx: Context) -> Response:
+    """``ValidateExistingJob``: why a Pending job waits, as found when it was created."""
+    job = _job(ctx, int(ctx.params[0]))
+    return _validation(ctx, list(job.pending_reasons) if job.state == "Pending" else [])
+
+
+def resume_job(ctx: Context) -> Response:
+    job = _job_with_key(ctx, get_ci(_json_object(ctx), "jobKey"))
+    if not ctx.tenant.resume_job(job):
+        raise ApiError(409, f"Job {job.id} is {job.state}: only a Suspended job can be resumed.",
+                       1000)
+    return _single_job(ctx, job)
+
+
+def runtimes_for_folder(ctx: Context) -> Response:
+    folder = ctx.tenant.folders.get(int(ctx.params[0]))
+    if folder is None:
+        raise ApiError(400, "Folder does not exist or the user does not have access to the "
+                            "folder.", 1100)
+    ctx.tenant.advance(ctx.now)
+    return _collection(ctx, "Collection(" + dtos.NS + "MachineRuntimeDto)",
+                       dtos.MACHINE_RUNTIME, dtos.runtime_entities(ctx.tenant, folder))
 
 
 def _stop_strategy(body: dict) -> str:
@@ -186,13 +241,13 @@ def stop_jobs(ctx: Context) -> Response:
             raise _job_not_found(job_id)
         jobs.append(_job(ctx, job_id))
     for job in jobs:
-        job.request_stop(strategy, ctx.now)
+        ctx.tenant.stop_job(job, strategy)
     return Response(200)
 
 
 def stop_job(ctx: Context) -> Response:
     job = _job(ctx, int(ctx.params[0]))
-    job.request_stop(_stop_strategy(_json_object(ctx)), ctx.now)
+    ctx.tenant.stop_job(job, _stop_strategy(_json_object(ctx)))
     return Response(200)
 
 
