@@ -34,6 +34,7 @@ Mutators for tests and demos:
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import itertools
 import json
 import random
@@ -182,8 +183,18 @@ class Tenant:
         self._cache: dict = {}
         self._random = random.Random(config.seed)
         self._job_ids = itertools.count(10001)
-        #: Jobs not yet final, oldest first (the dispatch queue order).
+        #: Jobs not yet final, oldest first.
         self._active: list = []
+        #: Jobs' own events: a heap of (time, order, job); an entry is stale when the job's
+        #: ``next_event()`` no longer matches it.
+        self._events: list = []
+        self._event_order = itertools.count()
+        #: Robot id -> the job holding it.
+        self._running: dict = {}
+        #: Jobs waiting for a robot, grouped by (candidates, RuntimeType, folder id): each
+        #: group maps job id -> (queue order, job), oldest first.
+        self._queues: dict = {}
+        self._queue_order = itertools.count()
 
     # ------------------------------------------------------------------ identifiers
 
@@ -273,7 +284,7 @@ class Tenant:
 
     def busy_robot_ids(self) -> set:
         """Ids of robots that are running a job (as of the last ``advance``)."""
-        return {job.robot_id for job in self._active if job.holds_robot}
+        return set(self._running)
 
     @staticmethod
     def session_state(robot: Robot, busy_robot_ids: set) -> str:
@@ -324,6 +335,7 @@ class Tenant:
             pending_reasons=pending_reasons)
         self.jobs[job.id] = job
         self._active.append(job)
+        self._track(job)
         return job
 
     def pending_on(self, release: Release, robots: list) -> bool:
@@ -343,50 +355,68 @@ class Tenant:
         """(machine name, RuntimeType) -> slots in use: running jobs, and a Busy robot's other
         work (one Unattended slot)."""
         used: dict = {}
-        for job in self._active:
-            if job.holds_robot:
-                key = (job.host_machine_name, job.runtime_type)
-                used[key] = used.get(key, 0) + 1
+        for job in self._running.values():
+            key = (job.host_machine_name, job.runtime_type)
+            used[key] = used.get(key, 0) + 1
         for robot in self.robots.values():
             if robot.state == "Busy":
                 key = (robot.machine_name, "Unattended")
                 used[key] = used.get(key, 0) + 1
         return used
 
+    def _track(self, job: Job) -> None:
+        """Record what a job's change means: its next event, the robot it holds, the queue."""
+        at = job.next_event()
+        if at is not None:
+            heapq.heappush(self._events, (at, next(self._event_order), job))
+        if job.holds_robot:
+            self._running[job.robot_id] = job
+        elif self._running.get(job.robot_id) is job:
+            del self._running[job.robot_id]
+        group = (job.candidates, job.runtime_type, job.folder_id)
+        if job.waiting:
+            self._queues.setdefault(group, {}).setdefault(job.id, (next(self._queue_order), job))
+        elif job.id in self._queues.get(group, {}):
+            del self._queues[group][job.id]
+            if not self._queues[group]:
+                del self._queues[group]
+
+    def _next_robot(self, now: float) -> tuple:
+        """(time, robot) of the first robot timer due by ``now``, or (None, None)."""
+        best: tuple = (None, None)
+        for robot in self.robots.values():
+            at = robot.timer()
+            if at is not None and at <= now and (best[0] is None or at < best[0]):
+                best = (at, robot)
+        return best
+
+    def _next_job(self, now: float) -> Optional[float]:
+        """When the first job event due by ``now`` happens (stale heap entries dropped)."""
+        events = self._events
+        while events and events[0][2].next_event() != events[0][0]:
+            heapq.heappop(events)
+        return events[0][0] if events and events[0][0] <= now else None
+
     def advance(self, now: float) -> None:
         """Replay every job and robot event due by ``now``, dispatching after each one."""
         with self.lock:
             while True:
-                due, owner = None, None
-                for item in itertools.chain(self._active, self.robots.values()):
-                    at = item.timer() if isinstance(item, Robot) else item.next_event()
-                    if at is not None and at <= now and (due is None or at < due):
-                        due, owner = at, item
-                if owner is None:
-                    break
-                if isinstance(owner, Robot):
-                    owner.state, owner.busy_until, owner.reconnect_at = "Available", None, None
-                    self._dispatch(due)
-                elif owner.state == "Pending":
-                    self._queue(due)
+                robot_at, robot = self._next_robot(now)
+                job_at = self._next_job(now)
+                if robot is not None and (job_at is None or robot_at <= job_at):
+                    robot.state, robot.busy_until, robot.reconnect_at = "Available", None, None
+                    self._dispatch(robot_at)
+                elif job_at is not None:
+                    job = heapq.heappop(self._events)[2]
+                    job.apply(job_at)
+                    self._track(job)
+                    self._dispatch(job_at)
+                    if job.waiting:
+                        self._wait_on(job, job_at)
                 else:
-                    owner.apply(due)
-                    self._dispatch(due)
-                    if owner.waiting:
-                        self._wait_on(owner, due)
+                    break
             self._dispatch(now)
             self._active = [job for job in self._active if not job.is_final]
-
-    def _queue(self, at: float) -> None:
-        """Jobs whose dispatch latency is over by ``at`` join their robots' queue."""
-        arrived = [job for job in self._active
-                   if job.state == "Pending" and not job.queued and job.eligible_at <= at]
-        for job in arrived:
-            job.queued = True
-        self._dispatch(at)
-        for job in arrived:
-            if job.waiting:
-                self._wait_on(job, at)
 
     def _wait_on(self, job: Job, at: float) -> None:
         """A job starts waiting: start the "some seconds later" timers of its robots."""
@@ -398,36 +428,52 @@ class Tenant:
                 robot.reconnect_at = at + robot.reconnect_after
 
     def _dispatch(self, at: float) -> None:
-        """Start waiting jobs, oldest first, on free candidate robots (with a free runtime slot
-        of the job's type on the robot's machine, in modern folders)."""
-        waiting = [job for job in self._active if job.waiting]
-        if not waiting:
+        """Start waiting jobs on free candidate robots (with a free runtime slot of the job's
+        type on the robot's machine, in modern folders): the groups of jobs with the same
+        candidates in the order of their oldest job, each group oldest first."""
+        if not self._queues:
             return
-        occupied = self.busy_robot_ids()
         free = {robot.id for robot in self.robots.values()
-                if robot.state == "Available" and robot.id not in occupied}
+                if robot.state == "Available" and robot.id not in self._running}
+        if not free:
+            return
         used = self.used_slots()
-        for job in waiting:
+        heads = sorted((next(iter(queue.values()))[0], group)
+                       for group, queue in self._queues.items())
+        for _, (candidates, runtime_type, folder_id) in heads:
+            modern = not self.folders[folder_id].classic
+            queue = self._queues[(candidates, runtime_type, folder_id)]
+            while queue:  # a started job leaves it (and an empty queue leaves the groups)
+                job = next(iter(queue.values()))[1]
+                robot = self._free_robot(candidates, runtime_type, modern, free, used)
+                if robot is None:
+                    break
+                free.discard(robot.id)
+                job.start(robot.id, robot.machine_name, at)
+                self._track(job)
             if not free:
                 return
-            modern = not self.folders[job.folder_id].classic
-            for robot_id in job.candidates:
-                robot = self.robots.get(robot_id)
-                if robot is None or robot_id not in free:
-                    continue
-                slot = (robot.machine_name, job.runtime_type)
-                if modern and used.get(slot, 0) >= self.slots(robot, job.runtime_type):
-                    continue
-                used[slot] = used.get(slot, 0) + 1
-                free.discard(robot_id)
-                job.start(robot_id, robot.machine_name, at)
-                break
+
+    def _free_robot(self, candidates: tuple, runtime_type: str, modern: bool, free: set,
+                    used: dict) -> Optional[Robot]:
+        """The first free candidate (taking a runtime slot of its machine, if modern)."""
+        for robot_id in candidates:
+            robot = self.robots.get(robot_id)
+            if robot is None or robot_id not in free:
+                continue
+            slot = (robot.machine_name, runtime_type)
+            if modern and used.get(slot, 0) >= self.slots(robot, runtime_type):
+                continue
+            used[slot] = used.get(slot, 0) + 1
+            return robot
+        return None
 
     def stop_job(self, job: Job, strategy: str) -> None:
         with self.lock:
             now = self.clock()
             self.advance(now)
             job.request_stop(strategy, now)
+            self._track(job)
             self.advance(now)
 
     def resume_job(self, job: Job) -> bool:
@@ -436,6 +482,7 @@ class Tenant:
             now = self.clock()
             self.advance(now)
             resumed = job.resume(now)
+            self._track(job)
             self.advance(now)
             if job.waiting:
                 self._wait_on(job, now)
