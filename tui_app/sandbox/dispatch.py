@@ -78,11 +78,11 @@ def _targets(tenant: Tenant, request: StartRequest, reasons: list) -> list:
         else:
             robots.append(robot)
     if unknown or attended:
-        parts = [f"there is no robot with id {', '.join(unknown)}"] if unknown else []
+        parts = [f"There is no robot with id {', '.join(unknown)}"] if unknown else []
         if attended:
             parts.append(f"{_names(attended)} is an attended robot (Orchestrator does not start "
                          "unattended jobs on it)")
-        reasons.append(("RobotNotFound", "; ".join(parts).capitalize() + "."))
+        reasons.append(("RobotNotFound", "; ".join(parts) + "."))
     if elsewhere:
         reasons.append(("RobotNotAssignedToFolder",
                         f"{_names(elsewhere)} is not assigned to {where}."))
