@@ -326,10 +326,21 @@ def test_suspend_and_resume_job_over_http(sandbox, http):
         time.sleep(0.05)
     suspended = client.get(f"/odata/Jobs({job['Id']})").json()
     assert suspended["ResumeVersion"] == 1 and suspended["PersistenceId"]
+
+    def triggers():
+        return client.get("/odata/JobTriggers",
+                          params={"$filter": f"JobId eq {job['Id']}"}).json()["value"]
+
+    (trigger,) = triggers()
+    assert {k: trigger[k] for k in ("JobId", "TriggerType", "Status", "TriggerMessage")} == {
+        "JobId": job["Id"], "TriggerType": "Timer", "Status": "New",
+        "TriggerMessage": "Resume After Delay"}
+    assert trigger["Timer"] > suspended["LastModificationTime"]
     resumed = client.post(RESUME, json={"jobKey": job["Key"]})
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["State"] in ("Resumed", "Running")
     assert resumed.json()["@odata.context"].endswith("#Jobs/$entity")
+    assert triggers()[0]["Status"] == "Fired"
     again = client.post(RESUME, json={"jobKey": job["Key"]})
     assert again.status_code == 409 and "only a Suspended job can be resumed" in again.text
     missing = client.post(RESUME, json={"jobKey": "0f8fad5b-d9cb-469f-a165-70867728950e"})

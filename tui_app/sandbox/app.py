@@ -104,6 +104,8 @@ ROUTES = (
     _route("GET", rf"odata/machines/{_OP}GetRuntimesForFolder\(folderId=(\d+)\)",
            "/odata/Machines/UiPath.Server.Configuration.OData.GetRuntimesForFolder(folderId={id})",
            endpoints.runtimes_for_folder, scope=("Machines", "Read")),
+    _route("GET", r"odata/jobtriggers", "/odata/JobTriggers", endpoints.list_job_triggers,
+           scope=("Jobs", "Read"), folder=True),
 )
 
 #: Which route kinds each URL prefix may reach.

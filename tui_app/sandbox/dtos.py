@@ -186,6 +186,16 @@ JOB_V20 = _type("JobDto", **_ordered(
          RootSpanId=S, AutopilotForRobots=Complex(AUTOPILOT), FpsContext=S,
          Release=Navigation(SIMPLE_RELEASE_V20))))
 
+_JOB_TRIGGER_PROPERTIES: dict = dict(
+    JobId=I64, TriggerType=_enum("TriggerType", "None", "QueueItem", "Job", "Task", "Timer",
+                                 "Inbox", "Api"),
+    Status=_enum("JobTriggerStatus", "New", "Ready", "Fired"), ItemKey=G, ItemId=I64,
+    Timer=DT, TriggerMessage=S, Id=I64)
+JOB_TRIGGER = _type("JobTriggerDto", **_JOB_TRIGGER_PROPERTIES)
+JOB_TRIGGER_V20 = _type("JobTriggerDto", **_ordered(
+    "JobId TriggerType Status ItemKey ItemId Timer TriggerMessage TriggerConfiguration Id",
+    _JOB_TRIGGER_PROPERTIES, dict(TriggerConfiguration=S)))
+
 MACHINE_RUNTIME = _type("MachineRuntimeDto", Type=ROBOT_TYPES, Total=I64, Connected=I64,
                         Available=I64)
 
@@ -395,6 +405,18 @@ def job_entity(tenant: Tenant, job: Job, cloud: bool = False, as_created: bool =
         "AutopilotForRobots": None, "FpsContext": None, "Id": job.id,
     }
     return {name: entity[name] for name in job_type(cloud).properties}
+
+
+def job_trigger_entity(job: Job, cloud: bool = False) -> dict:
+    """The timer trigger a suspended job waits on (``New``), or waited on (``Fired``)."""
+    entity = {
+        "JobId": job.id, "TriggerType": "Timer",
+        "Status": "New" if job.state == "Suspended" else "Fired", "ItemKey": None,
+        "ItemId": None, "Timer": format_time(job.trigger_timer),
+        "TriggerMessage": "Resume After Delay", "TriggerConfiguration": None, "Id": job.id,
+    }
+    return {name: entity[name]
+            for name in (JOB_TRIGGER_V20 if cloud else JOB_TRIGGER).properties}
 
 
 def session_entity(tenant: Tenant, robot: Robot, folder: Folder, busy_robot_ids: set,

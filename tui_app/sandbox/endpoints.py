@@ -202,6 +202,15 @@ def resume_job(ctx: Context) -> Response:
     return _single_job(ctx, job)
 
 
+def list_job_triggers(ctx: Context) -> Response:
+    """``GET /odata/JobTriggers``: the timer triggers of the folder's jobs that suspended."""
+    ctx.tenant.advance(ctx.now)
+    triggers = [dtos.job_trigger_entity(job, ctx.cloud)
+                for job in ctx.tenant.jobs_in(ctx.current_folder) if job.trigger_timer is not None]
+    return _collection(ctx, "JobTriggers",
+                       dtos.JOB_TRIGGER_V20 if ctx.cloud else dtos.JOB_TRIGGER, triggers)
+
+
 def runtimes_for_folder(ctx: Context) -> Response:
     folder = ctx.tenant.folders.get(int(ctx.params[0]))
     if folder is None:

@@ -100,6 +100,8 @@ class Job:
     run_end: Optional[float] = None
     suspended_once: bool = False
     resume_at: Optional[float] = None
+    #: When its timer trigger fires (kept after the trigger fired, for ``JobTriggers``).
+    trigger_timer: Optional[float] = None
     resume_time: Optional[float] = None
     resume_version: Optional[int] = None
     persistence_id: Optional[str] = None
@@ -191,7 +193,7 @@ class Job:
             self.suspended_once = True
             self.persistence_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-job:{self.key}"))
             self.resume_version = (self.resume_version or 0) + 1
-            self.resume_at = at + self.suspend_seconds
+            self.resume_at = self.trigger_timer = at + self.suspend_seconds
             self._set("Suspended", at)
         elif self.fault is not None:
             self._end("Faulted", at, self.fault.info)
