@@ -29,6 +29,7 @@ class World:
         self.tenant.clock = lambda: self.now
 
     def start(self, folder: str, **info) -> list:
+        """StartJobs now (the tenant's clock is this world's)."""
         return start_jobs({"startInfo": info}, self.tenant.folder_by_path(folder), self.tenant)
 
     def at(self, offset: float) -> World:
@@ -169,9 +170,9 @@ def test_a_resumed_job_waits_for_its_robot(world):
 def test_resume_job_ends_the_wait_early(world):
     (job,) = world.start("Workshop", ReleaseName="MonthEndClose")
     world.at(4)
-    assert world.tenant.resume_job(job) is True
+    assert world.tenant.resume_job(job, world.now) is True
     assert job.state == "Running"
-    assert world.tenant.resume_job(job) is False  # not Suspended any more
+    assert world.tenant.resume_job(job, world.now) is False  # not Suspended any more
     world.at(30)
     assert changes(job)[-3:] == [(4, "Resumed"), (4, "Running"), (8, "Successful")]
 
@@ -179,7 +180,7 @@ def test_resume_job_ends_the_wait_early(world):
 def test_soft_stop_is_honoured_later(world):
     (job,) = triage(world, 101)
     world.at(2)
-    world.tenant.stop_job(job, "SoftStop")
+    world.tenant.stop_job(job, "SoftStop", world.now)
     assert job.state == "Stopping"
     world.at(10)
     assert changes(job)[-2:] == [(2, "Stopping"), (3, "Stopped")]
@@ -190,7 +191,7 @@ def test_soft_stop_is_honoured_later(world):
 def test_soft_stop_near_the_end_may_still_succeed(world):
     (job,) = triage(world, 101)
     world.at(3.5)
-    world.tenant.stop_job(job, "SoftStop")  # it would honour the stop at 4.5; it ends at 4
+    world.tenant.stop_job(job, "SoftStop", world.now)  # honoured at 4.5, but it ends at 4
     world.at(10)
     assert changes(job)[-2:] == [(3.5, "Stopping"), (4, "Successful")]
     assert job.stop_strategy == "SoftStop"
@@ -199,9 +200,9 @@ def test_soft_stop_near_the_end_may_still_succeed(world):
 def test_kill_terminates_then_stops(world):
     (job,) = triage(world, 101)
     world.at(1.5)
-    world.tenant.stop_job(job, "SoftStop")
+    world.tenant.stop_job(job, "SoftStop", world.now)
     world.at(1.7)
-    world.tenant.stop_job(job, "Kill")
+    world.tenant.stop_job(job, "Kill", world.now)
     assert job.state == "Terminating"
     world.at(10)
     assert changes(job)[-3:] == [(1.5, "Stopping"), (1.7, "Terminating"), (2.7, "Stopped")]
@@ -213,7 +214,7 @@ def test_waiting_and_suspended_jobs_stop_at_once(world):
     (suspended,) = world.start("Workshop", ReleaseName="MonthEndClose")
     world.at(5)
     for job in (pending, suspended):
-        world.tenant.stop_job(job, "SoftStop")
+        world.tenant.stop_job(job, "SoftStop", world.now)
         assert (job.state, job.ended_at) == ("Stopped", T0 + 5)
     world.at(60)
     assert suspended.state == "Stopped"  # its timer no longer fires
@@ -224,7 +225,7 @@ def test_a_soft_stop_is_honoured_at_the_persistence_point(world):
     world.tenant.stop_seconds = 5
     (job,) = world.start("Workshop", ReleaseName="MonthEndClose")
     world.at(2)
-    world.tenant.stop_job(job, "SoftStop")
+    world.tenant.stop_job(job, "SoftStop", world.now)
     world.at(10)
     assert changes(job)[-2:] == [(2, "Stopping"), (3, "Stopped")]
 
@@ -233,14 +234,14 @@ def test_a_structured_fault_on_both_url_shapes(world):
     (job,) = world.start("Workshop", ReleaseName="LegacyErpSync")
     world.at(5)
     assert changes(job) == [(0, "Pending"), (1, "Running"), (1.5, "Faulted")]
-    cloud = dtos.job_entity(world.tenant, job, cloud=True)
+    cloud = dtos.job_entity(world.tenant, job, world.now, cloud=True)
     assert cloud["JobError"] == {
         "code": "Robot.WorkstationInUse", "title": "The workstation is in use by another user",
         "detail": job.fault.detail, "category": "Deployment", "status": None,
         "timestamp": dtos.format_time(T0 + 1.5)}
     assert cloud["ErrorCode"] == "Robot.WorkstationInUse"
     assert cloud["Info"].startswith("Could not start executor. The workstation is in use")
-    on_prem = dtos.job_entity(world.tenant, job)
+    on_prem = dtos.job_entity(world.tenant, job, world.now)
     assert on_prem["Info"] == cloud["Info"]
     assert "JobError" not in on_prem and "ErrorCode" not in on_prem
     assert list(cloud) == list(dtos.JOB_V20.properties)
@@ -251,10 +252,10 @@ def test_the_fail_input_fault_carries_a_job_error(world):
     (job,) = world.start("Finance", ReleaseName="InvoiceIntake",
                          InputArguments='{"InvoiceNumber":"FAIL-3"}')
     world.at(5)
-    error = dtos.job_entity(world.tenant, job, cloud=True)["JobError"]
+    error = dtos.job_entity(world.tenant, job, world.now, cloud=True)["JobError"]
     assert (job.state, error["category"]) == ("Faulted", "User")
     assert "InvoiceNumber=FAIL-3" in error["detail"]
-    assert dtos.job_entity(world.tenant, job, cloud=True, as_created=True)["JobError"] is None
+    assert dtos.job_entity(world.tenant, job, job.created_at, cloud=True)["JobError"] is None
 
 
 def test_release_shapes_per_url_shape(world):

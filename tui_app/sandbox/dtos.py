@@ -20,7 +20,7 @@ from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.dispatch import NO_HOST
 from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
-from tui_app.sandbox.jobs import Job, JobStatus
+from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.tenant import Environment, Folder, Release, Robot, Tenant
 
 NS = "UiPath.Server.Configuration.OData."
@@ -352,22 +352,22 @@ def _job_error(job: Job) -> Optional[dict]:
             "timestamp": format_time(job.ended_at)}
 
 
-def job_entity(tenant: Tenant, job: Job, cloud: bool = False, as_created: bool = False) -> dict:
-    """The job as of the tenant's last ``advance`` (``as_created``: as StartJobs answers it,
-    Pending, even when the dispatch latency is zero)."""
-    status = job.status()
-    if as_created:
-        status = JobStatus("Pending", None, None, job.created_at, None)
+def job_entity(tenant: Tenant, job: Job, now: float, cloud: bool = False) -> dict:
+    """The job as of ``now`` (the tenant has replayed up to ``now``; StartJobs answers the
+    jobs as of their creation)."""
+    status = job.status(now)
     state = status.state
+    #: Whether this is the job's current status (not an earlier moment's).
+    current = status.changed_at == job.changed_at and state == job.state
     started = status.started_at is not None
     robot = tenant.robots.get(job.robot_id) if started and job.robot_id is not None else None
     release = tenant.releases.get(job.release_id)
     folder = tenant.folders[job.folder_id]
     info = status.info
-    if state == "Pending" and not as_created and any(
+    if state == "Pending" and current and any(
             code == "TemplateNoHostsAvailable" for code, _ in job.pending_reasons):
         info = NO_HOST
-    job_error = _job_error(job) if not as_created else None
+    job_error = _job_error(job) if current else None
     entity = {
         "Key": job.key, "StartTime": format_time(status.started_at),
         "EndTime": format_time(status.ended_at), "State": state, "SubState": None,
@@ -384,9 +384,9 @@ def job_entity(tenant: Tenant, job: Job, cloud: bool = False, as_created: bool =
         "OutputFile": None,
         "HostMachineName": job.host_machine_name if started else None,
         "HasMediaRecorded": False, "HasVideoRecorded": False,
-        "PersistenceId": job.persistence_id if not as_created else None,
-        "ResumeVersion": job.resume_version if not as_created else None,
-        "StopStrategy": job.stop_strategy if not as_created else None,
+        "PersistenceId": job.persistence_id if current else None,
+        "ResumeVersion": job.resume_version if current else None,
+        "StopStrategy": job.stop_strategy if current else None,
         "RuntimeType": job.runtime_type,
         "RequiresUserInteraction": job.requires_user_interaction,
         "ReleaseVersionId": None, "EntryPointPath": job.entry_point_path,
@@ -398,7 +398,7 @@ def job_entity(tenant: Tenant, job: Job, cloud: bool = False, as_created: bool =
         "OrchestratorUserIdentity": None, "RemoteControlAccess": "None",
         "StartingTriggerId": None, "MaxExpectedRunningTimeSeconds": None,
         "ServerlessJobType": None, "ParentJobKey": None,
-        "ResumeTime": format_time(job.resume_time) if not as_created else None,
+        "ResumeTime": format_time(job.resume_time) if current else None,
         "LastModificationTime": format_time(status.changed_at),
         "JobError": job_error, "ErrorCode": job_error["code"] if job_error else None,
         "FpsProperties": None, "TraceId": None, "ParentSpanId": None, "RootSpanId": None,

@@ -138,14 +138,14 @@ def list_jobs(ctx: Context) -> Response:
                  f"after {retry_after} seconds, or read single jobs with /odata/Jobs({{Id}}).",
             0, {"Retry-After": str(retry_after)})
     ctx.tenant.advance(ctx.now)
-    jobs = [dtos.job_entity(ctx.tenant, j, ctx.cloud)
+    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now, ctx.cloud)
             for j in ctx.tenant.jobs_in(ctx.current_folder)]
     return _collection(ctx, "Jobs", dtos.job_type(ctx.cloud), jobs)
 
 
 def _single_job(ctx: Context, job: Job) -> Response:
     return _single(ctx, "Jobs", dtos.job_type(ctx.cloud),
-                   dtos.job_entity(ctx.tenant, job, ctx.cloud))
+                   dtos.job_entity(ctx.tenant, job, ctx.now, ctx.cloud))
 
 
 def get_job(ctx: Context) -> Response:
@@ -169,7 +169,7 @@ def start(ctx: Context) -> Response:
     job_type = dtos.job_type(ctx.cloud)
     return json_response(201, {
         "@odata.context": ctx.metadata("Jobs"),
-        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, ctx.cloud, as_created=True),
+        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, j.created_at, ctx.cloud),
                                      job_type)
                   for j in jobs],
     }, odata=True)
@@ -196,7 +196,7 @@ def validate_existing_job(ctx: Context) -> Response:
 
 def resume_job(ctx: Context) -> Response:
     job = _job_with_key(ctx, get_ci(_json_object(ctx), "jobKey"))
-    if not ctx.tenant.resume_job(job):
+    if not ctx.tenant.resume_job(job, ctx.now):
         raise ApiError(409, f"Job {job.id} is {job.state}: only a Suspended job can be resumed.",
                        1000)
     return _single_job(ctx, job)
@@ -250,13 +250,13 @@ def stop_jobs(ctx: Context) -> Response:
             raise _job_not_found(job_id)
         jobs.append(_job(ctx, job_id))
     for job in jobs:
-        ctx.tenant.stop_job(job, strategy)
+        ctx.tenant.stop_job(job, strategy, ctx.now)
     return Response(200)
 
 
 def stop_job(ctx: Context) -> Response:
     job = _job(ctx, int(ctx.params[0]))
-    ctx.tenant.stop_job(job, _stop_strategy(_json_object(ctx)))
+    ctx.tenant.stop_job(job, _stop_strategy(_json_object(ctx)), ctx.now)
     return Response(200)
 
 

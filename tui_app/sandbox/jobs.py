@@ -118,8 +118,20 @@ class Job:
 
     # ------------------------------------------------------------------ reading
 
-    def status(self) -> JobStatus:
-        return JobStatus(self.state, self.started_at, self.ended_at, self.changed_at, self.info)
+    def status(self, now: float) -> JobStatus:
+        """The status as of ``now``: the current one (the tenant has replayed up to ``now``),
+        or for an earlier moment the state it had then; at its creation always ``Pending``,
+        as StartJobs answers, even when it started at once."""
+        if now >= self.changed_at and now != self.created_at:
+            return JobStatus(self.state, self.started_at, self.ended_at, self.changed_at,
+                             self.info)
+        at, state = self.history[0]
+        for changed, later in self.history[1:]:
+            if changed >= now:
+                break
+            at, state = changed, later
+        started = self.started_at if state != "Pending" else None
+        return JobStatus(state, started, None, at, None)
 
     @property
     def is_final(self) -> bool:

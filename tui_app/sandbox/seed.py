@@ -94,8 +94,8 @@ def seed_demo(tenant: Tenant, config: SandboxConfig) -> None:
     add("Finance", folder_id=3, key="0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c43")
     add("Default", classic=True, folder_id=4, key="e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a744")
     add("Workshop", folder_id=8, key="6d1c3b5a-8e7f-4a2b-9c0d-1e2f3a4b5c48")
-    busy = {"free_after": config.busy_seconds}
-    offline = {"reconnect_after": config.reconnect_seconds}
+    busy: dict = {"free_after": config.busy_seconds}
+    offline: dict = {"reconnect_after": config.reconnect_seconds}
 
     quickstart = tenant.add_environment(4, "QuickstartDemo", environment_id=11,
                                         description="Robots for trying processes out")

@@ -141,69 +141,6 @@ def _input_arguments(info: dict) -> Optional[str]:
     return text
 
 
-def _integer(info: dict, name: str) -> Optional[int]:
-    value = get_ci(info, name)
-    if value is None:
-        return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid(f"The value {json.dumps(value)} is not valid for {name}: expected an "
-                       "integer.")
-    return value
-
-
-def _integers(info: dict, name: str) -> list:
-    values = get_ci(info, name)
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise _invalid(f"{name} must be an array of integers.")
-    return [_integer({name: value}, name) for value in values]
-
-
-def _member(info: dict, name: str, enum: EnumType) -> Optional[str]:
-    value = get_ci(info, name)
-    if value is None:
-        return None
-    member = enum.member(value) if isinstance(value, (str, int)) else None
-    if member is None:
-        raise _invalid(f"The value {json.dumps(value)} is not valid for {name}. Valid values: "
-                       f"{', '.join(enum.members)}.")
-    return member
-
-
-def _text(info: dict, name: str, limit: int) -> Optional[str]:
-    value = get_ci(info, name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _invalid(f"{name} must be a string.")
-    if len(value) > limit:
-        raise _invalid(f"The field {name} must be a string with a maximum length of {limit:,} "
-                       f"(it has {len(value):,} characters).")
-    return value
-
-
-def _input_arguments(info: dict) -> Optional[str]:
-    value = get_ci(info, "InputArguments")
-    if value is not None and not isinstance(value, str):
-        kinds: dict[type, str] = {dict: "object", list: "array"}
-        kind = kinds.get(type(value), "number or boolean")
-        raise _invalid(f"InputArguments must be a string containing a JSON object (for example "
-                       f"\"{{\\\"Name\\\":\\\"Ada\\\"}}\"), not a JSON {kind}.")
-    text = _text(info, "InputArguments", MAX_INPUT_ARGUMENTS)
-    if text is None:
-        return None
-    try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        raise _invalid(f"InputArguments is not valid JSON: {exc}.") from exc
-    if not isinstance(parsed, dict):
-        raise _invalid("InputArguments must be a JSON object of argument names and values.")
-    return text
-
-
 def _release(info: dict, folder: Folder, tenant: Tenant) -> Release:
     key = get_ci(info, "ReleaseKey")
     name = get_ci(info, "ReleaseName")

@@ -468,18 +468,17 @@ class Tenant:
             return robot
         return None
 
-    def stop_job(self, job: Job, strategy: str) -> None:
+    def stop_job(self, job: Job, strategy: str, now: float) -> None:
+        """A SoftStop or Kill request made at ``now``."""
         with self.lock:
-            now = self.clock()
             self.advance(now)
             job.request_stop(strategy, now)
             self._track(job)
             self.advance(now)
 
-    def resume_job(self, job: Job) -> bool:
-        """``ResumeJob``: a Suspended job resumes now; False if it is not Suspended."""
+    def resume_job(self, job: Job, now: float) -> bool:
+        """``ResumeJob`` at ``now``: a Suspended job resumes; False if it is not Suspended."""
         with self.lock:
-            now = self.clock()
             self.advance(now)
             resumed = job.resume(now)
             self._track(job)
