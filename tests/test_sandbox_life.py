@@ -3,6 +3,7 @@ same behaviour (runtimes, ResumeJob, session states) over loopback."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -363,3 +364,29 @@ def test_session_states_follow_the_jobs_over_http(sandbox, http):
     assert states()[201] == states()[202] == "Busy"
     sandbox.tenant.set_robot_state(104, "Available")
     assert states()[104] == "Available"
+
+
+def test_handlers_serve_the_shape_of_the_url(world):
+    """``Context.cloud`` (set by the app for the Automation Cloud URL shape) picks v20 DTOs."""
+    from tui_app.sandbox.endpoints import Context, list_jobs, list_releases
+    from tui_app.sandbox.wire import Request
+
+    world.start("Workshop", ReleaseName="LegacyErpSync")
+    world.at(5)
+
+    def read(handler, folder: str, cloud: bool) -> dict:
+        context = Context(Request("GET", "/", {}, {}), world.tenant, (), None,
+                          world.tenant.folder_by_path(folder), "http://sandbox", world.now,
+                          cloud)
+        return json.loads(handler(context).body)["value"][0]
+
+    assert read(list_jobs, "Workshop", True)["JobError"]["category"] == "Deployment"
+    assert "JobError" not in read(list_jobs, "Workshop", False)
+    assert "EnvironmentName" not in read(list_releases, "Default", True)
+    assert read(list_releases, "Default", False)["EnvironmentName"] == "QuickstartDemo"
+
+
+@pytest.mark.parametrize("name", ["busy_seconds", "reconnect_seconds"])
+def test_robot_timers_must_not_be_negative(name):
+    with pytest.raises(ValueError, match=f"{name} must not be negative"):
+        SandboxConfig(**{name: -1})

@@ -7,6 +7,8 @@ matches, before ``$skip`` / ``$top``); single entities answer the object itself 
 a job of another folder is unknown. Handlers that read or change jobs and robots first replay
 the tenant up to the request's time (``Tenant.advance``). ``ResumeJob`` of a job that is not
 Suspended is 409 errorCode 1000 (UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``).
+``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
+waits, ``Fired`` after); other trigger types are not modelled.
 """
 
 from __future__ import annotations
