@@ -331,6 +331,8 @@ async def test_start_specific_and_poll_to_completion(sandbox):
 
 
 async def test_start_jobs_count_all_and_get_jobs_in_one_request(sandbox):
+    for robot_id in (102, 103):  # Busy / Disconnected robots would keep the All jobs Pending
+        sandbox.tenant.set_robot_state(robot_id, "Available")
     async with open_client(sandbox, folder=DEFAULT_FOLDER) as client:
         counted = await client.start_jobs({"ReleaseKey": RELEASE_KEY, "Strategy": "JobsCount",
                                            "JobsCount": 2,

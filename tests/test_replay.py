@@ -195,6 +195,7 @@ def test_wait_until_successful_records_final_states(sandbox, cli, write):
 
 
 def test_wait_polls_all_jobs_in_one_request(sandbox, cli, write):
+    sandbox.tenant.set_robot_state(102, "Available")  # not Busy: both jobs run at once
     text = triage().replace('robots = ["SUPPORT-BOT-01"]',
                             'robots = ["SUPPORT-BOT-01", "SUPPORT-BOT-02"]')
     code, _, err = cli(write(text), "--wait")

@@ -11,6 +11,7 @@ import pytest
 
 from tui_app.orchestrator.models import Job
 from tui_app.sandbox import DEMO
+from tui_app.sandbox.startjobs import ROBOT_IDS_CODE
 
 START = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 STOP = "/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs"
@@ -119,7 +120,7 @@ def test_robot_count_strategy(orchestrator):
     assert response.status_code == 201 and len(response.json()["value"]) == 2
 
 
-def test_modern_jobs_count_with_robot_ids(orchestrator):
+def test_modern_jobs_count_with_robot_ids(sandbox, orchestrator):
     client = orchestrator("Shared/Support")
     response = start(client, ReleaseName="PasswordReset", Strategy="ModernJobsCount",
                      JobsCount=2, RobotIds=[302], RuntimeType="NonProduction",
@@ -127,6 +128,9 @@ def test_modern_jobs_count_with_robot_ids(orchestrator):
     assert response.status_code == 201
     jobs = response.json()["value"]
     assert [j["RuntimeType"] for j in jobs] == ["NonProduction", "NonProduction"]
+    # svc-support-02 is Busy with other work: the jobs wait until it is free.
+    assert wait_for(client, jobs[0]["Id"], {"Running"}, timeout=0.5)["State"] == "Pending"
+    sandbox.tenant.set_robot_state(302, "Available")
     job = wait_for(client, jobs[0]["Id"], {"Running", "Successful"})
     assert job["Robot"]["Id"] == 302 and job["HostMachineName"] == "SUPPORT-HOST-B"
 
@@ -183,14 +187,14 @@ def test_modern_jobs_count_with_robot_ids(orchestrator):
      "RobotIds must name at least one robot"),
     ({"ReleaseKey": TRIAGE_KEY, "Strategy": "Specific", "RobotIds": []}, 400, 1000,
      "RobotIds must name at least one robot"),
-    ({"ReleaseKey": TRIAGE_KEY, "Strategy": "Specific", "RobotIds": [101, 201]}, 409, 1000,
-     "Couldn't find the specified unattended user/robot in the current folder."),
+    ({"ReleaseKey": TRIAGE_KEY, "Strategy": "Specific", "RobotIds": [101, 201]}, 409,
+     ROBOT_IDS_CODE, "Couldn't find the specified unattended user/robot in the current folder."),
     ({"ReleaseKey": TRIAGE_KEY, "Strategy": "JobsCount"}, 400, 1000,
      "JobsCount must be greater than 0"),
     ({"ReleaseKey": TRIAGE_KEY, "Strategy": "JobsCount", "JobsCount": 0}, 400, 1000,
      "JobsCount must be greater than 0"),
-    ({"ReleaseKey": TRIAGE_KEY, "Strategy": "JobsCount", "JobsCount": 1001}, 400, 1000,
-     "at most 1000"),
+    ({"ReleaseKey": TRIAGE_KEY, "Strategy": "JobsCount", "JobsCount": 10_001}, 400, 1000,
+     "JobsCount must be at most 10,000."),
     ({"ReleaseKey": TRIAGE_KEY, "Strategy": "RobotCount", "NoOfRobots": 0}, 400, 1000,
      "NoOfRobots must be greater than 0"),
 ])
@@ -206,12 +210,12 @@ def test_classic_folder_validation(orchestrator, start_info, status, code, messa
     ("Shared/Support", {"ReleaseName": "PasswordReset", "Strategy": "ModernJobsCount"}, 400,
      1000, "JobsCount must be greater than 0"),
     ("Shared/Support", {"ReleaseName": "PasswordReset", "Strategy": "ModernJobsCount",
-                        "JobsCount": 1, "RobotIds": [401]}, 409, 1000,
+                        "JobsCount": 1, "RobotIds": [401]}, 409, ROBOT_IDS_CODE,
      "Couldn't find the specified unattended user/robot in the current folder."),
     ("Shared/Support", {"ReleaseName": "PasswordReset", "Strategy": "ModernJobsCount",
                         "JobsCount": 1, "RuntimeType": "Robot"}, 400, 1000,
      "not valid for RuntimeType"),
-    ("Shared", {"ReleaseName": "HelloWorld"}, 409, 1000,
+    ("Shared", {"ReleaseName": "HelloWorld"}, 409, ROBOT_IDS_CODE,
      "Couldn't find any user with unattended robot permissions in the current folder."),
 ])
 def test_modern_folder_validation(orchestrator, folder, start_info, status, code, message):
@@ -377,11 +381,16 @@ def test_jobs_count_prefers_available_robots(sandbox, orchestrator):
     sandbox.tenant.set_robot_state(101, "Disconnected")
     jobs = start(orchestrator("Default"), ReleaseKey=TRIAGE_KEY, Strategy="JobsCount",
                  JobsCount=3).json()["value"]
+    # Nothing Available: the jobs wait (they used to run on Busy and Disconnected robots).
+    assert wait_for(client, jobs[0]["Id"], {"Running"}, timeout=0.5)["State"] == "Pending"
+    for robot_id in (101, 102, 103):
+        sandbox.tenant.set_robot_state(robot_id, "Available")
     robots = {wait_for(client, j["Id"], {"Running"})["Robot"]["Id"] for j in jobs}
-    assert robots == {101, 102, 103}  # nothing Available: round-robin over all of them
+    assert robots == {101, 102, 103}
 
 
-def test_soft_stop_of_a_running_job(orchestrator):
+def test_soft_stop_of_a_running_job(sandbox, orchestrator):
+    sandbox.tenant.job_running_seconds = 5  # still running when it honours the stop
     client = orchestrator("Default")
     job = start(client, ReleaseKey=TRIAGE_KEY, Strategy="Specific",
                 RobotIds=[101]).json()["value"][0]
@@ -452,7 +461,8 @@ def test_jobs_belong_to_their_folder(orchestrator):
     assert orchestrator("Finance").get("/odata/Jobs").json()["@odata.count"] == 1
 
 
-def test_job_queries(orchestrator):
+def test_job_queries(sandbox, orchestrator):
+    sandbox.tenant.set_robot_state(102, "Available")  # its other work is done
     client = orchestrator("Default")
     batch = start(client, ReleaseKey=TRIAGE_KEY, Strategy="Specific", RobotIds=[101, 102],
                   InputArguments='{"IncidentId":"FAIL-9"}').json()["value"]

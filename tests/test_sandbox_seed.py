@@ -32,7 +32,8 @@ def test_folders_and_keys(tenant):
     summary = {f.id: (f.fully_qualified_name, f.classic, f.parent_id)
                for f in tenant.folders.values()}
     assert summary == {1: ("Shared", False, None), 2: ("Shared/Support", False, 1),
-                       3: ("Finance", False, None), 4: ("Default", True, None)}
+                       3: ("Finance", False, None), 4: ("Default", True, None),
+                       8: ("Workshop", False, None)}
     keys = [f.key for f in tenant.folders.values()] + [r.key for r in tenant.releases.values()]
     assert all(str(uuid.UUID(key)) == key for key in keys)
     assert len(set(keys)) == len(keys)
@@ -51,10 +52,27 @@ def test_robots(tenant):
         302: ("svc-support-02", "SUPPORT-HOST-B", "Busy"),
         401: ("fin-bot-01", "FIN-HOST-A", "Available"),
         402: ("fin-bot-02", "FIN-HOST-B", "Disconnected"),
+        104: ("NIGHT-BOT-01", "NIGHT-VM-01", "Busy"),
+        801: ("ws-bot-01", "WS-HOST-A", "Available"),
+        802: ("ada.lovelace", "WS-DESK-ADA", "Available"),
+        803: ("ws-bot-nocreds", "WS-HOST-C", "Available"),
     }
     assert {e.id: (e.name, e.robot_ids) for e in tenant.environments.values()} == {
-        11: ("QuickstartDemo", [101, 102, 103]), 12: ("Production", [201, 202])}
-    assert tenant.folder_robots == {1: [], 2: [301, 302], 3: [401, 402]}
+        11: ("QuickstartDemo", [101, 102, 103]), 12: ("Production", [201, 202]),
+        15: ("Overnight", [104])}
+    assert tenant.folder_robots == {1: [], 2: [301, 302], 3: [401, 402], 8: [801, 802, 803]}
+    robots = tenant.robots
+    assert (robots[802].type, robots[802].takes_unattended) == ("Attended", False)
+    assert (robots[803].has_credentials, robots[803].takes_unattended) == (False, False)
+    assert {i: robots[i].free_after for i in (102, 104, 302)} == {102: 30.0, 104: 30.0,
+                                                                   302: 30.0}
+    assert {i: robots[i].reconnect_after for i in (103, 402)} == {103: 20.0, 402: 20.0}
+    assert tenant.machine_runtimes == {
+        "SUPPORT-HOST-A": {"Unattended": 1, "NonProduction": 1},
+        "SUPPORT-HOST-B": {"Unattended": 1, "NonProduction": 1},
+        "FIN-HOST-A": {"Unattended": 1}, "FIN-HOST-B": {"Unattended": 1},
+        "WS-HOST-A": {"Unattended": 1, "Headless": 1}, "WS-DESK-ADA": {},
+        "WS-HOST-C": {"Unattended": 1}}
 
 
 def test_releases(tenant):
@@ -69,7 +87,18 @@ def test_releases(tenant):
         "PasswordReset": (2, "PasswordReset", "2.1.0", True, None),
         "InvoiceIntake": (3, "InvoiceIntake", "3.0.2", True, None),
         "ArgumentShowcase": (3, "ArgumentShowcase", "1.0.0", True, None),
+        "NightlyBatch_Overnight": (4, "NightlyBatch", "1.2.0", True, 15),
+        "FormFiller": (8, "FormFiller", "1.0.0", True, None),
+        "MonthEndClose": (8, "MonthEndClose", "2.0.0", True, None),
+        "LegacyErpSync": (8, "LegacyErpSync", "1.0.3", True, None),
     }
+    assert releases["FormFiller"].requires_user_interaction
+    month_end = releases["MonthEndClose"]
+    assert (month_end.running_seconds, month_end.suspend_after, month_end.suspend_seconds) == (
+        6.0, 2.0, 8.0)
+    fault = releases["LegacyErpSync"].fault
+    assert (fault.category, fault.title) == ("Deployment",
+                                            "The workstation is in use by another user")
 
     def inputs(name):
         return [(a["name"], a["type"].split(",")[0], a["required"], a["hasDefault"])
@@ -134,7 +163,7 @@ def test_scale_builds_fast():
     assert len(tenant.robots_in_folder(scale)) == 5_000
     states = {r.state for r in tenant.robots_in_folder(scale)}
     assert states == {"Available", "Busy", "Disconnected"}
-    assert len({r.key for r in tenant.releases.values()}) == 10_008
+    assert len({r.key for r in tenant.releases.values()}) == 10_012
 
 
 def test_scale_over_http():
@@ -194,7 +223,7 @@ def test_hostile_folders_robots_and_releases():
     assert len(set(keys)) == len(keys)
     assert all(str(uuid.UUID(k)) == k for k in keys)
     # The demo data is untouched.
-    assert {f.id for f in tenant.folders.values()} == {1, 2, 3, 4, 5, 6, 7}
+    assert {f.id for f in tenant.folders.values()} == {1, 2, 3, 4, 5, 6, 7, 8}
     assert build_tenant(SandboxConfig(hostile=True, scale=4)).releases_in(folder)[0].key == \
         releases[0].key  # seeded keys repeat
 
@@ -217,7 +246,7 @@ def test_hostile_over_http():
                           "RobotIds": [501]}})
         assert started.status_code == 201
         job = sandbox.tenant.jobs[started.json()["value"][0]["Id"]]
-        assert hostile.HOSTILE_FAILURE_VALUE in job.failure
+        assert hostile.HOSTILE_FAILURE_VALUE in job.fault.info
 
 
 # ----------------------------------------------------------------------------- mutators
@@ -252,7 +281,7 @@ def test_robot_changes_show_on_the_wire(sandbox):
         body = http.get("/odata/Environments", params={"$expand": "Robots"}).json()
         names = [r["Name"] for r in body["value"][0]["Robots"]]
         assert names == ["SUPPORT-BOT-01", "SUPPORT-BOT-02B", "SUPPORT-BOT-04"]
-        assert added.id == 403 and added.username == "SANDBOX\\support-bot-04"
+        assert added.id == 804 and added.username == "SANDBOX\\support-bot-04"
         tenant.set_robot_state(101, "Disconnected")
         sessions = http.get("/odata/Sessions").json()["value"]
         assert {s["Robot"]["Id"]: s["State"] for s in sessions if s["OrganizationUnitId"] == 4}[

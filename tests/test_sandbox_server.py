@@ -377,16 +377,16 @@ def test_folders(sandbox):
     with api(sandbox) as client:
         body = client.get("/odata/Folders").json()
     assert list(body) == ["@odata.context", "@odata.count", "value"]
-    assert body["@odata.count"] == 4
+    assert body["@odata.count"] == 5
     folders = {f["Id"]: Folder.from_api(f) for f in body["value"]}
     assert {i: f.fully_qualified_name for i, f in folders.items()} == {
-        1: "Shared", 2: "Shared/Support", 3: "Finance", 4: "Default"}
-    assert [f.is_classic for f in folders.values()] == [False, False, False, True]
+        1: "Shared", 2: "Shared/Support", 3: "Finance", 4: "Default", 8: "Workshop"}
+    assert [f.is_classic for f in folders.values()] == [False, False, False, True, False]
     assert folders[2].parent_id == 1 and folders[2].display_name == "Support"
     support = body["value"][1]
     assert support["ProvisionType"] == "Automatic" and support["PermissionModel"] == "FineGrained"
     assert support["ParentKey"] == folders[1].key
-    assert len({f.key for f in folders.values()}) == 4
+    assert len({f.key for f in folders.values()}) == 5
     with api(sandbox) as client:
         one = client.get("/odata/Folders(4)").json()
         assert one["@odata.context"].endswith("/odata/$metadata#Folders/$entity")
@@ -400,7 +400,8 @@ def test_classic_releases(sandbox):
     assert body["@odata.context"] == sandbox.orchestrator_url + "/odata/$metadata#Releases"
     releases = {r["Name"]: r for r in body["value"]}
     assert list(releases) == ["SupportTriage_QuickstartDemo", "SupportTriage_Production",
-                              "CleanupTempFiles_QuickstartDemo", "ReportGenerator_QuickstartDemo"]
+                              "CleanupTempFiles_QuickstartDemo", "ReportGenerator_QuickstartDemo",
+                              "NightlyBatch_Overnight"]
     triage = releases["SupportTriage_QuickstartDemo"]
     assert "Environment" not in triage
     assert triage["Key"] == "99587436-4ce5-480d-988c-6d7f43787a2c"
@@ -467,8 +468,8 @@ def test_environments(sandbox):
         plain = client.get("/odata/Environments").json()
         expanded = client.get("/odata/Environments", params={
             "$expand": "Robots", "$filter": "Name eq 'QuickstartDemo'"}).json()
-    assert [(e["Id"], e["Name"]) for e in plain["value"]] == [(11, "QuickstartDemo"),
-                                                              (12, "Production")]
+    assert [(e["Id"], e["Name"]) for e in plain["value"]] == [
+        (11, "QuickstartDemo"), (12, "Production"), (15, "Overnight")]
     assert all("Robots" not in e for e in plain["value"])
     assert expanded["@odata.context"].endswith("#Environments(Robots())")
     environment = Environment.from_api(expanded["value"][0])
@@ -485,7 +486,7 @@ def test_environments(sandbox):
     (1, []),
     (4, [(101, "SUPPORT-BOT-01", "SUPPORT-VM-01"), (102, "SUPPORT-BOT-02", "SUPPORT-VM-02"),
          (103, "SUPPORT-BOT-03", "SUPPORT-VM-03"), (201, "PROD-BOT-01", "PROD-VM-01"),
-         (202, "PROD-BOT-02", "PROD-VM-02")]),
+         (202, "PROD-BOT-02", "PROD-VM-02"), (104, "NIGHT-BOT-01", "NIGHT-VM-01")]),
 ])
 def test_robots_from_folder(sandbox, folder_id, robots):
     path = ("/odata/Robots/UiPath.Server.Configuration.OData."
@@ -514,6 +515,7 @@ def test_sessions(sandbox):
         103: ("SUPPORT-BOT-03", "Disconnected", "SUPPORT-VM-03", "SUPPORT-VM-03"),
         201: ("PROD-BOT-01", "Available", "PROD-VM-01", "PROD-VM-01"),
         202: ("PROD-BOT-02", "Available", "PROD-VM-02", "PROD-VM-02"),
+        104: ("NIGHT-BOT-01", "Busy", "NIGHT-VM-01", "NIGHT-VM-01"),
     }
     disconnected = next(s for s in body["value"] if s["State"] == "Disconnected")
     assert disconnected["IsUnresponsive"] is True and disconnected["OrganizationUnitId"] == 4
@@ -540,7 +542,7 @@ def test_count_is_before_paging_and_select_changes_the_context(sandbox):
         body = client.get("/odata/Releases", params={
             "$top": "2", "$skip": "1", "$orderby": "Name desc", "$select": "Id,Name",
             "$count": "true"}).json()
-    assert body["@odata.count"] == 4
+    assert body["@odata.count"] == 5
     assert body["value"] == [{"Name": "SupportTriage_Production", "Id": 2},
                              {"Name": "ReportGenerator_QuickstartDemo", "Id": 4}]
     assert body["@odata.context"].endswith("#Releases(Id,Name)")
@@ -602,7 +604,7 @@ def test_keep_alive_with_content_length(sandbox):
             sock.sendall(request)
             status, headers, body = read_response(sock)
             assert status == "HTTP/1.1 200 OK"
-            assert json.loads(body)["@odata.count"] == 4
+            assert json.loads(body)["@odata.count"] == 5
             assert headers["content-type"].startswith("application/json")
         stop = (b"POST /odata/Jobs/UiPath.Server.Configuration.OData.StopJobs HTTP/1.1\r\n"
                 b"Host: localhost\r\nAuthorization: Bearer demo-pat\r\n"

@@ -128,6 +128,15 @@ ROUTES = (
            "/odata/Jobs({id})/UiPath.Server.Configuration.OData.StopJob", endpoints.stop_job,
            **JOBS_WRITE),
     _op("GET", "Users", "GetCurrentUser", endpoints.current_user, scope=("Users", "Read")),
+    _op("POST", "Jobs", "ValidateDynamicJob", endpoints.validate_dynamic_job, **JOBS_WRITE),
+    _route("POST", rf"odata/jobs\((\d+)\)/{_OP}ValidateExistingJob",
+           "/odata/Jobs({id})/UiPath.Server.Configuration.OData.ValidateExistingJob",
+           endpoints.validate_existing_job, **JOBS_WRITE),
+    _op("POST", "Jobs", "ResumeJob", endpoints.resume_job, **JOBS_WRITE),
+    _op("GET", "Machines", "GetRuntimesForFolder(folderId={id})", endpoints.runtimes_for_folder,
+        scope=("Machines", "Read")),
+    _route("GET", r"odata/jobtriggers", "/odata/JobTriggers", endpoints.list_job_triggers,
+           **JOBS_READ),
 )
 
 #: Which route kinds each URL prefix may reach.

@@ -59,7 +59,8 @@ class SandboxConfig:
     ``tui_app.sandbox.hostile``);
     ``faults`` injects transport errors; ``seed`` makes faults and generated keys repeatable;
     ``jobs_rate_limit`` is the number of ``GET /odata/Jobs`` collection requests allowed per
-    rolling minute.
+    rolling minute; the demo's Busy robots finish their other work ``busy_seconds`` after a job
+    starts waiting on them, and its Disconnected robots connect ``reconnect_seconds`` after.
     """
 
     token_lifetime: float = 3600.0
@@ -73,10 +74,12 @@ class SandboxConfig:
     #: Of ``jobs_rate_limit``, the requests per minute the tenant's other clients use up.
     jobs_rate_used_by_others: int = 0
     hostile: bool = False
+    busy_seconds: float = 30.0
+    reconnect_seconds: float = 20.0
 
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
-                     "stop_seconds"):
+                     "stop_seconds", "busy_seconds", "reconnect_seconds"):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must not be negative")

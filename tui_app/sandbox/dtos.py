@@ -1,8 +1,14 @@
 """Wire shapes: the OData entity types the sandbox serves and builders for their dicts.
 
-Property names, order and enums follow the Orchestrator v18 DTOs (ReleaseDto keeps
-``EnvironmentId`` / ``EnvironmentName``). Each builder returns every property of its type;
-navigation properties hold a ``Lazy`` so they are built only when filtered on or expanded.
+One API version per URL shape (``cloud`` in the builders): the server root serves an on-prem
+Orchestrator, v18 DTOs (ReleaseDto has ``EnvironmentId`` / ``EnvironmentName``; JobDto has
+``Info`` but no ``JobError``); the Automation Cloud shape serves v20 DTOs (ReleaseDto without
+the environment properties but with ``FolderKey`` …; JobDto adds ``SubState``, ``JobError``,
+``ErrorCode`` …). Property names, order and enums follow the spec of that version; each
+builder returns every property of its type; navigation properties hold a ``Lazy`` so they are
+built only when filtered on or expanded. A faulted job's ``JobError`` is camelCase
+``{code, title, detail, category, status, timestamp}`` (v20 ``JobErrorDto``); its codes and
+titles are the sandbox's own (UiPath publishes no catalogue).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Optional
 
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.config import DEMO
+from tui_app.sandbox.dispatch import NO_HOST
 from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
 from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.tenant import Environment, Folder, Release, Robot, Tenant
@@ -119,6 +126,30 @@ _RELEASE_PROPERTIES: dict[str, PropertyType] = dict(
 RELEASE = _type("ReleaseDto", **_RELEASE_PROPERTIES)
 SIMPLE_RELEASE = _type("SimpleReleaseDto", **_RELEASE_PROPERTIES)
 
+
+
+
+def _ordered(order: str, *sources: dict) -> dict:
+    """The properties named in ``order`` (space-separated wire order), types from ``sources``."""
+    types: dict = {}
+    for source in sources:
+        types.update(source)
+    return {name: types[name] for name in order.split()}
+
+
+_RELEASE_V20_PROPERTIES = _ordered(
+    "Key ProcessKey ProcessVersion IsLatestVersion IsProcessDeleted Description Name "
+    "EntryPointId EntryPointPath InputArguments EnvironmentVariables ProcessType "
+    "SupportsMultipleEntryPoints RequiresUserInteraction IsConversational "
+    "MinRequiredRobotVersion IsAttended IsCompiled AutomationHubIdeaUrl Arguments AutoUpdate "
+    "HiddenForAttendedUser FeedId JobPriority SpecificPriorityValue FolderKey OrganizationUnitId "
+    "OrganizationUnitFullyQualifiedName TargetFramework RobotSize RemoteControlAccess "
+    "LastModificationTime LastModifierUserId CreationTime CreatorUserId Id",
+    _RELEASE_PROPERTIES,
+    dict(EnvironmentVariables=S, IsConversational=B, MinRequiredRobotVersion=S, FolderKey=G))
+RELEASE_V20 = _type("ReleaseDto", **_RELEASE_V20_PROPERTIES)
+SIMPLE_RELEASE_V20 = _type("SimpleReleaseDto", **_RELEASE_V20_PROPERTIES)
+
 JOB = _type(
     "JobDto", Key=G, StartTime=DT, EndTime=DT, State=JOB_STATES, JobPriority=JOB_PRIORITIES,
     SpecificPriorityValue=I32, Robot=Navigation(ROBOT), Release=Navigation(SIMPLE_RELEASE),
@@ -134,6 +165,39 @@ JOB = _type(
     RemoteControlAccess=_enum("RemoteControlAccess", "None", "ReadOnly", "Full"),
     StartingTriggerId=G, MaxExpectedRunningTimeSeconds=I64, ServerlessJobType=S, ResumeTime=DT,
     LastModificationTime=DT, Id=I64)
+
+JOB_ERROR = _type("JobErrorDto", code=S, title=S, detail=S, category=S, status=I32,
+                  timestamp=DT)
+AUTOPILOT = _type("AutopilotForRobotsSettingsDto", Enabled=B, HealingEnabled=B)
+JOB_V20 = _type("JobDto", **_ordered(
+    "Key StartTime EndTime State SubState JobPriority SpecificPriorityValue Robot Release "
+    "ResourceOverwrites Source SourceType BatchExecutionKey Info CreationTime StartingScheduleId "
+    "ReleaseName Type InputArguments InputFile EnvironmentVariables OutputArguments OutputFile "
+    "HostMachineName HasMediaRecorded HasVideoRecorded PersistenceId ResumeVersion StopStrategy "
+    "RuntimeType RequiresUserInteraction ReleaseVersionId EntryPointPath OrganizationUnitId "
+    "OrganizationUnitFullyQualifiedName Reference ProcessType Machine ProfilingOptions "
+    "ResumeOnSameContext LocalSystemAccount OrchestratorUserIdentity RemoteControlAccess "
+    "StartingTriggerId MaxExpectedRunningTimeSeconds ServerlessJobType ParentJobKey ResumeTime "
+    "LastModificationTime JobError ErrorCode FpsProperties TraceId ParentSpanId RootSpanId "
+    "AutopilotForRobots FpsContext Id",
+    JOB.properties,
+    dict(SubState=S, InputFile=G, EnvironmentVariables=S, OutputFile=G, ParentJobKey=G,
+         JobError=Complex(JOB_ERROR), ErrorCode=S, FpsProperties=S, TraceId=S, ParentSpanId=S,
+         RootSpanId=S, AutopilotForRobots=Complex(AUTOPILOT), FpsContext=S,
+         Release=Navigation(SIMPLE_RELEASE_V20))))
+
+_JOB_TRIGGER_PROPERTIES: dict = dict(
+    JobId=I64, TriggerType=_enum("TriggerType", "None", "QueueItem", "Job", "Task", "Timer",
+                                 "Inbox", "Api"),
+    Status=_enum("JobTriggerStatus", "New", "Ready", "Fired"), ItemKey=G, ItemId=I64,
+    Timer=DT, TriggerMessage=S, Id=I64)
+JOB_TRIGGER = _type("JobTriggerDto", **_JOB_TRIGGER_PROPERTIES)
+JOB_TRIGGER_V20 = _type("JobTriggerDto", **_ordered(
+    "JobId TriggerType Status ItemKey ItemId Timer TriggerMessage TriggerConfiguration Id",
+    _JOB_TRIGGER_PROPERTIES, dict(TriggerConfiguration=S)))
+
+MACHINE_RUNTIME = _type("MachineRuntimeDto", Type=ROBOT_TYPES, Total=I64, Connected=I64,
+                        Available=I64)
 
 SESSION = _type(
     "SessionDto", Robot=Navigation(SESSION_ROBOT, always=True), HostMachineName=S,
@@ -176,10 +240,11 @@ def robot_entity(tenant: Tenant, robot: Robot) -> dict:
     return {
         "LicenseKey": None, "MachineName": robot.machine_name, "MachineId": robot.machine_id,
         "Name": robot.name, "Username": robot.username, "ExternalName": None,
-        "Description": None, "Type": "Unattended", "HostingType": "Standard",
+        "Description": None, "Type": robot.type, "HostingType": "Standard",
         "ProvisionType": "Manual" if environments else "Automatic", "Password": None,
         "CredentialStoreId": None, "UserId": robot.user_id, "Enabled": True,
-        "CredentialType": "Default", "RobotEnvironments": ",".join(environments),
+        "CredentialType": "Default" if robot.has_credentials else "NoCredential",
+        "RobotEnvironments": ",".join(environments),
         "IsExternalLicensed": False, "LimitConcurrentExecution": True,
         "LastModificationTime": None, "LastModifierUserId": None, "CreationTime": None,
         "CreatorUserId": None, "Id": robot.id,
@@ -192,12 +257,37 @@ def robot_in_folder_entity(tenant: Tenant, robot: Robot) -> dict:
 
 
 def machine_entity(tenant: Tenant, robot: Robot) -> dict:
+    slots = tenant.machine_runtimes.get(robot.machine_name, {"Unattended": 1})
     return {
         "LicenseKey": None, "Name": robot.machine_name, "Description": None, "Type": "Standard",
-        "Scope": "Default", "NonProductionSlots": 0, "UnattendedSlots": 1, "HeadlessSlots": 0,
-        "TestAutomationSlots": 0, "Key": tenant.machine_key(robot.machine_name),
-        "Id": robot.machine_id,
+        "Scope": "Default", "NonProductionSlots": slots.get("NonProduction", 0),
+        "UnattendedSlots": slots.get("Unattended", 0), "HeadlessSlots": slots.get("Headless", 0),
+        "TestAutomationSlots": slots.get("TestAutomation", 0),
+        "Key": tenant.machine_key(robot.machine_name), "Id": robot.machine_id,
     }
+
+
+def runtime_entities(tenant: Tenant, folder: Folder) -> list:
+    """``GetRuntimesForFolder``: per RuntimeType the folder's machines have, Total slots,
+    Connected (on machines with a connected robot) and Available (connected minus in use)."""
+    if folder.classic:
+        return []
+    robots = tenant.robots_in_folder(folder)
+    machines: dict = {}
+    for robot in robots:
+        connected = machines.get(robot.machine_name, False)
+        machines[robot.machine_name] = connected or robot.state not in ("Disconnected", "Unknown")
+    used = tenant.used_slots()
+    rows: dict = {}
+    for machine, connected in machines.items():
+        for kind, count in tenant.machine_runtimes.get(machine, {}).items():
+            total, online, free = rows.get(kind, (0, 0, 0))
+            in_use = used.get((machine, kind), 0) if connected else 0
+            rows[kind] = (total + count, online + (count if connected else 0),
+                          free + (max(count - in_use, 0) if connected else 0))
+    return [{"Type": kind, "Total": total, "Connected": online, "Available": free}
+            for kind in ROBOT_TYPES.members if kind in rows
+            for total, online, free in [rows[kind]]]
 
 
 def environment_entity(tenant: Tenant, environment: Environment) -> dict:
@@ -209,15 +299,24 @@ def environment_entity(tenant: Tenant, environment: Environment) -> dict:
     }
 
 
-def release_entity(tenant: Tenant, release: Release) -> dict:
+def release_type(cloud: bool) -> EntityType:
+    return RELEASE_V20 if cloud else RELEASE
+
+
+def job_type(cloud: bool) -> EntityType:
+    return JOB_V20 if cloud else JOB
+
+
+def release_entity(tenant: Tenant, release: Release, cloud: bool = False) -> dict:
     """Cached: a tenant mutation drops it (jobs, which change with time, are never cached)."""
-    return tenant.cached(("release", release.id), lambda: _release_entity(tenant, release))
+    return tenant.cached(("release", release.id, cloud),
+                         lambda: _release_entity(tenant, release, cloud))
 
 
-def _release_entity(tenant: Tenant, release: Release) -> dict:
+def _release_entity(tenant: Tenant, release: Release, cloud: bool) -> dict:
     environment = tenant.environments.get(release.environment_id or -1)
     folder = tenant.folders[release.folder_id]
-    return {
+    entity = {
         "Key": release.key, "ProcessKey": release.process_key,
         "ProcessVersion": release.process_version,
         "IsLatestVersion": release.is_latest_version, "IsProcessDeleted": False,
@@ -227,43 +326,69 @@ def _release_entity(tenant: Tenant, release: Release) -> dict:
         "Environment": Lazy(lambda: environment_entity(tenant, environment)
                             if environment else None),
         "EntryPointId": release.id, "EntryPointPath": "Main.xaml",
-        "InputArguments": release.input_arguments, "ProcessType": "Process",
-        "SupportsMultipleEntryPoints": False, "RequiresUserInteraction": False,
-        "IsAttended": False, "IsCompiled": False, "AutomationHubIdeaUrl": None,
+        "InputArguments": release.input_arguments, "EnvironmentVariables": None,
+        "ProcessType": "Process", "SupportsMultipleEntryPoints": False,
+        "RequiresUserInteraction": release.requires_user_interaction, "IsConversational": False,
+        "MinRequiredRobotVersion": None, "IsAttended": False, "IsCompiled": False,
+        "AutomationHubIdeaUrl": None,
         "Arguments": {"Input": release.arguments_input, "Output": release.arguments_output},
         "AutoUpdate": False, "HiddenForAttendedUser": False, "FeedId": None,
         "JobPriority": release.job_priority, "SpecificPriorityValue": None,
-        "OrganizationUnitId": folder.id,
+        "FolderKey": folder.key, "OrganizationUnitId": folder.id,
         "OrganizationUnitFullyQualifiedName": folder.fully_qualified_name,
         "TargetFramework": release.target_framework, "RobotSize": None,
         "RemoteControlAccess": "None", "LastModificationTime": None, "LastModifierUserId": None,
         "CreationTime": format_time(release.created_at), "CreatorUserId": 1, "Id": release.id,
     }
+    return {name: entity[name] for name in release_type(cloud).properties}
 
 
-def job_entity(tenant: Tenant, job: Job, now: float) -> dict:
+def _job_error(job: Job) -> Optional[dict]:
+    fault = job.fault
+    if job.state != "Faulted" or fault is None:
+        return None
+    return {"code": fault.code, "title": fault.title, "detail": fault.detail,
+            "category": fault.category, "status": fault.status,
+            "timestamp": format_time(job.ended_at)}
+
+
+def job_entity(tenant: Tenant, job: Job, now: float, cloud: bool = False) -> dict:
+    """The job as of ``now`` (the tenant has replayed up to ``now``; StartJobs answers the
+    jobs as of their creation)."""
     status = job.status(now)
+    state = status.state
+    #: Whether this is the job's current status (not an earlier moment's).
+    current = status.changed_at == job.changed_at and state == job.state
     started = status.started_at is not None
     robot = tenant.robots.get(job.robot_id) if started and job.robot_id is not None else None
     release = tenant.releases.get(job.release_id)
     folder = tenant.folders[job.folder_id]
-    return {
+    info = status.info
+    if state == "Pending" and current and any(
+            code == "TemplateNoHostsAvailable" for code, _ in job.pending_reasons):
+        info = NO_HOST
+    job_error = _job_error(job) if current else None
+    entity = {
         "Key": job.key, "StartTime": format_time(status.started_at),
-        "EndTime": format_time(status.ended_at), "State": status.state,
+        "EndTime": format_time(status.ended_at), "State": state, "SubState": None,
         "JobPriority": job.job_priority, "SpecificPriorityValue": job.specific_priority_value,
         "Robot": Lazy(lambda: robot_entity(tenant, robot) if robot else None),
-        "Release": Lazy(lambda: release_entity(tenant, release) if release else None),
+        "Release": Lazy(lambda: release_entity(tenant, release, cloud) if release else None),
         "ResourceOverwrites": None, "Source": job.source,
         "SourceType": SOURCE_TYPES.member(job.source) or "Manual",
-        "BatchExecutionKey": job.batch_execution_key, "Info": status.info,
+        "BatchExecutionKey": job.batch_execution_key, "Info": info,
         "CreationTime": format_time(job.created_at), "StartingScheduleId": None,
         "ReleaseName": job.release_name, "Type": "Unattended",
-        "InputArguments": job.input_arguments,
-        "OutputArguments": job.output_arguments if status.state == "Successful" else None,
+        "InputArguments": job.input_arguments, "InputFile": None, "EnvironmentVariables": None,
+        "OutputArguments": job.output_arguments if state == "Successful" else None,
+        "OutputFile": None,
         "HostMachineName": job.host_machine_name if started else None,
-        "HasMediaRecorded": False, "HasVideoRecorded": False, "PersistenceId": None,
-        "ResumeVersion": None, "StopStrategy": job.stop_strategy,
-        "RuntimeType": job.runtime_type, "RequiresUserInteraction": False,
+        "HasMediaRecorded": False, "HasVideoRecorded": False,
+        "PersistenceId": job.persistence_id if current else None,
+        "ResumeVersion": job.resume_version if current else None,
+        "StopStrategy": job.stop_strategy if current else None,
+        "RuntimeType": job.runtime_type,
+        "RequiresUserInteraction": job.requires_user_interaction,
         "ReleaseVersionId": None, "EntryPointPath": job.entry_point_path,
         "OrganizationUnitId": folder.id,
         "OrganizationUnitFullyQualifiedName": folder.fully_qualified_name,
@@ -272,9 +397,26 @@ def job_entity(tenant: Tenant, job: Job, now: float) -> dict:
         "ProfilingOptions": None, "ResumeOnSameContext": False, "LocalSystemAccount": "",
         "OrchestratorUserIdentity": None, "RemoteControlAccess": "None",
         "StartingTriggerId": None, "MaxExpectedRunningTimeSeconds": None,
-        "ServerlessJobType": None, "ResumeTime": None,
-        "LastModificationTime": format_time(status.changed_at), "Id": job.id,
+        "ServerlessJobType": None, "ParentJobKey": None,
+        "ResumeTime": format_time(job.resume_time) if current else None,
+        "LastModificationTime": format_time(status.changed_at),
+        "JobError": job_error, "ErrorCode": job_error["code"] if job_error else None,
+        "FpsProperties": None, "TraceId": None, "ParentSpanId": None, "RootSpanId": None,
+        "AutopilotForRobots": None, "FpsContext": None, "Id": job.id,
     }
+    return {name: entity[name] for name in job_type(cloud).properties}
+
+
+def job_trigger_entity(job: Job, cloud: bool = False) -> dict:
+    """The timer trigger a suspended job waits on (``New``), or waited on (``Fired``)."""
+    entity = {
+        "JobId": job.id, "TriggerType": "Timer",
+        "Status": "New" if job.state == "Suspended" else "Fired", "ItemKey": None,
+        "ItemId": None, "Timer": format_time(job.trigger_timer),
+        "TriggerMessage": "Resume After Delay", "TriggerConfiguration": None, "Id": job.id,
+    }
+    return {name: entity[name]
+            for name in (JOB_TRIGGER_V20 if cloud else JOB_TRIGGER).properties}
 
 
 def session_entity(tenant: Tenant, robot: Robot, folder: Folder, busy_robot_ids: set,

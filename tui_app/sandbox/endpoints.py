@@ -3,7 +3,12 @@
 Collections answer ``{"@odata.context", "@odata.count", "value"}`` (the count is of all
 matches, before ``$skip`` / ``$top``); single entities answer the object itself with its
 ``@odata.context``. Unknown jobs and releases are 404 errorCode 1002; a job of another folder is
-unknown. On the cloud shape (``Context.cloud``) classic folders do not exist.
+unknown. On the cloud shape (``Context.cloud``) classic folders do not exist. Handlers that read
+or change jobs and robots first replay the tenant up to the request's time
+(``Tenant.advance``). ``ResumeJob`` of a job that is not Suspended is 409 errorCode 1000
+(UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``).
+``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
+waits, ``Fired`` after); other trigger types are not modelled.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from tui_app.sandbox import dtos
+from tui_app.sandbox import dispatch, dtos
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.edm import EntityType
 from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.odata import Projection, parse_query
-from tui_app.sandbox.startjobs import start_jobs
+from tui_app.sandbox.startjobs import parse_start, start_jobs
 from tui_app.sandbox.tenant import Folder, Tenant
 from tui_app.sandbox.wire import ApiError, Request, Response, get_ci, json_response
 
@@ -69,6 +74,7 @@ def _job_not_found(job_id: Any) -> ApiError:
 
 
 def _job(ctx: Context, job_id: int) -> Job:
+    ctx.tenant.advance(ctx.now)
     job = ctx.tenant.jobs.get(job_id)
     if job is None or job.folder_id != ctx.current_folder.id:
         raise _job_not_found(job_id)
@@ -89,16 +95,17 @@ def get_folder(ctx: Context) -> Response:
 
 
 def list_releases(ctx: Context) -> Response:
-    releases = [dtos.release_entity(ctx.tenant, r)
+    releases = [dtos.release_entity(ctx.tenant, r, ctx.cloud)
                 for r in ctx.tenant.releases_in(ctx.current_folder)]
-    return _collection(ctx, "Releases", dtos.RELEASE, releases)
+    return _collection(ctx, "Releases", dtos.release_type(ctx.cloud), releases)
 
 
 def get_release(ctx: Context) -> Response:
     release = ctx.tenant.releases.get(int(ctx.params[0]))
     if release is None or release.folder_id != ctx.current_folder.id:
         raise ApiError(404, f"Release {ctx.params[0]} does not exist.", 1002)
-    return _single(ctx, "Releases", dtos.RELEASE, dtos.release_entity(ctx.tenant, release))
+    return _single(ctx, "Releases", dtos.release_type(ctx.cloud),
+                   dtos.release_entity(ctx.tenant, release, ctx.cloud))
 
 
 def list_environments(ctx: Context) -> Response:
@@ -118,38 +125,96 @@ def robots_from_folder(ctx: Context) -> Response:
 
 
 def list_sessions(ctx: Context) -> Response:
-    busy = ctx.tenant.busy_robot_ids(ctx.now)
+    ctx.tenant.advance(ctx.now)
+    busy = ctx.tenant.busy_robot_ids()
     sessions = [dtos.session_entity(ctx.tenant, r, ctx.current_folder, busy, ctx.now)
                 for r in ctx.tenant.robots_in_folder(ctx.current_folder)]
     return _collection(ctx, "Sessions", dtos.SESSION, sessions)
 
 
 def list_jobs(ctx: Context) -> Response:
-    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now) for j in ctx.tenant.jobs_in(ctx.current_folder)]
-    return _collection(ctx, "Jobs", dtos.JOB, jobs)
+    ctx.tenant.advance(ctx.now)
+    jobs = [dtos.job_entity(ctx.tenant, j, ctx.now, ctx.cloud)
+            for j in ctx.tenant.jobs_in(ctx.current_folder)]
+    return _collection(ctx, "Jobs", dtos.job_type(ctx.cloud), jobs)
+
+
+def _single_job(ctx: Context, job: Job) -> Response:
+    return _single(ctx, "Jobs", dtos.job_type(ctx.cloud),
+                   dtos.job_entity(ctx.tenant, job, ctx.now, ctx.cloud))
 
 
 def get_job(ctx: Context) -> Response:
-    job = _job(ctx, int(ctx.params[0]))
-    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+    return _single_job(ctx, _job(ctx, int(ctx.params[0])))
+
+
+def _job_with_key(ctx: Context, key: Any) -> Job:
+    ctx.tenant.advance(ctx.now)
+    job = ctx.tenant.job_by_key(ctx.current_folder, str(key)) if key is not None else None
+    if job is None:
+        raise _job_not_found(key)
+    return job
 
 
 def get_job_by_key(ctx: Context) -> Response:
-    key = ctx.params[1]
-    job = ctx.tenant.job_by_key(ctx.current_folder, key)
-    if job is None:
-        raise _job_not_found(key)
-    return _single(ctx, "Jobs", dtos.JOB, dtos.job_entity(ctx.tenant, job, ctx.now))
+    return _single_job(ctx, _job_with_key(ctx, ctx.params[1]))
 
 
 def start(ctx: Context) -> Response:
     jobs = start_jobs(ctx.request.json(), ctx.current_folder, ctx.tenant)
+    job_type = dtos.job_type(ctx.cloud)
     return json_response(201, {
         "@odata.context": ctx.metadata("Jobs"),
-        # As created: Pending, even when the pending time is zero.
-        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, j.created_at), dtos.JOB)
+        "value": [Projection().apply(dtos.job_entity(ctx.tenant, j, j.created_at, ctx.cloud),
+                                     job_type)
                   for j in jobs],
     }, odata=True)
+
+
+def _validation(ctx: Context, reasons: list) -> Response:
+    body = {"@odata.context": ctx.metadata(dtos.NS + "ValidationResultDto")}
+    body.update(dispatch.validation_result(reasons))
+    return json_response(200, body, odata=True)
+
+
+def validate_dynamic_job(ctx: Context) -> Response:
+    """``ValidateDynamicJob``: the StartJobs checks and pending reasons; creates nothing."""
+    ctx.tenant.advance(ctx.now)
+    request = parse_start(ctx.request.json(), ctx.current_folder, ctx.tenant)
+    return _validation(ctx, dispatch.diagnose(ctx.tenant, request))
+
+
+def validate_existing_job(ctx: Context) -> Response:
+    """``ValidateExistingJob``: why a Pending job waits, as found when it was created."""
+    job = _job(ctx, int(ctx.params[0]))
+    return _validation(ctx, list(job.pending_reasons) if job.state == "Pending" else [])
+
+
+def resume_job(ctx: Context) -> Response:
+    job = _job_with_key(ctx, get_ci(_json_object(ctx), "jobKey"))
+    if not ctx.tenant.resume_job(job, ctx.now):
+        raise ApiError(409, f"Job {job.id} is {job.state}: only a Suspended job can be resumed.",
+                       1000)
+    return _single_job(ctx, job)
+
+
+def list_job_triggers(ctx: Context) -> Response:
+    """``GET /odata/JobTriggers``: the timer triggers of the folder's jobs that suspended."""
+    ctx.tenant.advance(ctx.now)
+    triggers = [dtos.job_trigger_entity(job, ctx.cloud)
+                for job in ctx.tenant.jobs_in(ctx.current_folder) if job.trigger_timer is not None]
+    return _collection(ctx, "JobTriggers",
+                       dtos.JOB_TRIGGER_V20 if ctx.cloud else dtos.JOB_TRIGGER, triggers)
+
+
+def runtimes_for_folder(ctx: Context) -> Response:
+    folder = ctx.tenant.folders.get(int(ctx.params[0]))
+    if folder is None or (ctx.cloud and folder.classic):
+        raise ApiError(400, "Folder does not exist or the user does not have access to the "
+                            "folder.", 1100)
+    ctx.tenant.advance(ctx.now)
+    return _collection(ctx, "Collection(" + dtos.NS + "MachineRuntimeDto)",
+                       dtos.MACHINE_RUNTIME, dtos.runtime_entities(ctx.tenant, folder))
 
 
 def _stop_strategy(body: dict) -> str:
@@ -181,13 +246,13 @@ def stop_jobs(ctx: Context) -> Response:
             raise _job_not_found(job_id)
         jobs.append(_job(ctx, job_id))
     for job in jobs:
-        job.request_stop(strategy, ctx.now)
+        ctx.tenant.stop_job(job, strategy, ctx.now)
     return Response(200)
 
 
 def stop_job(ctx: Context) -> Response:
     job = _job(ctx, int(ctx.params[0]))
-    job.request_stop(_stop_strategy(_json_object(ctx)), ctx.now)
+    ctx.tenant.stop_job(job, _stop_strategy(_json_object(ctx)), ctx.now)
     return Response(200)
 
 

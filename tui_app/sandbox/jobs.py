@@ -1,19 +1,47 @@
-"""Jobs and their life, derived from the clock whenever a job is read (no background threads).
+"""Jobs and their life: a job moves through its states at event times the tenant replays.
 
-``Pending`` for the pending time, then ``Running`` (on its robot) for the running time, then
-``Successful`` — or ``Faulted`` when a string input argument starts with "FAIL" (any case).
-SoftStop turns a running job ``Stopping`` and Kill ``Terminating``; either ends ``Stopped``
-after the stop time. A pending job stops at once; a finished job ignores stop requests; a Kill
-while ``Stopping`` takes over from the SoftStop.
+No background threads: ``Tenant.advance(now)`` replays every event up to ``now`` (robots
+freeing up or reconnecting, jobs being dispatched, suspending, resuming and ending) before a
+request reads or changes anything. A job here only knows its own next event and how to apply
+it; which robot runs it is the tenant's dispatch.
+
+Life of a job: ``Pending`` (the dispatch latency, then until one of its candidate robots is
+free) → ``Running`` for its running time → ``Successful``, or ``Faulted`` with a ``JobFault``
+(a string input argument starting with "FAIL", any case, or the release's own fault). A release
+that suspends goes ``Suspended`` after ``suspend_after`` seconds of running (its robot is free
+again), waits on a timer for ``suspend_seconds`` (or until ``ResumeJob``), then ``Resumed``
+waits for its robot and runs the rest of its time. SoftStop turns a running job ``Stopping``:
+it honours the stop ``stop_seconds`` later and ends ``Stopped`` — unless its work ends first,
+then it ends as it would have (``Successful`` or ``Faulted``). Kill turns it ``Terminating`` and
+it ends ``Stopped`` after ``stop_seconds`` (a Kill while ``Stopping`` takes over). A job that
+is not running (Pending, Suspended, Resumed) stops at once; a finished job ignores stops.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 FINAL_STATES = frozenset({"Successful", "Faulted", "Stopped"})
+#: States in which a job holds its robot.
+ACTIVE_STATES = frozenset({"Running", "Stopping", "Terminating"})
+#: States in which a job waits for a robot.
+WAITING_STATES = frozenset({"Pending", "Resumed"})
+
+
+@dataclass(frozen=True)
+class JobFault:
+    """How a job faults: ``Info`` text and the ``JobError`` parts (v20 ``JobErrorDto``)."""
+
+    info: str
+    code: str
+    title: str
+    detail: str
+    #: ``User``, ``Deployment`` or ``System``.
+    category: str = "User"
+    status: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -27,7 +55,7 @@ class JobStatus:
 
 @dataclass
 class Job:
-    """One job; times are epoch seconds."""
+    """One job; times are epoch seconds. Fields after ``entry_point_path`` are its live state."""
 
     id: int
     key: str
@@ -36,14 +64,14 @@ class Job:
     release_name: str
     batch_execution_key: str
     created_at: float
-    pending_seconds: float
+    #: When the dispatch latency is over and the job may take a robot.
+    eligible_at: float
     running_seconds: float
     stop_seconds: float
-    robot_id: Optional[int]
-    host_machine_name: str
+    #: Robot ids that may run it, in order of preference.
+    candidates: tuple
     input_arguments: Optional[str]
-    #: The ``Info`` text of the fault this job will end with, or None when it succeeds.
-    failure: Optional[str]
+    fault: Optional[JobFault]
     output_arguments: Optional[str]
     reference: Optional[str]
     source: str
@@ -51,49 +79,178 @@ class Job:
     job_priority: str
     specific_priority_value: Optional[int]
     entry_point_path: str
+    requires_user_interaction: bool = False
+    #: Seconds of running before it suspends (once), and how long its timer waits.
+    suspend_after: Optional[float] = None
+    suspend_seconds: float = 0.0
+    #: ``ValidateExistingJob``'s answer: (code, sentence) pairs taken when the job was created.
+    pending_reasons: tuple = ()
+    state: str = "Pending"
+    robot_id: Optional[int] = None
+    host_machine_name: Optional[str] = None
+    started_at: Optional[float] = None
+    ended_at: Optional[float] = None
+    changed_at: float = 0.0
+    info: Optional[str] = None
+    #: True once the latency is over (the job is in its robots' queue).
+    queued: bool = False
+    #: Running time still to do, and when the current running stretch began and ends.
+    remaining: float = 0.0
+    segment_start: float = 0.0
+    run_end: Optional[float] = None
+    suspended_once: bool = False
+    resume_at: Optional[float] = None
+    #: When its timer trigger fires (kept after the trigger fired, for ``JobTriggers``).
+    trigger_timer: Optional[float] = None
+    resume_time: Optional[float] = None
+    resume_version: Optional[int] = None
+    persistence_id: Optional[str] = None
     stop_requested_at: Optional[float] = None
     stop_strategy: Optional[str] = None
+    stop_due: Optional[float] = None
+    #: (time, state) of every change, oldest first.
+    history: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.changed_at = self.created_at
+        self.remaining = self.running_seconds
+        self.history.append((self.created_at, "Pending"))
+
+    # ------------------------------------------------------------------ reading
 
     def status(self, now: float) -> JobStatus:
-        started = self.created_at + self.pending_seconds
-        finished = started + self.running_seconds
-        stop_at = self.stop_requested_at
-        if stop_at is not None:
-            info = "The job was killed." if self.stop_strategy == "Kill" else "The job was stopped."
-            if stop_at <= started:
-                return JobStatus("Stopped", None, stop_at, stop_at, info)
-            done = stop_at + self.stop_seconds
-            if now < done:
-                state = "Terminating" if self.stop_strategy == "Kill" else "Stopping"
-                return JobStatus(state, started, None, stop_at, None)
-            return JobStatus("Stopped", started, done, done, info)
-        if now <= started:  # inclusive: a job is Pending when created, even with no wait
-            return JobStatus("Pending", None, None, self.created_at, None)
-        if now < finished:
-            return JobStatus("Running", started, None, started, None)
-        if self.failure:
-            return JobStatus("Faulted", started, finished, finished, self.failure)
-        return JobStatus("Successful", started, finished, finished, "Job completed")
+        """The status as of ``now``: the current one (the tenant has replayed up to ``now``),
+        or for an earlier moment the state it had then; at its creation always ``Pending``,
+        as StartJobs answers, even when it started at once."""
+        if now >= self.changed_at and now != self.created_at:
+            return JobStatus(self.state, self.started_at, self.ended_at, self.changed_at,
+                             self.info)
+        at, state = self.history[0]
+        for changed, later in self.history[1:]:
+            if changed >= now:
+                break
+            at, state = changed, later
+        started = self.started_at if state != "Pending" else None
+        return JobStatus(state, started, None, at, None)
 
-    def request_stop(self, strategy: str, now: float) -> None:
-        """Apply a SoftStop or Kill request made at ``now``."""
-        state = self.status(now).state
-        if state in FINAL_STATES:
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def holds_robot(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in WAITING_STATES and self.queued
+
+    def next_event(self) -> Optional[float]:
+        """When this job changes by itself next (None: it waits for a robot, or has ended)."""
+        if self.state == "Pending" and not self.queued:
+            return self.eligible_at
+        if self.state == "Running":
+            return self.run_end
+        if self.state == "Stopping":
+            return min(t for t in (self.run_end, self.stop_due) if t is not None)
+        if self.state == "Terminating":
+            return self.stop_due
+        if self.state == "Suspended":
+            return self.resume_at
+        return None
+
+    # ------------------------------------------------------------------ changing
+
+    def _set(self, state: str, at: float, info: Optional[str] = None) -> None:
+        self.state, self.changed_at, self.info = state, at, info
+        self.history.append((at, state))
+
+    def _end(self, state: str, at: float, info: Optional[str]) -> None:
+        self._set(state, at, info)
+        self.ended_at = at
+        self.run_end = self.stop_due = self.resume_at = None
+
+    def start(self, robot_id: int, machine_name: str, at: float) -> None:
+        """Dispatch: the job starts (or continues, after a resume) on ``robot_id``."""
+        self.robot_id, self.host_machine_name = robot_id, machine_name
+        if self.started_at is None:
+            self.started_at = at
+        stretch = self.remaining
+        if self.suspend_after is not None and not self.suspended_once:
+            stretch = min(stretch, self.suspend_after)
+        self.run_end = at + stretch
+        self.segment_start = at
+        self._set("Running", at)
+
+    def apply(self, at: float) -> None:
+        """Apply this job's own event due at ``at`` (see ``next_event``)."""
+        if self.state == "Pending":
+            self.queued = True
+        elif self.state == "Terminating" or (
+                self.state == "Stopping" and self.stop_due is not None
+                and (self.run_end is None or self.stop_due <= self.run_end)):
+            self._stopped(at)
+        elif self.state in ("Running", "Stopping"):
+            self._stretch_over(at)
+        elif self.state == "Suspended":
+            self.resume(at)
+
+    def _stretch_over(self, at: float) -> None:
+        self.remaining -= at - self.segment_start
+        self.run_end = None
+        if self.remaining > 1e-9:
+            if self.state == "Stopping":  # the stop is honoured at the persistence point
+                self._stopped(at)
+                return
+            self.suspended_once = True
+            self.persistence_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-job:{self.key}"))
+            self.resume_version = (self.resume_version or 0) + 1
+            self.resume_at = self.trigger_timer = at + self.suspend_seconds
+            self._set("Suspended", at)
+        elif self.fault is not None:
+            self._end("Faulted", at, self.fault.info)
+        else:
+            self._end("Successful", at, "Job completed")
+
+    def _stopped(self, at: float) -> None:
+        killed = self.stop_strategy == "Kill"
+        self._end("Stopped", at, "The job was killed." if killed else "The job was stopped.")
+
+    def resume(self, at: float) -> bool:
+        """The resume trigger fired (timer or ``ResumeJob``); False if not Suspended."""
+        if self.state != "Suspended":
+            return False
+        self.resume_at = None
+        self.resume_time = at
+        self.candidates = (self.robot_id,)
+        self._set("Resumed", at)
+        return True
+
+    def request_stop(self, strategy: str, at: float) -> None:
+        """Apply a SoftStop or Kill request made at ``at``."""
+        if self.is_final:
             return
-        if self.stop_requested_at is None or (state == "Stopping" and strategy == "Kill"):
-            self.stop_requested_at = now
-            self.stop_strategy = strategy
+        if not self.holds_robot:
+            self.stop_requested_at, self.stop_strategy = at, strategy
+            self._stopped(at)
+        elif self.stop_requested_at is None or (self.state == "Stopping" and strategy == "Kill"):
+            self.stop_requested_at, self.stop_strategy = at, strategy
+            self.stop_due = at + self.stop_seconds
+            self._set("Terminating" if strategy == "Kill" else "Stopping", at)
 
 
-def failure_info(arguments: dict) -> Optional[str]:
+def input_fault(arguments: dict) -> Optional[JobFault]:
     """The fault a job with these input arguments ends with (a string value starting "FAIL")."""
     for name, value in arguments.items():
         if isinstance(value, str) and value.upper().startswith("FAIL"):
-            return (
-                "Execution error : System.Exception: Demo failure requested by input "
-                f"{name}={value}\r\n   at UiPath.Sandbox.Demo.Fail(String argument)\r\n"
-                "   at Main.xaml: Throw"
-            )
+            return JobFault(
+                info=("Execution error : System.Exception: Demo failure requested by input "
+                      f"{name}={value}\r\n   at UiPath.Sandbox.Demo.Fail(String argument)\r\n"
+                      "   at Main.xaml: Throw"),
+                code="Robot.UnhandledException",
+                title="The workflow threw an exception that it did not handle",
+                detail=f"System.Exception: Demo failure requested by input {name}={value}",
+                category="User")
     return None
 
 

@@ -1,18 +1,35 @@
 """The demo tenant, and the optional generated "Scale" folder.
 
-Folders 1 "Shared", 2 "Shared/Support" and 3 "Finance" are modern; 4 "Default" is classic with
-environments "QuickstartDemo" (11) and "Production" (12). Only "Shared/Support" and "Finance"
-have robot users, so starting a job in "Shared" answers 409 like a folder without unattended
-robots does. ``scale=N`` adds classic folder 5 "Scale" with environment "ScaleEnv" (13), N//2
-robots (ids from 100001) and N releases "Process00001_ScaleEnv"....; ``hostile=True`` adds the
+Folders 1 "Shared", 2 "Shared/Support", 3 "Finance" and 8 "Workshop" are modern; 4 "Default"
+is classic with environments "QuickstartDemo" (11), "Production" (12) and "Overnight" (15).
+``scale=N`` adds classic folder 5 "Scale" with environment "ScaleEnv" (13), N//2 robots (ids
+from 100001) and N releases "Process00001_ScaleEnv"....; ``hostile=True`` adds the
 hostile-text folders 6 "Hostile" (classic) and 7 below it (modern), see
 ``tui_app.sandbox.hostile``.
+
+The cases the demo shows (robot ids in brackets):
+
+- "Shared" has no robot users: any start there answers 409 (no unattended robot);
+- Busy robots SUPPORT-BOT-02 (102), svc-support-02 (302) and NIGHT-BOT-01 (104) finish their
+  other work ``busy_seconds`` after a job starts waiting on them; "NightlyBatch_Overnight"
+  has only NIGHT-BOT-01, so its jobs wait Pending first;
+- Disconnected robots SUPPORT-BOT-03 (103) and fin-bot-02 (402) connect ``reconnect_seconds``
+  after a job starts waiting on them (a Specific start on 103 shows Pending, then Running);
+- modern machines have runtime slots: Support's hosts one Unattended and one NonProduction
+  each, Finance's one Unattended each (a NonProduction start there is refused with 2818),
+  Workshop's WS-HOST-A one Unattended and one Headless;
+- "Workshop": robot users ws-bot-01 (801, can run jobs), ada.lovelace (802, an Attended
+  robot) and ws-bot-nocreds (803, no unattended credentials): naming 802 or 803 is refused;
+  releases "FormFiller" (a foreground process: refused on a Headless runtime),
+  "MonthEndClose" (long-running: suspends, waits on a timer, resumes) and "LegacyErpSync"
+  (every job faults with a structured error, the workstation being in use by another user).
 """
 
 from __future__ import annotations
 
 from tui_app.sandbox.config import SandboxConfig
 from tui_app.sandbox.hostile import seed_hostile
+from tui_app.sandbox.jobs import JobFault
 from tui_app.sandbox.seedkit import CORELIB, MSCORLIB, SEED_TIME, STRING, _in, _out, _t
 from tui_app.sandbox.tenant import Tenant, arguments_json
 
@@ -51,7 +68,7 @@ SHOWCASE_INPUT = [
 def build_tenant(config: SandboxConfig) -> Tenant:
     """A fresh tenant with the demo data (and the Scale folder when ``config.scale``)."""
     tenant = Tenant(config)
-    seed_demo(tenant)
+    seed_demo(tenant, config)
     if config.scale:
         seed_scale(tenant, config.scale)
     if config.hostile:
@@ -59,32 +76,59 @@ def build_tenant(config: SandboxConfig) -> Tenant:
     return tenant
 
 
-def seed_demo(tenant: Tenant) -> None:
+WORKSTATION_IN_USE = JobFault(
+    info=("Could not start executor. The workstation is in use by another user: a user other "
+          "than the robot's is logged on to WS-HOST-A's console, so the robot cannot open its "
+          "session there."),
+    code="Robot.WorkstationInUse",
+    title="The workstation is in use by another user",
+    detail=("ws-bot-01 could not log on to WS-HOST-A: another user has an interactive session "
+            "on its console. Sign that user out, or let the robot use a separate session."),
+    category="Deployment")
+
+
+def seed_demo(tenant: Tenant, config: SandboxConfig) -> None:
     add = tenant.add_folder
     add("Shared", folder_id=1, key="5b0e9a53-3c61-4f0e-9d3b-0f6a7c1e2d41")
     add("Support", parent_id=1, folder_id=2, key="c7d2f0a8-51e4-4b8e-a0f3-9e8d7c6b5a42")
     add("Finance", folder_id=3, key="0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c43")
     add("Default", classic=True, folder_id=4, key="e4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a744")
+    add("Workshop", folder_id=8, key="6d1c3b5a-8e7f-4a2b-9c0d-1e2f3a4b5c48")
+    busy: dict = {"free_after": config.busy_seconds}
+    offline: dict = {"reconnect_after": config.reconnect_seconds}
 
     quickstart = tenant.add_environment(4, "QuickstartDemo", environment_id=11,
                                         description="Robots for trying processes out")
     production = tenant.add_environment(4, "Production", environment_id=12,
                                         description="Production robots")
-    for robot_id, name, machine, state, environment in (
-        (101, "SUPPORT-BOT-01", "SUPPORT-VM-01", "Available", quickstart.id),
-        (102, "SUPPORT-BOT-02", "SUPPORT-VM-02", "Busy", quickstart.id),
-        (103, "SUPPORT-BOT-03", "SUPPORT-VM-03", "Disconnected", quickstart.id),
-        (201, "PROD-BOT-01", "PROD-VM-01", "Available", production.id),
-        (202, "PROD-BOT-02", "PROD-VM-02", "Available", production.id),
+    overnight = tenant.add_environment(4, "Overnight", environment_id=15,
+                                       description="The robot of the night batch")
+    for robot_id, name, machine, state, environment, timers in (
+        (101, "SUPPORT-BOT-01", "SUPPORT-VM-01", "Available", quickstart.id, {}),
+        (102, "SUPPORT-BOT-02", "SUPPORT-VM-02", "Busy", quickstart.id, busy),
+        (103, "SUPPORT-BOT-03", "SUPPORT-VM-03", "Disconnected", quickstart.id, offline),
+        (201, "PROD-BOT-01", "PROD-VM-01", "Available", production.id, {}),
+        (202, "PROD-BOT-02", "PROD-VM-02", "Available", production.id, {}),
+        (104, "NIGHT-BOT-01", "NIGHT-VM-01", "Busy", overnight.id, busy),
     ):
-        tenant.add_robot(name, machine, state, environment_id=environment, robot_id=robot_id)
-    for robot_id, name, machine, state, folder_id in (
-        (301, "svc-support-01", "SUPPORT-HOST-A", "Available", 2),
-        (302, "svc-support-02", "SUPPORT-HOST-B", "Busy", 2),
-        (401, "fin-bot-01", "FIN-HOST-A", "Available", 3),
-        (402, "fin-bot-02", "FIN-HOST-B", "Disconnected", 3),
+        tenant.add_robot(name, machine, state, environment_id=environment, robot_id=robot_id,
+                         **timers)
+    support = {"Unattended": 1, "NonProduction": 1}
+    for robot_id, name, machine, state, folder_id, options in (
+        (301, "svc-support-01", "SUPPORT-HOST-A", "Available", 2, {"runtimes": support}),
+        (302, "svc-support-02", "SUPPORT-HOST-B", "Busy", 2, {"runtimes": support, **busy}),
+        (401, "fin-bot-01", "FIN-HOST-A", "Available", 3, {"runtimes": {"Unattended": 1}}),
+        (402, "fin-bot-02", "FIN-HOST-B", "Disconnected", 3,
+         {"runtimes": {"Unattended": 1}, **offline}),
+        (801, "ws-bot-01", "WS-HOST-A", "Available", 8,
+         {"runtimes": {"Unattended": 1, "Headless": 1}}),
+        (802, "ada.lovelace", "WS-DESK-ADA", "Available", 8,
+         {"runtimes": {}, "robot_type": "Attended"}),
+        (803, "ws-bot-nocreds", "WS-HOST-C", "Available", 8,
+         {"runtimes": {"Unattended": 1}, "has_credentials": False}),
     ):
-        tenant.add_robot(name, machine, state, folder_id=folder_id, robot_id=robot_id)
+        tenant.add_robot(name, machine, state, folder_id=folder_id, robot_id=robot_id,
+                         **options)
 
     triage_output = arguments_json([_out("TriageResult", STRING), _out("AssignedQueue", STRING)])
     release = tenant.add_release
@@ -134,6 +178,24 @@ def seed_demo(tenant: Tenant) -> None:
             key="2c5f8b1e-6a9d-4c2f-b5e8-a1d4c7f0b358",
             description="Every kind of input argument, for trying the argument editor",
             arguments_input=arguments_json(SHOWCASE_INPUT, pretty=True), created_at=SEED_TIME)
+    release(4, "NightlyBatch_Overnight", "NightlyBatch", "1.2.0", id=9,
+            key="8b3e6f9c-2d5a-4b8e-a1c4-7f0b3e6d9a59", environment_id=overnight.id,
+            description="Close the day's books (its only robot is busy)",
+            target_framework="Legacy", created_at=SEED_TIME)
+    release(8, "FormFiller", "FormFiller", "1.0.0", id=10,
+            key="4c7f0a3d-9e2b-4d5c-8f1a-6b9e2c5f8d60", requires_user_interaction=True,
+            description="Fill in a web form on screen (a foreground process)",
+            created_at=SEED_TIME)
+    release(8, "MonthEndClose", "MonthEndClose", "2.0.0", id=11,
+            key="e1a4d7b0-3c6f-4e9a-b2d5-8f1c4a7e0b61", running_seconds=6.0,
+            suspend_after=2.0, suspend_seconds=8.0,
+            description="Long-running: suspends until its timer fires, then resumes",
+            created_at=SEED_TIME)
+    release(8, "LegacyErpSync", "LegacyErpSync", "1.0.3", id=12,
+            key="5f8b1e4a-7d0c-4a3f-9b6e-2c5f8a1d4e62", running_seconds=0.5,
+            fault=WORKSTATION_IN_USE,
+            description="Sync with the old ERP (its machine's console is in use)",
+            created_at=SEED_TIME)
 
 
 def seed_scale(tenant: Tenant, count: int) -> None:

@@ -1,46 +1,77 @@
 """StartJobs: validate a request the way Orchestrator does, then create the jobs.
 
-Property names bind case-insensitively; enums accept names (any case) or numbers (Strategy
-All=0 … ModernJobsCount=4, JobPriority Low=0 … High=2, Source and RuntimeType by their spec
-order). The release is found by ``ReleaseKey``, else by ``ReleaseName``, in the request's
-folder.
+Property names bind case-insensitively; every ``StartProcessDto`` property of v20 is accepted,
+any other is a 400 naming it. Enums accept names (any case) or numbers (Strategy All=0 …
+ModernJobsCount=4, JobPriority Low=0 … High=2, Source and RuntimeType by their spec order).
+The release is found by ``ReleaseKey``, else by ``ReleaseName``, in the request's folder.
 
 Strategies. Classic folders: ``Specific`` (non-empty ``RobotIds`` from the release's
-environment), ``JobsCount`` (``JobsCount`` >= 1), ``All`` (one job per environment robot),
-``RobotCount`` (deprecated; ``NoOfRobots`` >= 1 jobs); no Strategy is a 400. Modern folders:
-``ModernJobsCount`` (``JobsCount`` >= 1, optional ``RobotIds`` among the folder's robot users,
-``RuntimeType`` default Unattended); no Strategy means ModernJobsCount with ``JobsCount`` when
-it is >= 1, else one job. Count-based strategies spread jobs round-robin over the candidate
-robots, using only Available ones when there are any.
+environment: one job bound to each), ``JobsCount`` (``JobsCount`` >= 1), ``All`` (one job bound
+to each environment robot), ``RobotCount`` (deprecated; ``NoOfRobots`` >= 1 jobs); no Strategy
+is a 400. Modern folders: ``ModernJobsCount`` (``JobsCount`` >= 1, optional ``RobotIds`` among
+the folder's robot users, ``RuntimeType`` default Unattended); no Strategy means
+ModernJobsCount with ``JobsCount`` when it is >= 1, else one job. Count-based jobs may run on
+any of their candidate robots: the first one free takes the next job (``Tenant.advance``).
+Robots that cannot take unattended jobs (attended types, no credentials) are never candidates.
 
-Choices where the reference is UNCONFIRMED:
+Refusals and their ``errorCode``:
 
-- every 400 validation error uses errorCode 1000 and the 409s (robot not in the folder / no
-  robot at all) use errorCode 1000 too, with the documented message texts; an unknown release
-  or an ``InputFile`` (the sandbox has no attachments) is 404 errorCode 1002;
-- a classic strategy in a modern folder, and ModernJobsCount in a classic folder, are 400;
-- ``Specific`` with empty ``RobotIds`` and a count of 0 are 400; at most 1000 jobs per request;
-- ``InputArguments`` must be a JSON string (≤ 10,000 characters) holding a JSON object.
+- confirmed: 409 **2818** "Could not find a machine with Unattended or NonProduction runtimes
+  in the current folder" (modern, no machine with a runtime of the requested type; other types
+  are named in the text), **1670** "The robots already have pending jobs for this Process"
+  (classic ``Specific`` naming a robot that has a Pending job of this release; HTTP 409 is
+  UNCONFIRMED), 404 **1002** (unknown release or input file);
+- documented by name only, number UNCONFIRMED: 409 ``InvalidStartJobRobotIds`` =
+  ``ROBOT_IDS_CODE`` (no robot that can take unattended jobs; a named robot not in the
+  folder/environment, attended, or without credentials), 400 ``InvalidArgument`` = 1000 (both
+  priorities, input file and input arguments; every other 400 uses 1000 too);
+- UNCONFIRMED altogether: a foreground release (``RequiresUserInteraction``) on a Headless or
+  Serverless runtime is 400 ``FOREGROUND_CODE``; a classic strategy in a modern folder and
+  ModernJobsCount in a classic folder are 400; ``Specific`` with empty ``RobotIds`` and a count
+  of 0 are 400; at most 10,000 jobs per request; ``InputArguments`` must be a JSON string
+  (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any, Optional
 
+from tui_app.sandbox import dispatch
 from tui_app.sandbox.dtos import JOB_PRIORITIES, ROBOT_TYPES, SOURCES, START_STRATEGIES
 from tui_app.sandbox.edm import EnumType
-from tui_app.sandbox.tenant import Folder, Release, Tenant
+from tui_app.sandbox.tenant import Folder, Release, Robot, Tenant
 from tui_app.sandbox.wire import ApiError, get_ci
 
 MAX_INPUT_ARGUMENTS = 10_000
 MAX_REFERENCE = 128
-MAX_JOBS = 1000
+MAX_JOBS = 10_000
 CLASSIC_STRATEGIES = ("All", "Specific", "RobotCount", "JobsCount")
+#: Every ``StartProcessDto`` property of v20.
+START_FIELDS = (
+    "ReleaseKey", "ReleaseName", "Strategy", "RobotIds", "MachineSessionIds", "NoOfRobots",
+    "JobsCount", "Source", "JobPriority", "SpecificPriorityValue", "RuntimeType",
+    "InputArguments", "InputFile", "EnvironmentVariables", "Reference", "MachineRobots",
+    "Attachments", "TargetFramework", "ResumeOnSameContext", "BatchExecutionKey",
+    "RequiresUserInteraction", "StopProcessExpression", "StopStrategy", "KillProcessExpression",
+    "RemoteControlAccess", "AlertPendingExpression", "AlertRunningExpression", "RunAsMe",
+    "ParentOperationId", "AutopilotForRobots", "ProfilingOptions", "FpsContext", "FpsProperties",
+    "TraceId", "ParentSpanId", "RootSpanId", "EntryPointPath", "VideoRecordingSettings",
+    "MachineInfraTarget")
+_KNOWN_FIELDS = frozenset(name.lower() for name in START_FIELDS)
+
+#: ``InvalidStartJobRobotIds`` (the number is UNCONFIRMED).
+ROBOT_IDS_CODE = 2810
+#: A foreground process on a Headless/Serverless runtime (status and number UNCONFIRMED).
+FOREGROUND_CODE = 2811
+NO_RUNTIME_CODE = 2818
+PENDING_LIMIT_CODE = 1670
 
 NO_ROBOT = "Couldn't find any user with unattended robot permissions in the current folder."
 UNKNOWN_ROBOT = "Couldn't find the specified unattended user/robot in the current folder."
+PENDING_LIMIT = "The robots already have pending jobs for this Process"
 
 
 def _invalid(message: str) -> ApiError:
@@ -129,74 +160,69 @@ def _count(info: dict, name: str, strategy: str) -> int:
     if count is None or count < 1:
         raise _invalid(f"{name} must be greater than 0 when Strategy is {strategy}.")
     if count > MAX_JOBS:
-        raise _invalid(f"{name} must be at most {MAX_JOBS}.")
+        raise _invalid(f"{name} must be at most {MAX_JOBS:,}.")
     return count
 
 
-def _classic_robots(info: dict, strategy: Optional[str], release: Release,
-                    tenant: Tenant) -> list:
-    if strategy is None:
-        raise _invalid("Strategy is required for a process in a classic folder: use All, "
-                       "Specific, JobsCount or RobotCount.")
-    if strategy not in CLASSIC_STRATEGIES:
-        raise _invalid(f"The {strategy} strategy is only available in modern folders; in a "
-                       "classic folder use All, Specific, JobsCount or RobotCount.")
-    pool = tenant.robots_for_release(release)
-    if strategy == "Specific":
-        robot_ids = list(dict.fromkeys(_integers(info, "RobotIds")))
-        if not robot_ids:
-            raise _invalid("RobotIds must name at least one robot when Strategy is Specific.")
-        by_id = {robot.id: robot for robot in pool}
-        if any(robot_id not in by_id for robot_id in robot_ids):
-            raise ApiError(409, UNKNOWN_ROBOT, 1000)
-        return [by_id[robot_id] for robot_id in robot_ids]
-    count = None
-    if strategy == "JobsCount":
-        count = _count(info, "JobsCount", strategy)
-    elif strategy == "RobotCount":
-        count = _count(info, "NoOfRobots", strategy)
-    if not pool:
-        raise ApiError(409, NO_ROBOT, 1000)
-    return pool if count is None else tenant.pick_robots(pool, count)
+@dataclass(frozen=True)
+class StartRequest:
+    """A StartJobs body that passed the request-shape checks (what ValidateDynamicJob sees)."""
+
+    folder: Folder
+    release: Release
+    strategy: Optional[str]
+    runtime_type: str
+    source: str
+    priority: Optional[str]
+    specific_priority: Optional[int]
+    reference: Optional[str]
+    input_arguments: Optional[str]
+    batch_key: Optional[str]
+    #: ``RobotIds`` without repeats, in the order given.
+    robot_ids: tuple
+    #: Jobs to create for a count strategy (None for ``Specific`` / ``All``).
+    count: Optional[int]
 
 
-def _modern_robots(info: dict, strategy: Optional[str], release: Release,
-                   tenant: Tenant) -> list:
+def _strategy_shape(info: dict, strategy: Optional[str], folder: Folder) -> tuple:
+    """(RobotIds, count) as the strategy needs them; 400 when they do not fit."""
+    robot_ids = tuple(dict.fromkeys(_integers(info, "RobotIds")))
+    if folder.classic:
+        if strategy is None:
+            raise _invalid("Strategy is required for a process in a classic folder: use All, "
+                           "Specific, JobsCount or RobotCount.")
+        if strategy not in CLASSIC_STRATEGIES:
+            raise _invalid(f"The {strategy} strategy is only available in modern folders; in "
+                           "a classic folder use All, Specific, JobsCount or RobotCount.")
+        if strategy == "Specific":
+            if not robot_ids:
+                raise _invalid("RobotIds must name at least one robot when Strategy is "
+                               "Specific.")
+            return robot_ids, None
+        if strategy == "JobsCount":
+            return (), _count(info, "JobsCount", strategy)
+        if strategy == "RobotCount":
+            return (), _count(info, "NoOfRobots", strategy)
+        return (), None
     if strategy in CLASSIC_STRATEGIES:
         raise _invalid(f"The {strategy} strategy is only available in classic folders; in a "
                        "modern folder use ModernJobsCount (optionally with RobotIds).")
     if strategy is None:
         count = _integer(info, "JobsCount")
-        count = min(count, MAX_JOBS) if count and count > 0 else 1
-    else:
-        count = _count(info, "JobsCount", strategy)
-    pool = tenant.robots_for_release(release)
-    if not pool:
-        raise ApiError(409, NO_ROBOT, 1000)
-    robot_ids = _integers(info, "RobotIds")
-    if robot_ids:
-        by_id = {robot.id: robot for robot in pool}
-        if any(robot_id not in by_id for robot_id in robot_ids):
-            raise ApiError(409, UNKNOWN_ROBOT, 1000)
-        pool = [by_id[robot_id] for robot_id in dict.fromkeys(robot_ids)]
-    return tenant.pick_robots(pool, count)
+        return robot_ids, min(count, MAX_JOBS) if count and count > 0 else 1
+    return robot_ids, _count(info, "JobsCount", strategy)
 
 
-def _batch_key(info: dict, tenant: Tenant) -> str:
-    value = get_ci(info, "BatchExecutionKey")
-    if value is None:
-        return tenant.new_key()
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise _invalid(f"BatchExecutionKey {json.dumps(value)} is not a GUID.") from None
-
-
-def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
-    """Validate a StartJobs body for ``folder`` and create its Pending jobs (``Job`` list)."""
+def parse_start(body: Any, folder: Folder, tenant: Tenant) -> StartRequest:
+    """The request-shape checks of StartJobs (400 and 404 answers)."""
     info = get_ci(body, "startInfo") if isinstance(body, dict) else None
     if not isinstance(info, dict):
         raise _invalid("startInfo is required: the body must be {\"startInfo\": {...}}.")
+    for name in info:
+        if not isinstance(name, str) or name.lower() not in _KNOWN_FIELDS:
+            raise _invalid(f"The property '{name}' does not exist on type "
+                           "'UiPath.Server.Configuration.OData.StartProcessDto'. Make sure to "
+                           "only use property names that are defined by the type.")
     strategy = _member(info, "Strategy", START_STRATEGIES)
     runtime_type = _member(info, "RuntimeType", ROBOT_TYPES) or "Unattended"
     source = _member(info, "Source", SOURCES) or "Manual"
@@ -208,8 +234,6 @@ def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
     input_arguments = _input_arguments(info)
     input_file = get_ci(info, "InputFile")
     release = _release(info, folder, tenant)
-    if release.start_error is not None:
-        raise ApiError(409, release.start_error, 1000)
     if input_file is not None and input_arguments is not None:
         raise _invalid("A job cannot have both input file and input arguments.")
     if priority is not None and specific_priority is not None:
@@ -217,15 +241,78 @@ def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
                        "setting is selected.")
     if input_file is not None:
         raise ApiError(404, f"The input file attachment {input_file} does not exist.", 1002)
-    if folder.classic:
-        robots = _classic_robots(info, strategy, release, tenant)
+    robot_ids, count = _strategy_shape(info, strategy, folder)
+    return StartRequest(folder, release, strategy, runtime_type, source, priority,
+                        specific_priority, reference, input_arguments,
+                        _batch_key(info), robot_ids, count)
+
+
+def _named(request: StartRequest, pool: list) -> list:
+    """The robots ``RobotIds`` names; 409 unless each can take unattended jobs here."""
+    by_id = {robot.id: robot for robot in pool}
+    robots = [by_id.get(robot_id) for robot_id in request.robot_ids]
+    if any(robot is None or not robot.takes_unattended for robot in robots):
+        raise ApiError(409, UNKNOWN_ROBOT, ROBOT_IDS_CODE)
+    return robots
+
+
+def no_runtime_message(runtime_type: str) -> str:
+    kinds = ("Unattended or NonProduction" if runtime_type in ("Unattended", "NonProduction")
+             else runtime_type)
+    return f"Could not find a machine with {kinds} runtimes in the current folder"
+
+
+def _candidates(tenant: Tenant, request: StartRequest) -> list:
+    """One tuple of candidate robot ids per job to create; the 409 refusals."""
+    release = request.release
+    if release.requires_user_interaction and request.runtime_type in dispatch.BACKGROUND_ONLY:
+        raise ApiError(400, f"The process {release.name} requires user interaction (a "
+                            f"foreground process) and cannot run on a {request.runtime_type} "
+                            "runtime.", FOREGROUND_CODE)
+    pool = tenant.robots_for_release(release)
+    robots: list[Robot] = [robot for robot in pool if robot.takes_unattended]
+    if request.robot_ids:
+        robots = _named(request, pool)
+    elif not robots:
+        raise ApiError(409, NO_ROBOT, ROBOT_IDS_CODE)
+    if request.folder.classic:
+        if request.strategy == "Specific" and tenant.pending_on(release, robots):
+            raise ApiError(409, PENDING_LIMIT, PENDING_LIMIT_CODE)
+        if request.count is None:
+            return [(robot.id,) for robot in robots]
     else:
-        robots = _modern_robots(info, strategy, release, tenant)
-    batch_key = _batch_key(info, tenant)
+        robots = [robot for robot in robots if tenant.slots(robot, request.runtime_type)]
+        if not robots:
+            raise ApiError(409, no_runtime_message(request.runtime_type), NO_RUNTIME_CODE)
+    return [tuple(robot.id for robot in robots)] * (request.count or 1)
+
+
+def _batch_key(info: dict) -> Optional[str]:
+    value = get_ci(info, "BatchExecutionKey")
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise _invalid(f"BatchExecutionKey {json.dumps(value)} is not a GUID.") from None
+
+
+def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
+    """Validate a StartJobs body for ``folder`` and create its Pending jobs (``Job`` list)."""
+    tenant.advance(tenant.clock())
+    request = parse_start(body, folder, tenant)
+    release = request.release
+    if release.start_error is not None:
+        raise ApiError(409, release.start_error, 1000)
+    candidates = _candidates(tenant, request)
+    snapshots = dispatch.pending_snapshots(tenant, request, candidates)
+    batch_key = request.batch_key or tenant.new_key()
     return [
-        tenant.new_job(release, robot, batch_execution_key=batch_key,
-                       input_arguments=input_arguments, reference=reference, source=source,
-                       runtime_type=runtime_type, job_priority=priority or release.job_priority,
-                       specific_priority_value=specific_priority)
-        for robot in robots
+        tenant.new_job(release, robots, batch_execution_key=batch_key,
+                       input_arguments=request.input_arguments, reference=request.reference,
+                       source=request.source, runtime_type=request.runtime_type,
+                       job_priority=request.priority or release.job_priority,
+                       specific_priority_value=request.specific_priority,
+                       pending_reasons=reasons)
+        for robots, reasons in zip(candidates, snapshots)
     ]

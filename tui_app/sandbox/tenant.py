@@ -7,15 +7,25 @@ Change things through the mutators: they also drop the cached wire shapes.
 Mutators for tests and demos:
 
 - ``add_folder(display_name, parent_id=None, classic=False)`` → Folder
-- ``add_robot(name, machine_name, state="Available", folder_id=None, environment_id=None)``
-  → Robot (a robot user of a modern folder, or a member of a classic environment)
+- ``add_robot(name, machine_name, state="Available", folder_id=None, environment_id=None,
+  robot_type="Unattended", has_credentials=True, runtimes=None, **timers)``
+  → Robot (a robot user of a modern folder, or a member of a classic environment);
+  ``runtimes`` are the machine's slots per RuntimeType (modern; default one Unattended and one
+  NonProduction); ``timers`` are Robot fields: ``busy_until`` / ``free_after`` (when a Busy
+  robot's other work ends: at that time, or that long after a job starts waiting on it) and
+  ``reconnect_at`` / ``reconnect_after`` (the same for a Disconnected robot connecting)
 - ``rename_robot(robot_id, name)``, ``remove_robot(robot_id)``,
-  ``set_robot_state(robot_id, state)`` (Available / Busy / Disconnected / Unknown)
+  ``set_robot_state(robot_id, state)`` (Available / Busy / Disconnected / Unknown; Available
+  connects a robot and ends its other work at once: waiting jobs start)
 - ``add_release(folder_id, name, process_key, ...)`` → Release, ``remove_release(release_id)``
 - ``update_release(release_id, **changes)`` → Release; ``changes`` are Release fields, e.g.
   ``process_version="1.0.2"``, ``arguments_input=arguments_json([...])``,
   ``input_arguments='{"Region":"APAC"}'``, ``is_latest_version=False``,
-  ``start_error="..."`` (StartJobs of it answers 409 with that message)
+  ``start_error="..."`` (StartJobs of it answers 409 with that message),
+  ``requires_user_interaction=True`` (a foreground process), ``running_seconds=...``,
+  ``suspend_after=...`` / ``suspend_seconds=...`` (a long-running process that suspends),
+  ``fault=JobFault(...)`` (every job of it faults)
+- ``advance(now)``: replay jobs and robots up to ``now`` (every request does it first)
 - ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
 - attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds`` (new jobs) and
   the property ``jobs_rate_limit``
@@ -24,6 +34,7 @@ Mutators for tests and demos:
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import itertools
 import json
 import random
@@ -35,11 +46,16 @@ from typing import Any, Callable, Optional, TypeVar, cast
 
 from tui_app.sandbox.auth import TokenStore
 from tui_app.sandbox.config import DEMO, SandboxConfig
-from tui_app.sandbox.jobs import Job, demo_outputs, failure_info
+from tui_app.sandbox.jobs import Job, JobFault, demo_outputs, input_fault
 from tui_app.sandbox.ratelimit import RateLimiter
 
 ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
-ACTIVE_JOB_STATES = frozenset({"Running", "Stopping", "Terminating"})
+#: Robot types that cannot take an unattended job (user and developer licences).
+ATTENDED_TYPES = frozenset({
+    "Attended", "Studio", "StudioX", "StudioPro", "RpaDeveloper", "RpaDeveloperPro",
+    "CitizenDeveloper", "AttendedStudioWeb", "AssistantWeb", "AutomationKit"})
+#: A modern robot's machine when ``add_robot`` is not told otherwise.
+DEFAULT_RUNTIMES = {"Unattended": 1, "NonProduction": 1}
 
 T = TypeVar("T")
 
@@ -66,6 +82,29 @@ class Robot:
     state: str = "Available"
     username: Optional[str] = None
     user_id: Optional[int] = None
+    #: ``RobotType``; attended types never take unattended jobs.
+    type: str = "Unattended"
+    #: False: no unattended (Windows) credentials stored, so it cannot take unattended jobs.
+    has_credentials: bool = True
+    #: A Busy robot's other work ends at ``busy_until``, or ``free_after`` seconds after a job
+    #: starts waiting on it (neither: it stays Busy until ``set_robot_state``).
+    busy_until: Optional[float] = None
+    free_after: Optional[float] = None
+    #: The same for a Disconnected robot connecting again.
+    reconnect_at: Optional[float] = None
+    reconnect_after: Optional[float] = None
+
+    @property
+    def takes_unattended(self) -> bool:
+        return self.type not in ATTENDED_TYPES and self.has_credentials
+
+    def timer(self) -> Optional[float]:
+        """When this robot changes by itself next (its other work ends, or it connects)."""
+        if self.state == "Busy":
+            return self.busy_until
+        if self.state == "Disconnected":
+            return self.reconnect_at
+        return None
 
 
 @dataclass
@@ -100,6 +139,15 @@ class Release:
     created_at: float = 0.0
     #: When set, StartJobs for this release is refused with HTTP 409 and this message.
     start_error: Optional[str] = None
+    #: A foreground process (it cannot run on Headless or Serverless runtimes).
+    requires_user_interaction: bool = False
+    #: Running time of its jobs (None: the tenant's ``job_running_seconds``).
+    running_seconds: Optional[float] = None
+    #: Its jobs suspend after this many seconds of running and wait ``suspend_seconds``.
+    suspend_after: Optional[float] = None
+    suspend_seconds: float = 10.0
+    #: Every job of it ends Faulted with this fault.
+    fault: Optional[JobFault] = None
 
 
 def arguments_json(arguments: list, *, pretty: bool = False) -> Optional[str]:
@@ -131,10 +179,23 @@ class Tenant:
         self.folder_robots: dict[int, list] = {}
         self.jobs: dict[int, Job] = {}
         self.machine_ids: dict[str, int] = {}
+        #: Modern machines' runtime slots: machine name -> {RuntimeType: count}.
+        self.machine_runtimes: dict[str, dict] = {}
         self._cache: dict = {}
         self._random = random.Random(config.seed)
         self._job_ids = itertools.count(10001)
-        self._robot_turn = 0
+        #: Jobs not yet final, oldest first.
+        self._active: list = []
+        #: Jobs' own events: a heap of (time, order, job); an entry is stale when the job's
+        #: ``next_event()`` no longer matches it.
+        self._events: list = []
+        self._event_order = itertools.count()
+        #: Robot id -> the job holding it.
+        self._running: dict = {}
+        #: Jobs waiting for a robot, grouped by (candidates, RuntimeType, folder id): each
+        #: group maps job id -> (queue order, job), oldest first.
+        self._queues: dict = {}
+        self._queue_order = itertools.count()
 
     # ------------------------------------------------------------------ identifiers
 
@@ -222,10 +283,9 @@ class Tenant:
             return self.robots_of(environment.robot_ids)
         return self.robots_in_folder(self.folders[release.folder_id])
 
-    def busy_robot_ids(self, now: float) -> set:
-        """Ids of robots that are running a job at ``now``."""
-        return {job.robot_id for job in self.jobs.values()
-                if job.status(now).state in ACTIVE_JOB_STATES}
+    def busy_robot_ids(self) -> set:
+        """Ids of robots that are running a job (as of the last ``advance``)."""
+        return set(self._running)
 
     @staticmethod
     def session_state(robot: Robot, busy_robot_ids: set) -> str:
@@ -243,20 +303,11 @@ class Tenant:
 
     # ------------------------------------------------------------------ jobs
 
-    def pick_robots(self, pool: list, count: int) -> list:
-        """``count`` robots round-robin from ``pool``, using only Available ones if any."""
-        available = [r for r in pool if r.state == "Available"] or pool
-        picked = []
-        for _ in range(count):
-            picked.append(available[self._robot_turn % len(available)])
-            self._robot_turn += 1
-        return picked
-
-    def new_job(self, release: Release, robot: Robot, *, batch_execution_key: str,
+    def new_job(self, release: Release, candidates: tuple, *, batch_execution_key: str,
                 input_arguments: Optional[str], reference: Optional[str], source: str,
-                runtime_type: str, job_priority: str,
-                specific_priority_value: Optional[int]) -> Job:
-        """Create a Pending job of ``release`` that will run on ``robot``."""
+                runtime_type: str, job_priority: str, specific_priority_value: Optional[int],
+                pending_reasons: tuple = ()) -> Job:
+        """Create a Pending job of ``release`` that any robot in ``candidates`` may run."""
         job_id = next(self._job_ids)
         arguments = {}
         for text in (release.input_arguments, input_arguments):
@@ -266,31 +317,176 @@ class Tenant:
                 values = {}
             if isinstance(values, dict):
                 arguments.update(values)
+        now = self.clock()
+        running = (self.job_running_seconds if release.running_seconds is None
+                   else release.running_seconds)
         job = Job(
-            id=job_id,
-            key=self.new_key(),
-            folder_id=release.folder_id,
-            release_id=release.id,
-            release_name=release.name,
-            batch_execution_key=batch_execution_key,
-            created_at=self.clock(),
-            pending_seconds=self.job_pending_seconds,
-            running_seconds=self.job_running_seconds,
-            stop_seconds=self.stop_seconds,
-            robot_id=robot.id,
-            host_machine_name=robot.machine_name,
+            id=job_id, key=self.new_key(), folder_id=release.folder_id, release_id=release.id,
+            release_name=release.name, batch_execution_key=batch_execution_key,
+            created_at=now, eligible_at=now + self.job_pending_seconds,
+            running_seconds=running, stop_seconds=self.stop_seconds, candidates=candidates,
             input_arguments=input_arguments,
-            failure=failure_info(arguments),
+            fault=release.fault or input_fault(arguments),
             output_arguments=demo_outputs(release.arguments_output, job_id),
-            reference=reference,
-            source=source,
-            runtime_type=runtime_type,
-            job_priority=job_priority,
-            specific_priority_value=specific_priority_value,
+            reference=reference, source=source, runtime_type=runtime_type,
+            job_priority=job_priority, specific_priority_value=specific_priority_value,
             entry_point_path="Main.xaml",
-        )
+            requires_user_interaction=release.requires_user_interaction,
+            suspend_after=release.suspend_after, suspend_seconds=release.suspend_seconds,
+            pending_reasons=pending_reasons)
         self.jobs[job.id] = job
+        self._active.append(job)
+        self._track(job)
         return job
+
+    def pending_on(self, release: Release, robots: list) -> bool:
+        """Whether one of ``robots`` has a Pending job of ``release`` bound to it."""
+        ids = {robot.id for robot in robots}
+        return any(job.state == "Pending" and job.release_id == release.id
+                   and len(job.candidates) == 1 and job.candidates[0] in ids
+                   for job in self._active)
+
+    # ------------------------------------------------------------------ time
+
+    def slots(self, robot: Robot, runtime_type: str) -> int:
+        """Runtime slots of ``runtime_type`` on a modern robot's machine."""
+        return self.machine_runtimes.get(robot.machine_name, {}).get(runtime_type, 0)
+
+    def used_slots(self) -> dict:
+        """(machine name, RuntimeType) -> slots in use: running jobs, and a Busy robot's other
+        work (one Unattended slot)."""
+        used: dict = {}
+        for job in self._running.values():
+            key = (job.host_machine_name, job.runtime_type)
+            used[key] = used.get(key, 0) + 1
+        for robot in self.robots.values():
+            if robot.state == "Busy":
+                key = (robot.machine_name, "Unattended")
+                used[key] = used.get(key, 0) + 1
+        return used
+
+    def _track(self, job: Job) -> None:
+        """Record what a job's change means: its next event, the robot it holds, the queue."""
+        at = job.next_event()
+        if at is not None:
+            heapq.heappush(self._events, (at, next(self._event_order), job))
+        if job.holds_robot:
+            self._running[job.robot_id] = job
+        elif self._running.get(job.robot_id) is job:
+            del self._running[job.robot_id]
+        group = (job.candidates, job.runtime_type, job.folder_id)
+        if job.waiting:
+            self._queues.setdefault(group, {}).setdefault(job.id, (next(self._queue_order), job))
+        elif job.id in self._queues.get(group, {}):
+            del self._queues[group][job.id]
+            if not self._queues[group]:
+                del self._queues[group]
+
+    def _next_robot(self, now: float) -> tuple:
+        """(time, robot) of the first robot timer due by ``now``, or (None, None)."""
+        best: tuple = (None, None)
+        for robot in self.robots.values():
+            at = robot.timer()
+            if at is not None and at <= now and (best[0] is None or at < best[0]):
+                best = (at, robot)
+        return best
+
+    def _next_job(self, now: float) -> Optional[float]:
+        """When the first job event due by ``now`` happens (stale heap entries dropped)."""
+        events = self._events
+        while events and events[0][2].next_event() != events[0][0]:
+            heapq.heappop(events)
+        return events[0][0] if events and events[0][0] <= now else None
+
+    def advance(self, now: float) -> None:
+        """Replay every job and robot event due by ``now``, dispatching after each one."""
+        with self.lock:
+            while True:
+                robot_at, robot = self._next_robot(now)
+                job_at = self._next_job(now)
+                if robot is not None and (job_at is None or robot_at <= job_at):
+                    robot.state, robot.busy_until, robot.reconnect_at = "Available", None, None
+                    self._dispatch(robot_at)
+                elif job_at is not None:
+                    job = heapq.heappop(self._events)[2]
+                    job.apply(job_at)
+                    self._track(job)
+                    self._dispatch(job_at)
+                    if job.waiting:
+                        self._wait_on(job, job_at)
+                else:
+                    break
+            self._dispatch(now)
+            self._active = [job for job in self._active if not job.is_final]
+
+    def _wait_on(self, job: Job, at: float) -> None:
+        """A job starts waiting: start the "some seconds later" timers of its robots."""
+        for robot in self.robots_of(list(job.candidates)):
+            if robot.state == "Busy" and robot.busy_until is None and robot.free_after is not None:
+                robot.busy_until = at + robot.free_after
+            if (robot.state == "Disconnected" and robot.reconnect_at is None
+                    and robot.reconnect_after is not None):
+                robot.reconnect_at = at + robot.reconnect_after
+
+    def _dispatch(self, at: float) -> None:
+        """Start waiting jobs on free candidate robots (with a free runtime slot of the job's
+        type on the robot's machine, in modern folders): the groups of jobs with the same
+        candidates in the order of their oldest job, each group oldest first."""
+        if not self._queues:
+            return
+        free = {robot.id for robot in self.robots.values()
+                if robot.state == "Available" and robot.id not in self._running}
+        if not free:
+            return
+        used = self.used_slots()
+        heads = sorted((next(iter(queue.values()))[0], group)
+                       for group, queue in self._queues.items())
+        for _, (candidates, runtime_type, folder_id) in heads:
+            modern = not self.folders[folder_id].classic
+            queue = self._queues[(candidates, runtime_type, folder_id)]
+            while queue:  # a started job leaves it (and an empty queue leaves the groups)
+                job = next(iter(queue.values()))[1]
+                robot = self._free_robot(candidates, runtime_type, modern, free, used)
+                if robot is None:
+                    break
+                free.discard(robot.id)
+                job.start(robot.id, robot.machine_name, at)
+                self._track(job)
+            if not free:
+                return
+
+    def _free_robot(self, candidates: tuple, runtime_type: str, modern: bool, free: set,
+                    used: dict) -> Optional[Robot]:
+        """The first free candidate (taking a runtime slot of its machine, if modern)."""
+        for robot_id in candidates:
+            robot = self.robots.get(robot_id)
+            if robot is None or robot_id not in free:
+                continue
+            slot = (robot.machine_name, runtime_type)
+            if modern and used.get(slot, 0) >= self.slots(robot, runtime_type):
+                continue
+            used[slot] = used.get(slot, 0) + 1
+            return robot
+        return None
+
+    def stop_job(self, job: Job, strategy: str, now: float) -> None:
+        """A SoftStop or Kill request made at ``now``."""
+        with self.lock:
+            self.advance(now)
+            job.request_stop(strategy, now)
+            self._track(job)
+            self.advance(now)
+
+    def resume_job(self, job: Job, now: float) -> bool:
+        """``ResumeJob`` at ``now``: a Suspended job resumes; False if it is not Suspended."""
+        with self.lock:
+            self.advance(now)
+            resumed = job.resume(now)
+            self._track(job)
+            self.advance(now)
+            if job.waiting:
+                self._wait_on(job, now)
+            return resumed
 
     # ------------------------------------------------------------------ mutators
 
@@ -322,8 +518,11 @@ class Tenant:
 
     def add_robot(self, name: str, machine_name: str, state: str = "Available", *,
                   folder_id: Optional[int] = None, environment_id: Optional[int] = None,
-                  robot_id: Optional[int] = None) -> Robot:
-        """A robot user of modern folder ``folder_id`` or a member of ``environment_id``."""
+                  robot_id: Optional[int] = None, robot_type: str = "Unattended",
+                  has_credentials: bool = True, runtimes: Optional[dict] = None,
+                  **timers: Optional[float]) -> Robot:
+        """A robot user of modern folder ``folder_id`` or a member of ``environment_id``;
+        ``runtimes`` (modern) set its machine's slots, ``timers`` are Robot timer fields."""
         if state not in ROBOT_STATES:
             raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
         if (folder_id is None) == (environment_id is None):
@@ -334,8 +533,13 @@ class Tenant:
             classic = environment_id is not None
             robot = Robot(robot_id, name, machine_name, self.machine_id(machine_name), state,
                           username=f"SANDBOX\\{name.lower()}" if classic else None,
-                          user_id=None if classic else 2000 + robot_id)
+                          user_id=None if classic else 2000 + robot_id, type=robot_type,
+                          has_credentials=has_credentials, **timers)
             self.robots[robot.id] = robot
+            if not classic and (runtimes is not None
+                                or machine_name not in self.machine_runtimes):
+                self.machine_runtimes[machine_name] = dict(
+                    DEFAULT_RUNTIMES if runtimes is None else runtimes)
             if environment_id is not None:
                 self.environments[environment_id].robot_ids.append(robot.id)
             elif folder_id is not None:
@@ -356,8 +560,11 @@ class Tenant:
             raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
         with self.lock:
             self._changed()
+            now = self.clock()
+            self.advance(now)
             robot = self.robots[robot_id]
-            robot.state = state
+            robot.state, robot.busy_until, robot.reconnect_at = state, None, None
+            self.advance(now)
             return robot
 
     def remove_robot(self, robot_id: int) -> None:
