@@ -42,10 +42,10 @@ def shapes(sandbox) -> dict:
 def test_cloud_lists_modern_folders_only(sandbox):
     cloud = get(sandbox.cloud_url + "/odata/Folders").json()
     assert [f["FullyQualifiedName"] for f in cloud["value"]] == ["Shared", "Shared/Support",
-                                                                "Finance"]
-    assert cloud["@odata.count"] == 3
+                                                                "Finance", "Workshop"]
+    assert cloud["@odata.count"] == 4
     standalone = get(sandbox.orchestrator_url + "/odata/Folders").json()
-    assert [f["Id"] for f in standalone["value"]] == [1, 2, 3, 4]
+    assert [f["Id"] for f in standalone["value"]] == [1, 2, 3, 4, 8]
     assert_error(get(sandbox.cloud_url + "/odata/Folders(4)"), 404, 1002)
     assert get(sandbox.orchestrator_url + "/odata/Folders(4)").status_code == 200
 
@@ -61,13 +61,13 @@ def test_cloud_refuses_classic_folder_headers_as_unknown(sandbox, headers):
     cloud = HTTP.get(sandbox.cloud_url + url, headers={**PAT, **headers})
     assert "does not exist" in assert_error(cloud, 400, 1100)
     standalone = HTTP.get(sandbox.orchestrator_url + url, headers={**PAT, **headers})
-    assert standalone.status_code == 200 and standalone.json()["@odata.count"] == 4
+    assert standalone.status_code == 200 and standalone.json()["@odata.count"] == 5
 
 
 def test_cloud_knows_no_classic_folder_in_paths(sandbox):
     path = f"/odata/Robots/{OP}GetRobotsFromFolder(folderId=4)"
     assert_error(get(sandbox.cloud_url + path, folder="Shared"), 400, 1100)
-    assert get(sandbox.orchestrator_url + path, folder="Shared").json()["@odata.count"] == 5
+    assert get(sandbox.orchestrator_url + path, folder="Shared").json()["@odata.count"] == 6
 
 
 @pytest.mark.parametrize("path", [
@@ -97,7 +97,7 @@ async def test_client_credentials_on_both_shapes(sandbox, shape):
     async with OrchestratorClient(url, ClientCredentialsAuth(DEMO.client_id,
                                                              DEMO.client_secret)) as client:
         folders = await client.list_folders()
-    assert len(folders) == (4 if shape == "standalone" else 3)
+    assert len(folders) == (5 if shape == "standalone" else 4)
     token_route = {"standalone": "POST /identity/connect/token",
                    "cloud": "POST /identity_/connect/token"}[shape]
     assert sandbox.count(token_route) == 1
@@ -275,8 +275,10 @@ def names(response) -> list:
 
 
 def test_robots_of_the_tenant_and_of_a_folder(sandbox):
-    classic = ["SUPPORT-BOT-01", "SUPPORT-BOT-02", "SUPPORT-BOT-03", "PROD-BOT-01", "PROD-BOT-02"]
-    modern = ["svc-support-01", "svc-support-02", "fin-bot-01", "fin-bot-02"]
+    classic = ["SUPPORT-BOT-01", "SUPPORT-BOT-02", "SUPPORT-BOT-03", "PROD-BOT-01", "PROD-BOT-02",
+               "NIGHT-BOT-01"]
+    modern = ["svc-support-01", "svc-support-02", "fin-bot-01", "fin-bot-02", "ws-bot-01",
+              "ada.lovelace", "ws-bot-nocreds"]
     assert names(get(sandbox.orchestrator_url + "/odata/Robots")) == classic + modern
     assert names(get(sandbox.cloud_url + "/odata/Robots")) == modern
     assert names(get(sandbox.orchestrator_url + "/odata/Robots", "Default")) == classic
@@ -323,12 +325,12 @@ def test_robots_for_environment_puts_its_own_first(sandbox):
     base = f"{sandbox.orchestrator_url}/odata/Environments/{OP}"
     production = get(base + "GetRobotsForEnvironment(key=12)", "Default")
     assert names(production) == ["PROD-BOT-01", "PROD-BOT-02", "SUPPORT-BOT-01",
-                                 "SUPPORT-BOT-02", "SUPPORT-BOT-03"]
+                                 "SUPPORT-BOT-02", "SUPPORT-BOT-03", "NIGHT-BOT-01"]
     assert production.json()["value"][0]["RobotEnvironments"] == "Production"
     ordered = get(base + "GetRobotsForEnvironment(key=12)", "Default",
                   **{"$orderby": "Name", "$top": "2", "$count": "true"})
-    assert names(ordered) == ["PROD-BOT-01", "PROD-BOT-02"]
-    assert ordered.json()["@odata.count"] == 5
+    assert names(ordered) == ["NIGHT-BOT-01", "PROD-BOT-01"]
+    assert ordered.json()["@odata.count"] == 6
 
 
 def test_robot_ids_for_environment(sandbox):
@@ -354,8 +356,9 @@ def test_processes_are_the_packages_of_the_releases(sandbox):
     body = get(sandbox.orchestrator_url + "/odata/Processes").json()
     assert body["@odata.context"].endswith("/odata/$metadata#Processes")
     processes = {p["Id"]: p for p in body["value"]}
-    assert list(processes) == ["ArgumentShowcase", "CleanupTempFiles", "HelloWorld",
-                               "InvoiceIntake", "PasswordReset", "ReportGenerator",
+    assert list(processes) == ["ArgumentShowcase", "CleanupTempFiles", "FormFiller",
+                               "HelloWorld", "InvoiceIntake", "LegacyErpSync", "MonthEndClose",
+                               "NightlyBatch", "PasswordReset", "ReportGenerator",
                                "SupportTriage"]
     triage = processes["SupportTriage"]  # releases of 1.0.1 and 1.0.0: the newest
     assert (triage["Title"], triage["Version"], triage["Key"], triage["IsLatestVersion"]) == (
@@ -366,7 +369,8 @@ def test_processes_are_the_packages_of_the_releases(sandbox):
     assert triage["MainEntryPointPath"] == "Main.xaml" and triage["ResourceTags"] == []
     assert "EntryPoints" not in triage
     cloud = [p["Id"] for p in get(sandbox.cloud_url + "/odata/Processes").json()["value"]]
-    assert cloud == ["ArgumentShowcase", "HelloWorld", "InvoiceIntake", "PasswordReset"]
+    assert cloud == ["ArgumentShowcase", "FormFiller", "HelloWorld", "InvoiceIntake",
+                     "LegacyErpSync", "MonthEndClose", "PasswordReset"]
 
 
 def test_processes_with_odata_options(sandbox):
