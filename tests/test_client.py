@@ -694,15 +694,25 @@ async def test_429_without_retry_after_recovers_when_the_window_rolls():
     assert sleeps.calls == [1.0, 2.0, 4.0]  # equal jitter: at least half of each wait
 
 
-async def test_429_retry_after_is_honoured_up_to_a_window():
+async def test_429_retry_after_is_honoured_capped_and_counts_as_a_retry():
     fake = Fake()
     fake.route("/odata/Jobs", flaky(
-        httpx.Response(429, headers={"Retry-After": "45"}),
+        httpx.Response(429, headers={"Retry-After": "12"}),
         httpx.Response(429, headers={"Retry-After": "600"}), then={"value": []}))
     sleeps = Sleeps()
     async with fake.client(sleep=sleeps, max_retry_wait=30.0) as client:
         await client.get_jobs([1])
-    assert sleeps.calls == [45.0, 60.0]
+    assert sleeps.calls == [12.0, 30.0]
+
+
+async def test_the_throttle_window_can_be_shortened():
+    fake = Fake()
+    fake.route("/odata/Jobs", httpx.Response(429))
+    sleeps = Sleeps()
+    async with fake.client(sleep=sleeps, rng=lambda: 1.0, throttle_window=5.0) as client:
+        with pytest.raises(RateLimited):
+            await client.get_jobs([1])
+    assert sleeps.calls == [2.0, 3.0]
 
 
 async def test_rate_limited_keeps_retry_after():

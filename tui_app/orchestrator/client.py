@@ -204,12 +204,13 @@ class OrchestratorClient:
         folder: Union[FolderContext, Folder, int, str, None] = None,
         trust_env: bool = True,
         rng: Callable[[], float] = random.random,
+        throttle_window: float = 60.0,
     ) -> None:
         self.base_url = _check_base_url(base_url)
         self.auth = auth
         self.folder: Optional[FolderContext] = _as_folder(folder)
         self.retry = RetryPolicy(max_retries=max(0, int(max_retries)), max_wait=max_retry_wait,
-                                 rng=rng)
+                                 rng=rng, throttle_window=max(0.0, float(throttle_window)))
         self._sleep = sleep
         if not isinstance(timeout, httpx.Timeout):
             timeout = httpx.Timeout(timeout)
@@ -298,7 +299,7 @@ class OrchestratorClient:
                     await self._sleep(wait)
                     continue
             elif retry and status in RETRY_STATUSES and attempt < self.retry.max_retries:
-                wait = self.retry.delay(attempt, retry_after, throttled=status == 429)
+                wait = self.retry.delay(attempt, retry_after)
                 log.info("%s %s answered %s; retry in %.1fs", method, request.url.path, status,
                          wait)
                 attempt += 1

@@ -74,13 +74,10 @@ class RetryPolicy:
         cap = min(self.max_wait, self.base * (2 ** max(0, attempt)))
         return max(0.0, cap * self.rng())
 
-    def delay(self, attempt: int, retry_after: Optional[float], *,
-              throttled: bool = False) -> float:
-        """The wait before retry number ``attempt``: Retry-After (capped at ``max_wait``; for
-        a 429, ``throttled``, at one rate-limit window if that is longer) or backoff."""
+    def delay(self, attempt: int, retry_after: Optional[float]) -> float:
+        """The wait before retry number ``attempt``: Retry-After (capped) or backoff."""
         if retry_after is not None:
-            cap = max(self.max_wait, self.throttle_window) if throttled else self.max_wait
-            return min(cap, max(0.0, retry_after))
+            return min(self.max_wait, max(0.0, retry_after))
         return self.backoff(attempt)
 
     def throttle_delay(self, attempt: int, waited: float) -> Optional[float]:
