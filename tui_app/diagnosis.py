@@ -306,7 +306,7 @@ def explain_fault(job: Any) -> Optional[Finding]:
         told = " - ".join(_said(part) for part in (error.title, error.detail) if part)
         sentence = told or _said(error.code)
         if match is not None:
-            sentence = f"{sentence}: {match[1]}" if sentence else match[1]
+            sentence = f"{sentence.rstrip('.')}: {match[1]}" if sentence else match[1]
             advice = match[2]
         else:
             advice = _CATEGORY_ADVICE.get(error.category.casefold(), "")
