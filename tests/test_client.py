@@ -655,17 +655,64 @@ async def test_retry_after_is_capped():
 
 
 async def test_backoff_without_retry_after_then_give_up():
+    # Issue 13 changed a 429 without Retry-After (below); a 503 keeps the short backoff.
     fake = Fake()
-    fake.route("/odata/Folders", httpx.Response(429, json={"message": "Too many requests"}))
+    fake.route("/odata/Folders", httpx.Response(503, json={"message": "Unavailable"}))
+    sleeps = Sleeps()
+    async with fake.client(sleep=sleeps, rng=lambda: 1.0, max_retries=4,
+                           max_retry_wait=3.0) as client:
+        with pytest.raises(ServerError) as info:
+            await client.list_folders()
+    assert sleeps.calls == [0.5, 1.0, 2.0, 3.0]  # full jitter at its maximum, capped
+    assert len(fake.requests) == 5
+    assert info.value.message == "Unavailable"
+    assert info.value.status == 503
+
+
+async def test_429_without_retry_after_waits_out_the_rate_limit_window():
+    fake = Fake()
+    fake.route("/odata/Jobs", httpx.Response(429, json={"message": "Too many requests"}))
     sleeps = Sleeps()
     async with fake.client(sleep=sleeps, rng=lambda: 1.0, max_retries=4,
                            max_retry_wait=3.0) as client:
         with pytest.raises(RateLimited) as info:
-            await client.list_folders()
-    assert sleeps.calls == [0.5, 1.0, 2.0, 3.0]  # full jitter at its maximum, capped
-    assert len(fake.requests) == 5
-    assert info.value.message == "Too many requests"
-    assert info.value.status == 429
+            await client.get_jobs([1])
+    # Growing waits, not bound by max_retries or max_retry_wait, adding up to one minute.
+    assert sleeps.calls == [2.0, 4.0, 8.0, 16.0, 30.0]
+    assert sum(sleeps.calls) == 60.0
+    assert len(fake.requests) == 6
+    assert info.value.message == "Too many requests" and info.value.status == 429
+
+
+async def test_429_without_retry_after_recovers_when_the_window_rolls():
+    fake = Fake()
+    limited = httpx.Response(429, json={"message": "Too many requests"})
+    fake.route("/odata/Jobs", flaky(limited, limited, limited, then={"value": [job(1)]}))
+    sleeps = Sleeps()
+    async with fake.client(sleep=sleeps, rng=lambda: 0.0) as client:
+        assert [j.id for j in await client.get_jobs([1])] == [1]
+    assert sleeps.calls == [1.0, 2.0, 4.0]  # equal jitter: at least half of each wait
+
+
+async def test_429_retry_after_is_honoured_capped_and_counts_as_a_retry():
+    fake = Fake()
+    fake.route("/odata/Jobs", flaky(
+        httpx.Response(429, headers={"Retry-After": "12"}),
+        httpx.Response(429, headers={"Retry-After": "600"}), then={"value": []}))
+    sleeps = Sleeps()
+    async with fake.client(sleep=sleeps, max_retry_wait=30.0) as client:
+        await client.get_jobs([1])
+    assert sleeps.calls == [12.0, 30.0]
+
+
+async def test_the_throttle_window_can_be_shortened():
+    fake = Fake()
+    fake.route("/odata/Jobs", httpx.Response(429))
+    sleeps = Sleeps()
+    async with fake.client(sleep=sleeps, rng=lambda: 1.0, throttle_window=5.0) as client:
+        with pytest.raises(RateLimited):
+            await client.get_jobs([1])
+    assert sleeps.calls == [2.0, 3.0]
 
 
 async def test_rate_limited_keeps_retry_after():
@@ -997,3 +1044,115 @@ async def test_base_url_is_normalised():
         await client.list_folders()
     assert fake.requests[0].url.path == "/acme/DefaultTenant/orchestrator_/odata/Folders"
     assert "fid" not in fake.requests[0].url.params
+
+
+# -- diagnostics: ValidateDynamicJob, ValidateExistingJob, GetRuntimesForFolder (issue 13) ----
+
+VALIDATE_DYNAMIC = "/odata/Jobs/UiPath.Server.Configuration.OData.ValidateDynamicJob"
+VALIDATE_EXISTING = "/odata/Jobs(41)/UiPath.Server.Configuration.OData.ValidateExistingJob"
+RUNTIMES = "/odata/Machines/UiPath.Server.Configuration.OData.GetRuntimesForFolder(folderId=7)"
+
+
+async def test_validate_dynamic_job_sends_the_start_body_and_reads_the_result():
+    from tui_app.orchestrator import ValidationResult
+
+    fake = Fake()
+    fake.route(VALIDATE_DYNAMIC, {"IsValid": False, "Errors": ["The robot is busy"],
+                                  "ErrorCodes": ["RobotBusy"]})
+    info = {"ReleaseKey": "rel-1", "Strategy": "ModernJobsCount", "JobsCount": 1}
+    async with fake.client(folder=7) as client:
+        answer = await client.validate_dynamic_job(info)
+    assert answer == ValidationResult(False, ("The robot is busy",), ("RobotBusy",))
+    (request,) = fake.requests
+    assert request.method == "POST"
+    assert json.loads(request.content) == {"startInfo": info}
+    assert request.headers["X-UIPATH-OrganizationUnitId"] == "7"
+
+
+async def test_validate_existing_job_has_no_body_and_valid_means_valid():
+    fake = Fake()
+    fake.route(VALIDATE_EXISTING, {"IsValid": True, "Errors": [], "ErrorCodes": []})
+    async with fake.client() as client:
+        answer = await client.validate_existing_job(41)
+    assert answer.is_valid and answer.errors == () and answer.error_codes == ()
+    assert fake.requests[0].method == "POST" and fake.requests[0].content == b""
+
+
+async def test_validation_posts_change_nothing_so_they_are_retried():
+    fake = Fake()
+    fake.route(VALIDATE_EXISTING, flaky(httpx.Response(503), then={"IsValid": True}))
+    async with fake.client() as client:
+        assert (await client.validate_existing_job(41)).is_valid
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("response", [
+    httpx.Response(404, text="Not Found"),
+    httpx.Response(404, json={"message": "No HTTP resource was found", "errorCode": 0}),
+    httpx.Response(405, json={"message": "Method not allowed"}),
+    httpx.Response(501, text="Not Implemented"),
+])
+async def test_missing_diagnostic_endpoints_are_not_available(response):
+    from tui_app.orchestrator import NotAvailable
+
+    fake = Fake()
+    for path in (VALIDATE_DYNAMIC, VALIDATE_EXISTING, RUNTIMES):
+        fake.route(path, response)
+    async with fake.client() as client:
+        for call in (client.validate_dynamic_job({"ReleaseKey": "k"}),
+                     client.validate_existing_job(41), client.runtimes_for_folder(7)):
+            with pytest.raises(NotAvailable) as info:
+                await call
+            assert info.value.status == response.status_code
+
+
+async def test_an_unknown_job_is_not_found_not_unavailable():
+    fake = Fake()
+    fake.route(VALIDATE_EXISTING, httpx.Response(
+        404, json={"message": "Job does not exist.", "errorCode": 1002}))
+    async with fake.client() as client:
+        with pytest.raises(NotFound):
+            await client.validate_existing_job(41)
+
+
+async def test_runtimes_for_folder():
+    from tui_app.orchestrator import RuntimeCapacity
+
+    fake = Fake()
+    fake.route(RUNTIMES, {"value": [
+        {"Type": "Unattended", "Total": 2, "Connected": 1, "Available": 0},
+        {"Type": "NonProduction", "Total": 5, "Connected": 5, "Available": 5}]})
+    async with fake.client() as client:
+        rows = await client.runtimes_for_folder(7)
+    assert rows == [RuntimeCapacity("Unattended", 2, 1, 0),
+                    RuntimeCapacity("NonProduction", 5, 5, 5)]
+    (request,) = fake.requests
+    assert "$top" not in params_of(request)  # the endpoint has no paging
+    assert request.headers["X-UIPATH-OrganizationUnitId"] == "7"
+
+
+async def test_runtimes_with_a_bad_count_are_a_protocol_error():
+    fake = Fake()
+    fake.route(RUNTIMES, {"value": [{"Type": "Unattended", "Total": "two"}]})
+    async with fake.client() as client:
+        with pytest.raises(ProtocolError):
+            await client.runtimes_for_folder(7)
+
+
+async def test_job_error_robot_type_and_suspended_are_read():
+    from tui_app.orchestrator import JobError
+
+    fake = Fake()
+    fake.route("/odata/Jobs(3)", job(3, "Faulted", Info="boom", JobError={
+        "code": "User.Invoice", "title": "Invoice rejected", "detail": "negative total",
+        "category": "User", "status": 400, "timestamp": "2026-01-01T00:00:00Z"}))
+    fake.route("/odata/Jobs(4)", job(4, "Suspended"))
+    fake.route("/odata/Jobs(5)", job(5, "Successful", JobError=None))
+    async with fake.client() as client:
+        faulted, suspended, fine = [await client.get_job(i) for i in (3, 4, 5)]
+    assert faulted.job_error == JobError("User.Invoice", "Invoice rejected", "negative total",
+                                         "User", 400, "2026-01-01T00:00:00Z")
+    assert suspended.is_suspended and suspended.is_resting and not suspended.is_final
+    assert fine.job_error is None and fine.is_resting
+    resumed = faulted.__class__.from_api(job(6, "Resumed"))
+    assert not resumed.is_final and not resumed.is_resting

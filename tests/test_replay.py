@@ -239,7 +239,7 @@ def test_dry_run_sends_no_start_and_prints_the_request(sandbox, cli, write):
     code, out, err = cli(write(triage()), "--dry-run")
     assert code == EXIT_OK, err
     assert sandbox.count(START_JOBS) == 0
-    assert "Dry run: nothing was sent" in out
+    assert "Dry run: nothing was started" in out  # was "nothing was sent": issue 13 checks it
     body = json.loads(out[out.index("{"):])
     assert body["startInfo"]["ReleaseKey"] == TRIAGE_KEY
     assert read_entries() == []
@@ -249,12 +249,17 @@ def test_json_output_is_one_object_with_the_request_sent(sandbox, cli, write):
     code, out, err = cli(write(triage()), "--output", "json", "--wait")
     assert code == EXIT_OK, err
     data = json.loads(out)  # exactly one JSON document on stdout
-    assert set(data) == {"template", "dry_run", "request", "jobs", "warnings", "errors",
-                         "exit_code"}
+    # Issue 13 added "preflight" (dry runs) and each job's JobError, Explanation and
+    # PendingReasons.
+    assert set(data) == {"template", "dry_run", "request", "preflight", "jobs", "warnings",
+                         "errors", "exit_code"}
     assert data["template"] == "Triage incident" and data["dry_run"] is False
     assert data["request"] == {"startInfo": posted(sandbox)[0]}
+    assert data["preflight"] is None
     (job,) = data["jobs"]
-    assert set(job) == {"Id", "Key", "State", "Info", "OutputArguments"}
+    assert set(job) == {"Id", "Key", "State", "Info", "OutputArguments", "JobError",
+                        "Explanation", "PendingReasons"}
+    assert job["JobError"] is job["Explanation"] is job["PendingReasons"] is None
     assert job["Id"] == 10001 and job["State"] == "Successful"
     assert job["OutputArguments"] == {"TriageResult": "Done by job 10001",
                                       "AssignedQueue": "Done by job 10001"}

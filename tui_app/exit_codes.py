@@ -6,7 +6,8 @@ replay machinery.
 
 from __future__ import annotations
 
-#: Jobs started (with ``--wait``: every job ended Successful); ``--dry-run``: request valid.
+#: Jobs started (with ``--wait``: every job ended Successful); ``--dry-run``: request valid
+#: (the pre-flight check found nothing that blocks; warnings are printed).
 EXIT_OK = 0
 #: With ``--wait``: at least one job ended Faulted or Stopped.
 EXIT_JOB_FAILED = 1
@@ -15,8 +16,9 @@ EXIT_USAGE = 2
 #: Sign-in failed, or Orchestrator could not be reached or failed (a wrong URL, 5xx,
 #: throttling): no job was started.
 EXIT_CONNECTION = 3
-#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found):
-#: no job was started.
+#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found),
+#: or ``--dry-run``'s pre-flight check found a reason the job could not run: no job was
+#: started.
 EXIT_REFUSED = 4
 #: With ``--wait --timeout``: not every job had ended in time (they keep running).
 EXIT_TIMEOUT = 5
@@ -25,6 +27,10 @@ EXIT_NOT_FOLLOWED = 6
 #: The answer to the start was lost and Orchestrator could not be asked whether the jobs
 #: exist: look for the reference before starting again.
 EXIT_UNKNOWN = 7
+#: With ``--wait``: every job rested, none failed, but at least one is Suspended (a
+#: long-running workflow waiting on a trigger: a queue item, a job, a task, a timer). It goes
+#: on by itself when the trigger fires; it is not a timeout.
+EXIT_SUSPENDED = 8
 
 EXIT_CODES = (
     (EXIT_OK, "started (with --wait: every job ended Successful); --dry-run: request is valid"),
@@ -32,10 +38,12 @@ EXIT_CODES = (
     (EXIT_USAGE, "usage or template error, missing/invalid argument, drift that blocks"),
     (EXIT_CONNECTION, "sign-in failed, or Orchestrator cannot be reached or failed; "
                       "nothing started"),
-    (EXIT_REFUSED, "Orchestrator refused the request; nothing started"),
+    (EXIT_REFUSED, "Orchestrator refused the request, or --dry-run's pre-flight check found "
+                   "a reason it cannot run; nothing started"),
     (EXIT_TIMEOUT, "with --wait: --timeout passed before every job ended"),
     (EXIT_NOT_FOLLOWED, "with --wait: the jobs started, but following them failed"),
     (EXIT_UNKNOWN, "not known whether the jobs started: look for the reference first"),
+    (EXIT_SUSPENDED, "with --wait: a job is Suspended, waiting on a trigger (none failed)"),
 )
 
 

@@ -1,29 +1,45 @@
-"""Following started jobs until they end: one policy for the wizard's Run step and
+"""Following started jobs until they rest: one policy for the wizard's Run step and
 ``startjob run --wait``.
 
 Each poll asks for every unfinished job in one ``get_jobs`` request; the wait between polls
 starts at ``first`` seconds and grows by ``factor`` up to ``longest``, which keeps a long job
 well inside Orchestrator's 100-requests-per-minute limit on filtered ``GET /odata/Jobs``.
+
+- A job *rests* when it is final or **Suspended** (waiting on a trigger): following stops when
+  every job rests, and the outcome lists the suspended ones. That is not a timeout.
+- A job Pending for ``pending_check_after`` seconds is asked about **once**
+  (``ValidateExistingJob``, through ``PendingWatch``); the reasons go to the caller.
+- A poll answered 429 (after the client's own waiting) is not a failure: the jobs are
+  started, so following backs off and goes on, until the timeout if there is one. Any other
+  poll failure is raised (following cannot go on).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from tui_app import diagnosis
+from tui_app.orchestrator.errors import NotAvailable, OrchestratorError, RateLimited
 from tui_app.orchestrator.models import Job
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
 class FollowPolicy:
-    """Waits between polls, in seconds."""
+    """Waits between polls, in seconds, and when to ask why a job is Pending."""
 
     first: float = 1.0
     factor: float = 1.5
     longest: float = 15.0
+    #: A job Pending this long is asked about once (``ValidateExistingJob``).
+    pending_check_after: float = 5.0
 
     def waits(self) -> Iterator[float]:
         wait = self.first
@@ -36,7 +52,13 @@ POLICY = FollowPolicy()
 
 
 def unfinished(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs that are not final (a Suspended one included: it is still polled)."""
     return [job for job in jobs if not job.is_final]
+
+
+def moving(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs worth waiting for: neither final nor Suspended."""
+    return [job for job in jobs if not job.is_resting]
 
 
 async def poll_once(client: Any, jobs: Sequence[Job]) -> list[Job]:
@@ -49,40 +71,146 @@ async def poll_once(client: Any, jobs: Sequence[Job]) -> list[Job]:
     return [fresh.get(job.id, job) for job in jobs]
 
 
+@dataclass(frozen=True)
+class PendingReport:
+    """Why one job is Pending: the findings (``tui_app.diagnosis``) and a note.
+
+    ``note`` is ``diagnosis.SNAPSHOT_NOTE`` when Orchestrator answered, else why it could not
+    say (the check is not available on this server, or it failed).
+    """
+
+    job: Job
+    findings: tuple = ()
+    note: str = ""
+    checked: bool = True
+
+    def to_json(self) -> dict:
+        return {"checked": self.checked, "note": self.note,
+                "findings": [finding.to_json() for finding in self.findings]}
+
+
+#: ``PendingReport.note`` when the server has no ``ValidateExistingJob``.
+PENDING_CHECK_UNAVAILABLE = ("Why the job is Pending cannot be asked: the check is not "
+                             "available on this server.")
+
+
+class PendingWatch:
+    """Asks ``ValidateExistingJob`` once per job that has been Pending for
+    ``policy.pending_check_after`` seconds (never on every poll).
+
+    Feed it the latest jobs after each poll: ``await watch.check(client, jobs)`` returns the
+    new reports (usually none). A server without the endpoint is reported once, then no job
+    is asked about any more.
+    """
+
+    def __init__(self, policy: FollowPolicy = POLICY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self.clock = clock
+        self._pending_since: dict[int, float] = {}
+        self._asked: set[int] = set()
+        self.available = True
+
+    def due(self, jobs: Sequence[Job]) -> list[Job]:
+        """The jobs Pending long enough and not asked about yet (and notes the new ones)."""
+        now = self.clock()
+        found = []
+        for job in jobs:
+            if job.state != "Pending":
+                self._pending_since.pop(job.id, None)
+                continue
+            since = self._pending_since.setdefault(job.id, now)
+            if job.id not in self._asked and now - since >= self.policy.pending_check_after:
+                found.append(job)
+        return found if self.available else []
+
+    async def check(self, client: Any, jobs: Sequence[Job]) -> list[PendingReport]:
+        reports = []
+        for job in self.due(jobs):
+            self._asked.add(job.id)
+            try:
+                result = await client.validate_existing_job(job.id)
+            except NotAvailable:
+                self.available = False
+                reports.append(PendingReport(job, (), PENDING_CHECK_UNAVAILABLE, False))
+                break
+            except OrchestratorError as exc:
+                log.info("Asking why job %s is Pending failed: %s", job.id, exc)
+                reports.append(PendingReport(
+                    job, (), f"Why the job is Pending could not be asked: {exc}", False))
+                continue
+            found = tuple(diagnosis.findings(result))
+            note = diagnosis.SNAPSHOT_NOTE if found else (
+                "Orchestrator gives no reason: the job starts as soon as a robot takes it.")
+            reports.append(PendingReport(job, found, note))
+        return reports
+
+
+@dataclass
+class FollowOutcome:
+    """How following ended: the last known ``jobs``; ``timed_out`` when the timeout passed
+    before every job rested; the ``pending`` reports handed out on the way."""
+
+    jobs: list
+    timed_out: bool = False
+    pending: list = field(default_factory=list)
+
+    @property
+    def suspended(self) -> list[Job]:
+        return [job for job in self.jobs if job.is_suspended]
+
+
 async def follow(
     client: Any,
     jobs: Sequence[Job],
     *,
     on_change: Callable[[Job, Job], None] = lambda old, new: None,
+    on_pending: Optional[Callable[[PendingReport], None]] = None,
     timeout: Optional[float] = None,
     policy: FollowPolicy = POLICY,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     latest: Optional[list[Job]] = None,
-) -> bool:
-    """Poll until every job ended; True when ``timeout`` passed first.
+    clock: Callable[[], float] = time.monotonic,
+) -> FollowOutcome:
+    """Poll until every job is final or Suspended, or ``timeout`` passed.
 
-    ``on_change(old, new)`` is called for each job whose state changed. ``latest`` (a list)
-    is kept up to date with the last known jobs, also when a poll raises, so a caller can
-    report what is known after a failure.
+    ``on_change(old, new)`` is called for each job whose state changed; ``on_pending(report)``
+    (when given) once per job that stays Pending (``PendingWatch``). ``latest`` (a list) is
+    kept up to date with the last known jobs, also when a poll raises, so a caller can
+    report what is known after a failure. Raises the ``OrchestratorError`` of a poll that
+    failed for any reason but throttling.
     """
     current = list(jobs)
     if latest is not None:
         latest[:] = current
-    deadline = None if timeout is None else time.monotonic() + timeout
+    outcome = FollowOutcome(current)
+    watch = PendingWatch(policy, clock)
+    deadline = None if timeout is None else clock() + timeout
     for wait in policy.waits():
-        if not unfinished(current):
-            return False
+        if not moving(current):
+            return outcome
+        if on_pending is not None:
+            for report in await watch.check(client, current):
+                outcome.pending.append(report)
+                on_pending(report)
         if deadline is not None:
-            remaining = deadline - time.monotonic()
+            remaining = deadline - clock()
             if remaining <= 0:
-                return True
+                outcome.timed_out = True
+                return outcome
             wait = min(wait, remaining)
         await sleep(wait)
-        fresh = await poll_once(client, current)
+        try:
+            fresh = await poll_once(client, current)
+        except RateLimited as exc:
+            # The jobs are started: a throttled poll is only a later answer.
+            log.info("Polling the jobs was throttled (%s); following goes on", exc)
+            continue
         for old, new in zip(current, fresh):
             if new.state != old.state:
                 on_change(old, new)
         current = fresh
+        outcome.jobs = current
         if latest is not None:
             latest[:] = current
-    return False  # pragma: no cover - waits() never ends
+    return outcome  # pragma: no cover - waits() never ends

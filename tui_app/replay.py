@@ -5,6 +5,14 @@ release and robots again by name, checks for drift (``tui_app.drift``), builds t
 body with the same ``StartPlan`` the wizard uses, sends it (unless ``--dry-run``), records the
 start in the history and, with ``--wait``, follows the jobs until they end.
 
+``--dry-run`` then checks the exact body with ``ValidateDynamicJob`` (it starts nothing) and
+prints each finding as a sentence with what to do (``tui_app.diagnosis``): a blocking one
+exits 4 with the reasons, warnings alone exit 0; a server without the check says so and the
+dry run goes on. ``--wait`` says once why a job stays Pending (``ValidateExistingJob``, with
+the note that the reasons are a snapshot from dispatch), explains a fault (``JobError``,
+known ``Info`` signatures), and stops at a Suspended job (exit 8, with what it waits on). A
+429 while following only slows the polls down.
+
 Argument values, highest precedence first:
 
 1. ``--set NAME=VALUE`` (text, converted by the argument model for the argument's type;
@@ -26,22 +34,26 @@ the template's ``[connection]``, then the ``UIPATH_*`` variables, then the profi
 Exit codes (``tui_app.exit_codes``); ``_classify`` is the one place that maps a failure:
 
 ====  ========================================================================
-0     started (with ``--wait``: every job ended Successful); dry run: valid
+0     started (with ``--wait``: every job ended Successful); dry run: valid (pre-flight
+      warnings are printed)
 1     with ``--wait``: a job ended Faulted or Stopped
 2     usage or template error, missing or invalid argument, drift that blocks
 3     sign-in failed (a refused ``--scope`` too), or Orchestrator cannot be reached
       or failed: a wrong URL (HTTP 404 without an Orchestrator error code), 5xx,
       429 beyond the retries, an answer that is not Orchestrator's; no job started
-4     Orchestrator refused the request (400, 403, 404, 409...); no job started
+4     Orchestrator refused the request (400, 403, 404, 409, errorCode 1670 or 2818...),
+      or the dry run's pre-flight check found a reason the job cannot run; no job started
 5     with ``--wait``: ``--timeout`` passed before every job ended
 6     with ``--wait``: the jobs started, but following them failed (a status poll
-      failed: 5xx, 429, 401, a dropped connection); they keep running
+      failed: 5xx, 401, a dropped connection; a 429 only slows polling down); they
+      keep running
 7     the answer to the start was lost and Orchestrator could not be asked whether
       the jobs exist: look for the reference before starting again
+8     with ``--wait``: no job failed, but one is Suspended, waiting on a trigger
 ====  ========================================================================
 
 So 2, 3 and 4 always mean that nothing was started; once jobs started, the exit code is 0,
-1, 5 or 6, the jobs are in ``--output json`` and in the history.
+1, 5, 6 or 8, the jobs are in ``--output json`` and in the history.
 
 What is printed never holds an ``ask`` value (``ASK_PLACEHOLDER`` stands for it in the
 printed request; the request sent has the value), and every server string goes through
@@ -56,6 +68,7 @@ replays as ``headless``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,7 +76,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
 
-from tui_app import following, resolver
+from tui_app import diagnosis, following, resolver
 from tui_app.arguments import (
     ArgumentsFormatError,
     ArgumentSpec,
@@ -83,6 +96,7 @@ from tui_app.exit_codes import (
     EXIT_NOT_FOLLOWED,
     EXIT_OK,
     EXIT_REFUSED,
+    EXIT_SUSPENDED,
     EXIT_TIMEOUT,
     EXIT_UNKNOWN,
     EXIT_USAGE,
@@ -100,7 +114,7 @@ from tui_app.orchestrator.errors import (
 )
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
-from tui_app.starting import start_once
+from tui_app.starting import REFUSAL_CODES, Preflight, preflight, start_once
 from tui_app.summary import format_rows, plan_rows
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
 from tui_app.text import visible
@@ -176,28 +190,47 @@ class ReplayResult:
     errors: list = field(default_factory=list)
     exit_code: int = EXIT_OK
     history_id: Optional[str] = None
+    #: The dry run's pre-flight check (None when it did not get that far, or no dry run).
+    preflight: Optional[Preflight] = None
+    #: ``--wait``: why a job stayed Pending, by job id (``following.PendingReport``).
+    pending: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
             "template": self.template,
             "dry_run": self.dry_run,
             "request": {"startInfo": self.start_info} if self.start_info is not None else None,
-            "jobs": [_job_json(job) for job in self.jobs],
+            "preflight": self.preflight.to_json() if self.preflight is not None else None,
+            "jobs": [_job_json(job, self.pending.get(job.id)) for job in self.jobs],
             "warnings": list(self.warnings),
             "errors": list(self.errors),
             "exit_code": self.exit_code,
         }
 
 
-def _job_json(job: Job) -> dict:
+def _explanation(job: Job) -> Optional[diagnosis.Finding]:
+    """A fault explained, or what a Suspended job waits on; None otherwise."""
+    if job.state == "Faulted":
+        return diagnosis.explain_fault(job)
+    if job.is_suspended:
+        return diagnosis.explain_suspended(job)
+    return None
+
+
+def _job_json(job: Job, pending: Optional[following.PendingReport] = None) -> dict:
     outputs: Any = job.output_arguments
     if isinstance(outputs, str):
         try:
             outputs = loads(outputs, unique_keys=False)
         except JsonSyntaxError:
             pass  # not JSON: keep Orchestrator's text as it is
+    error = job.job_error
+    explained = _explanation(job)
     return {"Id": job.id, "Key": job.key, "State": job.state, "Info": job.info,
-            "OutputArguments": outputs}
+            "OutputArguments": outputs,
+            "JobError": dataclasses.asdict(error) if error is not None else None,
+            "Explanation": explained.to_json() if explained is not None else None,
+            "PendingReasons": pending.to_json() if pending is not None else None}
 
 
 # -- finding the template --------------------------------------------------------------------
@@ -547,6 +580,8 @@ def _classify(error: OrchestratorError) -> tuple[int, str]:
         return EXIT_CONNECTION, str(error) + _URL_HINT
     if isinstance(error, PermissionDenied) and str(error.error_code) == "invalid_scope":
         return EXIT_CONNECTION, str(error)  # the sign-in refused the requested scopes
+    if str(error.error_code) in REFUSAL_CODES:
+        return EXIT_REFUSED, str(error)  # a refusal whatever its HTTP status
     if isinstance(error, (AuthenticationError, ConnectionFailed, ServerError, RateLimited,
                           ProtocolError)):
         return EXIT_CONNECTION, str(error)
@@ -659,8 +694,12 @@ async def _start_job(context: _Context) -> None:
     for line in format_rows(rows):
         report.say(line)
     if options.dry_run:
-        report.say("Dry run: nothing was sent. The request would be:")
+        checked = await _preflight(client, start_info, result, report)
+        report.say("Dry run: nothing was started. The request would be:")
         report.say(printable_json({"startInfo": shown}))
+        if checked.blocking:
+            raise ReplayError([f"Pre-flight check: the job could not run: {finding.text}"
+                               for finding in checked.blocking], EXIT_REFUSED)
         return
     jobs = await _start(client, start_info, report)
     result.jobs = list(jobs)
@@ -677,6 +716,26 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(_not_followed(result.jobs, reference, exc),
                           EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
+
+
+async def _preflight(client: Any, start_info: dict, result: ReplayResult,
+                     report: _Reporter) -> Preflight:
+    """The dry run's ``ValidateDynamicJob`` check (it starts nothing): print each finding
+    with what to do; a warning is also in ``result.warnings``."""
+    checked = await preflight(client, start_info)
+    result.preflight = checked
+    if not checked.checked:
+        report.warn(checked.note)
+        return checked
+    if not checked.findings:
+        report.say("Pre-flight check: Orchestrator sees nothing in the way.")
+        return checked
+    report.say("Pre-flight check:")
+    for finding in checked.findings:
+        kind = "blocks" if finding.blocking else "warning"
+        report.say(f"  - {kind}: {finding.text}")
+    result.warnings.extend(finding.text for finding in checked.warnings)
+    return checked
 
 
 #: The runner of each template action (``tui_app.actions``).
@@ -737,20 +796,41 @@ def _record(report: _Reporter, plan: StartPlan, jobs: list[Job], template: Templ
 
 async def _wait(client: OrchestratorClient, result: ReplayResult, report: _Reporter,
                 timeout: Optional[float]) -> bool:
-    """Follow the jobs until every one ended (``tui_app.following``); True when ``timeout``
-    passed first. ``result.jobs`` keeps the last known states, also after a failed poll."""
+    """Follow the jobs until every one ended or is Suspended (``tui_app.following``); True
+    when ``timeout`` passed first. ``result.jobs`` keeps the last known states, also after a
+    failed poll; why a job stayed Pending goes to ``result.pending``."""
+    noted: list = []
 
     def said(old: Job, job: Job) -> None:
         info = f"  {_first_line(job.info)}" if job.state in _FINAL_FAILURES and job.info else ""
         state = visible(job.state, single_line=True, limit=200)
         report.say(f"{f'Job {job.id}':<13}{state}{info}")
+        explained = _explanation(job)
+        if explained is not None:
+            report.say(f"{'':<13}Why: {explained.text}")
+
+    def pending(found: following.PendingReport) -> None:
+        result.pending[found.job.id] = found
+        if not found.checked:
+            report.say(f"{f'Job {found.job.id}':<13}Pending: {found.note}")
+            return
+        report.say(f"{f'Job {found.job.id}':<13}Pending. Why, according to Orchestrator:")
+        for finding in found.findings:
+            report.say(f"{'':<13}- {finding.text}")
+        if found.findings and not noted:
+            noted.append(True)
+            report.say(f"{'':<13}{found.note}")
+        elif not found.findings:
+            report.say(f"{'':<13}{found.note}")
 
     latest: list[Job] = []
     try:
-        return await following.follow(client, result.jobs, on_change=said, timeout=timeout,
-                                      policy=FOLLOW, latest=latest)
+        outcome = await following.follow(client, result.jobs, on_change=said,
+                                         on_pending=pending, timeout=timeout, policy=FOLLOW,
+                                         latest=latest)
     finally:
         result.jobs = latest or result.jobs
+    return outcome.timed_out
 
 
 def _first_line(text: str) -> str:
@@ -774,21 +854,32 @@ def _record_final_states(report: _Reporter, result: ReplayResult,
 
 def _finish(report: _Reporter, result: ReplayResult, entry_id: Optional[str],
             timed_out: bool) -> None:
-    """Record final states and set the exit code after ``--wait``."""
+    """Record final states and set the exit code after ``--wait``: a failure (1) wins over a
+    timeout (5), which wins over a Suspended job (8)."""
     _record_final_states(report, result, entry_id)
     failed = [job for job in result.jobs if job.state in _FINAL_FAILURES]
+    suspended = [job for job in result.jobs if job.is_suspended]
     if failed:
         result.exit_code = EXIT_JOB_FAILED
-        result.errors = [f"Job {job.id} ended {job.state}" + (f": {_first_line(job.info)}"
-                                                               if job.info else "")
-                         for job in failed]
+        result.errors = [_ended(job) for job in failed]
     elif timed_out:
         result.exit_code = EXIT_TIMEOUT
         running = ", ".join(f"{job.id} ({job.state})" for job in result.jobs if not job.is_final)
         result.errors = [f"Timed out waiting; still running: {running}. The jobs go on in "
                          "Orchestrator."]
+    elif suspended:
+        result.exit_code = EXIT_SUSPENDED
+        result.errors = [f"Job {job.id} is Suspended: {diagnosis.explain_suspended(job).text}"
+                         for job in suspended]
     else:
         report.say(f"All {len(result.jobs)} job(s) ended Successful.")
+
+
+def _ended(job: Job) -> str:
+    """One line for a job that ended Faulted or Stopped, with the explanation when known."""
+    line = f"Job {job.id} ended {job.state}" + (f": {_first_line(job.info)}" if job.info else "")
+    explained = _explanation(job)
+    return f"{line}. Why: {explained.text}" if explained is not None else line
 
 
 def run(options: ReplayOptions, *, environ: Optional[Mapping[str, str]] = None,

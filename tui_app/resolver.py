@@ -16,6 +16,21 @@ from tui_app.arguments.jsontext import quote
 from tui_app.orchestrator.models import Folder, Release, Robot
 from tui_app.plan import STRATEGY_TABLE, RobotRef, StrategyChoice
 
+#: Robot types (``RobotDto.Type``, the RobotType enum) that cannot take an unattended job:
+#: Orchestrator does not launch jobs on attended robots, and the Studio and assistant kinds
+#: are developer or user licences, not start targets. Every other type is offered
+#: (Unattended, NonProduction, Development, TestAutomation, Headless, the cloud and
+#: serverless kinds, and any type this list does not know yet).
+NOT_UNATTENDED = frozenset({
+    "Attended", "Studio", "StudioX", "StudioPro", "RpaDeveloper", "RpaDeveloperPro",
+    "CitizenDeveloper", "AutomationKit", "AttendedStudioWeb", "AssistantWeb",
+})
+
+
+def takes_unattended_jobs(robot: Robot) -> bool:
+    """True unless the robot's type is one of ``NOT_UNATTENDED``."""
+    return robot.type not in NOT_UNATTENDED
+
 
 class AmbiguousRelease(ValueError):
     """Several releases fit and nothing says which one; the message names them."""
@@ -87,17 +102,20 @@ def strategy_fits(kind: str, release: Release, folder: Optional[Folder]) -> list
 
 async def robot_pool(client: Any, release: Release, folder: Optional[Folder]) -> list[Robot]:
     """The robots a choice picks from: the release's environment (classic) or the folder's
-    robot users (modern), with their states. Raises ``FolderNeeded`` for a modern release
+    robot users (modern), with their states, leaving out those that cannot take an
+    unattended job (``takes_unattended_jobs``). Raises ``FolderNeeded`` for a modern release
     without a folder."""
     if is_classic(release, folder):
         environment = await client.environment_robots(release.environment_name or "")
-        return list(environment.robots) if environment is not None else []
-    if folder is None:
+        robots = list(environment.robots) if environment is not None else []
+    elif folder is None:
         raise FolderNeeded(
             "The template chooses robots by name in a modern folder; give the folder with "
             "[connection] folder or --folder."
         )
-    return list(await client.folder_robots(folder.id))
+    else:
+        robots = list(await client.folder_robots(folder.id))
+    return [robot for robot in robots if takes_unattended_jobs(robot)]
 
 
 def find_robot(robots: Sequence[Robot], name: str) -> Optional[Robot]:
@@ -116,9 +134,10 @@ def robots_named(pool: Sequence[Robot], names: Iterable[str]) -> list[Robot]:
 
 
 def chosen_robots(pool: Sequence[Robot], ids: Iterable[int]) -> list[Robot]:
-    """The robots of ``pool`` whose ids were ticked, in the pool's order."""
+    """The robots of ``pool`` whose ids were ticked, in the pool's order (never one that
+    cannot take an unattended job)."""
     wanted = set(ids)
-    return [robot for robot in pool if robot.id in wanted]
+    return [robot for robot in pool if robot.id in wanted and takes_unattended_jobs(robot)]
 
 
 def strategy_choice(spec: Any, robots: Sequence[Robot] = ()) -> StrategyChoice:

@@ -13,6 +13,12 @@ the real outcome:
 - ``unknown``: the start failed ambiguously and Orchestrator could not be asked either. The
   message says what to check: the reference to search for on Orchestrator's Jobs page.
 
+A refusal Orchestrator explains with a known code or message (``tui_app.diagnosis``) gets
+that explanation and what to do in its message.
+
+``preflight`` checks a body with ``ValidateDynamicJob`` first (it starts nothing) and says what
+it found, or why it could not check; it never raises for a server problem.
+
 Every message is plain words for support staff (never markup; show it as plain text).
 """
 
@@ -26,14 +32,20 @@ from typing import Any, Callable, Optional
 
 import httpx
 
+from tui_app import diagnosis
+from tui_app.diagnosis import Finding
 from tui_app.orchestrator.errors import (
     AuthenticationError,
     CertificateError,
     ConnectionFailed,
+    NotAvailable,
+    NotFound,
     OrchestratorError,
     ProtocolError,
+    RequestRejected,
 )
 from tui_app.orchestrator.failures import exception_chain
+from tui_app.text import visible
 
 __all__ = [
     "AMBIGUOUS",
@@ -41,9 +53,12 @@ __all__ = [
     "NOT_STARTED",
     "REFUSED",
     "STARTED",
+    "PREFLIGHT_UNAVAILABLE",
     "UNKNOWN",
+    "Preflight",
     "StartOutcome",
     "classify_failure",
+    "preflight",
     "start_once",
 ]
 
@@ -65,6 +80,14 @@ AMBIGUOUS = "ambiguous"  # it may or may not have been acted on: ask Orchestrato
 
 #: Waits between lookups: BACKOFF, then twice that, and so on.
 BACKOFF = 0.5
+
+#: ``errorCode`` numbers that are refusals whatever the HTTP status (1670: the robot already
+#: has a pending job of this process, whose HTTP status is not documented; 2818: no machine
+#: with Unattended or NonProduction runtimes in the folder).
+REFUSAL_CODES = frozenset({"1670", "2818"})
+
+#: What ``preflight`` says when the server has no ``ValidateDynamicJob``.
+PREFLIGHT_UNAVAILABLE = "The pre-flight check is not available on this server."
 
 _TITLES = {
     STARTED: "Jobs started",
@@ -149,11 +172,12 @@ def classify_failure(error: OrchestratorError) -> str:
     """``REFUSED``, ``NOT_SENT`` or ``AMBIGUOUS`` for an error raised by ``start_jobs``.
 
     Refused: Orchestrator answered with a 4xx other than 408 (400, 401, 403, 404, 409, 413,
-    422, 429...), a redirect, or the sign-in was refused. Not sent: connecting failed (DNS,
+    422, 429...), a redirect, the sign-in was refused, or the answer carries one of the
+    ``REFUSAL_CODES`` (any status). Not sent: connecting failed (DNS,
     refused, TLS, proxy, connect timeout) or the sign-in request itself failed, so the start
     request never went out. Everything else may have started jobs.
     """
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, AuthenticationError) or str(error.error_code) in REFUSAL_CODES:
         return REFUSED
     status = error.status
     if status is not None and 400 <= status < 500 and status != 408:
@@ -218,7 +242,9 @@ def _said(error: OrchestratorError) -> str:
 
 
 def _refused(error: OrchestratorError, reference: str) -> StartOutcome:
-    message = (f"No job was started: Orchestrator refused the request. {_said(error)} "
+    finding = diagnosis.explain_refusal(error)
+    why = f" {finding.text}" if finding is not None else ""
+    message = (f"No job was started: Orchestrator refused the request. {_said(error)}{why} "
                "Starting again is safe once the problem is fixed.")
     return StartOutcome(NOT_STARTED, [], error, message, reference)
 
@@ -334,3 +360,54 @@ async def _resolve(client: Any, error: OrchestratorError, reference: str, attemp
                f"Do not start again yet. {_check_hint(reference, where)}")
     return StartOutcome(UNKNOWN, [], error, message, reference, lookup_error, answered)
 
+
+
+# ------------------------------------------------------------------------------ pre-flight
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What ``ValidateDynamicJob`` said about a start body (``preflight``)."""
+
+    #: False when the check did not run (``note`` says why); the start may still be tried.
+    checked: bool
+    findings: tuple = ()
+    #: Why the check did not run ("" when it ran).
+    note: str = ""
+
+    @property
+    def blocking(self) -> list:
+        """Findings that mean the job could not run as asked."""
+        return diagnosis.blocking(self.findings)
+
+    @property
+    def warnings(self) -> list:
+        """Findings that mean it would wait (Start stays possible)."""
+        return [finding for finding in self.findings if not finding.blocking]
+
+    def to_json(self) -> dict:
+        return {"checked": self.checked, "note": self.note,
+                "findings": [finding.to_json() for finding in self.findings]}
+
+
+async def preflight(client: Any, start_info: dict) -> Preflight:
+    """Check ``start_info`` with ``ValidateDynamicJob`` (it starts nothing).
+
+    A refusal of the check itself (HTTP 400/409/422, or 404 "item not found") is a blocking
+    finding in words; a server without the endpoint, or any other failure (not allowed,
+    throttled, unreachable), is a check that did not run, with the reason in ``note``.
+    """
+    try:
+        result = await client.validate_dynamic_job(start_info)
+    except NotAvailable:
+        return Preflight(False, (), PREFLIGHT_UNAVAILABLE)
+    except (RequestRejected, NotFound) as exc:
+        finding = diagnosis.explain_refusal(exc) or Finding(
+            str(exc.error_code or ""),
+            f"Orchestrator would refuse the start: {visible(_said(exc), single_line=True)}",
+            "", True)
+        return Preflight(True, (finding,))
+    except OrchestratorError as exc:
+        log.warning("The pre-flight check failed: %s", exc)
+        return Preflight(False, (), f"The pre-flight check could not run: {exc}")
+    return Preflight(True, tuple(diagnosis.findings(result)))

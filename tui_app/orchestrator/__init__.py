@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         AuthenticationError,
         CertificateError,
         ConnectionFailed,
+        NotAvailable,
         NotFound,
         OrchestratorError,
         PermissionDenied,
@@ -34,7 +35,17 @@ if TYPE_CHECKING:
         RequestTimeout,
         ServerError,
     )
-    from .models import Environment, Folder, Job, Page, Release, Robot
+    from .models import (
+        Environment,
+        Folder,
+        Job,
+        JobError,
+        Page,
+        Release,
+        Robot,
+        RuntimeCapacity,
+        ValidationResult,
+    )
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -47,12 +58,13 @@ _EXPORTS = {
         ("STOP_STRATEGIES", "FolderContext", "OrchestratorClient", "folder_headers"), "client"
     ),
     **dict.fromkeys(
-        ("AuthenticationError", "CertificateError", "ConnectionFailed", "NotFound",
-         "OrchestratorError", "PermissionDenied", "ProtocolError", "RateLimited",
+        ("AuthenticationError", "CertificateError", "ConnectionFailed", "NotAvailable",
+         "NotFound", "OrchestratorError", "PermissionDenied", "ProtocolError", "RateLimited",
          "RequestRejected", "RequestTimeout", "ServerError"),
         "errors",
     ),
-    **dict.fromkeys(("Environment", "Folder", "Job", "Page", "Release", "Robot"), "models"),
+    **dict.fromkeys(("Environment", "Folder", "Job", "JobError", "Page", "Release", "Robot",
+                     "RuntimeCapacity", "ValidationResult"), "models"),
 }
 
 
@@ -81,6 +93,8 @@ __all__ = [
     "Folder",
     "FolderContext",
     "Job",
+    "JobError",
+    "NotAvailable",
     "NotFound",
     "OrchestratorClient",
     "OrchestratorError",
@@ -93,8 +107,10 @@ __all__ = [
     "RequestRejected",
     "RequestTimeout",
     "Robot",
+    "RuntimeCapacity",
     "ServerError",
     "TokenAuth",
+    "ValidationResult",
     "folder_headers",
     "identity_url_for",
     "orchestrator_base_of",

@@ -30,9 +30,27 @@ import httpx
 from .. import __version__
 from ..urls import url_problem, without_userinfo
 from . import odata
-from .errors import CertificateError, ConnectionFailed, PermissionDenied, ProtocolError
+from .errors import (
+    CertificateError,
+    ConnectionFailed,
+    NotAvailable,
+    NotFound,
+    OrchestratorError,
+    PermissionDenied,
+    ProtocolError,
+)
 from .failures import error_from_exception, error_from_response, exception_is_retryable
-from .models import ROBOT_STATES, Environment, Folder, Job, Page, Release, Robot
+from .models import (
+    ROBOT_STATES,
+    Environment,
+    Folder,
+    Job,
+    Page,
+    Release,
+    Robot,
+    RuntimeCapacity,
+    ValidationResult,
+)
 from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 __all__ = [
@@ -54,6 +72,12 @@ _ODATA = "/odata"
 _START_JOBS = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 _STOP_JOBS = "/odata/Jobs/UiPath.Server.Configuration.OData.StopJobs"
 _ROBOTS_FROM_FOLDER = "/odata/Robots/UiPath.Server.Configuration.OData.GetRobotsFromFolder"
+_VALIDATE_DYNAMIC = "/odata/Jobs/UiPath.Server.Configuration.OData.ValidateDynamicJob"
+_VALIDATE_EXISTING = "UiPath.Server.Configuration.OData.ValidateExistingJob"
+_RUNTIMES_FOR_FOLDER = "/odata/Machines/UiPath.Server.Configuration.OData.GetRuntimesForFolder"
+#: Statuses that mean "this server has no such endpoint" (with a 404 only when it is not
+#: Orchestrator's "item not found", errorCode 1002).
+_NO_ENDPOINT = frozenset({404, 405, 501})
 
 # Which state wins when a robot has several sessions: can it take a job right now?
 _STATE_RANK = {"Available": 0, "Busy": 1, "Disconnected": 2, "Unknown": 3}
@@ -180,12 +204,13 @@ class OrchestratorClient:
         folder: Union[FolderContext, Folder, int, str, None] = None,
         trust_env: bool = True,
         rng: Callable[[], float] = random.random,
+        throttle_window: float = 60.0,
     ) -> None:
         self.base_url = _check_base_url(base_url)
         self.auth = auth
         self.folder: Optional[FolderContext] = _as_folder(folder)
         self.retry = RetryPolicy(max_retries=max(0, int(max_retries)), max_wait=max_retry_wait,
-                                 rng=rng)
+                                 rng=rng, throttle_window=max(0.0, float(throttle_window)))
         self._sleep = sleep
         if not isinstance(timeout, httpx.Timeout):
             timeout = httpx.Timeout(timeout)
@@ -229,12 +254,16 @@ class OrchestratorClient:
         params: Optional[dict[str, Any]] = None,
         json_body: Any = None,
         folder: Any = _CURRENT,
+        safe: bool = False,
     ) -> httpx.Response:
-        """Send one request, retrying reads; return the 2xx answer or raise."""
+        """Send one request, retrying reads (and POSTs marked ``safe``: they change
+        nothing); return the 2xx answer or raise."""
         context = self.folder if folder is _CURRENT else folder
         headers = folder_headers(context)
-        retry = method == "GET"
+        retry = method == "GET" or safe
         attempt = 0
+        throttled = 0  # 429s without Retry-After so far, and the seconds waited for them
+        throttled_for = 0.0
         while True:
             request = self._http.build_request(
                 method, path, params=params, json=json_body, headers=headers
@@ -260,7 +289,16 @@ class OrchestratorClient:
             if 200 <= status < 300:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry and status in RETRY_STATUSES and attempt < self.retry.max_retries:
+            if retry and status == 429 and retry_after is None:
+                wait = self.retry.throttle_delay(throttled, throttled_for)
+                if wait is not None:
+                    log.info("%s %s answered 429 without Retry-After; retry in %.1fs", method,
+                             request.url.path, wait)
+                    throttled += 1
+                    throttled_for += wait
+                    await self._sleep(wait)
+                    continue
+            elif retry and status in RETRY_STATUSES and attempt < self.retry.max_retries:
                 wait = self.retry.delay(attempt, retry_after)
                 log.info("%s %s answered %s; retry in %.1fs", method, request.url.path, status,
                          wait)
@@ -468,6 +506,66 @@ class OrchestratorClient:
             state = states.get(robot_id, "Unknown") if isinstance(robot_id, int) else "Unknown"
             robots.append(self._parse(Robot.from_api, value, state))
         return robots
+
+    # -- diagnostics --------------------------------------------------------------------------
+
+    @staticmethod
+    def _unavailable(error: OrchestratorError, what: str) -> OrchestratorError:
+        """``error`` as ``NotAvailable`` when it says the server lacks the endpoint."""
+        if error.status not in _NO_ENDPOINT:
+            return error
+        if isinstance(error, NotFound) and str(error.error_code) == "1002":
+            return error  # the job, release or folder asked about does not exist
+        return NotAvailable(f"This Orchestrator has no {what} (HTTP {error.status}).",
+                            status=error.status, server_message=error.server_message,
+                            error_code=error.error_code, trace_id=error.trace_id)
+
+    async def _diagnose(self, path: str, what: str, json_body: Any = None,
+                        folder: Any = _CURRENT) -> dict:
+        try:
+            response = await self._request("POST", path, json_body=json_body, folder=folder,
+                                           safe=True)
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, what) from exc
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError(f"Orchestrator's answer to {what} is not an object.",
+                                status=response.status_code)
+        return data
+
+    async def validate_dynamic_job(self, start_info: dict) -> ValidationResult:
+        """``ValidateDynamicJob``: would this ``startInfo`` start a job (it starts nothing)?
+
+        Raises ``NotAvailable`` when the server has no such endpoint.
+        """
+        if not isinstance(start_info, dict):
+            raise TypeError("start_info must be a dict")
+        data = await self._diagnose(_VALIDATE_DYNAMIC, "pre-flight check (ValidateDynamicJob)",
+                                    {"startInfo": start_info})
+        return self._parse(ValidationResult.from_api, data)
+
+    async def validate_existing_job(self, job_id: int) -> ValidationResult:
+        """``ValidateExistingJob``: why a Pending job is not dispatched (the reasons are a
+        snapshot from its first dispatch). Raises ``NotAvailable`` when the server has no
+        such endpoint, ``NotFound`` for an unknown job."""
+        jid = odata.path_int(job_id)
+        data = await self._diagnose(f"{_ODATA}/Jobs({jid})/{_VALIDATE_EXISTING}",
+                                    "pending-job check (ValidateExistingJob)")
+        return self._parse(ValidationResult.from_api, data)
+
+    async def runtimes_for_folder(self, folder_id: int) -> list[RuntimeCapacity]:
+        """``GetRuntimesForFolder``: Total / Connected / Available runtimes per type in a
+        modern folder (one request: the endpoint has no paging). Raises ``NotAvailable``
+        when the server has no such endpoint."""
+        fid = odata.path_int(folder_id)
+        what = "runtime counts (GetRuntimesForFolder)"
+        try:
+            data = await self._get_object(f"{_RUNTIMES_FOR_FOLDER}(folderId={fid})",
+                                          folder=FolderContext(id=fid))
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, what) from exc
+        return [self._parse(RuntimeCapacity.from_api, v)
+                for v in self._values(data, "GetRuntimesForFolder")]
 
     # -- jobs -------------------------------------------------------------------------------
 

@@ -104,6 +104,14 @@ class RequestRejected(OrchestratorError):
     title = "Orchestrator refused the request"
 
 
+class NotAvailable(OrchestratorError):
+    """The server has no such endpoint (HTTP 404 without Orchestrator's "item not found",
+    405, 501): an older or on-premises Orchestrator. For diagnostics this means "not
+    available", never a failure."""
+
+    title = "Not available on this server"
+
+
 class RateLimited(OrchestratorError):
     """HTTP 429 that survived the retries."""
 

@@ -13,6 +13,9 @@ T = TypeVar("T")
 
 #: Job states after which nothing changes any more.
 FINAL_JOB_STATES = frozenset({"Successful", "Faulted", "Stopped"})
+#: A long-running job paused at a persistence point, waiting on a trigger: not final (it
+#: goes on as ``Resumed`` when the trigger fires), but nothing happens until then.
+SUSPENDED = "Suspended"
 #: Robot/session states, as the API spells them.
 ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
 
@@ -165,6 +168,36 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class JobError:
+    """A job's structured error (``JobDto.JobError``, v20 / Automation Cloud; camelCase)."""
+
+    #: Non-localised PascalCase id, e.g. ``User.InvalidCredentials``.
+    code: str = ""
+    title: str = ""
+    detail: str = ""
+    #: ``User`` (raised by the workflow), ``Deployment`` (for the admin) or ``System``.
+    category: str = ""
+    status: Optional[int] = None
+    timestamp: Optional[str] = None
+
+    @classmethod
+    def from_api(cls, data: Any) -> Optional[JobError]:
+        """The error, or None when ``data`` is not an object or says nothing."""
+        if not isinstance(data, dict):
+            return None
+        status = _get(data, "status")
+        error = cls(
+            code=str(_get(data, "code") or ""),
+            title=str(_get(data, "title") or ""),
+            detail=str(_get(data, "detail") or ""),
+            category=str(_get(data, "category") or ""),
+            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+            timestamp=_get(data, "timestamp"),
+        )
+        return error if (error.code or error.title or error.detail) else None
+
+
+@dataclass(frozen=True)
 class Job:
     id: int
     key: str
@@ -181,11 +214,22 @@ class Job:
     input_arguments: Optional[str] = None
     reference: Optional[str] = None
     batch_execution_key: Optional[str] = None
+    #: The structured error of a faulted job (v20 / cloud only), or None.
+    job_error: Optional[JobError] = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_JOB_STATES
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.state == SUSPENDED
+
+    @property
+    def is_resting(self) -> bool:
+        """Final, or Suspended (waiting on a trigger): nothing to wait for by polling."""
+        return self.is_final or self.is_suspended
 
     @classmethod
     def from_api(cls, data: dict) -> Job:
@@ -205,5 +249,60 @@ class Job:
             input_arguments=_get(data, "InputArguments"),
             reference=_get(data, "Reference"),
             batch_execution_key=_get(data, "BatchExecutionKey"),
+            job_error=JobError.from_api(_get(data, "JobError")),
             raw=data,
+        )
+
+
+def _strings(value: Any) -> tuple:
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """``ValidationResultDto``: what ``ValidateDynamicJob`` / ``ValidateExistingJob`` found.
+
+    ``errors`` are the server's sentences, ``error_codes`` the ``JobPendingReasons`` codes
+    (``tui_app.diagnosis`` turns both into findings).
+    """
+
+    is_valid: bool
+    errors: tuple = ()
+    error_codes: tuple = ()
+
+    @classmethod
+    def from_api(cls, data: dict) -> ValidationResult:
+        if not isinstance(data, dict):
+            raise TypeError("a validation result is an object")
+        return cls(
+            is_valid=_get(data, "IsValid") is True,
+            errors=_strings(_get(data, "Errors")),
+            error_codes=_strings(_get(data, "ErrorCodes")),
+        )
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class RuntimeCapacity:
+    """One row of ``GetRuntimesForFolder``: the runtimes of one type in a folder."""
+
+    type: str
+    total: int
+    #: On machines connected to Orchestrator and associated with the folder.
+    connected: int
+    #: Free right now (total minus running jobs).
+    available: int
+
+    @classmethod
+    def from_api(cls, data: dict) -> RuntimeCapacity:
+        return cls(
+            type=str(_get(data, "Type") or ""),
+            total=_count(_get(data, "Total", 0)),
+            connected=_count(_get(data, "Connected", 0)),
+            available=_count(_get(data, "Available", 0)),
         )
