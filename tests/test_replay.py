@@ -705,5 +705,8 @@ def test_exit_4_when_orchestrator_refuses(sandbox, cli, write):
     assert read_entries() == []
 
 
-def test_dry_run_does_not_reach_the_refusal(sandbox, cli, write):
-    assert cli(write(SHARED), "--dry-run")[0] == EXIT_OK
+def test_dry_run_preflight_finds_the_refusal_without_starting(sandbox, cli, write):
+    code, _, err = cli(write(SHARED), "--dry-run")
+    assert code == EXIT_REFUSED
+    assert "Pre-flight check" in err
+    assert sandbox.count(START_JOBS) == 0

@@ -89,6 +89,8 @@ SHOWCASE_TEXTS = {
 
 
 def test_every_argument_kind_round_trips(sandbox, capsys, tmp_path):
+    with sandbox.tenant.lock:  # a NonProduction slot, so the pre-flight check passes
+        sandbox.tenant.machine_runtimes["FIN-HOST-A"]["NonProduction"] = 1
     plan, specs = wizard_choice(sandbox, "Finance", "ArgumentShowcase", texts=SHOWCASE_TEXTS,
                                 robots=("fin-bot-01",), kind="ModernJobsCount", jobs_count=3,
                                 runtime_type="NonProduction", priority="High")

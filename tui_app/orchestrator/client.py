@@ -290,13 +290,13 @@ class OrchestratorClient:
                 return response
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry and status == 429 and retry_after is None:
-                wait = self.retry.throttle_delay(throttled, throttled_for)
-                if wait is not None:
+                pause = self.retry.throttle_delay(throttled, throttled_for)
+                if pause is not None:
                     log.info("%s %s answered 429 without Retry-After; retry in %.1fs", method,
-                             request.url.path, wait)
+                             request.url.path, pause)
                     throttled += 1
-                    throttled_for += wait
-                    await self._sleep(wait)
+                    throttled_for += pause
+                    await self._sleep(pause)
                     continue
             elif retry and status in RETRY_STATUSES and attempt < self.retry.max_retries:
                 wait = self.retry.delay(attempt, retry_after)
