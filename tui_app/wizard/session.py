@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import shlex
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 # Imported at start-up on purpose: saving a draft must still work when the installed files
 # changed under a running wizard (an upgrade), and that is when lazy imports fail.
-from tui_app import drafts
+from tui_app import diagnosis, drafts
 from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
 from tui_app.following import POLICY, FollowPolicy, poll_once
-from tui_app.orchestrator.errors import OrchestratorError
-from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot
+from tui_app.orchestrator.errors import NotAvailable, OrchestratorError, RateLimited
+from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot, RuntimeCapacity
 from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
 from tui_app.resolver import chosen_robots, strategy_choice
 from tui_app.secretnames import looks_secret
@@ -43,6 +45,15 @@ if TYPE_CHECKING:
 MASK = "•••"
 #: Strategies with a typed number of jobs.
 COUNTED = ("JobsCount", MODERN_STRATEGY)
+#: Seconds a job stays Pending before the Run step asks Orchestrator why (once per job).
+PENDING_CHECK_AFTER = 5.0
+#: At most this many jobs are asked about after one poll (the others at the next polls).
+PENDING_CHECKS_PER_POLL = 3
+#: Robot types Orchestrator starts no unattended job on (attended and developer licences,
+#: spec ``RobotType``): the Strategy step does not offer them.
+NOT_UNATTENDED = frozenset(name.casefold() for name in (
+    "Attended", "Studio", "StudioX", "StudioPro", "RpaDeveloper", "RpaDeveloperPro",
+    "CitizenDeveloper", "AutomationKit", "AttendedStudioWeb", "AssistantWeb"))
 
 
 class TemplateIdentity(NamedTuple):
@@ -61,6 +72,23 @@ class Opening:
     steps: list[str]
     #: (kind, text) for the landing step's message line, or None.
     message: Optional[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ServerCheck:
+    """What Orchestrator said when asked whether a job would run (``ValidateDynamicJob``) or
+    why it is Pending (``ValidateExistingJob``), in plain words."""
+
+    #: The findings (``tui_app.diagnosis.Finding``), in the server's order.
+    findings: tuple = ()
+    #: False when the server has no such check (older or on-premises Orchestrator).
+    available: bool = True
+    #: Why the check itself failed ("" when it did not); a failed check never blocks.
+    problem: str = ""
+
+    @property
+    def blocking(self) -> list[diagnosis.Finding]:
+        return diagnosis.blocking(self.findings)
 
 
 def scaled_policy(first: float) -> FollowPolicy:
@@ -121,6 +149,19 @@ class WizardSession:
         #: The pending template is a resumed draft (it skips the drift check).
         self.pending_is_draft = False
         self.drift_findings: list[Finding] = []
+        #: Robots left out of the Strategy step's pool (they take no unattended job), per
+        #: ``state.robots_key()``.
+        self.not_offered: dict[str, list[Robot]] = {}
+        #: Runtime counts per modern folder id (``GetRuntimesForFolder``), as last fetched.
+        self.runtimes: dict[int, list[RuntimeCapacity]] = {}
+        #: The last pre-flight check: (the body it checked, without its Reference; answer).
+        self._preflight: Optional[tuple[str, ServerCheck]] = None
+        #: Seconds a job stays Pending before Orchestrator is asked why (``clock`` seconds).
+        self.pending_check_after = PENDING_CHECK_AFTER
+        self.clock: Callable[[], float] = time.monotonic
+        #: When each job was first seen Pending, and what Orchestrator said about it.
+        self._pending_since: dict[int, float] = {}
+        self.pending_checks: dict[int, ServerCheck] = {}
 
     # -- the flow -------------------------------------------------------------------------
 
@@ -298,8 +339,9 @@ class WizardSession:
         return (release.environment_name or "") if release is not None else ""
 
     async def load_robots(self) -> Optional[Sequence[Robot]]:
-        """The robot pool, fetched once per environment or folder; None when the release's
-        environment no longer exists."""
+        """The robot pool, fetched once per environment or folder, without the robots that
+        take no unattended job (``not_offered``); None when the release's environment no
+        longer exists."""
         state = self.state
         with asking_orchestrator():
             if state.is_classic:
@@ -308,11 +350,95 @@ class WizardSession:
                     environment = await self.client.environment_robots(name)
                     if environment is None:
                         return None
-                    state.environments[name] = environment
+                    offered = self._offer(environment.robots)
+                    state.environments[name] = dataclasses.replace(environment,
+                                                                   robots=tuple(offered))
             elif state.folder is not None and state.folder.id not in state.folder_robots:
                 robots = await self.client.folder_robots(state.folder.id)
-                state.folder_robots[state.folder.id] = robots
+                state.folder_robots[state.folder.id] = self._offer(robots)
         return self.robot_pool()
+
+    def _offer(self, robots: Sequence[Robot]) -> list[Robot]:
+        """The robots that can take an unattended job; the others go to ``not_offered``."""
+        takes = [robot.type.casefold() not in NOT_UNATTENDED for robot in robots]
+        self.not_offered[self.state.robots_key()] = [
+            robot for robot, ok in zip(robots, takes) if not ok]
+        return [robot for robot, ok in zip(robots, takes) if ok]
+
+    def robot_counts(self) -> str:
+        """The pool's robots by state, and those not offered, e.g. "Robots: 2 Available,
+        1 Busy; not listed: SUPPORT-ATT (Attended: Orchestrator starts no unattended job
+        on it)." ("" before the robots are fetched)."""
+        if not self.robots_loaded():
+            return ""
+        states = [robot.state for robot in self.robot_pool()]
+        counts = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states)) or "none"
+        text = f"Robots: {counts}."
+        hidden = self.not_offered.get(self.state.robots_key(), [])
+        if hidden:
+            names = ", ".join(f"{robot.name} ({robot.type})" for robot in hidden[:3])
+            more = f" and {len(hidden) - 3} more" if len(hidden) > 3 else ""
+            text += (f" Not listed: {names}{more}: Orchestrator starts no unattended job on "
+                     "attended or developer robots.")
+        return text
+
+    # -- runtimes (modern folders) ----------------------------------------------------------
+
+    async def load_runtimes(self) -> Optional[list[RuntimeCapacity]]:
+        """The runtime counts of the chosen modern folder, asked anew; None for a classic
+        folder or a server without them. Raises ``ServerProblem``."""
+        folder = self.state.folder
+        if folder is None or self.state.is_classic:
+            return None
+        try:
+            with asking_orchestrator():
+                capacities = await self.client.runtimes_for_folder(folder.id)
+        except ServerProblem as problem:
+            if isinstance(problem.error, NotAvailable):
+                self.runtimes.pop(folder.id, None)
+                return None
+            raise
+        self.runtimes[folder.id] = list(capacities)
+        return self.runtimes[folder.id]
+
+    def known_runtimes(self) -> Optional[list[RuntimeCapacity]]:
+        """The runtime counts last fetched for the chosen folder, or None."""
+        folder = self.state.folder
+        return self.runtimes.get(folder.id) if folder is not None else None
+
+    def runtime_lines(self, runtime_type: str) -> list[str]:
+        """ "Unattended: 1 of 2 available, 2 connected" for ``runtime_type`` and every other
+        type the folder has (empty when the counts are not known)."""
+        capacities = self.known_runtimes()
+        if capacities is None:
+            return []
+        lines = []
+        for wanted in dict.fromkeys([runtime_type, *(c.type for c in capacities if c.total)]):
+            found = next((c for c in capacities if c.type == wanted), None)
+            if found is None or not found.total:
+                lines.append(f"{wanted}: none in this folder")
+            else:
+                lines.append(f"{wanted}: {found.available} of {found.total} available, "
+                             f"{found.connected} connected")
+        return lines
+
+    def runtime_warning(self, runtime_type: str) -> Optional[str]:
+        """What happens to a job of ``runtime_type`` when none of its runtimes is free
+        (None when one is, or the counts are not known)."""
+        capacities = self.known_runtimes()
+        if capacities is None:
+            return None
+        found = next((c for c in capacities if c.type == runtime_type), None)
+        if found is None or not found.total:
+            return (f"This folder has no {runtime_type} runtime: Orchestrator refuses the "
+                    "start or keeps the jobs Pending. Choose another runtime type.")
+        if not found.connected:
+            return (f"No machine with {runtime_type} runtimes is connected: the jobs wait "
+                    "Pending until one connects.")
+        if not found.available:
+            return (f"No {runtime_type} runtime is free now (all {found.total} in use): the "
+                    "jobs wait Pending until one is free.")
+        return None
 
     def ticked_robots(self) -> set[int]:
         """The ids ticked for the current environment or folder (the state's own set)."""
@@ -379,10 +505,67 @@ class WizardSession:
         for label, value in plan_rows(plan, argument_specs(plan.release),
                                       hidden=self.state.ask_names, hidden_as=MASK):
             rows.append((label, value))
-            note = availability_note(self.chosen_robots()) if label == "Strategy" else None
+            if label != "Strategy":
+                continue
+            note = availability_note(self.chosen_robots())
             if note:
                 rows.append(("Robots", note))
+            if plan.strategy.kind == MODERN_STRATEGY:
+                lines = self.runtime_lines(plan.strategy.runtime_type)
+                if lines:
+                    rows.append(("Runtimes", "; ".join(lines)))
         return rows
+
+    # -- the pre-flight check ---------------------------------------------------------------
+
+    @staticmethod
+    def _body_key(info: dict[str, Any]) -> str:
+        """A start body without its Reference (each attempt carries a new one)."""
+        return json.dumps({k: v for k, v in info.items() if k != "Reference"}, sort_keys=True,
+                          default=str)
+
+    def checked_preflight(self) -> Optional[ServerCheck]:
+        """The pre-flight answer for the current choices, when one was asked for them."""
+        if self._preflight is None:
+            return None
+        try:
+            key = self._body_key(self.current_plan().start_info())
+        except (PlanError, ValueError):
+            return None
+        return self._preflight[1] if self._preflight[0] == key else None
+
+    async def preflight(self) -> ServerCheck:
+        """Ask Orchestrator whether the exact start body would run (``ValidateDynamicJob``;
+        it starts nothing): once per body, the same choices get the same answer. Raises
+        ``PlanError`` / ``ValueError`` for unfinished choices, never for the server: a check
+        that fails says why in ``problem`` (and is asked again next time)."""
+        info = self.current_plan().start_info()
+        key = self._body_key(info)
+        if self._preflight is not None and self._preflight[0] == key:
+            return self._preflight[1]
+        try:
+            check = await self._check(self.client.validate_dynamic_job(info))
+        except RateLimited:
+            return ServerCheck(problem="Orchestrator asks to slow down; the check was not made.")
+        if not check.problem:
+            self._preflight = (key, check)
+        return check
+
+    async def _check(self, asking: Awaitable[Any]) -> ServerCheck:
+        """The ``ServerCheck`` of a validation request (``RateLimited`` is raised)."""
+        try:
+            result = await asking
+        except NotAvailable:
+            return ServerCheck(available=False)
+        except RateLimited:
+            raise
+        except OrchestratorError as exc:
+            return ServerCheck(problem=self.without_secrets(f"{exc.title}. {exc.message}"))
+        return ServerCheck(tuple(
+            dataclasses.replace(finding, sentence=self.without_secrets(finding.sentence),
+                                advice=self.without_secrets(finding.advice))
+            for finding in diagnosis.findings(result)
+        ))
 
     # -- the template of the choice ---------------------------------------------------------
 
@@ -505,7 +688,29 @@ class WizardSession:
         if outcome.started:
             self.state.jobs = list(outcome.jobs)
             self.history_entry = self._record_start(plan, outcome.jobs)
+        else:
+            self._preflight = None  # Review checks again: something may have changed
         return outcome
+
+    def start_failure_text(self, outcome: StartOutcome) -> str:
+        """What Review says about a start that started nothing: for a refusal, the reason in
+        words (``diagnosis.explain_refusal``), then the server's own words; otherwise the
+        outcome's message."""
+        from tui_app.starting import REFUSED, classify_failure
+
+        error = outcome.error
+        finding = None
+        if outcome.not_started and error is not None and classify_failure(error) == REFUSED:
+            finding = diagnosis.explain_refusal(error)
+        if error is None or finding is None:
+            return self.without_secrets(outcome.message)
+        said = (error.server_message or error.message).strip()
+        details = error.details()
+        return self.without_secrets(
+            f"No job was started: {finding.sentence} {finding.advice}\n"
+            f"Orchestrator said: {said}" + (f" ({details})" if details else "")
+            + ". Starting again is safe once the problem is fixed."
+        )
 
     def _record_start(self, plan: StartPlan, jobs: Sequence[Job]) -> Optional[HistoryEntry]:
         """Append the start to the history file; a history problem never hides the jobs."""
@@ -552,13 +757,21 @@ class WizardSession:
         on_update: Callable[[list[int], float], None],
         on_problem: Callable[[ServerProblem, float], None],
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        *,
+        at_least_once: bool = False,
     ) -> None:
-        """Poll by ``policy`` until every job ended. After each poll ``on_update(changed
-        indexes, seconds to the next poll)``, or ``on_problem(problem, seconds)`` when it
-        failed (the next poll then waits at least what Orchestrator asked for)."""
+        """Poll by ``policy`` until every job ended or rests Suspended (``at_least_once``:
+        poll once even so, e.g. after stopping a Suspended job). After each poll
+        ``on_update(changed indexes, seconds to the next poll)``, or ``on_problem(problem,
+        seconds)`` when it failed (the next poll then waits at least what Orchestrator asked
+        for). A job Pending for ``pending_check_after`` seconds is asked about once
+        (``ask_why_pending``); its answer comes as another ``on_update``."""
         waits = self.policy.waits()
         delay = next(waits)
-        while self.state.unfinished_jobs():
+        self._note_pending()
+        once = at_least_once
+        while once or self.state.active_jobs():
+            once = False
             await sleep(delay)
             delay = next(waits)
             try:
@@ -569,6 +782,38 @@ class WizardSession:
                 on_problem(problem, delay)
                 continue
             on_update(changed, delay)
+            asked = await self.ask_why_pending()
+            if asked:
+                on_update(asked, delay)
+
+    def _note_pending(self) -> None:
+        now = self.clock()
+        for job in self.state.jobs:
+            if job.state == "Pending":
+                self._pending_since.setdefault(job.id, now)
+
+    async def ask_why_pending(self) -> list[int]:
+        """Ask ``ValidateExistingJob`` once for each job Pending ``pending_check_after``
+        seconds or longer (at most ``PENDING_CHECKS_PER_POLL`` at a time); the indexes of the
+        jobs whose answer came (in ``pending_checks``). A 429 leaves it for the next poll."""
+        self._note_pending()
+        now = self.clock()
+        due = [index for index, job in enumerate(self.state.jobs)
+               if job.state == "Pending" and job.id not in self.pending_checks
+               and now - self._pending_since[job.id] >= self.pending_check_after]
+        asked: list[int] = []
+        for index in due[:PENDING_CHECKS_PER_POLL]:
+            job = self.state.jobs[index]
+            if any(not check.available for check in self.pending_checks.values()):
+                self.pending_checks[job.id] = ServerCheck(available=False)  # asked in vain
+            else:
+                try:
+                    self.pending_checks[job.id] = await self._check(
+                        self.client.validate_existing_job(job.id))
+                except RateLimited:
+                    break  # never a failure of the start: asked again after the next poll
+            asked.append(index)
+        return asked
 
     async def stop_job(self, job_id: int, strategy: str) -> None:
         """Ask Orchestrator to stop (``SoftStop``) or kill (``Kill``) a job."""

@@ -54,3 +54,7 @@ class WizardState:
 
     def unfinished_jobs(self) -> list:
         return [job for job in self.jobs if isinstance(job, Job) and not job.is_final]
+
+    def active_jobs(self) -> list:
+        """The jobs worth following: neither finished nor resting Suspended."""
+        return [job for job in self.jobs if isinstance(job, Job) and not job.is_resting]

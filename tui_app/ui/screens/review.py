@@ -24,6 +24,32 @@ START_JOBS_PATH = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 LABEL_WIDTH = 13
 
 
+#: How each pre-flight finding is marked, in words (never by colour alone).
+WILL_NOT_RUN = "Will not run: "
+WILL_WAIT = "Will wait: "
+PREFLIGHT_UNAVAILABLE = "Pre-flight check not available on this server"
+
+
+def preflight_text(check) -> Text:
+    """A ``ServerCheck`` of the start body (None: still asking) as sentences for Review."""
+    if check is None:
+        return Text("Pre-flight check: asking Orchestrator whether this would run…", style="dim")
+    if not check.available:
+        return Text(PREFLIGHT_UNAVAILABLE, style="dim")
+    if check.problem:
+        return Text(f"Pre-flight check not made: {visible(check.problem)}", style="dim")
+    if not check.findings:
+        return Text("Pre-flight check: Orchestrator sees nothing that would stop this job.")
+    text = Text("Pre-flight check (nothing is started):\n", style="bold")
+    for finding in check.findings:
+        text.append(WILL_NOT_RUN if finding.blocking else WILL_WAIT, style="bold")
+        text.append(visible(finding.sentence) + "\n")
+        if finding.advice:
+            text.append("  What to do: " + visible(finding.advice) + "\n")
+    text.rstrip()
+    return text
+
+
 def summary_text(rows: list, value_width: int) -> Text:
     """Summary rows as aligned text: bold labels, then the values made visible and wrapped
     at ``value_width`` under their column."""
@@ -41,6 +67,11 @@ class ReviewScreen(StepScreen):
     HELP = """
 Check what will happen before anything starts. The request body below is exactly what
 is sent to Orchestrator. Nothing is started until you press Start (ctrl+r or F5).
+
+The pre-flight check asks Orchestrator whether this exact body would run (it starts
+nothing). "Will not run:" names a reason the job cannot run as asked; Start then asks
+you to confirm (Orchestrator decides). "Will wait:" means the job would wait Pending.
+A refused start keeps every choice: fix the cause and press Start again.
 
 Save template (ctrl+s or F6) writes these choices to a TOML file that anyone can replay:
 interactively with `startjob open FILE`, or headless with `startjob run FILE`. Credentials
@@ -64,6 +95,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="review"):
             yield Static(id="summary")
+            yield Static(id="preflight")
             yield Static(id="body", classes="code")
             yield WrappedText(id="headless")
         with Horizontal(id="review-buttons", classes="buttons"):
@@ -99,6 +131,19 @@ are never written, nor the values of arguments you mark "ask at every replay".
         text.append("Headless equivalent", style="bold")
         self.query_one("#body", Static).update(text)
         self.query_one("#headless", WrappedText).set_text(visible(self.session.headless_command()))
+        check = self.session.checked_preflight()
+        self.query_one("#preflight", Static).update(preflight_text(check))
+        if check is None:
+            self.run_preflight()
+
+    @work(exclusive=True, group="preflight")
+    async def run_preflight(self) -> None:
+        """Ask the pre-flight check for the current body (typing and keys go on meanwhile)."""
+        try:
+            check = await self.session.preflight()
+        except (PlanError, ValueError):
+            return  # the choices are unfinished: refresh_review says why
+        self.query_one("#preflight", Static).update(preflight_text(check))
 
     def action_scroll_review(self, pages: int) -> None:
         review = self.query_one("#review", VerticalScroll)
@@ -134,18 +179,35 @@ are never written, nor the values of arguments you mark "ask at every replay".
         button = self.query_one("#start", Button)
         if button.disabled:
             return
+        questions = []
         if self.session.unknown_start:
-            self.app.push_screen(
-                ConfirmDialog(
-                    "Whether the last start created jobs is not known (see the message). "
-                    "Starting again may run the process twice. Start again anyway?",
-                    yes="Start again",
-                    no="Wait",
-                ),
-                lambda yes: self._confirmed_start() if yes else None,
-            )
+            questions.append(ConfirmDialog(
+                "Whether the last start created jobs is not known (see the message). "
+                "Starting again may run the process twice. Start again anyway?",
+                yes="Start again",
+                no="Wait",
+            ))
+        check = self.session.checked_preflight()
+        blocking = check.blocking if check is not None else []
+        if blocking:
+            more = len(blocking) - 1
+            questions.append(ConfirmDialog(
+                "The pre-flight check says this job will not run: "
+                + visible(blocking[0].sentence)
+                + (f" (and {more} more reason{'s' if more > 1 else ''})" if more else "")
+                + " Orchestrator decides when it gets the request. Start anyway?",
+                yes="Start anyway",
+                no="Back to Review",
+            ))
+        self._ask_then_start(questions)
+
+    def _ask_then_start(self, questions: list) -> None:
+        """Ask each question in turn; start once every one was answered yes."""
+        if not questions:
+            self._confirmed_start()
             return
-        self._confirmed_start()
+        first, rest = questions[0], questions[1:]
+        self.app.push_screen(first, lambda yes: self._ask_then_start(rest) if yes else None)
 
     def _confirmed_start(self) -> None:
         self.query_one("#start", Button).disabled = True
@@ -161,5 +223,5 @@ are never written, nor the values of arguments you mark "ask at every replay".
                 self.session.start_notice = outcome.message
             self.wizard.go_next(self.STEP)
             return
-        self.message.show("error", outcome.message)
-        self.refresh_review()  # the next attempt carries a new Reference
+        self.message.show("error", self.session.start_failure_text(outcome))
+        self.refresh_review()  # the next attempt carries a new Reference (checked again)

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from tui_app.diagnosis import SNAPSHOT_NOTE, explain_fault, explain_suspended
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog
 from tui_app.ui.screens.base import StepScreen
@@ -81,6 +82,11 @@ The jobs you started, refreshed automatically (all of them in one request, less 
 while nothing changes). Up/Down choose a job; its details and output arguments are shown
 below the table when it has finished.
 
+A job still Pending after a few seconds: Orchestrator is asked once why, and the
+reasons are shown in words (a snapshot from when it first tried to start the job).
+A Faulted job shows its error and what it means; a Suspended job shows what it waits on
+(it is not finished, and goes on by itself).
+
 Stop asks the workflow to stop at its next safe point (soft stop); Kill ends it at once.
 Both ask for confirmation. Ctrl+N goes back to Review to start the same again;
 Escape also goes back.
@@ -127,9 +133,11 @@ Escape also goes back.
         return self.state.jobs[min(table.cursor_row, len(self.state.jobs) - 1)]
 
     @work(exclusive=True, group="poll")
-    async def poll(self) -> None:
-        """Follow the jobs until they all ended (by the session's follow policy)."""
-        await self.session.follow_jobs(self._updated, self._poll_failed)
+    async def poll(self, at_least_once: bool = False) -> None:
+        """Follow the jobs until they all ended or rest Suspended (by the session's follow
+        policy)."""
+        await self.session.follow_jobs(self._updated, self._poll_failed,
+                                       at_least_once=at_least_once)
         self._all_done()
 
     def _poll_failed(self, problem: ServerProblem, delay: float) -> None:
@@ -173,6 +181,12 @@ Escape also goes back.
         summary = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
         kind = "info" if all(s == "Successful" for s in states) and not self.notice else "warning"
         done = f"All jobs finished: {summary}. Ctrl+N starts the same again."
+        suspended = [str(job.id) for job in self.state.jobs if job.is_suspended]
+        if suspended:
+            more = f" and {len(suspended) - 10} more" if len(suspended) > 10 else ""
+            done = (f"No job is running now: {summary}. Still Suspended, not finished: job "
+                    f"{', '.join(suspended[:10])}{more}; it goes on by itself when what it "
+                    "waits on happens (see its details). Ctrl+N starts the same again.")
         self.message.show(kind, f"{self.notice}\n{done}" if self.notice else done)
         self.session.record_final_states()
 
@@ -186,6 +200,7 @@ Escape also goes back.
         text = Text(f"Job {job.id} · {job.state} · key {job.key}\n", style="bold")
         if job.info:
             text.append("Info: " + visible(job.info, limit=2000) + "\n")
+        self._explain(job, text)
         if job.is_final and job.output_arguments:
             try:
                 pretty = json.dumps(json.loads(job.output_arguments), indent=2, ensure_ascii=False)
@@ -196,6 +211,45 @@ Escape also goes back.
         elif not job.is_final:
             text.append("Output arguments appear here when the job has finished.", style="dim")
         detail.update(text)
+
+    def _explain(self, job, text: Text) -> None:
+        """Why a job is Pending, faulted or Suspended, in words (appended to ``text``)."""
+        if job.state == "Pending":
+            self._why_pending(job, text)
+            return
+        if job.state == "Faulted":
+            finding, label = explain_fault(job), "Why it faulted: "
+        elif job.is_suspended:
+            finding, label = explain_suspended(job), "Suspended: "
+        else:
+            return
+        if finding is None:
+            return
+        text.append(label, style="bold")
+        text.append(visible(finding.sentence) + "\n")
+        if finding.advice:
+            text.append("What to do: " + visible(finding.advice) + "\n")
+
+    def _why_pending(self, job, text: Text) -> None:
+        check = self.session.pending_checks.get(job.id)
+        if check is None:
+            text.append("If it stays Pending, Orchestrator is asked why in a few seconds.\n",
+                        style="dim")
+        elif not check.available:
+            text.append("Why it is Pending cannot be asked: the check is not available on "
+                        "this server.\n", style="dim")
+        elif check.problem:
+            text.append(f"Why it is Pending could not be asked: {visible(check.problem)}\n",
+                        style="dim")
+        else:
+            text.append("Why is it Pending?\n", style="bold")
+            if not check.findings:
+                text.append("Orchestrator names no reason: it waits for its turn.\n")
+            for finding in check.findings:
+                text.append("- " + visible(finding.sentence) + "\n")
+                if finding.advice:
+                    text.append("  What to do: " + visible(finding.advice) + "\n")
+            text.append(SNAPSHOT_NOTE + "\n", style="dim")
 
     def action_stop(self, strategy: str) -> None:
         job = self.selected_job()
@@ -225,7 +279,7 @@ Escape also goes back.
         self.message.show(
             "info", f"{'Stop' if strategy == 'SoftStop' else 'Kill'} requested for job {job_id}."
         )
-        self.poll()
+        self.poll(at_least_once=True)  # a Suspended job is not followed until then
 
     def action_again(self) -> None:
         self.wizard.go_back()

@@ -71,8 +71,14 @@ only on chosen robots (users) of the folder.
 
 The robot state (Available, Busy, Disconnected) is shown in words. A job for a Busy or
 Disconnected robot waits Pending until the robot is free or connected; the message line
-says which chosen robots are not Available. Tab moves between fields; Ctrl+N continues.
+says which chosen robots are not Available. Attended and developer robots are not listed:
+Orchestrator starts no unattended job on them. In a modern folder the runtimes of each
+type are counted (available, connected), and the message line warns when none of the
+chosen type is free. Tab moves between fields; Ctrl+N continues.
 """
+    DEFAULT_CSS = """
+    StrategyScreen #availability { height: auto; padding: 0 1; margin-bottom: 1; }
+    """
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next"),
         Binding("ctrl+t", "select_all", "All robots", id="strategy.tick_all"),
@@ -90,6 +96,8 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         self._listed = False
         #: The message line shows the note about robots that are not Available.
         self._noted = False
+        #: Why the runtime counts are not shown ("" when they are, or not asked yet).
+        self._runtimes_missing = ""
 
     def _environment_name(self) -> str:
         """The chosen release's environment ("" when it has none)."""
@@ -113,6 +121,7 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
             with RadioSet(id="kind", compact=True):
                 for name in CLASSIC_STRATEGIES:
                     yield MarkedRadioButton(CLASSIC_LABELS[name], value=name == kind, name=name)
+            yield Static(id="availability")
             with ContentSwitcher(initial=kind, id="panes"):
                 with Vertical(id="Specific"):
                     yield from self._robot_picker()
@@ -136,6 +145,7 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
                     id="runtime",
                     compact=True,
                 )
+            yield Static(id="availability")
             robots_chosen = bool(self.state.selected_robots.get(self.state.robots_key()))
             yield MarkedCheckbox(
                 "Only on robots I choose (otherwise Orchestrator picks)",
@@ -169,6 +179,8 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         else:
             self.query_one("#jobs-count", Input).focus()
             self._toggle_modern_robots()
+            self.load_runtimes()
+        self._show_availability()
 
     # -- which strategy -------------------------------------------------------------------
 
@@ -210,8 +222,48 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         self.query_one("#modern-robots").display = wanted
         self.refresh_bindings()
         self._note_availability()
+        self._show_availability()
         if wanted:
             self.load_robots()
+
+    # -- availability ---------------------------------------------------------------------
+
+    def _runtime_type(self) -> str:
+        return str(self.query_one("#runtime", Select).value)
+
+    @work(exclusive=True, group="runtimes")
+    async def load_runtimes(self) -> None:
+        """Ask for the folder's runtime counts (modern folders), then show and check them."""
+        try:
+            found = await self.session.load_runtimes()
+        except ServerProblem as problem:
+            self._runtimes_missing = f"Runtime counts could not be read: {problem.error.title}."
+        else:
+            self._runtimes_missing = (
+                "" if found is not None else "Runtime counts not available on this server")
+        self._show_availability()
+        self._note_availability()
+
+    @on(Select.Changed, "#runtime")
+    def _runtime_changed(self) -> None:
+        self._show_availability()
+        self._note_availability()
+
+    def _show_availability(self) -> None:
+        """The runtime counts (modern) and the robots by state, once they are known."""
+        text = Text()
+        if not self.state.is_classic:
+            for line in self.session.runtime_lines(self._runtime_type()):
+                text.append(line + "\n")
+            if self._runtimes_missing:
+                text.append(self._runtimes_missing + "\n", style="dim")
+        counts = self.session.robot_counts()
+        if counts and (self.state.is_classic or self._robots_visible()):
+            text.append(visible(counts) + "\n")
+        text.rstrip()
+        shown = self.query_one("#availability", Static)
+        shown.update(text)
+        shown.display = bool(text.plain)
 
     # -- robots -------------------------------------------------------------------------
 
@@ -244,6 +296,7 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
             )
             return
         self._refill_robots()
+        self._show_availability()
         if tick is not None:
             self._set_all(tick)
 
@@ -329,7 +382,8 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
         self._update_counts()
 
     def _note_availability(self) -> None:
-        """Say which robots the jobs would go to are not Available (the jobs wait Pending)."""
+        """Say which robots the jobs would go to are not Available, and (modern) when no
+        runtime of the chosen type is free: the jobs would wait Pending."""
         robots = self.robots()
         if self._kind() == "All":
             chosen = robots
@@ -338,7 +392,10 @@ says which chosen robots are not Available. Tab moves between fields; Ctrl+N con
             chosen = [robot for robot in robots if robot.id in ticked]
         else:
             chosen = []
-        note = availability_note(chosen)
+        notes = [availability_note(chosen)]
+        if not self.state.is_classic:
+            notes.append(self.session.runtime_warning(self._runtime_type()))
+        note = "\n".join(filter(None, notes))
         if note:
             self.message.show("warning", note)
         elif self._noted:
