@@ -4,16 +4,18 @@ and a 429 while following (session without a screen, then Pilot at 80x24)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import tour
 from wizard_fakes import answer, answers, intercept, jobs_as, validation
 
 from tui_app.connection import ConnectionSettings
 from tui_app.diagnosis import SNAPSHOT_NOTE
+from tui_app.following import POLICY
 from tui_app.orchestrator.errors import NotAvailable, RateLimited
 from tui_app.orchestrator.models import Job, ValidationResult
 from tui_app.ui.screens import RunScreen
-from tui_app.wizard.session import PENDING_CHECK_AFTER, WizardSession
+from tui_app.wizard.session import WizardSession
 
 SIZE = (80, 24)
 WHY = "ValidateExistingJob"
@@ -49,7 +51,7 @@ def pending_session(client, *states) -> tuple:
 
 
 def test_why_pending_is_asked_once_per_job_after_a_few_seconds():
-    assert PENDING_CHECK_AFTER == 5.0
+    assert POLICY.pending_check_after == 5.0
     client = Client(ValidationResult(False, (), ("RobotBusy",)))
     session, clock = pending_session(client, "Pending", "Running")
     assert asyncio.run(session.ask_why_pending()) == []  # just seen Pending
@@ -107,7 +109,7 @@ async def test_a_job_that_stays_pending_says_why(make_wizard, sandbox):
     app = make_wizard()
     fake = intercept(app, sandbox, {JOBS: jobs_as(State="Pending"),
                                     WHY: answer(200, validation("RobotBusy"))})
-    app.session.pending_check_after = 1.5
+    app.session.policy = dataclasses.replace(app.session.policy, pending_check_after=1.5)
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.press("ctrl+r")  # no settle: following a Pending job does not end
@@ -136,7 +138,7 @@ async def test_a_faulted_job_says_why_in_words(make_wizard, sandbox):
         shown = detail(app)
         assert "Info: Could not start executor." in shown
         assert ("Why it faulted: Could not start the robot - The workstation is in use by "
-                "another user.: Another user was signed in") in shown
+                "another user: Another user was signed in") in shown
         assert "What to do: Sign that user out" in shown
         assert "All jobs finished: 1 Faulted" in str(app.screen.message.render())
 

@@ -132,17 +132,17 @@ def test_robots_that_take_no_unattended_job_are_not_offered():
 
 def test_runtime_counts_and_the_warning_before_the_choice():
     capacities = [RuntimeCapacity("Unattended", 2, 2, 0), RuntimeCapacity("NonProduction", 1, 1, 1),
-                  RuntimeCapacity("Headless", 1, 0, 1)]
+                  RuntimeCapacity("Headless", 1, 0, 0)]
     session = session_with(Client(capacities), MODERN)
     assert session.runtime_lines("Unattended") == []  # not known yet
     asyncio.run(session.load_runtimes())
     assert session.runtime_lines("Unattended") == [
         "Unattended: 0 of 2 available, 2 connected",
         "NonProduction: 1 of 1 available, 1 connected",
-        "Headless: 1 of 1 available, 0 connected",
+        "Headless: 0 of 1 available, 0 connected",
     ]
     assert session.runtime_lines("Development")[0] == "Development: none in this folder"
-    assert "No Unattended runtime is free now" in session.runtime_warning("Unattended")
+    assert "No Unattended runtime is free" in session.runtime_warning("Unattended")
     assert session.runtime_warning("NonProduction") is None
     assert "is connected" in session.runtime_warning("Headless")
     assert "has no TestAutomation runtime" in session.runtime_warning("TestAutomation")
@@ -214,7 +214,8 @@ async def test_review_starts_at_once_when_the_check_only_warns(make_wizard, sand
 
 
 async def test_review_says_when_the_check_is_not_available(make_wizard, sandbox):
-    app = make_wizard()  # today's sandbox has no ValidateDynamicJob
+    app = make_wizard()
+    intercept(app, sandbox, {VALIDATE: answer(405, {"message": "Method not allowed"})})
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.pause()
@@ -340,7 +341,7 @@ async def test_strategy_shows_runtimes_and_warns_before_the_choice(make_wizard, 
         shown = screen_text(app)
         assert "Unattended: 0 of 2 available, 2 connected" in shown
         assert "NonProduction: 1 of 1 available, 1 connected" in shown
-        assert "Warning: No Unattended runtime is free now" in str(app.screen.message.render())
+        assert "Warning: No Unattended runtime is free" in str(app.screen.message.render())
         app.screen.query_one("#runtime", Select).value = "NonProduction"
         await tour.settle(pilot)
         assert "runtime" not in str(app.screen.message.render())
@@ -352,8 +353,9 @@ async def test_strategy_shows_runtimes_and_warns_before_the_choice(make_wizard, 
         assert [robots.get_option_at_index(i).value for i in range(robots.option_count)] == [301]
 
 
-async def test_strategy_says_when_runtime_counts_are_not_available(make_wizard):
-    app = make_wizard()  # today's sandbox has no GetRuntimesForFolder
+async def test_strategy_says_when_runtime_counts_are_not_available(make_wizard, sandbox):
+    app = make_wizard()
+    intercept(app, sandbox, {"GetRuntimesForFolder(folderId=2)": answer(405, {"message": "No"})})
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_process(pilot, "Support")
         await tour.search(pilot, "password")

@@ -38,8 +38,10 @@ class FollowPolicy:
     first: float = 1.0
     factor: float = 1.5
     longest: float = 15.0
-    #: A job Pending this long is asked about once (``ValidateExistingJob``).
+    #: A job Pending this long is asked about once (``ValidateExistingJob``) ...
     pending_check_after: float = 5.0
+    #: ... and at most this many jobs after one poll (the others after the next polls).
+    pending_checks_per_poll: int = 3
 
     def waits(self) -> Iterator[float]:
         wait = self.first
@@ -126,10 +128,13 @@ class PendingWatch:
 
     async def check(self, client: Any, jobs: Sequence[Job]) -> list[PendingReport]:
         reports = []
-        for job in self.due(jobs):
+        for job in self.due(jobs)[:self.policy.pending_checks_per_poll]:
             self._asked.add(job.id)
             try:
                 result = await client.validate_existing_job(job.id)
+            except RateLimited:
+                self._asked.discard(job.id)  # asked again after the next poll
+                break
             except NotAvailable:
                 self.available = False
                 reports.append(PendingReport(job, (), PENDING_CHECK_UNAVAILABLE, False))

@@ -20,12 +20,20 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 # Imported at start-up on purpose: saving a draft must still work when the installed files
 # changed under a running wizard (an upgrade), and that is when lazy imports fail.
 from tui_app import diagnosis, drafts
+from tui_app.availability import runtime_note
 from tui_app.connection import ConnectionSettings, SettingsError, explain_connect_failure
-from tui_app.following import POLICY, FollowPolicy, poll_once
+from tui_app.following import (
+    PENDING_CHECK_UNAVAILABLE,
+    POLICY,
+    FollowPolicy,
+    PendingReport,
+    PendingWatch,
+    poll_once,
+)
 from tui_app.orchestrator.errors import NotAvailable, OrchestratorError, RateLimited
 from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot, RuntimeCapacity
 from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
-from tui_app.resolver import chosen_robots, strategy_choice
+from tui_app.resolver import chosen_robots, strategy_choice, takes_unattended_jobs
 from tui_app.secretnames import looks_secret
 from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
 from tui_app.wizard import flow
@@ -45,17 +53,6 @@ if TYPE_CHECKING:
 MASK = "•••"
 #: Strategies with a typed number of jobs.
 COUNTED = ("JobsCount", MODERN_STRATEGY)
-#: Seconds a job stays Pending before the Run step asks Orchestrator why (once per job).
-PENDING_CHECK_AFTER = 5.0
-#: At most this many jobs are asked about after one poll (the others at the next polls).
-PENDING_CHECKS_PER_POLL = 3
-#: Robot types Orchestrator starts no unattended job on (attended and developer licences,
-#: spec ``RobotType``): the Strategy step does not offer them.
-NOT_UNATTENDED = frozenset(name.casefold() for name in (
-    "Attended", "Studio", "StudioX", "StudioPro", "RpaDeveloper", "RpaDeveloperPro",
-    "CitizenDeveloper", "AutomationKit", "AttendedStudioWeb", "AssistantWeb"))
-
-
 class TemplateIdentity(NamedTuple):
     """The template file the current choice was saved to or opened from."""
 
@@ -89,6 +86,14 @@ class ServerCheck:
     @property
     def blocking(self) -> list[diagnosis.Finding]:
         return diagnosis.blocking(self.findings)
+
+
+def _pending_check(report: PendingReport) -> ServerCheck:
+    if report.checked:
+        return ServerCheck(findings=report.findings)
+    if report.note == PENDING_CHECK_UNAVAILABLE:
+        return ServerCheck(available=False)
+    return ServerCheck(problem=report.note)
 
 
 def scaled_policy(first: float) -> FollowPolicy:
@@ -156,11 +161,10 @@ class WizardSession:
         self.runtimes: dict[int, list[RuntimeCapacity]] = {}
         #: The last pre-flight check: (the body it checked, without its Reference; answer).
         self._preflight: Optional[tuple[str, ServerCheck]] = None
-        #: Seconds a job stays Pending before Orchestrator is asked why (``clock`` seconds).
-        self.pending_check_after = PENDING_CHECK_AFTER
+        #: The clock of the "why is it Pending?" check (``policy.pending_check_after``).
         self.clock: Callable[[], float] = time.monotonic
-        #: When each job was first seen Pending, and what Orchestrator said about it.
-        self._pending_since: dict[int, float] = {}
+        self._pending_watch: Optional[PendingWatch] = None
+        #: What Orchestrator said about each job that stayed Pending.
         self.pending_checks: dict[int, ServerCheck] = {}
 
     # -- the flow -------------------------------------------------------------------------
@@ -360,7 +364,7 @@ class WizardSession:
 
     def _offer(self, robots: Sequence[Robot]) -> list[Robot]:
         """The robots that can take an unattended job; the others go to ``not_offered``."""
-        takes = [robot.type.casefold() not in NOT_UNATTENDED for robot in robots]
+        takes = [takes_unattended_jobs(robot) for robot in robots]
         self.not_offered[self.state.robots_key()] = [
             robot for robot, ok in zip(robots, takes) if not ok]
         return [robot for robot, ok in zip(robots, takes) if ok]
@@ -426,19 +430,7 @@ class WizardSession:
         """What happens to a job of ``runtime_type`` when none of its runtimes is free
         (None when one is, or the counts are not known)."""
         capacities = self.known_runtimes()
-        if capacities is None:
-            return None
-        found = next((c for c in capacities if c.type == runtime_type), None)
-        if found is None or not found.total:
-            return (f"This folder has no {runtime_type} runtime: Orchestrator refuses the "
-                    "start or keeps the jobs Pending. Choose another runtime type.")
-        if not found.connected:
-            return (f"No machine with {runtime_type} runtimes is connected: the jobs wait "
-                    "Pending until one connects.")
-        if not found.available:
-            return (f"No {runtime_type} runtime is free now (all {found.total} in use): the "
-                    "jobs wait Pending until one is free.")
-        return None
+        return None if capacities is None else runtime_note(capacities, runtime_type)
 
     def ticked_robots(self) -> set[int]:
         """The ids ticked for the current environment or folder (the state's own set)."""
@@ -764,11 +756,11 @@ class WizardSession:
         poll once even so, e.g. after stopping a Suspended job). After each poll
         ``on_update(changed indexes, seconds to the next poll)``, or ``on_problem(problem,
         seconds)`` when it failed (the next poll then waits at least what Orchestrator asked
-        for). A job Pending for ``pending_check_after`` seconds is asked about once
-        (``ask_why_pending``); its answer comes as another ``on_update``."""
+        for). A job that stays Pending is asked about once (``ask_why_pending``); its answer
+        comes as another ``on_update``."""
         waits = self.policy.waits()
         delay = next(waits)
-        self._note_pending()
+        await self.ask_why_pending()  # notes when each job was first seen Pending
         once = at_least_once
         while once or self.state.active_jobs():
             once = False
@@ -786,32 +778,24 @@ class WizardSession:
             if asked:
                 on_update(asked, delay)
 
-    def _note_pending(self) -> None:
-        now = self.clock()
-        for job in self.state.jobs:
-            if job.state == "Pending":
-                self._pending_since.setdefault(job.id, now)
-
     async def ask_why_pending(self) -> list[int]:
-        """Ask ``ValidateExistingJob`` once for each job Pending ``pending_check_after``
-        seconds or longer (at most ``PENDING_CHECKS_PER_POLL`` at a time); the indexes of the
+        """Ask ``ValidateExistingJob`` about the jobs Pending long enough, by the follow
+        policy (once per job, a few per poll: ``following.PendingWatch``); the indexes of the
         jobs whose answer came (in ``pending_checks``). A 429 leaves it for the next poll."""
-        self._note_pending()
-        now = self.clock()
-        due = [index for index, job in enumerate(self.state.jobs)
-               if job.state == "Pending" and job.id not in self.pending_checks
-               and now - self._pending_since[job.id] >= self.pending_check_after]
+        if self._pending_watch is None:
+            self._pending_watch = PendingWatch(self.policy, self.clock)
+        watch = self._pending_watch
+        reports = {report.job.id: report
+                   for report in await watch.check(self.client, self.state.jobs)}
         asked: list[int] = []
-        for index in due[:PENDING_CHECKS_PER_POLL]:
-            job = self.state.jobs[index]
-            if any(not check.available for check in self.pending_checks.values()):
-                self.pending_checks[job.id] = ServerCheck(available=False)  # asked in vain
-            else:
-                try:
-                    self.pending_checks[job.id] = await self._check(
-                        self.client.validate_existing_job(job.id))
-                except RateLimited:
-                    break  # never a failure of the start: asked again after the next poll
+        for index, job in enumerate(self.state.jobs):
+            report = reports.get(job.id)
+            if report is not None:
+                self.pending_checks[job.id] = _pending_check(report)
+            elif watch.available or job.state != "Pending" or job.id in self.pending_checks:
+                continue
+            else:  # the server has no such check: no need to ask about this job
+                self.pending_checks[job.id] = ServerCheck(available=False)
             asked.append(index)
         return asked
 

@@ -239,8 +239,7 @@ Escape also goes back.
             text.append("Why it is Pending cannot be asked: the check is not available on "
                         "this server.\n", style="dim")
         elif check.problem:
-            text.append(f"Why it is Pending could not be asked: {visible(check.problem)}\n",
-                        style="dim")
+            text.append(visible(check.problem) + "\n", style="dim")
         else:
             text.append("Why is it Pending?\n", style="bold")
             if not check.findings:
