@@ -531,7 +531,6 @@ class OrchestratorClient:
             "POST", _STOP_JOBS, json_body={"jobIds": job_ids, "strategy": strategy}
         )
 
-
     # -- after the start: identity, recent jobs, robot logs, restart, resume (issue 14) -----
 
     @staticmethod
