@@ -188,13 +188,12 @@ def test_format_history_table():
                                     time="2024-05-02T08:00:00+02:00", user="bo", host="pc2"))
     update_final_states(entry.id, {"b": "Faulted"})
     lines = format_history(read_entries()).splitlines()
-    # Issue 14: the first column is the entry's @N (what `startjob watch @N` takes).
-    assert lines[0].split() == ["#", "Time", "(UTC)", "Via", "User", "Template", "Process",
+    assert lines[0].split() == ["Time", "(UTC)", "Via", "User", "Template", "Process",
                                 "Folder", "Jobs", "State"]
     assert set(lines[1]) == {"-", " "}
-    assert lines[2].split() == ["@1", "2024-05-02", "06:00", "wizard", "bo@pc2", "-",
-                                "Process2", "-", "8,", "9", "1", "Faulted,", "1", "unknown"]
-    assert lines[3].split() == ["@2", "2024-05-01", "12:30", "wizard", "ana@pc1", "Triage",
+    assert lines[2].split() == ["2024-05-02", "06:00", "wizard", "bo@pc2", "-", "Process2",
+                                "-", "8,", "9", "1", "Faulted,", "1", "unknown"]
+    assert lines[3].split() == ["2024-05-01", "12:30", "wizard", "ana@pc1", "Triage",
                                 "incident", "Process1", "Shared/Support", "7", "Successful"]
     assert len(lines) == 4
 

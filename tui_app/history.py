@@ -438,11 +438,12 @@ def format_history(entries: list, width: Optional[int] = None,
     note = f"\n({skipped} unreadable history line(s) skipped)" if skipped else ""
     if not entries:
         return "No jobs started yet." + note
-    header = ("#", "Time (UTC)", "Via", "User", "Template", "Process", "Folder", "Jobs",
-              "State")
-    rows = [header] + [
-        tuple(_cell(value) for value in (
-            f"@{number}",
+    header = ("Time (UTC)", "Via", "User", "Template", "Process", "Folder", "Jobs", "State")
+    numbered = _numbered(entries)
+    # Rows are @1, @2... in order; a filtered list says each row's @N in a first column.
+    shown_numbers = [number for number, _ in numbered] != list(range(1, len(entries) + 1))
+    rows = [(("#",) if shown_numbers else ()) + header] + [
+        tuple(_cell(value) for value in ((f"@{number}",) if shown_numbers else ()) + (
             _short_time(entry.time),
             entry.source,
             _who(entry),
@@ -452,9 +453,10 @@ def format_history(entries: list, width: Optional[int] = None,
             ", ".join(str(job.id) for job in entry.jobs) or "-",
             _states(entry.jobs, live),
         ))
-        for number, entry in _numbered(entries)
+        for number, entry in numbered
     ]
-    return "\n".join(format_table(rows, width, keep=(0, 1, 2), rule=True)) + note
+    keep = (0, 1, 2) if shown_numbers else (0, 1)
+    return "\n".join(format_table(rows, width, keep=keep, rule=True)) + note
 
 
 def _numbered(entries: list) -> list:
