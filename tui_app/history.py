@@ -378,23 +378,27 @@ def _moment(value: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-async def refresh_states(client: Any, entries: Sequence[HistoryEntry]) -> dict[str, Any]:
+async def refresh_states(client: Any, entries: Sequence[HistoryEntry], *,
+                         every_job: bool = False) -> dict[str, Any]:
     """The current jobs (by key) of the unfinished ``entries`` started on ``client``'s
     Orchestrator (or on one not recorded: the keys must match), in one ``get_jobs``
-    request per folder (its newest ``client.job_ids_per_request`` unfinished jobs). The
-    final states found are appended as "states" lines. A folder Orchestrator refuses (gone,
-    no permission) is skipped; other failures raise ``OrchestratorError``."""
+    request per folder (its newest ``client.job_ids_per_request`` unfinished jobs; with
+    ``every_job`` the finished ones too, for their output arguments). The final states
+    found are appended as "states" lines. A folder Orchestrator refuses (gone, no
+    permission) is skipped; other failures raise ``OrchestratorError``."""
     from tui_app.orchestrator.client import FolderContext
     from tui_app.orchestrator.errors import NotFound, PermissionDenied, RequestRejected
 
     groups: dict[Any, list] = {}
     for entry in entries:
-        if entry.is_finished or not same_orchestrator(entry.orchestrator_url, client.base_url):
+        if (entry.is_finished and not every_job) or not same_orchestrator(
+                entry.orchestrator_url, client.base_url):
             continue
         folder = (FolderContext(id=entry.folder_id) if entry.folder_id is not None
                   else FolderContext(path=entry.folder) if entry.folder else None)
         jobs = groups.setdefault(folder, [])
-        jobs.extend(job for job in entry.jobs if job.state is None and job not in jobs)
+        jobs.extend(job for job in entry.jobs
+                    if (job.state is None or every_job) and job not in jobs)
     found: dict[str, Any] = {}
     for folder, jobs in groups.items():
         client.use_folder(folder)
@@ -483,9 +487,21 @@ def entry_json(entry: HistoryEntry, number: int,
     """One entry as in ``--output json``: its line, ``number``, and per job ``url`` and
     ``current_state`` (the state now, None when unknown)."""
     data = {"number": number, **entry.to_json()}
-    data["jobs"] = [{**item, "current_state": _state_of(job, live), "url": job_url(entry, job)}
+    data["jobs"] = [{**item, "current_state": _state_of(job, live), "url": job_url(entry, job),
+                     "output_arguments": _outputs((live or {}).get(job.key))}
                     for item, job in zip(data["jobs"], entry.jobs)]
     return data
+
+
+def _outputs(job: Any) -> Any:
+    """A job's output arguments as JSON (Orchestrator's text when it is not JSON), or None."""
+    text = getattr(job, "output_arguments", None)
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def format_entry(entry: HistoryEntry, number: int, live: Optional[Mapping[str, Any]] = None,

@@ -126,9 +126,9 @@ class Found:
 class _Folders:
     """The folders the account can see, asked for once and only when needed."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, folders: Optional[list] = None) -> None:
         self.client = client
-        self._folders: Optional[list] = None
+        self._folders = folders
 
     async def all(self) -> list:
         if self._folders is None:
@@ -221,13 +221,16 @@ async def _entry_jobs(client: Any, folders: _Folders, ref: Ref, entries: History
 
 
 async def resolve(client: Any, refs: Sequence[Ref], *, folder: Optional[Folder],
-                  entries: Union[HistoryEntries, Callable[[], HistoryEntries]]) -> Found:
+                  entries: Union[HistoryEntries, Callable[[], HistoryEntries]],
+                  known_folders: Optional[list] = None) -> Found:
     """The jobs ``refs`` stand for, looked up as the module docstring says; ``folder`` is the
     command's folder (None: none given). ``entries`` is the history, newest first (or a
-    function reading it, called only for an ``@N``). Leaves ``client`` in the jobs' folder.
+    function reading it, called only for an ``@N``); ``known_folders``, when not empty, are
+    the folders the account can see (else asked once, if needed). Leaves ``client`` in the
+    jobs' folder.
     Raises ``RefError``, and ``OrchestratorError`` for failures that are not about the jobs.
     """
-    known = _Folders(client)
+    known = _Folders(client, known_folders or None)
     found = Found()
     places: list = []
     for ref in refs:
