@@ -459,7 +459,7 @@ def format_history(entries: list, width: Optional[int] = None,
         ))
         for number, entry in numbered
     ]
-    keep = (0, 1, 2) if shown_numbers else (0, 1)
+    keep = (0, 1, 2, 9) if shown_numbers else (0, 1, 8)
     return "\n".join(format_table(rows, width, keep=keep, rule=True)) + note
 
 
