@@ -390,10 +390,10 @@ async def refresh_states(client: Any, entries: Sequence[HistoryEntry], *,
     from tui_app.orchestrator.errors import NotFound, PermissionDenied, RequestRejected
 
     groups: dict[Any, list] = {}
-    for entry in entries:
-        if (entry.is_finished and not every_job) or not same_orchestrator(
-                entry.orchestrator_url, client.base_url):
-            continue
+    asked = [entry for entry in entries
+             if (every_job or not entry.is_finished)
+             and same_orchestrator(entry.orchestrator_url, client.base_url)]
+    for entry in asked:
         folder = (FolderContext(id=entry.folder_id) if entry.folder_id is not None
                   else FolderContext(path=entry.folder) if entry.folder else None)
         jobs = groups.setdefault(folder, [])
@@ -402,13 +402,16 @@ async def refresh_states(client: Any, entries: Sequence[HistoryEntry], *,
     found: dict[str, Any] = {}
     for folder, jobs in groups.items():
         client.use_folder(folder)
-        wanted = {job.id: job.key for job in jobs[:client.job_ids_per_request]}
+        wanted: dict[int, set] = {}
+        for job in jobs:
+            if job.id in wanted or len(wanted) < client.job_ids_per_request:
+                wanted.setdefault(job.id, set()).add(job.key)
         try:
             answer = await client.get_jobs(list(wanted))
         except (NotFound, PermissionDenied, RequestRejected):
             continue
-        found.update((job.key, job) for job in answer if wanted.get(job.id) == job.key)
-    for entry in entries:
+        found.update((job.key, job) for job in answer if job.key in wanted.get(job.id, ()))
+    for entry in asked:
         final = {job.key: found[job.key].state for job in entry.jobs
                  if job.state is None and job.key in found and found[job.key].is_final}
         if final:
