@@ -462,7 +462,7 @@ def format_history(entries: list, width: Optional[int] = None,
         ))
         for number, entry in numbered
     ]
-    keep = (0, 1, 2, 9) if shown_numbers else (0, 1, 8)
+    keep = (0, 1, 2, 8) if shown_numbers else (0, 1, 7)
     return "\n".join(format_table(rows, width, keep=keep, rule=True)) + note
 
 
