@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from tui_app.files import locked
+from tui_app.jobrefs import clean_url, job_details_url, same_orchestrator
 from tui_app.locations import ensure_dir, history_file
 from tui_app.table import format_table
 from tui_app.text import visible
-from tui_app.urls import without_userinfo
 
 SOURCES = ("wizard", "headless")
 _CELL_LIMIT = 32
@@ -240,11 +240,6 @@ def history_jobs(jobs: Sequence[Any]) -> tuple[HistoryJob, ...]:
                  for job in jobs)
 
 
-def clean_url(url: Optional[str]) -> Optional[str]:
-    """An Orchestrator URL as recorded: no ``user:password@``, no trailing slash."""
-    return (without_userinfo(url.strip()).rstrip("/") or None) if url else None
-
-
 def identity_json(identity: Any) -> Optional[dict]:
     """``GetCurrentUser``'s answer (a ``CurrentUser``) as recorded, or None."""
     if identity is None or isinstance(identity, dict):
@@ -340,14 +335,6 @@ def _merge_states(entries: dict, record: dict) -> None:
         entries[entry.id] = replace(entry, jobs=jobs)
 
 
-def same_orchestrator(recorded: Optional[str], current: str) -> bool:
-    """Whether an entry recorded on ``recorded`` (None: not recorded, cannot tell) belongs to
-    the Orchestrator at ``current`` (scheme, host and path, any case, no trailing slash)."""
-    if not recorded:
-        return True
-    return clean_url(recorded).casefold() == (clean_url(current) or "").casefold()
-
-
 def select_entries(entries: HistoryEntries, *, template: Optional[str] = None,
                    process: Optional[str] = None, state: Optional[str] = None,
                    since: Optional[datetime] = None,
@@ -430,8 +417,6 @@ def _state_of(job: HistoryJob, live: Optional[Mapping[str, Any]]) -> Optional[st
 def job_url(entry: HistoryEntry, job: HistoryJob) -> Optional[str]:
     """The Orchestrator job-details page of one job of ``entry`` (None when the entry does
     not say where it was started)."""
-    from tui_app.jobrefs import job_details_url
-
     if not entry.orchestrator_url or entry.folder_id is None:
         return None
     return job_details_url(entry.orchestrator_url, job.key, entry.folder_id)

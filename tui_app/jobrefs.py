@@ -22,13 +22,16 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from tui_app.exit_codes import EXIT_REFUSED, EXIT_USAGE
-from tui_app.history import HistoryEntries, HistoryEntry, same_orchestrator
 from tui_app.orchestrator.errors import NotFound, PermissionDenied, RequestRejected
 from tui_app.orchestrator.models import Folder, Job
 from tui_app.text import visible
+from tui_app.urls import without_userinfo
+
+if TYPE_CHECKING:
+    from tui_app.history import HistoryEntries, HistoryEntry
 
 #: How many other folders a job is looked for in (one request each).
 OTHER_FOLDERS = 20
@@ -88,6 +91,19 @@ def parse_ref(text: str) -> Ref:
         raise RefError(f"{visible(raw, single_line=True, limit=60)}: not a job id, key or "
                        f"@N, and too long for a reference ({_MAX_REFERENCE} characters).")
     return Ref(raw, REFERENCE, raw)
+
+
+def clean_url(url: Optional[str]) -> Optional[str]:
+    """An Orchestrator URL as recorded: no ``user:password@``, no trailing slash."""
+    return (without_userinfo(url.strip()).rstrip("/") or None) if url else None
+
+
+def same_orchestrator(recorded: Optional[str], current: str) -> bool:
+    """Whether an entry recorded on ``recorded`` (None: not recorded, cannot tell) belongs to
+    the Orchestrator at ``current`` (scheme, host and path, any case, no trailing slash)."""
+    if not recorded:
+        return True
+    return clean_url(recorded).casefold() == (clean_url(current) or "").casefold()
 
 
 def job_details_url(base_url: str, job_key: str, folder_id: Optional[int]) -> str:

@@ -228,7 +228,8 @@ async def _jobs(context: _Context, refs: Sequence[Ref]) -> None:
 def _my_job_ids(context: _Context) -> list:
     """The ids of the latest ``MINE_JOBS`` jobs this history started in the folder, on this
     Orchestrator."""
-    from tui_app.history import read_entries, same_orchestrator
+    from tui_app.history import read_entries
+    from tui_app.jobrefs import same_orchestrator
 
     folder = context.folder
     assert folder is not None
@@ -451,7 +452,8 @@ async def _restart(context: _Context, refs: Sequence[Ref]) -> None:
 async def _record_restart(context: _Context, found: Found, old: Job, new: Job
                           ) -> Optional[str]:
     """Append the restart to the history (as a headless start); None when it could not be."""
-    from tui_app.history import HistoryEntry, append_entry, clean_url, history_jobs
+    from tui_app.history import HistoryEntry, append_entry, history_jobs
+    from tui_app.jobrefs import clean_url
     from tui_app.locations import LocationError
 
     try:
