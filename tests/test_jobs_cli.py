@@ -523,3 +523,11 @@ async def test_client_calls_send_the_spec_bodies():
     assert seen[1][3] == {"jobId": 5} and restarted.id == 9
     assert seen[2][3] == {"jobKey": KEY} and resumed.key == KEY
     assert len(seen) == 3
+
+
+def test_unreachable_orchestrator_is_exit_3(cli, monkeypatch):
+    monkeypatch.setenv("UIPATH_URL", "http://127.0.0.1:9/orchestrator_")
+    monkeypatch.setenv("UIPATH_ACCESS_TOKEN", "t")
+    code, out, err = cli("watch", "5", "--output", "json")
+    assert code == 3 and json.loads(out)["exit_code"] == 3
+    assert "Cannot reach Orchestrator" in err
