@@ -169,9 +169,10 @@ def connected(sandbox, monkeypatch):
     return sandbox
 
 
-def test_history_fills_in_final_states_once_per_run(connected, capsys):
+def test_history_fills_in_final_states_once_per_run(connected, capsys, monkeypatch):
     import time
 
+    monkeypatch.setenv("COLUMNS", "200")
     jobs = _started(connected, 2)
     _entry(connected, jobs[:1])
     _entry(connected, jobs[1:])
@@ -194,8 +195,11 @@ def test_history_shows_a_running_state_without_recording_it(connected, capsys):
     assert main(["history", "--output", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     [job] = data["entries"][0]["jobs"]
-    assert job["state"] is None and job["current_state"] in ("Pending", "Running")
-    assert job["url"].endswith(f"/jobs(sidepanel:sidepanel/jobs/{jobs[0].key}/details)?fid=4")
+    key = jobs[0].key
+    assert job["state"] is None
+    assert data["entries"][0]["current_states"][key] in ("Pending", "Running")
+    assert data["entries"][0]["urls"][key].endswith(
+        f"/jobs(sidepanel:sidepanel/jobs/{key}/details)?fid=4")
     assert data["entries"][0]["number"] == 1 and data["states_unknown"] is None
     assert "states" not in history_file().read_text(encoding="utf-8")
 
@@ -209,7 +213,7 @@ def test_history_offline_or_without_settings_says_unknown(capsys, sandbox):
     assert main(["history", "--offline", "--output", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["states_unknown"] == "--offline"
-    assert data["entries"][0]["jobs"][0]["current_state"] is None
+    assert set(data["entries"][0]["current_states"].values()) == {None}
 
 
 def test_history_unreachable_orchestrator_does_not_fail(capsys, monkeypatch):
@@ -240,7 +244,7 @@ def test_history_entry_in_full(connected, capsys):
     assert main(["history", "@1", "--output", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["jobs"][0]["state"] == "Successful"
-    assert isinstance(data["jobs"][0]["output_arguments"], dict)
+    assert isinstance(data["output_arguments"][jobs[0].key], dict)
     assert main(["history", "@2", "--offline"]) == 2
     assert "the history has 1 start(s)" in capsys.readouterr().err
 

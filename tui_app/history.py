@@ -447,7 +447,7 @@ def format_history(entries: list, width: Optional[int] = None,
         ))
         for number, entry in numbered
     ]
-    keep = (0, 1, 2, 8) if shown_numbers else (0, 1, 7)
+    keep = (0, 1, 2) if shown_numbers else (0, 1)
     return "\n".join(format_table(rows, width, keep=keep, rule=True)) + note
 
 
@@ -464,20 +464,22 @@ def _who(entry: HistoryEntry) -> str:
 
 
 def history_json(entries: list, live: Optional[Mapping[str, Any]] = None) -> dict:
-    """``startjob history --output json``: the entries (newest first, with ``number`` as in
-    ``@N``), each job with its ``url`` and ``current_state``, and the skipped count."""
+    """``startjob history --output json``: the entries (newest first, as ``entry_json``) and
+    the skipped count."""
     return {"entries": [entry_json(entry, number, live) for number, entry in _numbered(entries)],
             "skipped": getattr(entries, "skipped", 0)}
 
 
 def entry_json(entry: HistoryEntry, number: int,
                live: Optional[Mapping[str, Any]] = None) -> dict:
-    """One entry as in ``--output json``: its line, ``number``, and per job ``url`` and
-    ``current_state`` (the state now, None when unknown)."""
+    """One entry as in ``--output json``: its line plus ``number`` and, by job key, the
+    job-details ``urls``, the ``current_states`` (None when unknown) and, for jobs
+    Orchestrator was asked about, their ``output_arguments``."""
     data = {"number": number, **entry.to_json()}
-    data["jobs"] = [{**item, "current_state": _state_of(job, live), "url": job_url(entry, job),
-                     "output_arguments": _outputs((live or {}).get(job.key))}
-                    for item, job in zip(data["jobs"], entry.jobs)]
+    data["urls"] = {job.key: job_url(entry, job) for job in entry.jobs}
+    data["current_states"] = {job.key: _state_of(job, live) for job in entry.jobs}
+    data["output_arguments"] = {job.key: _outputs(live[job.key]) for job in entry.jobs
+                                if job.key in (live or {})}
     return data
 
 
