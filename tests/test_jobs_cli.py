@@ -18,11 +18,16 @@ from tui_app.cli import main
 from tui_app.following import FollowPolicy
 from tui_app.history import HistoryEntry, HistoryJob, append_entry, read_entries
 from tui_app.orchestrator import FolderContext, OrchestratorClient, TokenAuth
+from tui_app.sandbox import SandboxConfig
 
 RELEASE_KEY = "99587436-4ce5-480d-988c-6d7f43787a2c"  # SupportTriage_QuickstartDemo, Default
 DEFAULT = FolderContext(id=4, path="Default")
 MOCK_URL = "https://orch.test/org/tenant/orchestrator_"
 FAST = FollowPolicy(first=0.05, factor=1.5, longest=0.2)
+#: Jobs that stay Running while a test acts on them (a loaded machine is slow).
+LONG_RUNNING = pytest.mark.parametrize(
+    "sandbox_config", [SandboxConfig(job_pending_seconds=0, job_running_seconds=60,
+                                     stop_seconds=0.2)])
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +110,7 @@ def test_jobs_lists_the_folder_newest_first_in_one_request(connected, cli):
     assert "CreationTime desc" in str(query.query)
 
 
+@pytest.mark.parametrize("sandbox_config", [SandboxConfig(job_pending_seconds=30)])
 def test_jobs_filters_and_json(connected, cli):
     job, = start(connected)
     code, out, _ = cli("jobs", "--folder", "Default", "--state", "pending", "--process",
@@ -223,6 +229,7 @@ def test_watch_does_not_import_textual(connected, tmp_path):
 # -- startjob stop / kill --------------------------------------------------------------------
 
 
+@LONG_RUNNING
 def test_stop_needs_yes_without_a_terminal(connected, cli, monkeypatch):
     monkeypatch.setattr(jobs_cli, "_is_terminal", lambda: False)
     job, = start(connected)
@@ -231,6 +238,7 @@ def test_stop_needs_yes_without_a_terminal(connected, cli, monkeypatch):
     assert connected.count("POST /odata/Jobs/UiPath.Server.Configuration.OData.StopJobs") == 0
 
 
+@LONG_RUNNING
 def test_stop_with_yes(connected, cli):
     job, = start(connected)
     code, out, err = cli("stop", str(job.id), "--yes")
@@ -243,6 +251,7 @@ def test_stop_with_yes(connected, cli):
     assert code == 1 and "Stopped" in out
 
 
+@LONG_RUNNING
 @pytest.mark.parametrize("answer, expected", [("y\n", 0), ("\n", 1)])
 def test_kill_asks_on_a_terminal(connected, cli, monkeypatch, answer, expected):
     monkeypatch.setattr(jobs_cli, "_is_terminal", lambda: True)
@@ -267,6 +276,7 @@ def test_stop_a_job_that_ended_does_nothing(connected, cli):
     assert code == 0 and "already ended Successful: nothing to stop" in out
 
 
+@LONG_RUNNING
 def test_restart_refuses_a_running_job(connected, cli):
     job, = start(connected)
     code, _, err = cli("restart", str(job.id))

@@ -475,11 +475,12 @@ def entry_json(entry: HistoryEntry, number: int,
     """One entry as in ``--output json``: its line plus ``number`` and, by job key, the
     job-details ``urls``, the ``current_states`` (None when unknown) and, for jobs
     Orchestrator was asked about, their ``output_arguments``."""
+    live = live or {}
     data = {"number": number, **entry.to_json()}
     data["urls"] = {job.key: job_url(entry, job) for job in entry.jobs}
     data["current_states"] = {job.key: _state_of(job, live) for job in entry.jobs}
     data["output_arguments"] = {job.key: _outputs(live[job.key]) for job in entry.jobs
-                                if job.key in (live or {})}
+                                if job.key in live}
     return data
 
 

@@ -103,7 +103,7 @@ def same_orchestrator(recorded: Optional[str], current: str) -> bool:
     the Orchestrator at ``current`` (scheme, host and path, any case, no trailing slash)."""
     if not recorded:
         return True
-    return clean_url(recorded).casefold() == (clean_url(current) or "").casefold()
+    return (clean_url(recorded) or "").casefold() == (clean_url(current) or "").casefold()
 
 
 def job_details_url(base_url: str, job_key: str, folder_id: Optional[int]) -> str:

@@ -217,7 +217,8 @@ async def _jobs(context: _Context, refs: Sequence[Ref]) -> None:
         context.say("No jobs" + (" started by startjob (per the history)" if args.mine else "")
                     + " match in this folder.")
         return
-    rows = [("Id", "State", "Process", "Robot/host", "Started (UTC)", "Reference")]
+    rows: list[tuple[str, ...]] = [("Id", "State", "Process", "Robot/host", "Started (UTC)",
+                                    "Reference")]
     rows += [tuple(_cell(value) for value in (
         job.id, job.state, job.release_name, job.robot_name or job.host_machine_name,
         _short_time(job.start_time)[:16], job.reference)) for job in jobs]
