@@ -14,7 +14,7 @@ import pytest
 from tui_app.cli import build_parser, main
 from tui_app.exit_codes import EXIT_CODES
 from tui_app.history import HistoryEntry, HistoryJob, append_entry, update_final_states
-from tui_app.locations import templates_dir
+from tui_app.locations import history_file, templates_dir
 from tui_app.templates import ProcessSpec, StrategySpec, Template, save_template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +131,136 @@ def test_console_script_run_exit_code(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 2
     assert "nope.toml: cannot be read" in done.stderr
+
+
+# -- issue 14: startjob history fills in the outcome, @N, filters, JSON -----------------------
+
+
+def _started(sandbox, count=1):
+    import asyncio
+
+    from tui_app.orchestrator import OrchestratorClient, TokenAuth
+    from tui_app.sandbox import DEMO
+
+    async def go():
+        async with OrchestratorClient(sandbox.orchestrator_url,
+                                      TokenAuth(DEMO.personal_access_token), folder=4) as client:
+            return await client.start_jobs({
+                "ReleaseKey": "99587436-4ce5-480d-988c-6d7f43787a2c", "Strategy": "JobsCount",
+                "JobsCount": count, "InputArguments": '{"IncidentId": "INC1"}'})
+
+    return asyncio.run(go())
+
+
+def _entry(sandbox, jobs, **fields):
+    values = dict(source="headless", process_key="SupportTriage", folder="Default",
+                  folder_id=4, orchestrator_url=sandbox.orchestrator_url,
+                  jobs=tuple(HistoryJob(job.id, job.key) for job in jobs),
+                  body={"ReleaseKey": "99587436-4ce5-480d-988c-6d7f43787a2c"})
+    values.update(fields)
+    return append_entry(HistoryEntry(**values))
+
+
+@pytest.fixture
+def connected(sandbox, monkeypatch):
+    monkeypatch.setenv("UIPATH_URL", sandbox.orchestrator_url)
+    monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
+    monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
+    return sandbox
+
+
+def test_history_fills_in_final_states_once_per_run(connected, capsys, monkeypatch):
+    import time
+
+    monkeypatch.setenv("COLUMNS", "200")
+    jobs = _started(connected, 2)
+    _entry(connected, jobs[:1])
+    _entry(connected, jobs[1:])
+    time.sleep(0.9)
+    assert main(["history"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Successful") == 2
+    assert connected.count("GET /odata/Jobs") == 1  # both entries, one folder, one request
+    lines = history_file().read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["kind"] for line in lines] == ["start", "start", "states",
+                                                           "states"]
+    assert main(["history"]) == 0  # nothing unfinished any more: nothing asked
+    capsys.readouterr()
+    assert connected.count("GET /odata/Jobs") == 1
+
+
+def test_history_shows_a_running_state_without_recording_it(connected, capsys):
+    jobs = _started(connected)
+    _entry(connected, jobs)
+    assert main(["history", "--output", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    [job] = data["entries"][0]["jobs"]
+    key = jobs[0].key
+    assert job["state"] is None
+    assert data["entries"][0]["current_states"][key] in ("Pending", "Running")
+    assert data["entries"][0]["urls"][key].endswith(
+        f"/jobs(sidepanel:sidepanel/jobs/{key}/details)?fid=4")
+    assert data["entries"][0]["number"] == 1 and data["states_unknown"] is None
+    assert "states" not in history_file().read_text(encoding="utf-8")
+
+
+def test_history_offline_or_without_settings_says_unknown(capsys, sandbox):
+    _entry(sandbox, _started(sandbox))
+    assert main(["history"]) == 0  # no UIPATH_* and no profile: no connection settings
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[2].rstrip().endswith("unknown")
+    assert "states not recorded yet are unknown: no connection settings" in captured.err
+    assert main(["history", "--offline", "--output", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["states_unknown"] == "--offline"
+    assert set(data["entries"][0]["current_states"].values()) == {None}
+
+
+def test_history_unreachable_orchestrator_does_not_fail(capsys, monkeypatch):
+    append_entry(HistoryEntry(source="headless", process_key="P", folder="Default",
+                              jobs=(HistoryJob(1, "k"),)))
+    monkeypatch.setenv("UIPATH_URL", "http://127.0.0.1:9/orchestrator_")
+    monkeypatch.setenv("UIPATH_ACCESS_TOKEN", "t")
+    assert main(["history"]) == 0
+    captured = capsys.readouterr()
+    assert "unknown" in captured.out and "states not recorded yet are unknown" in captured.err
+
+
+def test_history_entry_in_full(connected, capsys):
+    import time
+
+    jobs = _started(connected)
+    _entry(connected, jobs, identity={"user_name": "demo-client", "id": 2, "email": None,
+                                      "type": None})
+    time.sleep(0.9)
+    assert main(["history", "@1"]) == 0
+    out = capsys.readouterr().out
+    assert "Entry        @1" in out
+    assert "Started as   user_name demo-client, id 2" in out
+    assert f"Orchestrator {connected.orchestrator_url}" in out
+    assert "Successful" in out and "output: {" in out
+    assert f"jobs(sidepanel:sidepanel/jobs/{jobs[0].key}/details)?fid=4" in out
+    assert '"ReleaseKey": "99587436-4ce5-480d-988c-6d7f43787a2c"' in out
+    assert main(["history", "@1", "--output", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["jobs"][0]["state"] == "Successful"
+    assert isinstance(data["output_arguments"][jobs[0].key], dict)
+    assert main(["history", "@2", "--offline"]) == 2
+    assert "the history has 1 start(s)" in capsys.readouterr().err
+
+
+def test_history_filters(capsys):
+    append_entry(HistoryEntry(source="wizard", process_key="Alpha", template_name="Nightly",
+                              jobs=(HistoryJob(1, "a", "Faulted"),)))
+    append_entry(HistoryEntry(source="wizard", process_key="Beta",
+                              jobs=(HistoryJob(2, "b", "Successful"),)))
+    assert main(["history", "--state", "faulted", "--output", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(e["number"], e["process_key"]) for e in data["entries"]] == [(2, "Alpha")]
+    assert main(["history", "--template", "night", "--process", "alp", "--since", "1h"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[0] == "@2" and len(lines) == 3
+    with pytest.raises(SystemExit) as info:
+        main(["history", "--since", "soon"])
+    assert info.value.code == 2
+    assert "expected a duration" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -209,3 +210,95 @@ def test_format_history_is_terminal_safe_and_short():
 
 def test_format_empty_history():
     assert format_history(read_entries()) == "No jobs started yet."
+
+
+# -- issue 14: where and by whom, filters, @N, the fill-in of unfinished states ---------------
+
+
+def test_old_lines_stay_readable():
+    old = {"kind": "start", "id": "e1", "time": "2024-05-01T12:00:00+00:00", "user": "ana",
+           "host": "pc", "source": "wizard", "template_name": None, "template_path": None,
+           "process_key": "P", "release_key": "r", "strategy": "Specific", "folder": "F",
+           "jobs": [{"id": 1, "key": "k", "state": None}]}
+    history_file().parent.mkdir(parents=True, exist_ok=True)
+    history_file().write_text(json.dumps(old) + "\n", encoding="utf-8")
+    [entry] = read_entries()
+    assert entry.orchestrator_url is None and entry.identity is None and entry.body is None
+    assert not entry.is_finished
+
+
+def test_record_start_keeps_where_and_who(tmp_path):
+    from tui_app.history import record_start
+    from tui_app.orchestrator.models import CurrentUser, Folder, Job, Release
+    from tui_app.plan import StartPlan, StrategyChoice
+
+    plan = StartPlan(release=Release(id=1, key="rk", name="R", process_key="P",
+                                     process_version="1"),
+                     strategy=StrategyChoice(kind="ModernJobsCount", jobs_count=1),
+                     folder=Folder(id=7, key="fk", display_name="S", fully_qualified_name="S"),
+                     reference="startjob:ref")
+    user = CurrentUser.from_api({"UserName": "ana", "Id": 3, "EmailAddress": "a@x.test"})
+    entry = record_start("headless", plan, [Job(9, "jk", "Pending")],
+                         orchestrator_url="https://bob:hunter2@orch.test/org/t/orchestrator_/",
+                         tenant="t", identity=user, body={"ReleaseKey": "rk"})
+    [read] = read_entries()
+    assert read == entry
+    assert read.orchestrator_url == "https://orch.test/org/t/orchestrator_"
+    assert "hunter2" not in history_file().read_text(encoding="utf-8")
+    assert (read.folder_id, read.reference, read.tenant) == (7, "startjob:ref", "t")
+    assert read.identity == {"user_name": "ana", "id": 3, "email": "a@x.test", "type": None}
+    # the existing callers' form still works, the new fields empty
+    plain = record_start("wizard", plan, [Job(10, "jk2", "Successful")])
+    assert plain.orchestrator_url is None and plain.jobs[0].state == "Successful"
+
+
+def test_select_entries_keeps_the_at_numbers():
+    from tui_app.history import select_entries
+
+    append_entry(make_entry(1, process_key="Alpha", template_name="Nightly"))
+    append_entry(make_entry(2, process_key="Beta", time="2020-01-01T00:00:00+00:00"))
+    append_entry(make_entry(3, process_key="AlphaTwo", template_name="Other"))
+    entries = read_entries(None)
+    chosen = select_entries(entries, process="alpha")
+    assert [e.process_key for e in chosen] == ["AlphaTwo", "Alpha"]
+    assert chosen.numbers == [1, 3]
+    assert select_entries(entries, template="night").numbers == [3]
+    old = datetime(2021, 1, 1, tzinfo=timezone.utc)
+    assert [e.process_key for e in select_entries(entries, since=old)] == ["AlphaTwo", "Alpha"]
+    table = format_history(chosen)
+    assert table.splitlines()[2].split()[0] == "@1" and table.splitlines()[3].split()[0] == "@3"
+
+
+def test_unfinished_without_connection_shows_unknown():
+    append_entry(make_entry(1))
+    assert format_history(read_entries()).splitlines()[2].rstrip().endswith("unknown")
+
+
+async def test_refresh_states_one_request_per_folder_and_records(sandbox):
+    from tui_app.history import refresh_states
+    from tui_app.orchestrator import OrchestratorClient, TokenAuth
+    from tui_app.sandbox import DEMO
+
+    async with OrchestratorClient(sandbox.orchestrator_url, TokenAuth(DEMO.personal_access_token),
+                                  folder=4) as client:
+        jobs = await client.start_jobs({"ReleaseKey": "99587436-4ce5-480d-988c-6d7f43787a2c",
+                                        "Strategy": "JobsCount", "JobsCount": 2,
+                                        "InputArguments": '{"IncidentId": "INC1"}'})
+        await asyncio.sleep(0.9)
+        url = sandbox.orchestrator_url
+        first = append_entry(make_entry(1, folder="Default", folder_id=4, orchestrator_url=url,
+                                        jobs=(HistoryJob(jobs[0].id, jobs[0].key),)))
+        append_entry(make_entry(2, folder="Default", folder_id=4, orchestrator_url=url,
+                                jobs=(HistoryJob(jobs[1].id, jobs[1].key),)))
+        append_entry(make_entry(3, folder="Default", orchestrator_url="https://other.test",
+                                jobs=(HistoryJob(jobs[1].id, jobs[1].key),)))
+        append_entry(make_entry(4, folder="Default", folder_id=4, orchestrator_url=url,
+                                jobs=(HistoryJob(jobs[0].id, "a-key-that-does-not-match"),)))
+        before = sandbox.count("GET /odata/Jobs")
+        live = await refresh_states(client, read_entries(None))
+    assert sandbox.count("GET /odata/Jobs") - before == 1
+    assert set(live) == {jobs[0].key, jobs[1].key}
+    states = {e.process_key: [j.state for j in e.jobs] for e in read_entries(None)}
+    assert states == {"Process1": ["Successful"], "Process2": ["Successful"],
+                      "Process3": [None], "Process4": [None]}
+    assert read_entries(None)[-1].id == first.id

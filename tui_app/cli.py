@@ -7,7 +7,9 @@ options for all three.
 
 Exit codes: 0 done; 1 failed (``locate``, ``logout``, ``profiles``, ``settings``; ``history``
 cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or value, unusable
-template, event or settings); ``run`` also uses 1-5 (``tui_app.exit_codes``); 130 interrupted
+template, event or settings); ``run`` also uses 1-7 (``tui_app.exit_codes``), the jobs
+commands (``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``) 0-6 and 8
+(``tui_app.jobs_cli``); 130 interrupted
 (Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
 """
 
@@ -130,11 +132,23 @@ def build_parser() -> argparse.ArgumentParser:
         "cannot be read are listed with the reason.",
     )
     _add_output_argument(templates)
+    _add_history_parser(sub)
+    _add_jobs_parsers(sub)
+    return parser
+
+
+def _add_history_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history = sub.add_parser(
         "history",
-        help="show the latest job starts",
-        description="Show the latest job starts (wizard and headless), newest first.",
+        help="show the latest job starts, and how they ended",
+        description="Show the latest job starts (wizard and headless), newest first: @1 is "
+        "the latest. The states of starts that had not ended when they were recorded are "
+        "asked of Orchestrator (one request per folder, with the connection settings in "
+        "effect) and recorded; without a connection they show as unknown. 'startjob history "
+        "@N' shows one start in full.",
     )
+    history.add_argument("entry", nargs="?", metavar="@N",
+                         help="show this start in full (@1 = the latest)")
     history.add_argument(
         "--limit",
         type=_count,
@@ -142,8 +156,112 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="show the latest N starts (default 20, 0 = all)",
     )
+    history.add_argument("--template", metavar="TEXT", help="starts of templates named so")
+    history.add_argument("--process", metavar="TEXT", help="starts of processes named so")
+    history.add_argument("--state", type=_job_state, metavar="STATE",
+                         help="starts with a job in this state (e.g. Faulted)")
+    history.add_argument("--since", type=_duration, metavar="DURATION",
+                         help="starts of the last DURATION (e.g. 90m, 12h, 7d)")
+    history.add_argument("--offline", action="store_true",
+                         help="do not ask Orchestrator for the states not recorded yet")
     _add_output_argument(history)
-    return parser
+    add_connection_arguments(history)
+
+
+#: ``startjob COMMAND REF...`` commands: (name, help, REF count "+" or 1, description).
+_JOB_COMMANDS = (
+    ("watch", "follow jobs until they end, then show their final states and outputs", "+",
+     "Follow the jobs until they end (one request per poll for all of them, waits growing "
+     "from 1 to 15 seconds), then print their final states and output arguments. Exit "
+     "codes as 'startjob run --wait'."),
+    ("logs", "show a job's robot log lines", 1,
+     "Show the robot log lines of one job, oldest first (Error and Fatal lines say so in "
+     "words); --follow tails a running job until it ends."),
+    ("stop", "ask jobs to stop (SoftStop)", "+",
+     "Ask the jobs that have not ended to stop (SoftStop: the workflow stops where it "
+     "checks for it). Asks first on a terminal; --yes otherwise."),
+    ("kill", "kill jobs (Kill)", "+",
+     "Kill the jobs that have not ended (Kill: the robot ends the process). Asks first on a "
+     "terminal; --yes otherwise."),
+    ("restart", "start a job that ended again (RestartJob)", 1,
+     "Start a job that ended (Successful, Faulted or Stopped) again, with the same "
+     "arguments; the new job is recorded in the history as @1."),
+    ("resume", "resume a Suspended job (ResumeJob)", 1,
+     "Resume a job that is Suspended (waiting at a persistence point)."),
+)
+_REF_HELP = ("a job id, a job key, the reference startjob sent, or @N from 'startjob "
+             "history' (@1 = the latest start)")
+
+
+#: ``JobDto.State`` values (``--state``).
+JOB_STATES = ("Pending", "Running", "Stopping", "Terminating", "Faulted", "Successful",
+              "Stopped", "Suspended", "Resumed")
+#: ``logs --level``: that level and the more severe ones.
+LOG_LEVELS = ("Trace", "Info", "Warn", "Error")
+#: Exit codes of ``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``.
+JOBS_EXIT_CODES = (
+    (0, "done (watch: every job ended Successful; stop/kill: nothing left to stop)"),
+    (1, "watch: a job ended Faulted or Stopped; stop/kill: not confirmed"),
+    (2, "usage: a malformed REF, @N beyond the history or started on another "
+        "Orchestrator, jobs in several folders, no --folder for 'jobs', an unknown "
+        "folder, several jobs for logs/restart/resume, stop/kill without --yes and no "
+        "terminal to ask on"),
+    (3, "sign-in failed, or Orchestrator cannot be reached or failed"),
+    (4, "refused: an unknown job, a job in another folder, a job that cannot be "
+        "restarted/resumed in its state, or Orchestrator refused the request"),
+    (5, "watch --timeout: not every job ended in time (they keep running)"),
+    (6, "watch: following the jobs failed (they keep running)"),
+    (8, "watch: a job is Suspended (as 'run --wait')"),
+)
+
+
+def _add_jobs_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import textwrap
+
+    epilog = "exit codes:\n" + "\n".join(
+        textwrap.fill(text, 78, initial_indent=f"  {code}  ", subsequent_indent=" " * 5)
+        for code, text in JOBS_EXIT_CODES)
+    jobs = sub.add_parser(
+        "jobs", help="list the folder's latest jobs",
+        description="List the latest jobs of the folder (--folder), newest first, in one "
+        "request.", epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    jobs.add_argument("--mine", action="store_true",
+                      help="only jobs started by startjob (per the history)")
+    jobs.add_argument("--state", type=_job_state, metavar="STATE",
+                      help="only jobs in this state (Pending, Running, Faulted...)")
+    jobs.add_argument("--process", metavar="TEXT", help="only processes whose name has TEXT")
+    jobs.add_argument("--since", type=_duration, metavar="DURATION",
+                      help="only jobs created in the last DURATION (e.g. 90m, 12h, 7d)")
+    jobs.add_argument("--limit", type=_page, default=20, metavar="N",
+                      help="show the latest N jobs (1-1000, default 20)")
+    _add_job_command_options(jobs)
+    for name, help_text, count, description in _JOB_COMMANDS:
+        command = sub.add_parser(name, help=help_text, description=description, epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+        if count == 1:
+            command.add_argument("refs", nargs=1, metavar="REF", help=_REF_HELP)
+        else:
+            command.add_argument("refs", nargs="+", metavar="REF", help=_REF_HELP)
+        if name == "watch":
+            command.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                                 help="stop waiting after SECONDS (exit 5)")
+        if name == "logs":
+            command.add_argument("--level", type=_choice(LOG_LEVELS), metavar="LEVEL",
+                                 help="this level and the more severe ones: "
+                                 + ", ".join(LOG_LEVELS))
+            command.add_argument("--follow", action="store_true",
+                                 help="keep showing new lines until the job ends")
+            command.add_argument("--limit", type=_log_limit, default=100, metavar="N",
+                                 help="the last N lines (default 100, at most 1000; 0 = all)")
+        if name in ("stop", "kill"):
+            command.add_argument("--yes", action="store_true", help="do not ask first")
+        _add_job_command_options(command)
+
+
+def _add_job_command_options(parser: argparse.ArgumentParser) -> None:
+    _add_output_argument(parser)
+    _add_demo_argument(parser)
+    add_connection_arguments(parser)
 
 
 def _add_demo_argument(parser: argparse.ArgumentParser) -> None:
@@ -172,6 +290,48 @@ def _whole(text: str, low: int, high: Optional[int], expected: str) -> int:
 
 def _count(text: str) -> int:
     return _whole(text, 0, None, "a whole number >= 0")
+
+
+def _page(text: str) -> int:
+    return _whole(text, 1, 1000, "a whole number from 1 to 1000")
+
+
+def _log_limit(text: str) -> int:
+    return _whole(text, 0, 1000, "a whole number from 0 to 1000 (0 = every line)")
+
+
+#: ``--since`` units, in seconds.
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _duration(text: str) -> float:
+    """``90m``, ``12h``, ``7d``, ``2w``, ``30s`` (or plain seconds) as seconds."""
+    value = text.strip().lower()
+    unit = _UNITS.get(value[-1:]) if value else None
+    number = value[:-1] if unit else value
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 90m, 12h or 7d, got {text!r}")
+    return seconds
+
+
+def _choice(names: Sequence[str]) -> Callable[[str], str]:
+    """An argparse type for one of ``names`` in any case (the canonical spelling)."""
+    def parse(text: str) -> str:
+        for name in names:
+            if name.casefold() == text.strip().casefold():
+                return name
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
+
+    return parse
+
+
+def _job_state(text: str) -> str:
+    return _choice(JOB_STATES)(text)
 
 
 def _port(text: str) -> int:
@@ -474,21 +634,131 @@ def _template_json(entry: TemplateEntry) -> dict:
 
 
 def _run_history(args: argparse.Namespace) -> int:
-    from tui_app.history import format_history, history_json, read_entries
+    from tui_app.history import (
+        entry_json,
+        format_entry,
+        format_history,
+        history_json,
+        read_entries,
+        select_entries,
+    )
     from tui_app.locations import history_file
-    from tui_app.table import terminal_width
+    from tui_app.table import link, terminal_width
 
     try:
-        entries = read_entries(args.limit or None)
+        entries = read_entries(None)
     except OSError as exc:
         print(f"startjob history: cannot read {history_file()}: {exc.strerror or exc}",
               file=sys.stderr)
         return EXIT_FAILED
+    if args.entry is not None:
+        number = _history_number(args.entry, len(entries))
+        if number is None:
+            return EXIT_USAGE
+        entry = entries[number - 1]
+        live, problem = _history_states(args, [entry], every_job=True)
+        _states_note(args, problem)
+        if args.output == "json":
+            _print_json({**entry_json(entry, number, live), "states_unknown": problem})
+        else:
+            print(format_entry(entry, number, live, link=lambda url: link(url, sys.stdout)))
+        return EXIT_OK
+    chosen = select_entries(entries, template=args.template, process=args.process,
+                            since=_since(args.since))
+    candidates = chosen if args.state else chosen.first(args.limit or None)
+    live, problem = _history_states(args, candidates)
+    if args.state:
+        chosen = select_entries(chosen, state=args.state, live=live)
+    shown = chosen.first(args.limit or None)
+    _states_note(args, problem if any(not e.is_finished for e in shown) else None)
     if args.output == "json":
-        _print_json(history_json(entries))
+        _print_json({**history_json(shown, live), "states_unknown": problem})
     else:
-        print(format_history(entries, terminal_width()))
+        print(format_history(shown, terminal_width(), live))
     return EXIT_OK
+
+
+def _history_number(text: str, total: int) -> Optional[int]:
+    """N of ``@N`` (1..total); else None after saying why."""
+    from tui_app.jobrefs import HISTORY, RefError, parse_ref
+
+    try:
+        ref = parse_ref(text)
+    except RefError as exc:
+        print(f"startjob history: {exc}", file=sys.stderr)
+        return None
+    if ref.kind != HISTORY:
+        print(f"startjob history: {text!r}: give a start as @N (@1 = the latest).",
+              file=sys.stderr)
+        return None
+    if int(ref.value) > total:
+        print(f"startjob history: {ref.text}: the history has {total} start(s).",
+              file=sys.stderr)
+        return None
+    return int(ref.value)
+
+
+def _since(seconds: Optional[float]) -> Any:
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.now(timezone.utc) - timedelta(seconds=seconds) if seconds else None
+
+
+def _history_states(args: argparse.Namespace, entries: list, *,
+                    every_job: bool = False) -> tuple:
+    """(job key -> current ``Job``, None) for the unfinished ``entries``, asked of
+    Orchestrator once; ({}, why not) when offline, without connection settings or when
+    Orchestrator cannot be asked. Never prompts for a secret."""
+    import asyncio
+
+    from tui_app.history import refresh_states
+    from tui_app.orchestrator.errors import OrchestratorError
+    from tui_app.precedence import resolve_settings
+
+    if args.offline:
+        return {}, "--offline"
+    if not every_job and all(entry.is_finished for entry in entries):
+        return {}, None
+
+    async def ask(settings: ConnectionSettings, options: dict) -> dict:
+        async with settings.open_client(**options) as client:
+            return await refresh_states(client, entries, every_job=every_job)
+
+    try:
+        with _launch(args) as launch:
+            resolved = resolve_settings(launch.connection, None, launch.profile)
+            if resolved.needs_prompt:
+                return {}, "the profile asks for its secret when connecting"
+            _debug_log(args, launch, resolved)
+            return asyncio.run(ask(resolved.settings, launch.client_options)), None
+    except SettingsError as exc:
+        return {}, f"no connection settings ({str(exc).rstrip('.')})"
+    except (OrchestratorError, OSError) as exc:
+        return {}, str(exc).rstrip(".")
+
+
+def _states_note(args: argparse.Namespace, problem: Optional[str]) -> None:
+    if problem and problem != "--offline" and args.output != "json":
+        print(f"startjob history: states not recorded yet are unknown: {problem}.",
+              file=sys.stderr)
+
+
+def _run_jobs_command(args: argparse.Namespace) -> int:
+    """``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``: connected
+    the way ``run`` connects (``_launch``)."""
+    from tui_app.jobs_cli import run
+    from tui_app.precedence import require_secret, resolve_settings, terminal_prompt
+
+    with _launch(args) as launch:
+        if launch.demo:
+            from tui_app.connection import ConnectionSettings
+
+            settings = ConnectionSettings(**launch.connection)
+        else:
+            settings = require_secret(resolve_settings(launch.connection, None, launch.profile,
+                                                       prompt=terminal_prompt()))
+        _debug_log(args, launch)
+        return run(args.command, args, settings, client_options=launch.client_options)
 
 
 def _print_json(data: object) -> None:
@@ -508,6 +778,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run_replay,
     "templates": _run_templates,
     "history": _run_history,
+    **dict.fromkeys(("jobs", "watch", "logs", "stop", "kill", "restart", "resume"),
+                    _run_jobs_command),
 }
 
 

@@ -1,10 +1,13 @@
-"""Plain-text tables that fit the terminal (``startjob templates``, ``startjob history``)."""
+"""Plain-text tables that fit the terminal (``startjob templates``, ``startjob history``),
+and links in terminal output."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Collection, Sequence
-from typing import Optional
+import sys
+from collections.abc import Collection, Mapping, Sequence
+from typing import Optional, TextIO
 
 _GAP = "  "
 #: A shortened column keeps at least this many characters (or its header, if longer).
@@ -46,3 +49,22 @@ def format_table(rows: Sequence[Sequence[str]], width: Optional[int] = None, *,
 def _line(row: Sequence[str], widths: list) -> str:
     cells = [cell if len(cell) <= w else cell[: w - 1] + "…" for cell, w in zip(row, widths)]
     return _GAP.join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()
+
+
+def link(url: str, stream: Optional[TextIO] = None,
+         environ: Optional[Mapping[str, str]] = None) -> str:
+    """``url`` as plain text, made an OSC 8 hyperlink only when ``stream`` (default stdout)
+    is a terminal, ``NO_COLOR`` is not set and ``TERM`` is set and not ``dumb``: the one place
+    that decides. Control characters in ``url`` are shown, never sent."""
+    from tui_app.text import visible
+
+    shown = visible(url, single_line=True)
+    stream = sys.stdout if stream is None else stream
+    environ = os.environ if environ is None else environ
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    if not terminal or environ.get("NO_COLOR") or environ.get("TERM", "") in ("", "dumb"):
+        return shown
+    return f"\x1b]8;;{shown}\x1b\\{shown}\x1b]8;;\x1b\\"

@@ -629,3 +629,114 @@ class OrchestratorClient:
             "POST", _STOP_JOBS, json_body={"jobIds": job_ids, "strategy": strategy}
         )
 
+    # -- after the start: identity, recent jobs, robot logs, restart, resume (issue 14) -----
+
+    @staticmethod
+    def _guid(value: Any) -> str:
+        """A job key in its canonical form (so it is safe in a filter or path)."""
+        import uuid
+
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            raise ValueError(f"not a job key (a GUID): {value!r}") from None
+
+    async def current_user(self) -> Optional[Any]:
+        """``GetCurrentUser`` as a ``CurrentUser`` (user name, id, e-mail as the API gives
+        them); None when Orchestrator answers 204 No Content. No folder header."""
+        from .models import CurrentUser
+
+        response = await self._request(
+            "GET", f"{_ODATA}/Users/UiPath.Server.Configuration.OData.GetCurrentUser",
+            folder=None)
+        if response.status_code == 204 or not response.content.strip():
+            return None
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError("Orchestrator's answer to GetCurrentUser is not an object.",
+                                status=response.status_code)
+        return self._parse(CurrentUser.from_api, data)
+
+    async def recent_jobs(self, *, state: Optional[str] = None, process: Optional[str] = None,
+                          since: Optional[Any] = None, ids: Optional[Iterable[int]] = None,
+                          top: int = 50) -> list[Job]:
+        """The newest ``top`` jobs of the current folder in one request (``CreationTime
+        desc``): in ``state``, of a process whose name contains ``process`` (any case),
+        created at or after ``since`` (an aware ``datetime``), among ``ids``."""
+        from datetime import datetime, timezone
+
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.page_size:
+            raise ValueError(f"top must be between 1 and {self.page_size}")
+        clauses = []
+        if state:
+            clauses.append(odata.eq("State", state))
+        if process:
+            clauses.append(odata.contains("ReleaseName", process, ignore_case=True))
+        if since is not None:
+            if not isinstance(since, datetime) or since.tzinfo is None:
+                raise TypeError("since must be a timezone-aware datetime")
+            moment = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            clauses.append(f"CreationTime ge {moment}")
+        if ids is not None:
+            clauses.append(odata.in_("Id", [odata.path_int(i) for i in ids]))
+        params: dict[str, Any] = {"$orderby": "CreationTime desc", "$top": top,
+                                  "$expand": "Robot"}
+        if clauses:
+            params["$filter"] = odata.all_of(*(odata.group(c) for c in clauses))
+        data = await self._get_object(f"{_ODATA}/Jobs", params)
+        return [self._parse(Job.from_api, v) for v in self._values(data, "Jobs")]
+
+    async def job_by_key(self, key: str) -> Job:
+        """One job by its key (``GetByKey``, as UiPath's Python SDK reads it); ``NotFound``
+        when the current folder has no such job."""
+        identifier = self._guid(key)
+        data = await self._get_object(
+            f"{_ODATA}/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier={identifier})",
+            {"$expand": "Robot"})
+        return self._parse(Job.from_api, data)
+
+    async def robot_logs(self, job_key: str, *, level: Optional[str] = None, top: int = 100,
+                         skip: int = 0, newest_first: bool = False) -> Page:
+        """One page of a job's robot log lines (``GET /odata/RobotLogs``, ``JobKey eq`` the
+        bare GUID), oldest first unless ``newest_first``; ``level`` keeps that level and the
+        more severe ones. ``Page.total`` is the server's count of matching lines."""
+        from .models import LOG_LEVELS, LogEntry
+
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.page_size:
+            raise ValueError(f"top must be between 1 and {self.page_size}")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise ValueError("skip must be a whole number >= 0")
+        key = self._guid(job_key)
+        clause = f"JobKey eq {key}"  # OData v4 GUID literal: bare, never quoted
+        if level is not None:
+            if level not in LOG_LEVELS:
+                raise ValueError(f"level must be one of {', '.join(LOG_LEVELS)}")
+            wanted = LOG_LEVELS[LOG_LEVELS.index(level):]
+            if len(wanted) < len(LOG_LEVELS):
+                levels = odata.any_of(*(odata.eq("Level", name) for name in wanted))
+                clause = odata.all_of(clause, odata.group(levels))
+        params = {"$filter": clause, "$top": top, "$skip": skip, "$count": "true",
+                  "$orderby": "TimeStamp desc" if newest_first else "TimeStamp asc"}
+        data = await self._get_object(f"{_ODATA}/RobotLogs", params)
+        items = [self._parse(LogEntry.from_api, v) for v in self._values(data, "RobotLogs")]
+        total = self._count(data)
+        return Page(items=items, total=total if total is not None else skip + len(items))
+
+    async def _job_action(self, operation: str, body: dict) -> Job:
+        """POST a job operation that answers with a ``JobDto``. Never retried."""
+        response = await self._request(
+            "POST", f"{_ODATA}/Jobs/UiPath.Server.Configuration.OData.{operation}",
+            json_body=body)
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError(f"Orchestrator's answer to {operation} is not an object.",
+                                status=response.status_code)
+        return self._parse(Job.from_api, data)
+
+    async def restart_job(self, job_id: int) -> Job:
+        """``RestartJob`` ``{"jobId": id}`` for a job that ended: returns the new job."""
+        return await self._job_action("RestartJob", {"jobId": odata.path_int(job_id)})
+
+    async def resume_job(self, job_key: str) -> Job:
+        """``ResumeJob`` ``{"jobKey": key}`` for a Suspended job: returns the job."""
+        return await self._job_action("ResumeJob", {"jobKey": self._guid(job_key)})

@@ -306,3 +306,71 @@ class RuntimeCapacity:
             connected=_count(_get(data, "Connected", 0)),
             available=_count(_get(data, "Available", 0)),
         )
+
+
+# -- after the start: who is signed in, robot logs (issue 14) ---------------------------------
+
+#: Robot log levels, least severe first (``LogDto.Level``).
+LOG_LEVELS = ("Trace", "Debug", "Info", "Warn", "Error", "Fatal")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """``GetCurrentUser``: the Orchestrator identity behind the token (a person, a robot
+    account or an external application)."""
+
+    user_name: str = ""
+    id: Optional[int] = None
+    email: Optional[str] = None
+    full_name: str = ""
+    tenancy_name: str = ""
+    type: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def to_json(self) -> dict:
+        return {"user_name": self.user_name, "id": self.id, "email": self.email,
+                "type": self.type or None}
+
+    @classmethod
+    def from_api(cls, data: dict) -> CurrentUser:
+        user_id = _get(data, "Id")
+        return cls(
+            user_name=str(_get(data, "UserName") or ""),
+            id=user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None,
+            email=_get(data, "EmailAddress") or None,
+            full_name=str(_get(data, "FullName") or ""),
+            tenancy_name=str(_get(data, "TenancyName") or ""),
+            type=str(_get(data, "Type") or ""),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One robot log line (``LogDto``). ``Id`` is often 0 in practice: never a cursor."""
+
+    level: str
+    time_stamp: str
+    message: str
+    job_key: str = ""
+    robot_name: str = ""
+    host_machine_name: str = ""
+    process_name: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level in ("Error", "Fatal")
+
+    @classmethod
+    def from_api(cls, data: dict) -> LogEntry:
+        return cls(
+            level=str(_get(data, "Level") or ""),
+            time_stamp=str(_get(data, "TimeStamp") or ""),
+            message=str(_get(data, "Message") or ""),
+            job_key=str(_get(data, "JobKey") or ""),
+            robot_name=str(_get(data, "RobotName") or ""),
+            host_machine_name=str(_get(data, "HostMachineName") or ""),
+            process_name=str(_get(data, "ProcessName") or ""),
+            raw=data,
+        )
