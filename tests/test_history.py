@@ -281,6 +281,7 @@ async def test_refresh_states_one_request_per_folder_and_records(sandbox):
 
     async with OrchestratorClient(sandbox.orchestrator_url, TokenAuth(DEMO.personal_access_token),
                                   folder=4) as client:
+        sandbox.tenant.set_robot_state(103, "Available")  # else one job waits for it
         jobs = await client.start_jobs({"ReleaseKey": "99587436-4ce5-480d-988c-6d7f43787a2c",
                                         "Strategy": "JobsCount", "JobsCount": 2,
                                         "InputArguments": '{"IncidentId": "INC1"}'})
@@ -302,3 +303,14 @@ async def test_refresh_states_one_request_per_folder_and_records(sandbox):
     assert states == {"Process1": ["Successful"], "Process2": ["Successful"],
                       "Process3": [None], "Process4": [None]}
     assert read_entries(None)[-1].id == first.id
+
+
+def test_the_tenant_comes_from_the_sign_in_or_the_cloud_url():
+    from tui_app.connection import ConnectionSettings
+
+    onprem = ConnectionSettings(url="https://orch.corp", auth_mode="password",
+                                tenancy_name=" Default ")
+    assert onprem.tenant == "Default"
+    cloud = ConnectionSettings(url="https://cloud.uipath.com/acme/Prod/orchestrator_/")
+    assert cloud.tenant == "Prod"
+    assert ConnectionSettings(url="https://orch.corp", tenancy_name="Default").tenant == ""

@@ -710,3 +710,25 @@ def test_dry_run_preflight_finds_the_refusal_without_starting(sandbox, cli, writ
     assert code == EXIT_REFUSED
     assert "Pre-flight check" in err
     assert sandbox.count(START_JOBS) == 0
+
+
+def test_a_start_records_where_and_by_whom(sandbox, cli, write):
+    """The history entry names the Orchestrator, folder, identity and the exact body sent."""
+    code, _, err = cli(write(triage()))
+    assert code == EXIT_OK, err
+    entry = read_entries()[-1]
+    assert entry.orchestrator_url == sandbox.orchestrator_url
+    assert (entry.folder, entry.folder_id) == ("Default", 4)
+    # client credentials without OR.Users: the application, not a 403 from GetCurrentUser
+    assert entry.identity == {"UserName": "demo-client", "Type": "ExternalApplication",
+                              "Source": "client id"}
+    assert sandbox.count("GET /odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser") == 0
+    assert entry.body is not None and entry.body["InputArguments"] == '{"IncidentId":"INC0010234"}'
+    assert entry.reference == entry.body["Reference"]
+
+
+def test_an_ask_value_never_reaches_the_history_body(sandbox, cli, write, monkeypatch):
+    path = write(triage(top='ask = ["IncidentId"]', arguments=""))
+    code, _, err = cli(path, "--set", "IncidentId=SECRET-42")
+    assert code == EXIT_OK, err
+    assert "SECRET-42" not in json.dumps(read_entries()[-1].to_json())

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 from tui_app.signin import AUTH_MODES, ENV_VARS, SECRET_FIELDS, implied_mode, mode_of
-from tui_app.urls import url_problem, without_userinfo
+from tui_app.urls import cloud_tenant, url_problem, without_userinfo
 
 if TYPE_CHECKING:
     import httpx
@@ -103,6 +103,14 @@ class ConnectionSettings:
         """Labels of the settings still needed to connect, in form order."""
         needed = (("url", "Orchestrator URL"), *mode_of(self.auth_mode).required)
         return [label for name, label in needed if not getattr(self, name).strip()]
+
+    @property
+    def tenant(self) -> str:
+        """The tenant signed in to: the tenancy name of an on-premises sign-in, else the one
+        an Automation Cloud URL names ("" when neither says)."""
+        if "tenancy_name" in mode_of(self.auth_mode).optional and self.tenancy_name.strip():
+            return self.tenancy_name.strip()
+        return cloud_tenant(self.url)
 
     @property
     def secret_field(self) -> str:

@@ -616,7 +616,7 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
             client.use_folder(folder)
         await _RUNNERS[template.action](_Context(
             options, result, report, environ, client_options, template, path, effective,
-            overrides, event, client, folder))
+            overrides, event, client, folder, settings))
 
 
 @dataclass
@@ -637,6 +637,7 @@ class _Context:
     event: Optional[dict]
     client: Any
     folder: Optional[Folder]
+    settings: ConnectionSettings
 
 
 async def _start_job(context: _Context) -> None:
@@ -644,7 +645,7 @@ async def _start_job(context: _Context) -> None:
     plan, start once, record it and (with ``--wait``) follow the jobs."""
     options, result, report = context.options, context.result, context.report
     environ, client_options, template = context.environ, context.client_options, context.template
-    path, effective, overrides = context.path, context.effective, context.overrides
+    effective, overrides = context.effective, context.overrides
     event, client, folder = context.event, context.client, context.folder
     try:
         release = resolver.pick_release(
@@ -703,7 +704,7 @@ async def _start_job(context: _Context) -> None:
         return
     jobs = await _start(client, start_info, report)
     result.jobs = list(jobs)
-    entry_id = _record(report, plan, jobs, template, path)
+    entry_id = await _record(context, plan, jobs, shown)
     result.history_id = entry_id
     ids = ", ".join(str(job.id) for job in jobs)
     report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {reference})")
@@ -780,16 +781,22 @@ async def _start(client: OrchestratorClient, start_info: dict, report: _Reporter
     raise ReplayError(outcome.message, _classify(outcome.error)[0])
 
 
-def _record(report: _Reporter, plan: StartPlan, jobs: list[Job], template: Template,
-            path: Path) -> Optional[str]:
-    """Append the start to the history; a history problem is a warning, never a failure."""
+async def _record(context: _Context, plan: StartPlan, jobs: list[Job],
+                  shown: dict) -> Optional[str]:
+    """Append the start to the history with where and by whom it was started (``shown``: the
+    body as printed, ``ask`` values hidden); a history problem is a warning, never a
+    failure."""
     from tui_app.history import record_start
+    from tui_app.identity import who_started
 
+    client = context.client
+    identity = await who_started(client, context.settings)
     try:
-        entry = record_start("headless", plan, jobs, template_name=template.name,
-                             template_path=str(path))
+        entry = record_start("headless", plan, jobs, template_name=context.template.name,
+                             template_path=str(context.path), orchestrator_url=client.base_url,
+                             tenant=context.settings.tenant, identity=identity, body=shown)
     except (OSError, LocationError, ValueError) as exc:
-        report.warn(f"The start was not written to the history: {exc}")
+        context.report.warn(f"The start was not written to the history: {exc}")
         return None
     return entry.id
 

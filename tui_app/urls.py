@@ -2,7 +2,8 @@
 
 ``url_problem`` says in one sentence what is wrong with a URL (or None): a scheme other than
 http/https, no host, a port that is not a number or not 1-65535. ``without_userinfo`` drops a
-``user:password@`` part, so the URL can be logged, cached or shown.
+``user:password@`` part, so the URL can be logged, cached or shown. ``cloud_tenant`` reads the
+tenant out of an Automation Cloud URL.
 """
 
 from __future__ import annotations
@@ -46,3 +47,15 @@ def without_userinfo(url: str) -> str:
         return text
     host = parts.netloc.rsplit("@", 1)[1]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def cloud_tenant(url: str) -> str:
+    """The tenant of an Automation Cloud URL (``…/{organization}/{tenant}/orchestrator_``),
+    or "" for any other URL (an on-premises Orchestrator names its tenant at sign-in)."""
+    try:
+        segments = [part for part in urlsplit((url or "").strip()).path.split("/") if part]
+    except ValueError:
+        return ""
+    if len(segments) >= 3 and segments[-1].lower() == "orchestrator_":
+        return segments[-2]
+    return ""

@@ -1,0 +1,46 @@
+"""Who started a job, for the history: the Orchestrator identity behind the sign-in.
+
+Shared jump-host accounts make the OS user meaningless, so the history records what
+Orchestrator knows (``GetCurrentUser``). An external application signed in with client
+credentials may not hold the ``OR.Users`` scope; asking would only earn a 403, so it is not
+asked and the application's client id is recorded instead. A failed question never fails the
+start.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from tui_app.connection import ConnectionSettings
+from tui_app.orchestrator import DEFAULT_SCOPES
+from tui_app.orchestrator.errors import OrchestratorError
+
+
+def may_ask(settings: ConnectionSettings) -> bool:
+    """Whether the token can call ``GetCurrentUser`` (client credentials need ``OR.Users``)."""
+    if settings.auth_mode != "client_credentials":
+        return True
+    scopes = (settings.scope.strip() or DEFAULT_SCOPES).split()
+    return any(scope in ("OR.Users", "OR.Users.Read", "OR.Default") for scope in scopes)
+
+
+def from_settings(settings: ConnectionSettings) -> Optional[dict]:
+    """The identity the settings name (the application's client id, or the on-prem user)."""
+    if settings.auth_mode == "client_credentials" and settings.client_id.strip():
+        return {"UserName": settings.client_id.strip(), "Type": "ExternalApplication",
+                "Source": "client id"}
+    if settings.auth_mode == "password" and settings.username.strip():
+        return {"UserName": settings.username.strip(), "Type": "User", "Source": "user name"}
+    return None
+
+
+async def who_started(client: Any, settings: ConnectionSettings) -> Optional[Any]:
+    """``GetCurrentUser``'s answer when it may be asked and answers, else ``from_settings``."""
+    if may_ask(settings):
+        try:
+            found = await client.current_user()
+        except OrchestratorError:
+            found = None
+        if found is not None:
+            return found
+    return from_settings(settings)
