@@ -173,6 +173,7 @@ def test_history_fills_in_final_states_once_per_run(connected, capsys, monkeypat
     import time
 
     monkeypatch.setenv("COLUMNS", "200")
+    connected.tenant.set_robot_state(103, "Available")  # else the second job waits for it
     jobs = _started(connected, 2)
     _entry(connected, jobs[:1])
     _entry(connected, jobs[1:])
