@@ -246,7 +246,7 @@ def test_runtime_note():
     assert "none connected" in runtime_note(rows, "Headless")
     assert "has no TestAutomation runtime" in runtime_note(rows, "TestAutomation")
     assert "has no Development runtime" in runtime_note(rows, "Development")
-    assert runtime_note([], "Unattended") is None
+    assert "has no Unattended runtime" in runtime_note([], "Unattended")  # no machine at all
 
 
 def test_replay_module_keeps_its_follow_policy():

@@ -146,6 +146,9 @@ def test_runtime_counts_and_the_warning_before_the_choice():
     assert session.runtime_warning("NonProduction") is None
     assert "is connected" in session.runtime_warning("Headless")
     assert "has no TestAutomation runtime" in session.runtime_warning("TestAutomation")
+    empty = session_with(Client([]), MODERN)  # a modern folder without any machine
+    asyncio.run(empty.load_runtimes())
+    assert "has no Unattended runtime" in empty.runtime_warning("Unattended")
     gone = session_with(Client(NotAvailable("no", status=404)), MODERN)
     assert asyncio.run(gone.load_runtimes()) is None and gone.runtime_warning("Unattended") is None
 

@@ -32,12 +32,10 @@ def runtime_note(capacities: Iterable, runtime_type: str) -> Optional[str]:
     ``GetRuntimesForFolder``: ``.type``, ``.total``, ``.connected``, ``.available``), else None.
 
     "No Unattended runtime is free (0 of 2 available, 1 connected): its job waits Pending
-    until one is." A folder with no runtime of that type at all says so; no rows at all (a
-    classic folder, or an unknown tenant) says nothing.
+    until one is." A folder with no runtime of that type says so, also when it has no
+    runtimes at all (no rows: call it for modern folders only; classic ones have none).
     """
     rows = list(capacities)
-    if not rows:
-        return None
     wanted = runtime_type.casefold()
     row = next((r for r in rows if str(r.type).casefold() == wanted), None)
     name = visible(runtime_type, single_line=True, limit=60)

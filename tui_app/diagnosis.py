@@ -44,8 +44,8 @@ __all__ = [
 
 #: Shown with the reasons a job is Pending (``ValidateExistingJob``).
 SNAPSHOT_NOTE = ("These reasons are a snapshot from when Orchestrator first tried to dispatch "
-                 "the job; it does not check them again. After fixing the cause, stop the job "
-                 "and start it again.")
+                 "the job; they are not updated. A job that waits starts by itself when it "
+                 "can; after fixing a cause that blocks it, stop the job and start it again.")
 
 
 @dataclass(frozen=True)
