@@ -36,5 +36,5 @@ def test_the_answer_wins_and_a_refusal_falls_back_to_the_settings():
     assert refused.asked == 1
     app = ConnectionSettings(url="https://x", client_id="app", client_secret="s")
     never = Client({"UserName": "x"})
-    assert asyncio.run(who_started(never, app))["UserName"] == "app" and never.asked == 0
+    assert asyncio.run(who_started(never, app)).user_name == "app" and never.asked == 0
     assert from_settings(ConnectionSettings(url="https://x", auth_mode="token")) is None

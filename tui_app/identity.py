@@ -14,6 +14,7 @@ from typing import Any, Optional
 from tui_app.connection import ConnectionSettings
 from tui_app.orchestrator import DEFAULT_SCOPES
 from tui_app.orchestrator.errors import OrchestratorError
+from tui_app.orchestrator.models import CurrentUser
 
 
 def may_ask(settings: ConnectionSettings) -> bool:
@@ -24,13 +25,14 @@ def may_ask(settings: ConnectionSettings) -> bool:
     return any(scope in ("OR.Users", "OR.Users.Read", "OR.Default") for scope in scopes)
 
 
-def from_settings(settings: ConnectionSettings) -> Optional[dict]:
-    """The identity the settings name (the application's client id, or the on-prem user)."""
+def from_settings(settings: ConnectionSettings) -> Optional[CurrentUser]:
+    """The identity the settings name: the external application (its client id) or the
+    on-premises user; None for a personal access token."""
     if settings.auth_mode == "client_credentials" and settings.client_id.strip():
-        return {"UserName": settings.client_id.strip(), "Type": "ExternalApplication",
-                "Source": "client id"}
+        return CurrentUser(user_name=settings.client_id.strip(),
+                           type="ExternalApplication (client id)")
     if settings.auth_mode == "password" and settings.username.strip():
-        return {"UserName": settings.username.strip(), "Type": "User", "Source": "user name"}
+        return CurrentUser(user_name=settings.username.strip(), type="User (user name)")
     return None
 
 
