@@ -11,6 +11,7 @@ import pytest
 
 from tui_app.orchestrator import (
     DEFAULT_SCOPES,
+    OPTIONAL_SCOPES,
     AuthenticationError,
     ClientCredentialsAuth,
     ConnectionFailed,
@@ -150,7 +151,7 @@ async def test_client_credentials_token_request_and_reuse():
         "grant_type": ["client_credentials"],
         "client_id": ["app-id"],
         "client_secret": ["s3cr3t&=+"],
-        "scope": [DEFAULT_SCOPES],
+        "scope": [f"{DEFAULT_SCOPES} {OPTIONAL_SCOPES}"],
     }
     assert DEFAULT_SCOPES.split() == [
         "OR.Folders.Read", "OR.Execution.Read", "OR.Jobs", "OR.Robots.Read", "OR.Machines.Read"]
@@ -304,8 +305,21 @@ async def test_token_endpoint_errors(status, body, headers, kind, words):
         assert info.value.error_code == body["error"]
 
 
+async def test_an_application_without_the_optional_scopes_signs_in_without_them():
+    server = FakeServer()
+    server.token_replies.append((400, {"error": "invalid_scope"}, {}))
+    auth = ClientCredentialsAuth("a", "b")
+    async with server.client(auth) as http:
+        assert (await http.get("odata/Folders")).status_code == 200
+    scopes = [parse_qs(r.content.decode())["scope"] for r in server.token_requests]
+    assert scopes == [[f"{DEFAULT_SCOPES} {OPTIONAL_SCOPES}"], [DEFAULT_SCOPES]]
+    explicit = ClientCredentialsAuth("a", "b", scope="OR.Jobs")
+    assert explicit.optional_scopes == ""  # a chosen scope is sent as chosen
+
+
 async def test_invalid_scope_lists_default_scopes():
     server = FakeServer()
+    server.token_replies.append((400, {"error": "invalid_scope"}, {}))
     server.token_replies.append((400, {"error": "invalid_scope"}, {}))
     async with server.client(ClientCredentialsAuth("a", "b")) as http:
         with pytest.raises(PermissionDenied) as info:

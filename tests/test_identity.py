@@ -22,7 +22,8 @@ class Client:
 
 def test_client_credentials_ask_only_with_the_users_scope():
     plain = ConnectionSettings(url="https://x", client_id="app", client_secret="s")
-    assert not may_ask(plain)
+    assert may_ask(plain)  # the default scopes ask for OR.Users.Read when the app has it
+    assert not may_ask(ConnectionSettings(url="https://x", client_id="app", scope="OR.Jobs"))
     assert may_ask(ConnectionSettings(url="https://x", client_id="app", scope="OR.Jobs OR.Users"))
     assert may_ask(ConnectionSettings(url="https://x", auth_mode="token", token="t"))
 
@@ -34,7 +35,7 @@ def test_the_answer_wins_and_a_refusal_falls_back_to_the_settings():
     refused = Client(PermissionDenied("no", status=403))
     assert asyncio.run(who_started(refused, user)) == from_settings(user)
     assert refused.asked == 1
-    app = ConnectionSettings(url="https://x", client_id="app", client_secret="s")
+    app = ConnectionSettings(url="https://x", client_id="app", scope="OR.Jobs")
     never = Client({"UserName": "x"})
     assert asyncio.run(who_started(never, app)).user_name == "app" and never.asked == 0
     assert from_settings(ConnectionSettings(url="https://x", auth_mode="token")) is None

@@ -719,10 +719,8 @@ def test_a_start_records_where_and_by_whom(sandbox, cli, write):
     entry = read_entries()[-1]
     assert entry.orchestrator_url == sandbox.orchestrator_url
     assert (entry.folder, entry.folder_id) == ("Default", 4)
-    # client credentials without OR.Users: the application, not a 403 from GetCurrentUser
-    assert entry.identity == {"user_name": "demo-client", "id": None, "email": None,
-                              "type": "ExternalApplication (client id)"}
-    assert sandbox.count("GET /odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser") == 0
+    assert entry.identity == {"user_name": "demo-client", "id": 2, "email": None,
+                              "type": "DirectoryExternalApplication"}  # GetCurrentUser's
     assert entry.body is not None and entry.body["InputArguments"] == '{"IncidentId":"INC0010234"}'
     assert entry.reference == entry.body["Reference"]
 

@@ -2,9 +2,10 @@
 
 Shared jump-host accounts make the OS user meaningless, so the history records what
 Orchestrator knows (``GetCurrentUser``). An external application signed in with client
-credentials may not hold the ``OR.Users`` scope; asking would only earn a 403, so it is not
-asked and the application's client id is recorded instead. A failed question never fails the
-start.
+credentials may not hold the ``OR.Users`` scope: with scopes of its own that lack it, asking
+would only earn a 403, so it is not asked; whenever the question fails or is not asked, the
+application's client id (or the on-premises user name) is recorded instead. A failed question
+never fails the start.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from tui_app.connection import ConnectionSettings
-from tui_app.orchestrator import DEFAULT_SCOPES
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.orchestrator.models import CurrentUser
 
 
 def may_ask(settings: ConnectionSettings) -> bool:
-    """Whether the token can call ``GetCurrentUser`` (client credentials need ``OR.Users``)."""
-    if settings.auth_mode != "client_credentials":
+    """Whether the token can call ``GetCurrentUser``: client credentials need ``OR.Users``,
+    which the default scopes ask for when the application has it (``OPTIONAL_SCOPES``)."""
+    scope = settings.scope.strip()
+    if settings.auth_mode != "client_credentials" or not scope:
         return True
-    scopes = (settings.scope.strip() or DEFAULT_SCOPES).split()
-    return any(scope in ("OR.Users", "OR.Users.Read", "OR.Default") for scope in scopes)
+    return any(part in ("OR.Users", "OR.Users.Read", "OR.Default") for part in scope.split())
 
 
 def from_settings(settings: ConnectionSettings) -> Optional[CurrentUser]:

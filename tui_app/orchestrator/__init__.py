@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .auth import (
         CLOUD_IDENTITY_URL,
         DEFAULT_SCOPES,
+        OPTIONAL_SCOPES,
         ClientCredentialsAuth,
         PasswordAuth,
         TokenAuth,
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
     **dict.fromkeys(
-        ("CLOUD_IDENTITY_URL", "DEFAULT_SCOPES", "ClientCredentialsAuth", "PasswordAuth",
-         "TokenAuth", "identity_url_for", "orchestrator_base_of"),
+        ("CLOUD_IDENTITY_URL", "DEFAULT_SCOPES", "OPTIONAL_SCOPES", "ClientCredentialsAuth",
+         "PasswordAuth", "TokenAuth", "identity_url_for", "orchestrator_base_of"),
         "auth",
     ),
     **dict.fromkeys(
@@ -84,6 +85,7 @@ def __dir__() -> list:
 __all__ = [
     "CLOUD_IDENTITY_URL",
     "DEFAULT_SCOPES",
+    "OPTIONAL_SCOPES",
     "STOP_STRATEGIES",
     "AuthenticationError",
     "CertificateError",

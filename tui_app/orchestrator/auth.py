@@ -42,6 +42,7 @@ from .retry import parse_retry_after
 __all__ = [
     "CLOUD_IDENTITY_URL",
     "DEFAULT_SCOPES",
+    "OPTIONAL_SCOPES",
     "ClientCredentialsAuth",
     "PasswordAuth",
     "TokenAuth",
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 #: The scopes the wizard needs: folders, processes, jobs (read + start/stop), robots, machines.
 DEFAULT_SCOPES = "OR.Folders.Read OR.Execution.Read OR.Jobs OR.Robots.Read OR.Machines.Read"
+#: Asked for too with the default scopes, for robot logs and the identity in the history; an
+#: application not granted them gets ``invalid_scope``, and is then signed in without them.
+OPTIONAL_SCOPES = "OR.Monitoring.Read OR.Users.Read"
 CLOUD_IDENTITY_URL = "https://cloud.uipath.com/identity_/connect/token"
 #: Client-credentials fallback when the identity server does not say ``expires_in``.
 DEFAULT_TOKEN_LIFETIME = 3600.0
@@ -231,6 +235,11 @@ class _BearerAuth(httpx.Auth):
         self._store(token, expires_at)
         return token
 
+    def _accept_or_retry(self, response: httpx.Response) -> Optional[str]:
+        """The token of ``response``, or None when the token request should be sent again
+        (``ClientCredentialsAuth`` without its optional scopes)."""
+        return self._accept(response)
+
     @staticmethod
     def _apply(request: httpx.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"
@@ -253,8 +262,8 @@ class _BearerAuth(httpx.Auth):
         """Synchronous flow (httpx.Client). See :meth:`async_auth_flow` for the async one."""
         fresh = False
         token = self._usable()
-        if token is None:
-            token = self._accept((yield self._token_request(request)))
+        while token is None:
+            token = self._accept_or_retry((yield self._token_request(request)))
             fresh = True
         self._apply(request, token)
         response = yield request
@@ -281,10 +290,10 @@ class _BearerAuth(httpx.Auth):
         if token is None:
             async with self._lock():
                 token = self._usable()
-                if token is None:
+                while token is None:
                     response = yield self._token_request(request)
                     await response.aread()
-                    token = self._accept(response)
+                    token = self._accept_or_retry(response)
                     fresh = True
         self._apply(request, token)
         response = yield request
@@ -329,6 +338,8 @@ class ClientCredentialsAuth(_BearerAuth):
         self.client_id = client_id
         self._client_secret = client_secret
         self.scope = _scope_text(scope)
+        #: The default scopes also ask for ``OPTIONAL_SCOPES`` (dropped on ``invalid_scope``).
+        self.optional_scopes = OPTIONAL_SCOPES if self.scope == DEFAULT_SCOPES else ""
         self.identity_url = identity_url or None
 
     def __repr__(self) -> str:
@@ -344,9 +355,18 @@ class ClientCredentialsAuth(_BearerAuth):
             "client_id": self.client_id,
             "client_secret": self._client_secret,
         }
-        if self.scope:
-            form["scope"] = self.scope
+        scope = " ".join(part for part in (self.scope, self.optional_scopes) if part)
+        if scope:
+            form["scope"] = scope
         return self._new_request(original, "POST", self.token_url(original.url), data=form)
+
+    def _accept_or_retry(self, response: httpx.Response) -> Optional[str]:
+        code = str(parse_error_body(response.content).error_code or "").strip().lower()
+        if self.optional_scopes and code == "invalid_scope":
+            log.info("The application lacks %s; signing in without them", self.optional_scopes)
+            self.optional_scopes = ""
+            return None
+        return self._accept(response)
 
     def _read_token_response(self, response: httpx.Response) -> tuple[str, Optional[float]]:
         status = response.status_code
