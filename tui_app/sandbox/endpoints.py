@@ -6,22 +6,31 @@ matches, before ``$skip`` / ``$top``); single entities answer the object itself 
 unknown. On the cloud shape (``Context.cloud``) classic folders do not exist. Handlers that read
 or change jobs and robots first replay the tenant up to the request's time
 (``Tenant.advance``). ``ResumeJob`` of a job that is not Suspended is 409 errorCode 1000
-(UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``).
+(UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``). ``RestartJob`` ``{"jobId": N}``
+of a finished job answers 200 with the new Pending job (``startjobs.restart_job``); of a job
+that has not ended it is 409 errorCode 1000 (``CannotRestartUnfinishedJob``: status and number
+UNCONFIRMED).
+``GET /odata/RobotLogs`` serves the folder's jobs' robot log lines (``robotlogs``) with the
+OData options; a ``$filter`` that names ``JobKey`` values (``eq`` / ``in``, bare or quoted
+GUIDs) generates the lines of those jobs only, and ``$orderby`` ``TimeStamp`` (or none) is
+served in one pass; ``GetTotalCount`` answers ``{"value": n}``, the matching lines.
 ``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
 waits, ``Fired`` after); other trigger types are not modelled.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from tui_app.sandbox import dispatch, dtos
+from tui_app.sandbox import dispatch, dtos, robotlogs
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.edm import EntityType
+from tui_app.sandbox.filters import required_values
 from tui_app.sandbox.jobs import Job
-from tui_app.sandbox.odata import Projection, parse_query
-from tui_app.sandbox.startjobs import parse_start, start_jobs
+from tui_app.sandbox.odata import Projection, Query, parse_query
+from tui_app.sandbox.startjobs import parse_start, restart, start_jobs
 from tui_app.sandbox.tenant import Folder, Tenant
 from tui_app.sandbox.wire import ApiError, Request, Response, get_ci, json_response
 
@@ -196,6 +205,57 @@ def resume_job(ctx: Context) -> Response:
         raise ApiError(409, f"Job {job.id} is {job.state}: only a Suspended job can be resumed.",
                        1000)
     return _single_job(ctx, job)
+
+
+#: ``CannotRestartUnfinishedJob`` (HTTP 409 and the number are UNCONFIRMED).
+RESTART_CODE = 1000
+
+
+def restart_job(ctx: Context) -> Response:
+    job_id = get_ci(_json_object(ctx), "jobId")
+    if isinstance(job_id, str) and job_id.strip().isdigit():
+        job_id = int(job_id)
+    if isinstance(job_id, bool) or not isinstance(job_id, int):
+        raise ApiError(400, "jobId is required: the id of the job to restart.", 1000)
+    job = _job(ctx, job_id)
+    if not job.is_final:
+        raise ApiError(409, f"Job {job.id} is {job.state}: only a job that ended (Successful, "
+                            "Faulted or Stopped) can be restarted.", RESTART_CODE)
+    new = restart(ctx.tenant, job)
+    return _single(ctx, "Jobs", dtos.job_type(ctx.cloud),
+                   dtos.job_entity(ctx.tenant, new, new.created_at, ctx.cloud))
+
+
+_TIME_ORDER = re.compile(r"TimeStamp(?:\s+(asc|desc))?", re.IGNORECASE)
+
+
+def _log_lines(ctx: Context) -> tuple:
+    """(query, the folder's log lines that may match it, oldest first)."""
+    ctx.tenant.advance(ctx.now)
+    query: Query = parse_query(ctx.request.query, dtos.LOG)
+    keys = required_values(query.filter_text, "JobKey") if query.filter_text else None
+    jobs = [job for job in ctx.tenant.jobs_in(ctx.current_folder)
+            if keys is None or job.key in keys]
+    return query, robotlogs.folder_lines(ctx.tenant, jobs, ctx.now)
+
+
+def list_robot_logs(ctx: Context) -> Response:
+    query, lines = _log_lines(ctx)
+    order = _TIME_ORDER.fullmatch(query.orderby_text) if query.orderby_text else None
+    if order is not None or not query.orderby_text:
+        descending = bool(order and (order.group(1) or "").lower() == "desc")
+        page, count = query.apply_ordered(lines, dtos.LOG, descending)
+    else:
+        page, count = query.apply(list(lines), dtos.LOG)
+    return json_response(200, {
+        "@odata.context": ctx.metadata("RobotLogs" + query.projection.context()),
+        "@odata.count": count, "value": page}, odata=True)
+
+
+def robot_logs_total_count(ctx: Context) -> Response:
+    query, lines = _log_lines(ctx)
+    return json_response(200, {"@odata.context": ctx.metadata("Edm.Int64"),
+                               "value": sum(1 for _ in query.matches(lines))}, odata=True)
 
 
 def list_job_triggers(ctx: Context) -> Response:
