@@ -13,7 +13,9 @@ UNCONFIRMED).
 ``GET /odata/RobotLogs`` serves the folder's jobs' robot log lines (``robotlogs``) with the
 OData options; a ``$filter`` that names ``JobKey`` values (``eq`` / ``in``, bare or quoted
 GUIDs) generates the lines of those jobs only, and ``$orderby`` ``TimeStamp`` (or none) is
-served in one pass; ``GetTotalCount`` answers ``{"value": n}``, the matching lines.
+served in one pass (making dicts only of the page's lines when the filter reads no more than
+``Level`` and the fields all of a job's lines share); ``GetTotalCount`` answers
+``{"value": n}``, the number of matching lines.
 ``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
 waits, ``Fired`` after); other trigger types are not modelled.
 """
@@ -27,7 +29,7 @@ from typing import Any, Optional
 from tui_app.sandbox import dispatch, dtos, robotlogs
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.edm import EntityType
-from tui_app.sandbox.filters import required_values
+from tui_app.sandbox.filters import referenced, required_values
 from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.odata import Projection, Query, parse_query
 from tui_app.sandbox.startjobs import parse_start, restart, start_jobs
@@ -227,35 +229,61 @@ def restart_job(ctx: Context) -> Response:
 
 
 _TIME_ORDER = re.compile(r"TimeStamp(?:\s+(asc|desc))?", re.IGNORECASE)
+#: ``LogDto`` properties that differ from line to line of a job (besides ``Level``).
+_PER_LINE = frozenset({"TimeStamp", "Message", "RawMessage"})
 
 
-def _log_lines(ctx: Context) -> tuple:
-    """(query, the folder's log lines that may match it, oldest first)."""
+def _log_entries(ctx: Context) -> tuple:
+    """(query, the ``(log, entry)`` of the folder's log lines that match it, oldest first,
+    or None when the filter reads a property that only the lines' dicts can answer)."""
     ctx.tenant.advance(ctx.now)
     query: Query = parse_query(ctx.request.query, dtos.LOG)
-    keys = required_values(query.filter_text, "JobKey") if query.filter_text else None
-    jobs = [job for job in ctx.tenant.jobs_in(ctx.current_folder)
-            if keys is None or job.key in keys]
-    return query, robotlogs.folder_lines(ctx.tenant, jobs, ctx.now)
+    text = query.filter_text
+    keys = required_values(text, "JobKey") if text else None
+    logs = [robotlogs.JobLog(ctx.tenant, job, ctx.now)
+            for job in ctx.tenant.jobs_in(ctx.current_folder)
+            if job.started_at is not None and (keys is None or job.key in keys)]
+    if text and referenced(text) & _PER_LINE:
+        return query, logs, None
+    keep = None
+    if query.predicate is not None:  # it reads Level and the fields every line of a job has
+        keep = {(log.job.id, level) for log in logs for level in dtos.LOG_LEVELS.members
+                if query.predicate({"Level": level, **log.fields})}
+    entries = robotlogs.merged(logs)
+    if keep is not None:
+        entries = (item for item in entries if (item[0].job.id, item[1][1]) in keep)
+    return query, logs, entries
+
+
+def _line(item: tuple) -> dict:
+    log, entry = item
+    return log.line(entry)
 
 
 def list_robot_logs(ctx: Context) -> Response:
-    query, lines = _log_lines(ctx)
+    query, logs, entries = _log_entries(ctx)
     order = _TIME_ORDER.fullmatch(query.orderby_text) if query.orderby_text else None
-    if order is not None or not query.orderby_text:
-        descending = bool(order and (order.group(1) or "").lower() == "desc")
-        page, count = query.apply_ordered(lines, dtos.LOG, descending)
+    if order is None and query.orderby_text:
+        lines = [_line(item) for item in robotlogs.merged(logs)]
+        page, count = query.apply(lines, dtos.LOG)
     else:
-        page, count = query.apply(list(lines), dtos.LOG)
+        descending = bool(order and (order.group(1) or "").lower() == "desc")
+        if entries is None:
+            lines = map(_line, robotlogs.merged(logs))
+            page, count = query.apply_ordered(lines, dtos.LOG, descending)
+        else:
+            page, count = query.apply_ordered(entries, dtos.LOG, descending, build=_line)
     return json_response(200, {
         "@odata.context": ctx.metadata("RobotLogs" + query.projection.context()),
         "@odata.count": count, "value": page}, odata=True)
 
 
 def robot_logs_total_count(ctx: Context) -> Response:
-    query, lines = _log_lines(ctx)
+    query, logs, entries = _log_entries(ctx)
+    if entries is None:
+        entries = query.matches(map(_line, robotlogs.merged(logs)))
     return json_response(200, {"@odata.context": ctx.metadata("Edm.Int64"),
-                               "value": sum(1 for _ in query.matches(lines))}, odata=True)
+                               "value": sum(1 for _ in entries)}, odata=True)
 
 
 def list_job_triggers(ctx: Context) -> Response:

@@ -11,6 +11,7 @@ comparisons, ``and``, ``or``), and so do the error messages. Enum properties com
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -318,6 +319,21 @@ def required_values(text: str, name: str) -> Optional[frozenset]:
         return None
 
     return values(parse_filter(text))
+
+
+def referenced(text: str) -> frozenset:
+    """The properties (first path segments) a ``$filter`` expression reads."""
+    def names(node: Any) -> Iterator[str]:
+        if isinstance(node, Path):
+            yield node.segments[0]
+        children = {Binary: ("left", "right"), Not: ("operand",), In: ("operand",)}
+        for attribute in children.get(type(node), ()):
+            yield from names(getattr(node, attribute))
+        if isinstance(node, Call):
+            for argument in node.args:
+                yield from names(argument)
+
+    return frozenset(names(parse_filter(text)))
 
 
 def _plain(value: Any) -> Any:

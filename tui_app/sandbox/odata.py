@@ -146,24 +146,29 @@ class Query:
         return (e for e in entities if self.predicate(e)) if self.predicate else entities
 
     def apply_ordered(self, entities: Iterable, entity_type: EntityType,
-                      descending: bool = False) -> tuple:
+                      descending: bool = False,
+                      build: Optional[Callable[[object], dict]] = None) -> tuple:
         """``apply`` for entities that already come in the ``$orderby`` order (ascending;
-        ``descending`` reverses it): one pass, keeping only the page."""
+        ``descending`` reverses it): one pass, keeping only the page. With ``build``,
+        ``entities`` are items already filtered, and ``build`` makes the page's items entity
+        dicts."""
         count = 0
+        matches = entities if build else self.matches(entities)
         if descending:
             window: deque = deque(maxlen=None if self.top is None else self.skip + self.top)
-            for entity in self.matches(entities):
+            for entity in matches:
                 window.append(entity)
                 count += 1
             page = list(islice(reversed(window), self.skip, None))
         else:
             page = []
             end = None if self.top is None else self.skip + self.top
-            for entity in self.matches(entities):
+            for entity in matches:
                 if self.skip <= count and (end is None or count < end):
                     page.append(entity)
                 count += 1
-        return [self.projection.apply(e, entity_type) for e in page], count
+        return [self.projection.apply(build(e) if build else e, entity_type)
+                for e in page], count
 
     def apply(self, entities: list, entity_type: EntityType) -> tuple:
         """(projected page, number of matches before ``$skip`` / ``$top``)."""

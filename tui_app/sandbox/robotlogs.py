@@ -200,71 +200,111 @@ def _events(job: Job) -> list:
     return events
 
 
+def _activity_level(number: int) -> str:
+    if number % 10 == 7:
+        return "Warn"
+    return "Info" if (number - 1) % 4 == 2 else "Trace"
+
+
 def _activity(number: int, script: Script, values: _Arguments) -> tuple:
-    """(level, message, extra ``RawMessage`` fields) of activity line ``number``: in each
-    step of four lines an activity executes, a Log Message executes and writes the step's
-    line, the activity closes; line 7, 17, 27… is the Warn line instead."""
+    """(message, extra ``RawMessage`` fields) of activity line ``number``: in each step of
+    four lines an activity executes, a Log Message executes and writes the step's line, the
+    activity closes; line 7, 17, 27… is the Warn line instead (``_activity_level``)."""
     step, place = divmod(number - 1, 4)
     values["n"], values["account"] = step + 1, 4001 + step
     if number % 10 == 7:
-        return "Warn", script.warning.format_map(values), {"logType": "User"}
+        return script.warning.format_map(values), {"logType": "User"}
     if place == 2:
-        return "Info", script.step.format_map(values), {"logType": "User"}
+        return script.step.format_map(values), {"logType": "User"}
     display, activity = _ACTIVITIES[step % len(_ACTIVITIES)]
     if place == 1:
         display, activity = "Log Message", "UiPath.Core.Activities.LogMessage"
     state = "Closed" if place == 3 else "Executing"
-    return "Trace", f"{display} {state}", {"activityInfo": {
+    return f"{display} {state}", {"activityInfo": {
         "Activity": activity, "DisplayName": display, "State": state,
         "Variables": {}, "Arguments": {}}}
 
 
-def job_lines(tenant: Tenant, job: Job, now: float) -> Iterator[dict]:
-    """The job's log lines written by ``now`` (the tenant has replayed up to ``now``),
-    oldest first, as ``LogDto`` dicts."""
-    if job.started_at is None:
-        return
-    robot = tenant.robots.get(job.robot_id) if job.robot_id is not None else None
-    machine = job.host_machine_name or ""
-    release = tenant.releases.get(job.release_id)
-    identity = (robot.username if robot and robot.username
-                else f"{machine}\\{job.robot_name.lower()}")
-    values = _arguments(tenant, job)
-    script = SCRIPTS.get(release.process_key if release else "", DEFAULT_SCRIPT)
-    blocked = job.fault is not None and job.fault.category != "User"
-    base = {"WindowsIdentity": identity, "ProcessName": job.release_name, "JobKey": job.key,
+class JobLog:
+    """One job's robot log as of ``now`` (the tenant has replayed up to ``now``): cheap
+    entries ``(tick, level, item)`` oldest first (``entries``), each made a ``LogDto`` dict
+    only when asked (``line``); ``fields`` are the properties that are the same on every
+    line (all but Level, TimeStamp, Message and RawMessage)."""
+
+    def __init__(self, tenant: Tenant, job: Job, now: float) -> None:
+        self.job, self.now = job, now
+        robot = tenant.robots.get(job.robot_id) if job.robot_id is not None else None
+        machine = job.host_machine_name or ""
+        release = tenant.releases.get(job.release_id)
+        identity = (robot.username if robot and robot.username
+                    else f"{machine}\\{job.robot_name.lower()}")
+        self.values = _Arguments(_arguments(tenant, job), process=job.release_name)
+        self.script = SCRIPTS.get(release.process_key if release else "", DEFAULT_SCRIPT)
+        self.blocked = job.fault is not None and job.fault.category != "User"
+        self.fields = {
+            "WindowsIdentity": identity, "ProcessName": job.release_name, "JobKey": job.key,
             "RobotName": job.robot_name, "HostMachineName": machine,
             "MachineId": tenant.machine_id(machine), "MachineKey": tenant.machine_key(machine),
             "RuntimeType": job.runtime_type, "Id": 0}
-    raw_base = {"windowsIdentity": identity, "machineName": machine,
-                "processName": job.release_name,
-                "processVersion": release.process_version if release else "",
-                "jobId": job.key, "robotName": job.robot_name,
-                "machineId": base["MachineId"], "organizationUnitId": job.folder_id,
-                "fileName": "Main", "logType": "Default"}
-    stamp, raw_stamp = _Stamps(), _Stamps("+00:00")
-    events = ((tick, 0, level, message, extra) for tick, level, message, extra in _events(job))
-    activities = () if blocked else _activity_lines(job, now, script, values)
-    for tick, _, level, message, extra in heapq.merge(events, activities,
-                                                      key=lambda item: item[:2]):
-        fields = {**raw_base, **extra}
-        raw = Lazy(lambda message=message, level=level, tick=tick, fields=fields: json.dumps({
+        self.raw_fields = {
+            "windowsIdentity": identity, "machineName": machine,
+            "processName": job.release_name,
+            "processVersion": release.process_version if release else "", "jobId": job.key,
+            "robotName": job.robot_name, "machineId": self.fields["MachineId"],
+            "organizationUnitId": job.folder_id, "fileName": "Main", "logType": "Default"}
+        self._stamp, self._raw_stamp = _Stamps(), _Stamps("+00:00")
+
+    def entries(self) -> Iterator[tuple]:
+        """``(tick, level, item)``: ``item`` is an activity line's number, or the (message,
+        extra ``RawMessage`` fields) of a state change's line."""
+        if self.job.started_at is None:
+            return
+        events = iter([(tick, level, (message, extra))
+                       for tick, level, message, extra in _events(self.job)])
+        waiting = next(events, None)
+        activities = () if self.blocked else _activity_times(self.job, self.now)
+        for tick, number in activities:
+            while waiting is not None and waiting[0] <= tick:
+                yield waiting
+                waiting = next(events, None)
+            yield tick, _activity_level(number), number
+        while waiting is not None:
+            yield waiting
+            waiting = next(events, None)
+
+    def line(self, entry: tuple) -> dict:
+        tick, level, item = entry
+        if isinstance(item, int):
+            message, extra = _activity(item, self.script, self.values)
+        else:
+            message, extra = item
+        raw_stamp, key = self._raw_stamp, self.job.key
+        fields = {**self.raw_fields, **extra}
+        raw = Lazy(lambda: json.dumps({
             "message": message, "level": _RAW_LEVELS[level], "timeStamp": raw_stamp(tick),
-            "fingerprint": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{job.key}:{tick}")),
-            **fields}))
-        yield {"Level": level, "TimeStamp": stamp(tick), "Message": message,
-               "RawMessage": raw, **base}
+            "fingerprint": str(uuid.uuid5(uuid.NAMESPACE_OID, f"{key}:{tick}")), **fields}))
+        return {"Level": level, "TimeStamp": self._stamp(tick), "Message": message,
+                "RawMessage": raw, **self.fields}
 
 
-def _activity_lines(job: Job, now: float, script: Script, values: _Arguments) -> Iterator:
-    values = _Arguments(values, process=job.release_name)
-    for tick, number in _activity_times(job, now):
-        level, message, extra = _activity(number, script, values)
-        yield tick, 1, level, message, extra
+def job_lines(tenant: Tenant, job: Job, now: float) -> Iterator[dict]:
+    """The job's log lines written by ``now``, oldest first, as ``LogDto`` dicts."""
+    log = JobLog(tenant, job, now)
+    return (log.line(entry) for entry in log.entries())
+
+
+def _tagged(log: JobLog) -> Iterator[tuple]:
+    return ((entry[0], log, entry) for entry in log.entries())
+
+
+def merged(logs: list) -> Iterator[tuple]:
+    """``(log, entry)`` of several jobs' logs, oldest first (a job's own in their order)."""
+    return ((log, entry) for _, log, entry in heapq.merge(*map(_tagged, logs),
+                                                          key=lambda item: item[0]))
 
 
 def folder_lines(tenant: Tenant, jobs: Iterable[Job], now: float) -> Iterator[dict]:
-    """The log lines of several jobs, oldest first (a job's own lines in their order),
-    generated as they are read."""
-    return heapq.merge(*(job_lines(tenant, job, now) for job in jobs),
-                       key=lambda line: line["TimeStamp"])
+    """The ``LogDto`` dicts of several jobs' lines, oldest first, generated as they are
+    read."""
+    return (log.line(entry)
+            for log, entry in merged([JobLog(tenant, job, now) for job in jobs]))
