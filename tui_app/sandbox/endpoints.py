@@ -264,13 +264,12 @@ def list_robot_logs(ctx: Context) -> Response:
     query, logs, entries = _log_entries(ctx)
     order = _TIME_ORDER.fullmatch(query.orderby_text) if query.orderby_text else None
     if order is None and query.orderby_text:
-        lines = [_line(item) for item in robotlogs.merged(logs)]
-        page, count = query.apply(lines, dtos.LOG)
+        page, count = query.apply([_line(item) for item in robotlogs.merged(logs)], dtos.LOG)
     else:
         descending = bool(order and (order.group(1) or "").lower() == "desc")
         if entries is None:
-            lines = map(_line, robotlogs.merged(logs))
-            page, count = query.apply_ordered(lines, dtos.LOG, descending)
+            page, count = query.apply_ordered(map(_line, robotlogs.merged(logs)), dtos.LOG,
+                                              descending)
         else:
             page, count = query.apply_ordered(entries, dtos.LOG, descending, build=_line)
     return json_response(200, {

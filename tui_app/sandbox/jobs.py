@@ -185,10 +185,10 @@ class Job:
         if self.started_at is None:
             self.started_at = at
         stretch = self.remaining
-        self.suspends = (self.suspend_after is not None and not self.suspended_once
-                         and self.suspend_after < stretch)
-        if self.suspends:
-            stretch = self.suspend_after
+        pause = None if self.suspended_once else self.suspend_after
+        self.suspends = pause is not None and pause < stretch
+        if pause is not None and self.suspends:
+            stretch = pause
         self.run_end = at + stretch
         self.segment_start = at
         self._set("Running", at)
