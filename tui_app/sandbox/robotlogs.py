@@ -1,9 +1,11 @@
 """Robot log lines (``LogDto``), derived from each job's life when they are read.
 
-Nothing is stored or written in the background: ``job_lines(tenant, job, now)`` walks the job's
-state changes and yields, oldest first, the lines its robot has written by ``now`` (a running
-job's log grows with the clock), one cheap dict each (``RawMessage`` is built only when it is
-served or filtered on). A job that never ran has no lines; the robot writes:
+Nothing is stored or written in the background: ``JobLog(tenant, job, now).entries()`` walks
+the job's state changes and yields, oldest first, a small tuple for each line its robot has
+written by ``now`` (a running job's log grows with the clock); ``JobLog.line`` makes one a
+``LogDto`` dict (its ``RawMessage`` JSON only when it is served or filtered on), so a request
+builds dicts for the lines it serves, not for every line. A job that never ran has no lines;
+the robot writes:
 
 - ``Info`` "{process} execution started" when the job first runs, "{process} execution
   resumed" when it runs again after a suspension, "{process} execution ended" when it ends
@@ -12,14 +14,15 @@ served or filtered on). A job that never ran has no lines; the robot writes:
   ``Trace`` "{activity} Executing" / "{activity} Closed" lines of activity tracking and, in
   every four, an ``Info`` line of the process's own (``SCRIPTS``: its Log Message output,
   using its input arguments); line 7, 17, 27… is a ``Warn`` line of the process;
-- ``Info`` at a suspension ("… the job is suspended until …"), ``Info`` at a SoftStop request,
-  ``Warn`` at a Kill request;
+- ``Info`` at a suspension ("Resume After Delay: the workflow waits until …; the job is
+  suspended."), ``Info`` at a SoftStop request, ``Warn`` at a Kill request;
 - a faulted job's error text (``JobFault.info``) just before "execution ended": ``Error`` for a
   fault of the workflow (category ``User``), ``Fatal`` for one that kept the workflow from
   starting (``Deployment`` / ``System``; such a job logs only that line, no activities).
 
 Time stamps are UTC with 7 fractional digits (100 ns ticks), like the real server's; ``Id`` is
-0 and ``RuntimeType`` the job's, ``WindowsIdentity`` the robot's ``MACHINE\\user``.
+0 and ``RuntimeType`` the job's; ``WindowsIdentity`` is a classic robot's user name
+(``SANDBOX\\name``), or ``MACHINE\\name`` for a modern folder's robot.
 """
 
 from __future__ import annotations
