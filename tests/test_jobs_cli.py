@@ -1,6 +1,6 @@
-"""``startjob jobs/watch/logs/stop/kill/restart/resume``: over loopback against the sandbox where
-it serves the endpoint; RobotLogs, RestartJob and ResumeJob (not served by the sandbox yet) as
-``httpx.MockTransport`` answers in the spec's shapes (LogDto, JobDto)."""
+"""``startjob jobs/watch/logs/stop/kill/restart/resume`` over loopback against the sandbox (its
+RobotLogs, RestartJob and ResumeJob too); one ``httpx.MockTransport`` test for what the sandbox
+never sends (a RobotLogs answer without ``@odata.count``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tui_app import jobs_cli, replay
 from tui_app.cli import main
 from tui_app.following import FollowPolicy
 from tui_app.history import HistoryEntry, HistoryJob, append_entry, read_entries
-from tui_app.orchestrator import FolderContext, OrchestratorClient, TokenAuth
+from tui_app.orchestrator import DEFAULT_SCOPES, FolderContext, OrchestratorClient, TokenAuth
 from tui_app.sandbox import SandboxConfig
 
 RELEASE_KEY = "99587436-4ce5-480d-988c-6d7f43787a2c"  # SupportTriage_QuickstartDemo, Default
@@ -296,7 +296,233 @@ def test_logs_restart_resume_take_one_job(connected, cli):
         assert code == 2 and "stands for 2 jobs" in err
 
 
-# -- RobotLogs, RestartJob, ResumeJob: MockTransport in the spec's shapes --------------------
+# -- startjob logs / restart / resume against the sandbox ----------------------------------
+
+#: The default scopes and the ones RobotLogs (OR.Monitoring) and GetCurrentUser (OR.Users) need.
+LOG_SCOPES = DEFAULT_SCOPES + " OR.Monitoring.Read OR.Users.Read"
+LOGS_ROUTE = "GET /odata/RobotLogs"
+WORKSHOP = FolderContext(id=8, path="Workshop")
+LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  (\w+) +(.*)\Z")
+
+
+@pytest.fixture
+def monitoring(connected, monkeypatch):
+    """``connected`` with a token that may read robot logs and the current user."""
+    monkeypatch.setenv("UIPATH_SCOPE", LOG_SCOPES)
+    return connected
+
+
+def start_release(sandbox, name, folder=WORKSHOP, arguments=None):
+    """Start one job of release ``name`` in a modern folder (Workshop by default)."""
+    async def go():
+        async with OrchestratorClient(sandbox.orchestrator_url, TokenAuth(sandbox_token()),
+                                      folder=folder) as client:
+            info = {"ReleaseName": name, "Reference": f"startjob:{uuid.uuid4()}"}
+            if arguments:
+                info["InputArguments"] = json.dumps(arguments)
+            return await client.start_jobs(info)
+
+    (job,) = asyncio.run(go())
+    return job
+
+
+def later(sandbox, seconds):
+    """Move the sandbox's clock ``seconds`` ahead of real time (jobs end without waiting)."""
+    sandbox.tenant.clock = lambda: time.time() + seconds
+
+
+def state(sandbox, job) -> str:
+    tenant = sandbox.tenant
+    with tenant.lock:
+        tenant.advance(tenant.clock())
+        return tenant.jobs[job.id].state
+
+
+def wait_for(sandbox, job, wanted, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while state(sandbox, job) != wanted:
+        assert time.monotonic() < deadline, f"job {job.id} is {state(sandbox, job)}"
+        time.sleep(0.02)
+
+
+def log_requests(sandbox) -> list:
+    return [r.query for r in sandbox.request_log if r.route == LOGS_ROUTE]
+
+
+def parsed(out: str) -> list:
+    """(level, message) of each log line printed (a continuation line joins its message)."""
+    lines: list = []
+    for text in out.splitlines():
+        match = LINE.match(text)
+        if match:
+            lines.append([match.group(1), match.group(2)])
+        elif text.startswith(" ") and lines:
+            lines[-1][1] += "\n" + text.strip()
+    return [tuple(line) for line in lines]
+
+
+def test_logs_oldest_first_with_errors_in_words(monitoring, cli):
+    job, = start(monitoring, arguments={"IncidentId": "FAIL please"})
+    wait_ended(monitoring)
+    code, out, err = cli("logs", str(job.id))
+    assert code == 0, err
+    lines = parsed(out)
+    assert lines[0] == ("Info", "SupportTriage_QuickstartDemo execution started")
+    assert ("Trace", "Sequence Executing") in lines
+    assert ("Warn", "Incident FAIL please: the ticket system answered slowly; retrying "
+                    "once.") in lines
+    assert lines[-2] == ("ERROR", "Execution error : System.Exception: Demo failure requested "
+                                  "by input IncidentId=FAIL please\n"
+                                  "at UiPath.Sandbox.Demo.Fail(String argument)\n"
+                                  "at Main.xaml: Throw")
+    assert lines[-1] == ("Info", "SupportTriage_QuickstartDemo execution ended")
+    assert len(lines) == 15 and len(out.splitlines()) == 17  # 12 activities, 3 events
+    assert "                              at UiPath.Sandbox.Demo.Fail" in out  # indented
+    (request,) = log_requests(monitoring)
+    assert request["$filter"] == f"JobKey eq {job.key}"
+    assert request["$top"] == "100" and request["$orderby"] == "TimeStamp desc"
+
+
+def test_logs_level_error_on_a_faulted_job(monitoring, cli):
+    job = start_release(monitoring, "LegacyErpSync")
+    wait_for(monitoring, job, "Faulted")
+    code, out, err = cli("logs", job.key, "--level", "Error")
+    assert code == 0, err
+    (line,) = parsed(out)
+    assert line[0] == "FATAL" and line[1].startswith("Could not start executor. The "
+                                                     "workstation is in use by another user")
+    code, out, _ = cli("logs", str(job.id), "--level", "Error", "--folder", "Workshop",
+                       "--output", "json")
+    data = json.loads(out)
+    assert code == 0 and [x["Level"] for x in data["lines"]] == ["Fatal"]
+    assert data["lines"][0]["RobotName"] == "ws-bot-01"
+    assert data["lines"][0]["HostMachineName"] == "WS-HOST-A"
+
+
+def test_logs_level_and_limit(monitoring, cli):
+    job, = start(monitoring, arguments={"IncidentId": "FAIL twice"})
+    wait_ended(monitoring)
+    code, out, _ = cli("logs", job.key, "--level", "warn", "--limit", "2", "--output", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert [line["Level"] for line in data["lines"]] == ["Warn", "Error"]
+    assert data["lines"][1]["Message"].startswith("Execution error : System.Exception")
+    assert "(Level eq 'Warn' or Level eq 'Error' or Level eq 'Fatal')" in log_requests(
+        monitoring)[0]["$filter"]
+
+
+def test_logs_limit_0_pages_through_everything(monitoring, cli, monkeypatch):
+    monkeypatch.setattr(OrchestratorClient, "page_size", 4)
+    job, = start(monitoring)
+    wait_ended(monitoring)
+    code, out, _ = cli("logs", str(job.id), "--limit", "0")
+    assert code == 0
+    lines = parsed(out)
+    assert len(lines) == 14 and lines[-1] == ("Info", "SupportTriage_QuickstartDemo "
+                                                      "execution ended")
+    assert [(r["$skip"], r["$top"]) for r in log_requests(monitoring)] == [
+        ("0", "4"), ("4", "4"), ("8", "4"), ("12", "4")]
+
+
+def test_logs_of_a_long_job_need_more_than_one_page(monitoring, cli):
+    job = start_release(monitoring, "MonthEndClose")
+    later(monitoring, 60)
+    assert state(monitoring, job) == "Successful"
+    code, out, err = cli("logs", job.key, "--limit", "0", "--output", "json")
+    assert code == 0, err
+    lines = json.loads(out)["lines"]
+    assert len(lines) == 1504
+    assert [line["Message"] for line in lines[:1]] == ["MonthEndClose execution started"]
+    assert "MonthEndClose execution resumed" in [line["Message"] for line in lines]
+    assert [(r["$skip"], r["$top"]) for r in log_requests(monitoring)] == [
+        ("0", "1000"), ("1000", "1000")]
+
+
+class Ticking:
+    """A sandbox clock that moves ``step`` seconds each time it is read (each request reads
+    it once): the job's progress follows the requests, however slow the machine is."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = time.time(), step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+@pytest.mark.parametrize("sandbox_config", [SandboxConfig(job_pending_seconds=0,
+                                                          job_running_seconds=1.5)])
+def test_logs_follow_tails_a_running_job_until_it_ends(monitoring, cli):
+    monitoring.tenant.clock = Ticking(0.05)  # ~30 requests from its start to its end
+    job, = start(monitoring)
+    wait_for(monitoring, job, "Running")
+    code, out, err = cli("logs", str(job.id), "--follow")
+    assert code == 0, err
+    lines = parsed(out)
+    assert lines[0] == ("Info", "SupportTriage_QuickstartDemo execution started")
+    assert lines[-1] == ("Info", "SupportTriage_QuickstartDemo execution ended")
+    assert len(lines) == 14  # every line once, in order
+    assert out.splitlines()[-1] == f"Job {job.id} is Successful."
+    skips = [int(r["$skip"]) for r in log_requests(monitoring)]
+    assert skips == sorted(skips) and len({s for s in skips if 0 < s < 14}) >= 2  # it grew
+    assert any(r.route == "GET /odata/Jobs({id})" for r in monitoring.request_log)
+
+
+def test_logs_without_the_monitoring_scope_says_which_it_needs(connected, cli, monkeypatch):
+    monkeypatch.setenv("UIPATH_SCOPE", "OR.Folders.Read OR.Jobs")
+    job, = start(connected)
+    code, _, err = cli("logs", str(job.id))
+    assert code == 4
+    assert "needs the scope 'OR.Monitoring' or 'OR.Monitoring.Read'" in err
+
+
+def test_restart_at_1(monitoring, cli):
+    old, = start(monitoring)
+    record(monitoring, [old])
+    wait_ended(monitoring)
+    code, out, err = cli("restart", "@1")
+    assert code == 0, err
+    (request,) = [r for r in monitoring.request_log
+                  if r.route == "POST /odata/Jobs/UiPath.Server.Configuration.OData.RestartJob"]
+    assert json.loads(request.body) == {"jobId": old.id}
+    latest = read_entries()[0]
+    new_id = latest.jobs[0].id
+    assert new_id != old.id
+    assert (f"Restarted job {old.id} as job {new_id} (Pending); follow it with 'startjob watch "
+            "@1'") in out
+    assert f"jobs(sidepanel:sidepanel/jobs/{latest.jobs[0].key}/details)?fid=4" in out
+    assert latest.strategy == "Restart" and latest.folder_id == 4
+    assert latest.orchestrator_url == monitoring.orchestrator_url
+    assert latest.identity["user_name"] == "demo-client"
+    assert latest.reference == old.reference
+    code, out, err = cli("watch", "@1")
+    assert code == 0 and "All 1 job(s) ended Successful." in out, err
+
+
+def test_restart_refuses_a_suspended_job(monitoring, cli):
+    monitoring.tenant.update_release(11, suspend_after=0.1, suspend_seconds=600)
+    job = start_release(monitoring, "MonthEndClose")
+    wait_for(monitoring, job, "Suspended")
+    code, _, err = cli("restart", str(job.id), "--output", "json")
+    assert code == 4
+    assert f"Job {job.id} is Suspended: only a job that ended" in err
+    assert monitoring.count("POST /odata/Jobs/UiPath.Server.Configuration.OData.RestartJob") == 0
+
+
+def test_resume_the_suspended_month_end_close(monitoring, cli):
+    monitoring.tenant.update_release(11, suspend_after=0.1, suspend_seconds=600)
+    job = start_release(monitoring, "MonthEndClose")
+    record(monitoring, [job], folder_id=8, folder="Workshop")
+    wait_for(monitoring, job, "Suspended")
+    code, out, err = cli("resume", "@1", "--output", "json")
+    assert code == 0, err
+    (request,) = [r for r in monitoring.request_log
+                  if r.route == "POST /odata/Jobs/UiPath.Server.Configuration.OData.ResumeJob"]
+    assert json.loads(request.body) == {"jobKey": job.key}
+    assert json.loads(out)["job"]["State"] in ("Resumed", "Running")
+    code, out, _ = cli("logs", "@1", "--level", "Info")
+    assert ("Info", "MonthEndClose execution resumed") in parsed(out)
+    assert any("the job is suspended" in message for _, message in parsed(out))
 
 
 def log_dto(key: str, number: int, level: str = "Info", message: str = "") -> dict:
@@ -311,113 +537,6 @@ def log_dto(key: str, number: int, level: str = "Info", message: str = "") -> di
             "RuntimeType": None, "Id": 0}
 
 
-class Logs:
-    """Answers ``GET /odata/RobotLogs`` like Orchestrator: ``$filter`` on JobKey (bare GUID)
-    and Level, ``$orderby`` TimeStamp, ``$top``, ``$skip``, ``$count``."""
-
-    def __init__(self) -> None:
-        self.lines: dict = {}
-        self.requests: list = []
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        params = request.url.params
-        self.requests.append(dict(params))
-        found = re.match(r"JobKey eq ([0-9a-f-]{36})(?: and \((.*)\))?\Z", params["$filter"])
-        assert found, params["$filter"]
-        levels = re.findall(r"Level eq '(\w+)'", found.group(2) or "")
-        rows = [r for r in self.lines.get(found.group(1), []) if not levels or r["Level"] in levels]
-        if params["$orderby"] == "TimeStamp desc":
-            rows = rows[::-1]
-        top, skip = int(params["$top"]), int(params.get("$skip", 0))
-        assert top <= 1000
-        return httpx.Response(200, json={
-            "@odata.context": f"{MOCK_URL}/odata/$metadata#RobotLogs", "@odata.count": len(rows),
-            "value": rows[skip:skip + top]})
-
-
-class Hybrid(httpx.AsyncBaseTransport):
-    """RobotLogs from ``Logs``; every other request goes to the sandbox over loopback."""
-
-    def __init__(self, logs: Logs) -> None:
-        self.logs = logs
-        self.inner = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request):
-        if request.url.path.endswith("/odata/RobotLogs"):
-            return self.logs.answer(request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-@pytest.fixture
-def logs(monkeypatch):
-    served = Logs()
-    monkeypatch.setattr(jobs_cli, "CLIENT_OPTIONS", {"transport": Hybrid(served)})
-    return served
-
-
-def test_logs_oldest_first_with_errors_in_words(connected, cli, logs):
-    job, = start(connected)
-    logs.lines[job.key] = [log_dto(job.key, 1, "Info", "Triage started"),
-                           log_dto(job.key, 2, "Warn", "Slow queue"),
-                           log_dto(job.key, 3, "Error", "Queue not found\r\n  at Triage.Run")]
-    code, out, err = cli("logs", str(job.id))
-    assert code == 0, err
-    assert out.splitlines() == [
-        "2025-04-14 12:00:01  Info   Triage started",
-        "2025-04-14 12:00:02  Warn   Slow queue",
-        "2025-04-14 12:00:03  ERROR  Queue not found",
-        "                              at Triage.Run",
-    ]
-    (request,) = logs.requests
-    assert request["$filter"] == f"JobKey eq {job.key}"
-    assert request["$top"] == "100" and request["$orderby"] == "TimeStamp desc"
-
-
-def test_logs_level_and_limit(connected, cli, logs):
-    job, = start(connected)
-    logs.lines[job.key] = [log_dto(job.key, n, "Error" if n % 2 else "Trace") for n in range(10)]
-    code, out, _ = cli("logs", job.key, "--level", "warn", "--limit", "2", "--output", "json")
-    data = json.loads(out)
-    assert code == 0
-    assert [line["Message"] for line in data["lines"]] == ["line 7", "line 9"]
-    assert "(Level eq 'Warn' or Level eq 'Error' or Level eq 'Fatal')" in logs.requests[0][
-        "$filter"]
-
-
-def test_logs_limit_0_pages_through_everything(connected, cli, logs, monkeypatch):
-    monkeypatch.setattr(OrchestratorClient, "page_size", 4)
-    job, = start(connected)
-    logs.lines[job.key] = [log_dto(job.key, n) for n in range(10)]
-    code, out, _ = cli("logs", str(job.id), "--limit", "0")
-    assert code == 0
-    assert [line.split()[-1] for line in out.splitlines()] == [str(n) for n in range(10)]
-    assert [(r["$skip"], r["$top"]) for r in logs.requests] == [("0", "4"), ("4", "4"),
-                                                                ("8", "4")]
-
-
-def test_logs_follow_tails_a_running_job_until_it_ends(connected, cli, logs, monkeypatch):
-    job, = start(connected)
-    logs.lines[job.key] = [log_dto(job.key, 1, message="started")]
-    real = logs.answer
-
-    def growing(request):
-        rows = logs.lines[job.key]
-        if len(rows) < 4:
-            rows.append(log_dto(job.key, len(rows) + 1, message=f"step {len(rows) + 1}"))
-        return real(request)
-
-    monkeypatch.setattr(logs, "answer", growing)
-    code, out, err = cli("logs", str(job.id), "--follow")
-    assert code == 0, err
-    messages = [line.split(None, 3)[-1] for line in out.splitlines()[:-1]]
-    assert messages == ["started", "step 2", "step 3", "step 4"]
-    assert out.splitlines()[-1] == f"Job {job.id} is Successful."
-    assert any(r.route == "GET /odata/Jobs({id})" for r in connected.request_log)
-
-
 def job_dto(job_id: int, key: str, state: str, folder_id: int = 4) -> dict:
     """A ``JobDto`` (the fields this client reads, as Orchestrator sends them)."""
     return {"Key": key, "StartTime": None, "EndTime": None, "State": state,
@@ -429,85 +548,9 @@ def job_dto(job_id: int, key: str, state: str, folder_id: int = 4) -> dict:
             "Id": job_id}
 
 
-class Server:
-    """A tiny Orchestrator for RestartJob / ResumeJob: folders, jobs by id, the two POSTs."""
-
-    def __init__(self, jobs: dict) -> None:
-        self.jobs = jobs
-        self.posts: list = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if path.endswith("/odata/Folders"):
-            return httpx.Response(200, json={"value": [
-                {"Id": 4, "Key": str(uuid.uuid4()), "DisplayName": "Default",
-                 "FullyQualifiedName": "Default"}]})
-        match = re.search(r"/odata/Jobs\((\d+)\)\Z", path)
-        if match:
-            job = self.jobs.get(int(match.group(1)))
-            if job is None:
-                return httpx.Response(404, json={"message": "Job does not exist.",
-                                                 "errorCode": 1002})
-            return httpx.Response(200, json=job)
-        if request.method == "POST":
-            body = json.loads(request.content)
-            self.posts.append((path.rsplit(".", 1)[-1], body))
-            if path.endswith("RestartJob"):
-                return httpx.Response(200, json=job_dto(77, str(uuid.uuid4()), "Pending"))
-            if path.endswith("ResumeJob"):
-                (job,) = [j for j in self.jobs.values() if j["Key"] == body["jobKey"]]
-                return httpx.Response(200, json={**job, "State": "Resumed"})
-        if path.endswith("GetCurrentUser"):
-            return httpx.Response(200, json={"UserName": "ana", "Id": 12, "EmailAddress":
-                                             "ana@example.com", "TenancyName": "Tenant"})
-        return httpx.Response(404, json={"message": f"no {path}", "errorCode": 0})
-
-
-@pytest.fixture
-def mock_server(monkeypatch):
-    monkeypatch.setenv("UIPATH_URL", MOCK_URL)
-    monkeypatch.setenv("UIPATH_ACCESS_TOKEN", "not-a-real-token")
-    monkeypatch.setenv("UIPATH_FOLDER_PATH", "Default")
-
-    def install(jobs):
-        server = Server({job["Id"]: job for job in jobs})
-        monkeypatch.setattr(jobs_cli, "CLIENT_OPTIONS",
-                            {"transport": httpx.MockTransport(server)})
-        return server
-
-    return install
-
-
-def test_restart_a_finished_job(mock_server, cli):
-    server = mock_server([job_dto(5, str(uuid.uuid4()), "Faulted")])
-    code, out, err = cli("restart", "5")
-    assert code == 0, err
-    assert server.posts == [("RestartJob", {"jobId": 5})]
-    assert "Restarted job 5 as job 77 (Pending); follow it with 'startjob watch @1'" in out
-    latest = read_entries()[0]
-    assert latest.strategy == "Restart" and latest.jobs[0].id == 77
-    assert latest.orchestrator_url == MOCK_URL and latest.folder_id == 4
-    assert latest.identity == {"user_name": "ana", "id": 12, "email": "ana@example.com",
-                               "type": None}
-
-
-def test_restart_refuses_unfinished_states(mock_server, cli):
-    server = mock_server([job_dto(5, str(uuid.uuid4()), "Suspended")])
-    code, _, err = cli("restart", "5", "--output", "json")
-    assert code == 4 and server.posts == []
-    assert "Job 5 is Suspended: only a job that ended" in err
-
-
-def test_resume_a_suspended_job(mock_server, cli):
-    key = str(uuid.uuid4())
-    server = mock_server([job_dto(6, key, "Suspended")])
-    code, out, err = cli("resume", "6", "--output", "json")
-    assert code == 0, err
-    assert server.posts == [("ResumeJob", {"jobKey": key})]
-    assert json.loads(out)["job"]["State"] == "Resumed"
-
-
 async def test_client_calls_send_the_spec_bodies():
+    """MockTransport: a RobotLogs answer in the spec's bare shape ``{"value": [...]}`` (no
+    ``@odata.count``, which the sandbox always sends) still gives ``Page.total``."""
     seen = []
 
     def handler(request):

@@ -12,7 +12,9 @@ Two URL shapes, one API version each (paths match case-insensitively):
   ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``.
 
 A bound operation written with empty parentheses (``…/UiPath.Server.Configuration.OData.
-GetCurrentUser()``, ``…StartJobs()``) is the same route as without them.
+GetCurrentUser()``, ``…StartJobs()``) is the same route as without them. Both shapes also
+serve the job-details web page ``…/jobs(sidepanel:sidepanel/jobs/{key}/details)?fid={id}``
+(``tui_app.sandbox.pages``, no token needed).
 
 Errors: unknown path 404, wrong method 405 (with ``Allow``), no/unknown/expired token 401
 ``{"message": "You are not authenticated!", "errorCode": 0, ...}`` with ``WWW-Authenticate:
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from tui_app.sandbox import catalog, endpoints, identity
+from tui_app.sandbox import catalog, endpoints, identity, pages
 from tui_app.sandbox.auth import Grant, scopes_needed
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.edm import ODataError
@@ -54,7 +56,8 @@ class Route:
     pattern: re.Pattern
     label: str
     handler: Callable
-    #: "token" (identity), "account" (Account/Authenticate) or "orchestrator".
+    #: "token" (identity), "account" (Account/Authenticate), "page" (a web page, no token)
+    #: or "orchestrator".
     kind: str = "orchestrator"
     #: (resource, "Read" | "Write") for the OAuth scope check.
     scope: Optional[tuple] = None
@@ -88,6 +91,7 @@ def _op(method: str, entity_set: str, operation: str, handler: Callable,
 ROBOTS_READ = {"scope": ("Robots", "Read"), "folder": True}
 JOBS_READ = {"scope": ("Jobs", "Read"), "folder": True}
 JOBS_WRITE = {"scope": ("Jobs", "Write"), "folder": True}
+MONITORING_READ = {"scope": ("Monitoring", "Read"), "folder": True}
 
 ROUTES = (
     _route("POST", r"identity_/connect/token", "/identity_/connect/token", identity.token,
@@ -133,6 +137,13 @@ ROUTES = (
            "/odata/Jobs({id})/UiPath.Server.Configuration.OData.ValidateExistingJob",
            endpoints.validate_existing_job, **JOBS_WRITE),
     _op("POST", "Jobs", "ResumeJob", endpoints.resume_job, **JOBS_WRITE),
+    _op("POST", "Jobs", "RestartJob", endpoints.restart_job, **JOBS_WRITE),
+    _route("GET", r"odata/robotlogs", "/odata/RobotLogs", endpoints.list_robot_logs,
+           **MONITORING_READ),
+    _op("GET", "RobotLogs", "GetTotalCount", endpoints.robot_logs_total_count,
+        **MONITORING_READ),
+    _route("GET", r"jobs\(sidepanel:sidepanel/jobs/([^/()]+)/details\)",
+           "/jobs(sidepanel:sidepanel/jobs/{key}/details)", pages.job_details, kind="page"),
     _op("GET", "Machines", "GetRuntimesForFolder(folderId={id})", endpoints.runtimes_for_folder,
         scope=("Machines", "Read")),
     _route("GET", r"odata/jobtriggers", "/odata/JobTriggers", endpoints.list_job_triggers,
@@ -140,8 +151,8 @@ ROUTES = (
 )
 
 #: Which route kinds each URL prefix may reach.
-_PREFIX_KINDS = {"root": ("token", "account", "orchestrator"), "org": ("token",),
-                 "cloud": ("orchestrator",)}
+_PREFIX_KINDS = {"root": ("token", "account", "orchestrator", "page"), "org": ("token",),
+                 "cloud": ("orchestrator", "page")}
 
 STARTJOBS_LABEL = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 
@@ -231,6 +242,8 @@ class SandboxApp:
         assert route is not None  # routing gives a route or an error
         try:
             with self.tenant.lock:
+                if route.kind == "page":
+                    return route.handler(request, self.tenant, match.params[0], match.cloud)
                 if route.kind != "orchestrator":
                     return route.handler(request, self.tenant)
                 grant = self._authenticate(request)

@@ -206,6 +206,12 @@ SESSION = _type(
     RobotSessionType=_enum("RobotSessionType", "LongLived", "Ephemeral"), Version=S,
     Platform=_enum("Platform", "Unknown", "Windows", "Linux", "OSX"), Id=I64)
 
+LOG_LEVELS = EnumType(ENUMS + "LogLevel", ("Trace", "Debug", "Info", "Warn", "Error", "Fatal"))
+#: ``LogDto`` (the same in v18 and v20 but for RuntimeType's newer members).
+LOG = _type("LogDto", Level=LOG_LEVELS, WindowsIdentity=S, ProcessName=S, TimeStamp=DT,
+            Message=S, JobKey=G, RawMessage=S, RobotName=S, HostMachineName=S, MachineId=I64,
+            MachineKey=G, RuntimeType=ROBOT_TYPES, Id=I64)
+
 #: Offset between a robot's Id and the Id of its session.
 SESSION_ID_OFFSET = 5000
 ROBOT_VERSION = "23.10.4"

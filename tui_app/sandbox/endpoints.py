@@ -6,22 +6,33 @@ matches, before ``$skip`` / ``$top``); single entities answer the object itself 
 unknown. On the cloud shape (``Context.cloud``) classic folders do not exist. Handlers that read
 or change jobs and robots first replay the tenant up to the request's time
 (``Tenant.advance``). ``ResumeJob`` of a job that is not Suspended is 409 errorCode 1000
-(UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``).
+(UNCONFIRMED; the spec names ``InvalidJobStateForSuspend``). ``RestartJob`` ``{"jobId": N}``
+of a finished job answers 200 with the new Pending job (``startjobs.restart_job``); of a job
+that has not ended it is 409 errorCode 1000 (``CannotRestartUnfinishedJob``: status and number
+UNCONFIRMED).
+``GET /odata/RobotLogs`` serves the folder's jobs' robot log lines (``robotlogs``) with the
+OData options; a ``$filter`` that names ``JobKey`` values (``eq`` / ``in``, bare or quoted
+GUIDs) generates the lines of those jobs only, and ``$orderby`` ``TimeStamp`` (or none) is
+served in one pass (making dicts only of the page's lines when the filter reads no more than
+``Level`` and the fields all of a job's lines share); ``GetTotalCount`` answers
+``{"value": n}``, the number of matching lines.
 ``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
 waits, ``Fired`` after); other trigger types are not modelled.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from tui_app.sandbox import dispatch, dtos
+from tui_app.sandbox import dispatch, dtos, robotlogs
 from tui_app.sandbox.auth import Grant
 from tui_app.sandbox.edm import EntityType
+from tui_app.sandbox.filters import referenced, required_values
 from tui_app.sandbox.jobs import Job
-from tui_app.sandbox.odata import Projection, parse_query
-from tui_app.sandbox.startjobs import parse_start, start_jobs
+from tui_app.sandbox.odata import Projection, Query, parse_query
+from tui_app.sandbox.startjobs import parse_start, restart, start_jobs
 from tui_app.sandbox.tenant import Folder, Tenant
 from tui_app.sandbox.wire import ApiError, Request, Response, get_ci, json_response
 
@@ -196,6 +207,82 @@ def resume_job(ctx: Context) -> Response:
         raise ApiError(409, f"Job {job.id} is {job.state}: only a Suspended job can be resumed.",
                        1000)
     return _single_job(ctx, job)
+
+
+#: ``CannotRestartUnfinishedJob`` (HTTP 409 and the number are UNCONFIRMED).
+RESTART_CODE = 1000
+
+
+def restart_job(ctx: Context) -> Response:
+    job_id = get_ci(_json_object(ctx), "jobId")
+    if isinstance(job_id, str) and job_id.strip().isdigit():
+        job_id = int(job_id)
+    if isinstance(job_id, bool) or not isinstance(job_id, int):
+        raise ApiError(400, "jobId is required: the id of the job to restart.", 1000)
+    job = _job(ctx, job_id)
+    if not job.is_final:
+        raise ApiError(409, f"Job {job.id} is {job.state}: only a job that ended (Successful, "
+                            "Faulted or Stopped) can be restarted.", RESTART_CODE)
+    new = restart(ctx.tenant, job)
+    return _single(ctx, "Jobs", dtos.job_type(ctx.cloud),
+                   dtos.job_entity(ctx.tenant, new, new.created_at, ctx.cloud))
+
+
+_TIME_ORDER = re.compile(r"TimeStamp(?:\s+(asc|desc))?", re.IGNORECASE)
+#: ``LogDto`` properties that differ from line to line of a job (besides ``Level``).
+_PER_LINE = frozenset({"TimeStamp", "Message", "RawMessage"})
+
+
+def _log_entries(ctx: Context) -> tuple:
+    """(query, the ``(log, entry)`` of the folder's log lines that match it, oldest first,
+    or None when the filter reads a property that only the lines' dicts can answer)."""
+    ctx.tenant.advance(ctx.now)
+    query: Query = parse_query(ctx.request.query, dtos.LOG)
+    text = query.filter_text
+    keys = required_values(text, "JobKey") if text else None
+    logs = [robotlogs.JobLog(ctx.tenant, job, ctx.now)
+            for job in ctx.tenant.jobs_in(ctx.current_folder)
+            if job.started_at is not None and (keys is None or job.key in keys)]
+    if text and referenced(text) & _PER_LINE:
+        return query, logs, None
+    keep = None
+    if query.predicate is not None:  # it reads Level and the fields every line of a job has
+        keep = {(log.job.id, level) for log in logs for level in dtos.LOG_LEVELS.members
+                if query.predicate({"Level": level, **log.fields})}
+    entries = robotlogs.merged(logs)
+    if keep is not None:
+        entries = (item for item in entries if (item[0].job.id, item[1][1]) in keep)
+    return query, logs, entries
+
+
+def _line(item: tuple) -> dict:
+    log, entry = item
+    return log.line(entry)
+
+
+def list_robot_logs(ctx: Context) -> Response:
+    query, logs, entries = _log_entries(ctx)
+    order = _TIME_ORDER.fullmatch(query.orderby_text) if query.orderby_text else None
+    if order is None and query.orderby_text:
+        page, count = query.apply([_line(item) for item in robotlogs.merged(logs)], dtos.LOG)
+    else:
+        descending = bool(order and (order.group(1) or "").lower() == "desc")
+        if entries is None:
+            page, count = query.apply_ordered(map(_line, robotlogs.merged(logs)), dtos.LOG,
+                                              descending)
+        else:
+            page, count = query.apply_ordered(entries, dtos.LOG, descending, build=_line)
+    return json_response(200, {
+        "@odata.context": ctx.metadata("RobotLogs" + query.projection.context()),
+        "@odata.count": count, "value": page}, odata=True)
+
+
+def robot_logs_total_count(ctx: Context) -> Response:
+    query, logs, entries = _log_entries(ctx)
+    if entries is None:
+        entries = query.matches(map(_line, robotlogs.merged(logs)))
+    return json_response(200, {"@odata.context": ctx.metadata("Edm.Int64"),
+                               "value": sum(1 for _ in entries)}, odata=True)
 
 
 def list_job_triggers(ctx: Context) -> Response:

@@ -11,6 +11,7 @@ comparisons, ``and``, ``or``), and so do the error messages. Enum properties com
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -294,6 +295,49 @@ class _Parser:
 def parse_filter(text: str) -> Any:
     """The syntax tree of a ``$filter`` expression (no type checks yet)."""
     return _Parser(text).parse_all()
+
+
+def required_values(text: str, name: str) -> Optional[frozenset]:
+    """The values (strings lower-cased) that property ``name`` must have for ``text`` to hold,
+    as far as its ``eq`` / ``in`` clauses joined by ``and`` / ``or`` say; None when it does
+    not pin ``name`` down (so a caller can skip what no match can come from)."""
+    def values(node: Any) -> Optional[frozenset]:
+        if isinstance(node, Binary) and node.op in ("and", "or"):
+            left, right = values(node.left), values(node.right)
+            if node.op == "and":
+                return left if right is None else right if left is None else left & right
+            return None if left is None or right is None else left | right
+        if isinstance(node, Binary) and node.op == "eq":
+            pair = (node.left, node.right)
+            for path, literal in (pair, pair[::-1]):
+                if isinstance(path, Path) and path.segments == (name,) \
+                        and isinstance(literal, Literal):
+                    return frozenset({_plain(literal.value)})
+        if isinstance(node, In) and isinstance(node.operand, Path) \
+                and node.operand.segments == (name,):
+            return frozenset(_plain(literal.value) for literal in node.values)
+        return None
+
+    return values(parse_filter(text))
+
+
+def referenced(text: str) -> frozenset:
+    """The properties (first path segments) a ``$filter`` expression reads."""
+    def names(node: Any) -> Iterator[str]:
+        if isinstance(node, Path):
+            yield node.segments[0]
+        children = {Binary: ("left", "right"), Not: ("operand",), In: ("operand",)}
+        for attribute in children.get(type(node), ()):
+            yield from names(getattr(node, attribute))
+        if isinstance(node, Call):
+            for argument in node.args:
+                yield from names(argument)
+
+    return frozenset(names(parse_filter(text)))
+
+
+def _plain(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 # ----------------------------------------------------------------------------- values

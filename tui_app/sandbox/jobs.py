@@ -85,8 +85,14 @@ class Job:
     suspend_seconds: float = 0.0
     #: ``ValidateExistingJob``'s answer: (code, sentence) pairs taken when the job was created.
     pending_reasons: tuple = ()
+    #: How many activity lines its robot log gets over its running time (``robotlogs``).
+    log_lines: int = 0
+    #: The candidates it was created with (a resume pins ``candidates`` to its robot).
+    start_candidates: tuple = field(default=(), init=False)
     state: str = "Pending"
     robot_id: Optional[int] = None
+    #: The robot's name when it took the job (its log lines carry it).
+    robot_name: str = ""
     host_machine_name: Optional[str] = None
     started_at: Optional[float] = None
     ended_at: Optional[float] = None
@@ -99,6 +105,8 @@ class Job:
     segment_start: float = 0.0
     run_end: Optional[float] = None
     suspended_once: bool = False
+    #: The current running stretch ends at the persistence point (not the end of the work).
+    suspends: bool = False
     resume_at: Optional[float] = None
     #: When its timer trigger fires (kept after the trigger fired, for ``JobTriggers``).
     trigger_timer: Optional[float] = None
@@ -113,6 +121,7 @@ class Job:
 
     def __post_init__(self) -> None:
         self.changed_at = self.created_at
+        self.start_candidates = self.candidates
         self.remaining = self.running_seconds
         self.history.append((self.created_at, "Pending"))
 
@@ -170,14 +179,16 @@ class Job:
         self.ended_at = at
         self.run_end = self.stop_due = self.resume_at = None
 
-    def start(self, robot_id: int, machine_name: str, at: float) -> None:
+    def start(self, robot_id: int, robot_name: str, machine_name: str, at: float) -> None:
         """Dispatch: the job starts (or continues, after a resume) on ``robot_id``."""
-        self.robot_id, self.host_machine_name = robot_id, machine_name
+        self.robot_id, self.robot_name, self.host_machine_name = robot_id, robot_name, machine_name
         if self.started_at is None:
             self.started_at = at
         stretch = self.remaining
-        if self.suspend_after is not None and not self.suspended_once:
-            stretch = min(stretch, self.suspend_after)
+        pause = None if self.suspended_once else self.suspend_after
+        self.suspends = pause is not None and pause < stretch
+        if pause is not None and self.suspends:
+            stretch = pause
         self.run_end = at + stretch
         self.segment_start = at
         self._set("Running", at)
@@ -198,7 +209,7 @@ class Job:
     def _stretch_over(self, at: float) -> None:
         self.remaining -= at - self.segment_start
         self.run_end = None
-        if self.remaining > 1e-9:
+        if self.suspends:  # (not ``remaining > 0``: epoch seconds leave rounding errors)
             if self.state == "Stopping":  # the stop is honoured at the persistence point
                 self._stopped(at)
                 return

@@ -8,7 +8,10 @@ filters, counts, sorts, pages and then projects them. Messages follow ASP.NET OD
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Callable, Optional
 
 from tui_app.sandbox.edm import EntityType, Navigation, ODataError, resolve
@@ -46,7 +49,7 @@ class Projection:
                                  else sub.apply(value, prop.target))
                     out[name] = value
             elif self.select is None or name in self.select:
-                out[name] = entity.get(name)
+                out[name] = resolve(entity.get(name))
         return out
 
 
@@ -131,14 +134,45 @@ class Query:
     top: Optional[int] = None
     skip: int = 0
     projection: Projection = field(default_factory=Projection)
+    #: The ``$filter`` and ``$orderby`` texts as given ("" when absent).
+    filter_text: str = ""
+    orderby_text: str = ""
 
     @property
     def has_filter(self) -> bool:
         return self.predicate is not None
 
+    def matches(self, entities: Iterable) -> Iterable:
+        return (e for e in entities if self.predicate(e)) if self.predicate else entities
+
+    def apply_ordered(self, entities: Iterable, entity_type: EntityType,
+                      descending: bool = False,
+                      build: Optional[Callable[[object], dict]] = None) -> tuple:
+        """``apply`` for entities that already come in the ``$orderby`` order (ascending;
+        ``descending`` reverses it): one pass, keeping only the page. With ``build``,
+        ``entities`` are items already filtered, and ``build`` makes the page's items entity
+        dicts."""
+        count = 0
+        matches = entities if build else self.matches(entities)
+        if descending:
+            window: deque = deque(maxlen=None if self.top is None else self.skip + self.top)
+            for entity in matches:
+                window.append(entity)
+                count += 1
+            page = list(islice(reversed(window), self.skip, None))
+        else:
+            page = []
+            end = None if self.top is None else self.skip + self.top
+            for entity in matches:
+                if self.skip <= count and (end is None or count < end):
+                    page.append(entity)
+                count += 1
+        return [self.projection.apply(build(e) if build else e, entity_type)
+                for e in page], count
+
     def apply(self, entities: list, entity_type: EntityType) -> tuple:
         """(projected page, number of matches before ``$skip`` / ``$top``)."""
-        matches = [e for e in entities if self.predicate(e)] if self.predicate else list(entities)
+        matches = list(self.matches(entities))
         for key, descending in reversed(self.order):
             matches.sort(key=key, reverse=descending)
         count = len(matches)
@@ -173,4 +207,5 @@ def parse_query(params: dict, entity_type: EntityType) -> Query:
     if options.get("$orderby", "").strip():
         order = tuple(compile_orderby(options["$orderby"], entity_type))
     projection = parse_projection(options.get("$select"), options.get("$expand"), entity_type)
-    return Query(predicate, order, top, skip, projection)
+    return Query(predicate, order, top, skip, projection, options.get("$filter", "").strip(),
+                 options.get("$orderby", "").strip())

@@ -21,8 +21,12 @@ The cases the demo shows (robot ids in brackets):
 - "Workshop": robot users ws-bot-01 (801, can run jobs), ada.lovelace (802, an Attended
   robot) and ws-bot-nocreds (803, no unattended credentials): naming 802 or 803 is refused;
   releases "FormFiller" (a foreground process: refused on a Headless runtime),
-  "MonthEndClose" (long-running: suspends, waits on a timer, resumes) and "LegacyErpSync"
-  (every job faults with a structured error, the workstation being in use by another user).
+  "MonthEndClose" (long-running: suspends, waits on a timer, resumes; its robot log has
+  1,500 activity lines, more than one page) and "LegacyErpSync" (every job faults with a
+  structured error, the workstation being in use by another user: one Fatal log line).
+
+Every job that runs writes a robot log (``tui_app.sandbox.robotlogs``); a job with an input
+argument starting "FAIL" ends with an Error line.
 """
 
 from __future__ import annotations
@@ -188,7 +192,7 @@ def seed_demo(tenant: Tenant, config: SandboxConfig) -> None:
             created_at=SEED_TIME)
     release(8, "MonthEndClose", "MonthEndClose", "2.0.0", id=11,
             key="e1a4d7b0-3c6f-4e9a-b2d5-8f1c4a7e0b61", running_seconds=6.0,
-            suspend_after=2.0, suspend_seconds=8.0,
+            suspend_after=2.0, suspend_seconds=8.0, log_lines=1500,
             description="Long-running: suspends until its timer fires, then resumes",
             created_at=SEED_TIME)
     release(8, "LegacyErpSync", "LegacyErpSync", "1.0.3", id=12,

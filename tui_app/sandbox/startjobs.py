@@ -30,6 +30,10 @@ Refusals and their ``errorCode``:
   ModernJobsCount in a classic folder are 400; ``Specific`` with empty ``RobotIds`` and a count
   of 0 are 400; at most 10,000 jobs per request; ``InputArguments`` must be a JSON string
   (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000.
+
+``restart`` (RestartJob) makes one new Pending job like a finished one: the same release
+(as it is now), candidate robots, input arguments, ``Reference`` (kept: UNCONFIRMED), runtime
+type and priority; ``Source`` Manual, a new key and batch key.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any, Optional
 from tui_app.sandbox import dispatch
 from tui_app.sandbox.dtos import JOB_PRIORITIES, ROBOT_TYPES, SOURCES, START_STRATEGIES
 from tui_app.sandbox.edm import EnumType
+from tui_app.sandbox.jobs import Job
 from tui_app.sandbox.tenant import Folder, Release, Robot, Tenant
 from tui_app.sandbox.wire import ApiError, get_ci
 
@@ -316,3 +321,27 @@ def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
                        pending_reasons=reasons)
         for robots, reasons in zip(candidates, snapshots)
     ]
+
+
+def restart(tenant: Tenant, job: Job) -> Job:
+    """RestartJob of a finished ``job``: its new Pending job (404 when its release is gone,
+    409 when the release refuses starts)."""
+    release = tenant.releases.get(job.release_id)
+    folder = tenant.folders[job.folder_id]
+    if release is None:
+        raise ApiError(404, f"The process of job {job.id} ({job.release_name}) does not exist "
+                            f"in folder '{folder.fully_qualified_name}' any more.", 1002)
+    if release.start_error is not None:
+        raise ApiError(409, release.start_error, 1000)
+    candidates = job.start_candidates
+    known = tuple(robot_id for robot_id in candidates if robot_id in tenant.robots)
+    request = StartRequest(folder, release, None, job.runtime_type, "Manual",
+                           job.job_priority, job.specific_priority_value, job.reference,
+                           job.input_arguments, None, (), None if len(known) == 1 else 1)
+    (reasons,) = dispatch.pending_snapshots(tenant, request, [known]) if known else ((),)
+    return tenant.new_job(release, candidates, batch_execution_key=tenant.new_key(),
+                          input_arguments=job.input_arguments, reference=job.reference,
+                          source="Manual", runtime_type=job.runtime_type,
+                          job_priority=job.job_priority,
+                          specific_priority_value=job.specific_priority_value,
+                          pending_reasons=reasons)

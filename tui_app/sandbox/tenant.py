@@ -24,7 +24,8 @@ Mutators for tests and demos:
   ``start_error="..."`` (StartJobs of it answers 409 with that message),
   ``requires_user_interaction=True`` (a foreground process), ``running_seconds=...``,
   ``suspend_after=...`` / ``suspend_seconds=...`` (a long-running process that suspends),
-  ``fault=JobFault(...)`` (every job of it faults)
+  ``fault=JobFault(...)`` (every job of it faults), ``log_lines=...`` (activity lines in
+  each job's robot log, see ``tui_app.sandbox.robotlogs``)
 - ``advance(now)``: replay jobs and robots up to ``now`` (every request does it first)
 - ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
 - attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds`` (new jobs) and
@@ -148,6 +149,8 @@ class Release:
     suspend_seconds: float = 10.0
     #: Every job of it ends Faulted with this fault.
     fault: Optional[JobFault] = None
+    #: Activity lines each of its jobs writes to the robot log over its running time.
+    log_lines: int = 12
 
 
 def arguments_json(arguments: list, *, pretty: bool = False) -> Optional[str]:
@@ -333,7 +336,7 @@ class Tenant:
             entry_point_path="Main.xaml",
             requires_user_interaction=release.requires_user_interaction,
             suspend_after=release.suspend_after, suspend_seconds=release.suspend_seconds,
-            pending_reasons=pending_reasons)
+            pending_reasons=pending_reasons, log_lines=release.log_lines)
         self.jobs[job.id] = job
         self._active.append(job)
         self._track(job)
@@ -450,7 +453,7 @@ class Tenant:
                 if robot is None:
                     break
                 free.discard(robot.id)
-                job.start(robot.id, robot.machine_name, at)
+                job.start(robot.id, robot.name, robot.machine_name, at)
                 self._track(job)
             if not free:
                 return
