@@ -142,7 +142,8 @@ async def test_jobs_count_flow_fetches_no_robots(make_wizard, sandbox):
     assert len(app.state.jobs) == 3
     assert _count(sandbox, "connect/token") == 1
     assert _count(sandbox, "/odata/Folders") == 1
-    assert _count(sandbox, "/odata/Releases") == 2
+    # the list on arrival + one search per pause in typing (a loaded machine may pause mid-word)
+    assert 2 <= _count(sandbox, "/odata/Releases") <= 3
     assert _count(sandbox, "/odata/Environments") == 0
     assert _count(sandbox, "/odata/Sessions") == 0
     assert _count(sandbox, "StartJobs") == 1
