@@ -44,6 +44,7 @@ from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
 from tui_app.wizard import flow
 from tui_app.wizard.choices import argument_specs, parse_jobs_count
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
+from tui_app.wizard.notify import notify_mode
 from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
 from tui_app.wizard.state import WizardState
 
@@ -175,6 +176,9 @@ class WizardSession:
         #: What the Run step watches when it did not start the jobs (re-attached), e.g.
         #: "history entry @2 (SupportTriage)"; None for the jobs started here.
         self.watching: Optional[str] = None
+        #: How the Run step tells that every job has ended (``tui_app.wizard.notify``).
+        #: ``notify_problem``: why the setting was not understood (the Run step says it).
+        self.notify, self.notify_problem = notify_mode()
         #: Jobs to open the Run step on once signed in: ``jobrefs.Ref``s (``startjob watch
         #: --tui``) or a draft's started jobs (``drafts.Draft``).
         self.pending_watch: Any = None
