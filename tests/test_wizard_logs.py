@@ -8,13 +8,18 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import tour
-from test_run_monitor import wait_for
+from test_run_monitor import wait_for as wait_briefly
 from wizard_fakes import intercept
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import RunScreen
 
 SIZE = (80, 24)
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """``test_run_monitor.wait_for`` with room for a loaded machine (tests run in parallel)."""
+    await wait_briefly(pilot, condition, timeout)
 LOGS = "GET /odata/RobotLogs"
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import tour
 from support import FIXED_REFERENCE, UI_URL, SandboxRedirect
-from test_run_monitor import wait_for
+from test_run_monitor import wait_for as wait_briefly
 from test_wizard_flow import _count
 from textual.widgets import Input
 from wizard_fakes import intercept
@@ -24,6 +24,11 @@ from tui_app.ui.recent import RecentStartsDialog
 from tui_app.ui.screens import RunScreen
 
 SIZE = (80, 24)
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    """``test_run_monitor.wait_for`` with room for a loaded machine (tests run in parallel)."""
+    await wait_briefly(pilot, condition, timeout)
 START = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 LONG = SandboxConfig(job_pending_seconds=0.1, job_running_seconds=30, stop_seconds=0.2)
 

@@ -194,14 +194,19 @@ class WizardApp(OrderedKeys, App):
         if draft is None:
             return
         what = draft.process_key or draft.url or "a connection"
+        question = (
+            f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
+            f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
+            "Resume it? (No discards it.)")
+        if draft.started_jobs:
+            ids = ", ".join(str(job["id"]) for job in draft.started_jobs[:10])
+            question = (
+                f"The last session ended ({draft.saved_at}) while following the job(s) it had "
+                f"started: {ids} ({visible(what, single_line=True)}). Resume it? The monitor "
+                "of those jobs opens again; nothing is started. (No discards the draft; the "
+                "jobs go on in Orchestrator either way.)")
         self.push_screen(
-            ConfirmDialog(
-                f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
-                f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
-                "Resume it? (No discards it.)",
-                yes="Resume",
-                no="Discard",
-            ),
+            ConfirmDialog(question, yes="Resume", no="Discard"),
             lambda yes: self._resume(draft) if yes else self.session.discard_draft(),
         )
 

@@ -1006,13 +1006,17 @@ class WizardSession:
 
     async def watch_refs(self, refs: Sequence[Any]) -> list[str]:
         """Open the monitor on the jobs ``refs`` (``jobrefs.Ref``) stand for, looked up as
-        ``startjob watch`` does; the warnings (e.g. a job Orchestrator no longer lists).
-        Raises ``RefError`` (its message says why) or ``ServerProblem``."""
+        ``startjob watch`` does (in the settings' folder first); the warnings (e.g. a job
+        Orchestrator no longer lists). Raises ``RefError`` (its message says why) or
+        ``ServerProblem``."""
         from tui_app.history import read_entries
         from tui_app.jobrefs import HISTORY, resolve
+        from tui_app.resolver import find_folder
 
+        path = self.state.settings.folder.strip()  # --folder: where an id or key is looked
+        folder = find_folder(self.state.folders, path) if path else None
         with asking_orchestrator():
-            found = await resolve(self.client, refs, folder=None,
+            found = await resolve(self.client, refs, folder=folder,
                                   entries=lambda: read_entries(None),
                                   known_folders=self.state.folders)
         entries = [entry for _, entry in found.entries]
