@@ -24,7 +24,7 @@ WIDTH = 66
 def recent_rows(entries: list, width: int) -> list:
     """A header, then one line per start: @N, when (UTC), what, folder, jobs, their states."""
     numbers = getattr(entries, "numbers", None) or range(1, len(entries) + 1)
-    rows = [("", "Time (UTC)", "Started", "Folder", "Jobs", "State")]
+    rows: list = [("", "Time (UTC)", "Started", "Folder", "Jobs", "State")]
     for number, entry in zip(numbers, entries):
         states = [job.state or "unknown" for job in entry.jobs]
         rows.append(tuple(visible(cell, single_line=True, limit=40) for cell in (
