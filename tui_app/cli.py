@@ -245,6 +245,9 @@ def _add_jobs_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         if name == "watch":
             command.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                                  help="stop waiting after SECONDS (exit 5)")
+            command.add_argument("--tui", action="store_true",
+                                 help="follow them in the wizard's Run step instead (their "
+                                 "log, stop, kill, restart, resume)")
         if name == "logs":
             command.add_argument("--level", type=_choice(LOG_LEVELS), metavar="LEVEL",
                                  help="this level and the more severe ones: "
@@ -462,7 +465,7 @@ def _debug_log(args: argparse.Namespace, launch: _Launch,
         launch.client_options["debug_log"] = log
 
 
-def _run_wizard(args: argparse.Namespace) -> int:
+def _run_wizard(args: argparse.Namespace, **options: Any) -> int:
     from tui_app.connection import ConnectionSettings
     from tui_app.connection_cli import resolve_from_args
 
@@ -474,7 +477,21 @@ def _run_wizard(args: argparse.Namespace) -> int:
             resolved = resolve_from_args(args)  # a "prompt" profile leaves the secret to the form
             settings = resolved.settings
         _debug_log(args, launch, resolved)
-        return _wizard(args, launch, settings)
+        return _wizard(args, launch, settings, **options)
+
+
+def _run_watch_tui(args: argparse.Namespace) -> int:
+    """``startjob watch REF... --tui``: the wizard, opened on the Run step for the jobs."""
+    from tui_app.jobrefs import RefError, parse_ref
+
+    try:
+        if args.output == "json":
+            raise RefError("--tui shows the jobs in the wizard: leave out --output json.")
+        refs = [parse_ref(text) for text in args.refs]
+    except RefError as exc:
+        print(f"startjob watch: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return _run_wizard(args, watch=refs)
 
 
 def _run_open(args: argparse.Namespace) -> int:
@@ -749,6 +766,8 @@ def _run_jobs_command(args: argparse.Namespace) -> int:
     from tui_app.jobs_cli import run
     from tui_app.precedence import require_secret, resolve_settings, terminal_prompt
 
+    if getattr(args, "tui", False):
+        return _run_watch_tui(args)
     with _launch(args) as launch:
         if launch.demo:
             from tui_app.connection import ConnectionSettings

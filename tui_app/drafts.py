@@ -80,6 +80,12 @@ class Draft:
     argument_texts: dict = field(default_factory=dict)
     #: Arguments asked at every start (a template's ``ask``): named, their values never kept.
     ask_names: list = field(default_factory=list)
+    #: The jobs the session had started or was following (``{"id": int, "key": str}``):
+    #: resuming the draft reopens their monitor instead of offering to start again.
+    started_jobs: list = field(default_factory=list)
+    #: The folder id of those jobs (None: no folder) and their history entry id ("": none).
+    started_folder_id: Optional[int] = None
+    history_id: str = ""
     #: The wizard step reached (Connect, Folder, Process, ...).
     step: str = ""
     #: When the draft was saved (ISO 8601, UTC).
@@ -88,6 +94,8 @@ class Draft:
     def __post_init__(self) -> None:
         self.robot_names = [str(name) for name in (self.robot_names or [])]
         self.ask_names = [str(name) for name in (self.ask_names or [])]
+        self.started_jobs = [{"id": int(job["id"]), "key": str(job["key"])}
+                             for job in (self.started_jobs or [])]
         self.argument_texts = {
             str(name): str(text)
             for name, text in dict(self.argument_texts or {}).items()
@@ -114,6 +122,12 @@ class Draft:
             if item.name in ("robot_names", "ask_names"):
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise TypeError(f"{item.name} must be a list of text")
+            elif item.name == "started_jobs":
+                if not isinstance(value, list) or not all(_is_job(v) for v in value):
+                    raise TypeError("started_jobs must be a list of {id, key}")
+            elif item.name == "started_folder_id":
+                if value is not None and type(value) is not int:
+                    raise TypeError("started_folder_id must be a whole number")
             elif item.name == "argument_texts":
                 if not isinstance(value, dict) or not all(
                     isinstance(v, str) for v in value.values()
@@ -131,6 +145,11 @@ class Draft:
         for key in SECRET_KEYS:  # belt and braces: a subclass could add one
             data.pop(key, None)
         return data
+
+
+def _is_job(value: Any) -> bool:
+    return (isinstance(value, dict) and type(value.get("id")) is int
+            and isinstance(value.get("key"), str))
 
 
 @dataclass(frozen=True)
@@ -239,7 +258,8 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
     Reads ``settings`` (``ConnectionSettings``), ``folder``, ``search_text``, ``release``,
     ``strategy_kind``, ``selected_robots`` (robot ids per ``robots_key()``), ``environments``
     / ``folder_robots`` (for robot names), ``jobs_count_text``, ``runtime_type`` and
-    ``argument_texts`` and ``ask_names`` (a template's ``ask``: named, values left out).
+    ``argument_texts`` and ``ask_names`` (a template's ``ask``: named, values left out),
+    and ``jobs`` (the started jobs: their ids and keys, and the folder's id).
     """
     settings = getattr(state, "settings", None)
 
@@ -263,6 +283,8 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
             robot_names = [robot.name for robot in pool if robot.id in chosen]
     except (AttributeError, TypeError):
         robot_names = []
+    started = [{"id": job.id, "key": job.key} for job in getattr(state, "jobs", None) or ()
+               if isinstance(getattr(job, "id", None), int) and isinstance(job.key, str)]
     return Draft(
         url=setting("url"),
         auth_mode=setting("auth_mode"),
@@ -282,5 +304,7 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         runtime_type=getattr(state, "runtime_type", "") or "",
         argument_texts=dict(getattr(state, "argument_texts", {}) or {}),
         ask_names=sorted(getattr(state, "ask_names", ()) or ()),
+        started_jobs=started,
+        started_folder_id=getattr(folder, "id", None) if started else None,
         step=step,
     )

@@ -7,7 +7,7 @@ messages, the handler of unexpected errors and the watch for a terminal that wen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 
@@ -43,6 +43,8 @@ class WizardApp(OrderedKeys, App):
     BINDINGS = [
         Binding("ctrl+q,f10", "request_quit", "Quit", priority=True, key_display="^q",
                 id="wizard.quit"),
+        Binding("f9", "recent_starts", "Recent starts", show=False, key_display="F9",
+                id="wizard.recent"),
     ]
 
     def __init__(
@@ -56,6 +58,7 @@ class WizardApp(OrderedKeys, App):
         template=None,
         template_path=None,
         handle_signals: bool = False,
+        watch: Optional[Sequence[Any]] = None,
     ) -> None:
         super().__init__()
         self.session = WizardSession(
@@ -68,6 +71,8 @@ class WizardApp(OrderedKeys, App):
             template_path=template_path,
             warn=lambda text: self.notify(visible(text), severity="warning", markup=False),
         )
+        #: ``startjob watch REF... --tui``: the jobs (``jobrefs.Ref``) to open the Run step on.
+        self.session.pending_watch = list(watch) if watch else None
         #: Save a draft and leave on SIGHUP/SIGTERM or a vanished terminal (the CLI sets it).
         self.handle_signals = handle_signals
         #: Why an unexpected error ended the wizard (printed once the terminal is restored).
@@ -89,7 +94,9 @@ class WizardApp(OrderedKeys, App):
     def on_mount(self) -> None:
         if self.handle_signals:
             self._watch_for_hangup()
-        if self.session.pending_template is None:
+        if self.session.pending_watch is not None:
+            self.call_after_refresh(self._sign_in_for_watch)
+        elif self.session.pending_template is None:
             self._offer_draft()
         else:
             self.call_after_refresh(self._sign_in_for_template)
@@ -100,24 +107,48 @@ class WizardApp(OrderedKeys, App):
         self.push_screen(screen_class(self.session.next_step(step))())
 
     async def after_connect(self) -> None:
-        """Continue after signing in: the next step, or everything a template fills in.
-        Raises ``ServerProblem`` when the template's choices cannot be looked up."""
+        """Continue after signing in: the next step, or everything a template fills in, or
+        the Run step on jobs started earlier. Raises ``ServerProblem`` when the template's
+        choices cannot be looked up."""
         from tui_app.ui.screens import screen_class
 
-        if self.session.pending_template is None:
+        session = self.session
+        if session.pending_template is None and session.pending_watch is None:
             self.go_next("Connect")
             return
         # Another Enter on Connect meanwhile would sign in again and lose the template.
         connect_button = self.screen_stack[0].query("#connect").set(disabled=True)
         try:
-            opening = await self.session.open_pending()
-            assert opening is not None  # pending_template was set, and nothing awaited since
-            for step in opening.steps:
+            opening = await session.open_pending()
+            steps = opening.steps if opening is not None else [session.next_step("Connect")]
+            for step in steps:
                 await self.push_screen(screen_class(step)())
+            if opening is not None and opening.message is not None:
+                cast("StepScreen", self.screen).message.show(*opening.message)  # the landing
+            if session.pending_watch is not None:
+                await self._open_monitor(session.open_watch())
         finally:
             connect_button.set(disabled=False)
-        if opening.message is not None:
-            cast("StepScreen", self.screen).message.show(*opening.message)  # the landing step
+
+    async def _open_monitor(self, opening: Awaitable[Optional[list]]) -> None:
+        """Open the Run step on the jobs ``opening`` (a session call) looks up; a problem is
+        told on the step on screen."""
+        from tui_app.jobrefs import RefError
+        from tui_app.ui.screens.run import RunScreen
+        from tui_app.wizard.errors import ServerProblem
+
+        screen = cast("StepScreen", self.screen)
+        try:
+            warnings = await opening
+        except RefError as exc:
+            screen.message.show("error", str(exc))
+            return
+        except ServerProblem as problem:
+            screen.message.show_error(problem)
+            return
+        if warnings:
+            self.session.start_notice = "\n".join(warnings)
+        await self.push_screen(RunScreen())
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in the session and in the kept screens."""
@@ -163,14 +194,19 @@ class WizardApp(OrderedKeys, App):
         if draft is None:
             return
         what = draft.process_key or draft.url or "a connection"
+        question = (
+            f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
+            f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
+            "Resume it? (No discards it.)")
+        if draft.started_jobs:
+            ids = ", ".join(str(job["id"]) for job in draft.started_jobs[:10])
+            question = (
+                f"The last session ended ({draft.saved_at}) while following the job(s) it had "
+                f"started: {ids} ({visible(what, single_line=True)}). Resume it? The monitor "
+                "of those jobs opens again; nothing is started. (No discards the draft; the "
+                "jobs go on in Orchestrator either way.)")
         self.push_screen(
-            ConfirmDialog(
-                f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
-                f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
-                "Resume it? (No discards it.)",
-                yes="Resume",
-                no="Discard",
-            ),
+            ConfirmDialog(question, yes="Resume", no="Discard"),
             lambda yes: self._resume(draft) if yes else self.session.discard_draft(),
         )
 
@@ -178,6 +214,12 @@ class WizardApp(OrderedKeys, App):
         self.session.resume_draft(draft)
         cast("ConnectScreen", self.screen).refill_from_settings()  # offered over Connect
         self._point_at_missing("Resumed the draft.", sign_in=False)
+
+    def _sign_in_for_watch(self) -> None:
+        """``startjob watch --tui``: sign in at once when nothing is missing, else say what."""
+        refs = " ".join(ref.text for ref in self.session.pending_watch)
+        self._point_at_missing(f"Opening the monitor for {visible(refs, single_line=True)}.",
+                               sign_in=True)
 
     def _sign_in_for_template(self) -> None:
         """``startjob open``: sign in at once when nothing is missing, else say what is."""
@@ -279,6 +321,41 @@ class WizardApp(OrderedKeys, App):
         self.push_screen(
             HelpDialog(f"{screen.STEP}: {screen.HEADING}", screen.HELP, screen.key_help())
         )
+
+    def check_action(self, action: str, parameters: tuple):
+        """Recent starts: not over a dialog, nor on the Run step (it follows its jobs)."""
+        if action == "recent_starts":
+            return getattr(self.screen, "STEP", "") not in ("", "Run")
+        return True
+
+    def action_recent_starts(self) -> None:
+        """Pick a start from the history and open the Run step on its jobs."""
+        from tui_app.history import read_entries
+        from tui_app.jobrefs import HISTORY, Ref
+        from tui_app.locations import LocationError
+        from tui_app.ui.recent import RecentStartsDialog
+
+        screen = cast("StepScreen", self.screen)
+        if self.session.client is None:
+            screen.message.show("info", "Sign in first (Enter): the jobs of a recent start "
+                                        "are looked up in Orchestrator.")
+            return
+        try:
+            entries = read_entries(RecentStartsDialog.LIMIT)
+        except (OSError, LocationError) as exc:
+            screen.message.show("error", f"The history cannot be read: {exc}")
+            return
+        if not entries:
+            screen.message.show("info", "No job was started with startjob yet.")
+            return
+
+        def picked(number: Optional[int]) -> None:
+            if number is not None:
+                ref = Ref(f"@{number}", HISTORY, number)
+                self.run_worker(self._open_monitor(self.session.watch_refs([ref])),
+                                group="reattach", exclusive=True)
+
+        self.push_screen(RecentStartsDialog(entries), picked)
 
     def action_request_quit(self) -> None:
         starting = any(w.group == "start" and w.is_running for w in self.workers)

@@ -30,7 +30,12 @@ from tui_app.following import (
     PendingWatch,
     poll_once,
 )
-from tui_app.orchestrator.errors import NotAvailable, OrchestratorError, RateLimited
+from tui_app.orchestrator.errors import (
+    NotAvailable,
+    OrchestratorError,
+    PermissionDenied,
+    RateLimited,
+)
 from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot, RuntimeCapacity
 from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
 from tui_app.resolver import chosen_robots, strategy_choice, takes_unattended_jobs
@@ -39,6 +44,7 @@ from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
 from tui_app.wizard import flow
 from tui_app.wizard.choices import argument_specs, parse_jobs_count
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
+from tui_app.wizard.notify import notify_mode
 from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
 from tui_app.wizard.state import WizardState
 
@@ -53,6 +59,23 @@ if TYPE_CHECKING:
 MASK = "•••"
 #: Strategies with a typed number of jobs.
 COUNTED = ("JobsCount", MODERN_STRATEGY)
+#: How many of a job's last robot log lines the Run step reads (one request).
+LOG_LINES = 40
+
+
+@dataclass(frozen=True)
+class JobLog:
+    """The last robot log lines of one job, as last read (oldest first)."""
+
+    lines: tuple = ()
+    #: How many lines the job has logged in all (the server's count).
+    total: int = 0
+    #: Read after the job ended, or the log cannot be read at all: not read again.
+    complete: bool = False
+    #: Why the log could not be read ("" when it was).
+    problem: str = ""
+
+
 class TemplateIdentity(NamedTuple):
     """The template file the current choice was saved to or opened from."""
 
@@ -140,6 +163,25 @@ class WizardSession:
         #: Told what went wrong on the side (a history file that cannot be written).
         self.warn = warn
         self.history_entry: Optional[HistoryEntry] = None
+        #: History entries of restarts from the Run step (their final states are added too).
+        self.restart_entries: list[HistoryEntry] = []
+        #: Keys of the jobs whose final state is in the history already.
+        self._recorded: set[str] = set()
+        #: ``GetCurrentUser`` once per session (``identity()``); None: not asked yet.
+        self._identity: Optional[tuple[Any]] = None
+        #: The robot log of each job, as last read; ``log_job``: the job whose log the Run
+        #: step shows (None: it shows the details), read once per poll while it runs.
+        self.logs: dict[int, JobLog] = {}
+        self.log_job: Optional[int] = None
+        #: What the Run step watches when it did not start the jobs (re-attached), e.g.
+        #: "history entry @2 (SupportTriage)"; None for the jobs started here.
+        self.watching: Optional[str] = None
+        #: How the Run step tells that every job has ended (``tui_app.wizard.notify``).
+        #: ``notify_problem``: why the setting was not understood (the Run step says it).
+        self.notify, self.notify_problem = notify_mode()
+        #: Jobs to open the Run step on once signed in: ``jobrefs.Ref``s (``startjob watch
+        #: --tui``) or a draft's started jobs (``drafts.Draft``).
+        self.pending_watch: Any = None
         self.profiles, self.profiles_error = _load_profiles()
         #: The last start's outcome could not be found out (the next Start asks first).
         self.unknown_start = False
@@ -679,7 +721,8 @@ class WizardSession:
         self.unknown_start = outcome.unknown
         if outcome.started:
             self.state.jobs = list(outcome.jobs)
-            self.history_entry = self._record_start(plan, outcome.jobs)
+            self.watching = None
+            self.history_entry = self._record_start(plan, outcome.jobs, await self.identity())
         else:
             self._preflight = None  # Review checks again: something may have changed
         return outcome
@@ -704,36 +747,101 @@ class WizardSession:
             + ". Starting again is safe once the problem is fixed."
         )
 
-    def _record_start(self, plan: StartPlan, jobs: Sequence[Job]) -> Optional[HistoryEntry]:
+    async def identity(self) -> Any:
+        """The Orchestrator identity signed in (``GetCurrentUser``), asked once per session;
+        None when it cannot be told (a failure never stops anything)."""
+        if self._identity is None:
+            try:
+                self._identity = (await self.client.current_user(),)
+            except (OrchestratorError, AttributeError):
+                self._identity = (None,)
+        return self._identity[0]
+
+    def _where(self, identity: Any) -> dict[str, Any]:
+        """The history fields saying where and as whom: Orchestrator URL, tenant, identity."""
+        from tui_app.urls import without_userinfo
+
+        settings = self.state.settings
+        return {
+            "orchestrator_url": without_userinfo(settings.url) or None,
+            "tenant": getattr(identity, "tenancy_name", "") or settings.tenancy_name or None,
+            "identity": identity,
+        }
+
+    def recorded_body(self, plan: StartPlan) -> Optional[dict]:
+        """The start body as sent, with ``ask`` (and secret-looking) argument values MASK."""
+        hidden = {name: MASK for name in plan.arguments
+                  if name in self.state.ask_names or looks_secret(name)}
+        try:
+            return dataclasses.replace(plan, arguments={**plan.arguments, **hidden}).start_info()
+        except (PlanError, ValueError):
+            return None
+
+    def _record_start(self, plan: StartPlan, jobs: Sequence[Job],
+                      identity: Any = None) -> Optional[HistoryEntry]:
         """Append the start to the history file; a history problem never hides the jobs."""
         from tui_app.history import record_start
         from tui_app.locations import LocationError
 
-        identity = self.template_identity()
+        template = self.template_identity()
         try:
             return record_start(
                 "wizard",
                 plan,
                 jobs,
-                template_name=identity.name if identity else None,
-                template_path=str(identity.path) if identity and identity.path else None,
+                template_name=template.name if template else None,
+                template_path=str(template.path) if template and template.path else None,
+                body=self.recorded_body(plan),
+                **self._where(identity),
             )
         except (OSError, ValueError, LocationError) as exc:
             self.warn(f"The history file could not be written: {exc}")
             return None
 
+    def _record_restart(self, old: Job, new: Job, identity: Any) -> None:
+        """Append a restart from the Run step to the history (as its own start)."""
+        from tui_app.history import HistoryEntry, append_entry, history_jobs, identity_json
+        from tui_app.locations import LocationError
+
+        first = self.history_entry
+        release, folder = self.state.release, self.state.folder
+        where = self._where(identity)
+        try:
+            self.restart_entries.append(append_entry(HistoryEntry(
+                source="wizard",
+                process_key=(release.process_key if release else
+                             first.process_key if first else old.release_name),
+                release_key=release.key if release else first.release_key if first else "",
+                folder=folder.fully_qualified_name if folder else "",
+                folder_id=folder.id if folder else None,
+                strategy="Restart",
+                jobs=history_jobs([new]),
+                reference=new.reference or None,
+                orchestrator_url=where["orchestrator_url"],
+                tenant=where["tenant"],
+                identity=identity_json(identity),
+            )))
+        except (OSError, ValueError, LocationError) as exc:
+            self.warn(f"The history file could not be written: {exc}")
+
     def record_final_states(self) -> None:
-        """Add the jobs' final states to the history entry of this start."""
+        """Add the final states of the jobs that ended to their history entries (the start's,
+        a re-attached one's, the restarts'), each state once."""
         from tui_app.history import record_final_states
         from tui_app.locations import LocationError
 
-        entry, self.history_entry = self.history_entry, None
-        if entry is None:
-            return
-        try:
-            record_final_states(entry.id, self.state.jobs)
-        except (OSError, ValueError, LocationError) as exc:
-            self.warn(f"The history file could not be written: {exc}")
+        entries = [e for e in (self.history_entry, *self.restart_entries) if e is not None]
+        for entry in entries:
+            keys = {job.key for job in entry.jobs} - self._recorded
+            ended = [job for job in self.state.jobs if job.key in keys and job.is_final]
+            if not ended:
+                continue
+            try:
+                record_final_states(entry.id, ended)
+            except (OSError, ValueError, LocationError) as exc:
+                self.warn(f"The history file could not be written: {exc}")
+                return
+            self._recorded.update(job.key for job in ended)
 
     async def poll_jobs(self) -> list[int]:
         """Refresh the unfinished jobs in one request; the indexes of those that changed."""
@@ -773,6 +881,7 @@ class WizardSession:
                     delay = min(max(delay, problem.retry_after or 0), self.policy.longest)
                 on_problem(problem, delay)
                 continue
+            await self.read_log()
             on_update(changed, delay)
             asked = await self.ask_why_pending()
             if asked:
@@ -803,6 +912,145 @@ class WizardSession:
         """Ask Orchestrator to stop (``SoftStop``) or kill (``Kill``) a job."""
         with asking_orchestrator():
             await self.client.stop_jobs([job_id], strategy)
+
+    # -- robot logs, restart, resume ----------------------------------------------------------
+
+    def _job(self, job_id: Optional[int]) -> Optional[Job]:
+        return next((job for job in self.state.jobs if job.id == job_id), None)
+
+    def log_due(self) -> Optional[Job]:
+        """The job of ``log_job`` when its log is worth reading now (not read since it
+        ended), else None."""
+        job = self._job(self.log_job)
+        if job is None:
+            return None
+        log = self.logs.get(job.id)
+        return job if log is None or not log.complete else None
+
+    async def read_log(self) -> bool:
+        """Read the last ``LOG_LINES`` robot log lines of ``log_job`` when due (one request);
+        True when it was asked. A failure is kept in the log's ``problem``, never raised."""
+        job = self.log_due()
+        if job is None:
+            return False
+        old = self.logs.get(job.id, JobLog())
+        try:
+            page = await self.client.robot_logs(job.key, top=LOG_LINES, newest_first=True)
+        except RateLimited:
+            self.logs[job.id] = dataclasses.replace(
+                old, problem="Orchestrator asks to slow down; the log is read again later.")
+        except OrchestratorError as exc:
+            final = isinstance(exc, (NotAvailable, PermissionDenied))
+            problem = f"The robot log could not be read: {exc.title}. {exc.message}"
+            self.logs[job.id] = dataclasses.replace(old, complete=final,
+                                                    problem=self.without_secrets(problem))
+        else:
+            lines = tuple(reversed(page.items))
+            self.logs[job.id] = JobLog(lines, max(page.total, len(lines)), job.is_final)
+        return True
+
+    @staticmethod
+    def restart_refusal(job: Job) -> Optional[str]:
+        """Why ``job`` cannot be restarted in its state (None: it can)."""
+        if job.is_final:
+            return None
+        return (f"Job {job.id} is {job.state}: only a job that ended (Successful, Faulted or "
+                "Stopped) can be restarted.")
+
+    @staticmethod
+    def resume_refusal(job: Job) -> Optional[str]:
+        """Why ``job`` cannot be resumed in its state (None: it can)."""
+        if job.is_suspended:
+            return None
+        return f"Job {job.id} is {job.state}: only a Suspended job can be resumed."
+
+    async def restart_job(self, job: Job) -> Job:
+        """``RestartJob`` for a job that ended: the new job joins the monitor and the history.
+        Raises ``ServerProblem``."""
+        with asking_orchestrator():
+            new = await self.client.restart_job(job.id)
+        self.state.jobs.append(new)
+        self._record_restart(job, new, await self.identity())
+        return new
+
+    async def resume_job(self, job: Job) -> Job:
+        """``ResumeJob`` for a Suspended job; the job as Orchestrator answered. Raises
+        ``ServerProblem``."""
+        with asking_orchestrator():
+            resumed = await self.client.resume_job(job.key)
+        for index, known in enumerate(self.state.jobs):
+            if known.id == resumed.id:
+                self.state.jobs[index] = resumed
+        return resumed
+
+    # -- watching jobs started earlier ----------------------------------------------------------
+
+    def watch_title(self) -> str:
+        """What the Run step's heading names: the release started, or what is watched."""
+        if self.watching is not None:
+            return self.watching
+        return self.state.release.name if self.state.release else ""
+
+    def _watch(self, jobs: Sequence[Job], folder: Optional[Folder], title: str,
+               entry: Optional[HistoryEntry] = None) -> None:
+        if folder is not None and (self.state.folder is None or self.state.folder.id != folder.id):
+            self.choose_folder(folder)
+        self.client.use_folder(folder)
+        self.state.jobs = list(jobs)
+        self.watching = title
+        self.history_entry = entry
+        self.restart_entries = []
+        self._recorded = {job.key for job in (entry.jobs if entry else ()) if job.state}
+        self.logs, self.log_job, self.pending_checks = {}, None, {}
+        self._pending_watch = None
+
+    async def watch_refs(self, refs: Sequence[Any]) -> list[str]:
+        """Open the monitor on the jobs ``refs`` (``jobrefs.Ref``) stand for, looked up as
+        ``startjob watch`` does (in the settings' folder first); the warnings (e.g. a job
+        Orchestrator no longer lists). Raises ``RefError`` (its message says why) or
+        ``ServerProblem``."""
+        from tui_app.history import read_entries
+        from tui_app.jobrefs import HISTORY, resolve
+        from tui_app.resolver import find_folder
+
+        path = self.state.settings.folder.strip()  # --folder: where an id or key is looked
+        folder = find_folder(self.state.folders, path) if path else None
+        with asking_orchestrator():
+            found = await resolve(self.client, refs, folder=folder,
+                                  entries=lambda: read_entries(None),
+                                  known_folders=self.state.folders)
+        entries = [entry for _, entry in found.entries]
+        if len(refs) == 1 and refs[0].kind == HISTORY and entries:
+            title = f"history entry {refs[0].text} ({entries[0].process_key})"
+        else:
+            title = ", ".join(ref.text for ref in refs)
+        self._watch(found.jobs, found.folder, title, entries[0] if len(entries) == 1 else None)
+        return list(found.warnings)
+
+    async def watch_draft_jobs(self, draft: drafts.Draft) -> list[str]:
+        """Open the monitor on the jobs a dropped session had started (kept in its draft);
+        the warnings. Raises ``ServerProblem``; ``RefError`` when none is listed any more."""
+        from tui_app.history import read_entries
+        from tui_app.jobrefs import RefError
+        from tui_app.resolver import find_folder
+
+        folder = next((f for f in self.state.folders if f.id == draft.started_folder_id), None)
+        if folder is None and draft.folder_path:
+            folder = find_folder(self.state.folders, draft.folder_path)
+        wanted = {int(job["id"]): str(job["key"]) for job in draft.started_jobs}
+        self.client.use_folder(folder)
+        with asking_orchestrator():
+            jobs = [job for job in await self.client.get_jobs(list(wanted))
+                    if wanted.get(job.id) == job.key]
+        ids = ", ".join(str(job_id) for job_id in wanted)
+        if not jobs:
+            raise RefError(f"Orchestrator no longer lists the jobs the last session started "
+                           f"({ids}): nothing to follow.")
+        entry = next((e for e in read_entries(None) if e.id == draft.history_id), None)
+        self._watch(jobs, folder, f"the jobs the last session started ({draft.process_key})",
+                    entry)
+        missing = [str(i) for i in wanted if i not in {job.id for job in jobs}]
+        return [f"Orchestrator no longer lists job(s) {', '.join(missing)}."] if missing else []
 
     # -- opening a template or a draft ------------------------------------------------------
 
@@ -850,8 +1098,8 @@ class WizardSession:
         return draft
 
     def resume_draft(self, draft: drafts.Draft) -> None:
-        """Take the draft's connection settings and choices (applied once signed in); the
-        draft file is used up."""
+        """Take the draft's connection settings and choices (applied once signed in) and the
+        jobs it had started (their monitor opens then); the draft file is used up."""
         from tui_app.wizard.opening import draft_template
 
         names = ("url", "auth_mode", "client_id", "tenancy_name", "username", "scope",
@@ -862,6 +1110,8 @@ class WizardSession:
         self.state.search_text = draft.search_text
         self.pending_template = draft_template(draft)
         self.pending_is_draft = True
+        if draft.started_jobs:  # jobs were started: reopen their monitor, never start again
+            self.pending_watch = draft
         self.discard_draft()
 
     def discard_draft(self) -> None:
@@ -871,8 +1121,20 @@ class WizardSession:
             pass
 
     def has_choices(self) -> bool:
-        """A folder or a release was chosen (worth a draft when the terminal goes away)."""
-        return self.state.release is not None or self.state.folder is not None
+        """A folder or a release was chosen, or jobs are followed (worth a draft when the
+        terminal goes away)."""
+        state = self.state
+        return state.release is not None or state.folder is not None or bool(state.jobs)
+
+    async def open_watch(self) -> Optional[list[str]]:
+        """Open the monitor on the pending jobs (``pending_watch``; None: there are none):
+        the warnings. Raises ``RefError`` or ``ServerProblem``."""
+        pending, self.pending_watch = self.pending_watch, None
+        if pending is None:
+            return None
+        if isinstance(pending, drafts.Draft):
+            return await self.watch_draft_jobs(pending)
+        return await self.watch_refs(pending)
 
     def keep_draft(
         self, step: str, settings: Optional[ConnectionSettings] = None
@@ -884,7 +1146,10 @@ class WizardSession:
         if settings is not None:
             state = dataclasses.replace(state, settings=settings)
         try:
-            return drafts.save_draft(drafts.draft_from_state(state, step=step))
+            draft = drafts.draft_from_state(state, step=step)
+            if draft.started_jobs and self.history_entry is not None:
+                draft.history_id = self.history_entry.id
+            return drafts.save_draft(draft)
         except Exception:  # noqa: BLE001 - keeping a draft must never fail the way out
             return None
 

@@ -75,6 +75,9 @@ class FolderScreen(ListNavigation, StepScreen):
 The folders you can see, by full path. Type to filter; Up/Down move the ▸ marker;
 Enter chooses the marked folder.
 
+F9 lists the recent starts (the history): Enter on one opens the monitor of its jobs
+(their state, log, stop, restart), in the folder they were started in.
+
 Classic folders group robots in environments: there you start a job on specific robots,
 a number of jobs, or all robots of the environment. Modern folders run jobs on the robots
 (users) and machines assigned to the folder.
@@ -82,6 +85,8 @@ a number of jobs, or all robots of the environment. Modern folders run jobs on t
     BINDINGS = [
         *ListNavigation.LIST_BINDINGS,
         Binding("ctrl+n", "choose", "Choose", key_display="enter/^n", id="wizard.next"),
+        Binding("f9", "app.recent_starts", "Recent starts", key_display="F9",
+                id="folder.recent"),
     ]
 
     def compose_body(self) -> ComposeResult:
