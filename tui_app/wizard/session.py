@@ -748,13 +748,12 @@ class WizardSession:
         )
 
     async def identity(self) -> Any:
-        """The Orchestrator identity signed in (``GetCurrentUser``), asked once per session;
-        None when it cannot be told (a failure never stops anything)."""
+        """The Orchestrator identity signed in (``tui_app.identity.who_started``), asked once
+        per session; None when it cannot be told (a failure never stops anything)."""
+        from tui_app.identity import who_started
+
         if self._identity is None:
-            try:
-                self._identity = (await self.client.current_user(),)
-            except (OrchestratorError, AttributeError):
-                self._identity = (None,)
+            self._identity = (await who_started(self.client, self.state.settings),)
         return self._identity[0]
 
     def _where(self, identity: Any) -> dict[str, Any]:
@@ -764,7 +763,7 @@ class WizardSession:
         settings = self.state.settings
         return {
             "orchestrator_url": without_userinfo(settings.url) or None,
-            "tenant": getattr(identity, "tenancy_name", "") or settings.tenancy_name or None,
+            "tenant": settings.tenant or getattr(identity, "tenancy_name", "") or None,
             "identity": identity,
         }
 
