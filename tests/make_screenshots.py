@@ -22,7 +22,8 @@ from tui_app.connection import ConnectionSettings  # noqa: E402
 from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tui_app.ui.app import make_app  # noqa: E402
 
-STEPS = ["connect", "folder", "process", "release", "strategy", "arguments", "review", "run"]
+STEPS = ["connect", "folder", "process", "release", "strategy", "arguments", "review", "run",
+         "run-log"]
 OUT = HERE.parent / "screenshots"
 
 
@@ -34,12 +35,15 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
         poll_interval=0.05,
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        if step == "run":
+        if step.startswith("run"):
             await tour.to_review(pilot)
             await pilot.press("ctrl+r")
             await pilot.pause(0.3)
             sandbox.tenant.clock = lambda: time.time() + 60  # let the job finish now
             await tour.settle(pilot, 0.3)
+            if step == "run-log":
+                await pilot.press("f4")  # the highlighted job's robot log
+                await tour.settle(pilot, 0.5)
         else:
             await getattr(tour, f"to_{step}")(pilot)
         if step == "process":
