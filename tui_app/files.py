@@ -56,7 +56,9 @@ def atomic_write_text(
     try:
         with os.fdopen(fd, "wb") as handle:
             if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # Blocking: another writer's leftover scan may hold this fresh file's lock for
+                # an instant (it never removes a file this young), and must not make us fail.
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
