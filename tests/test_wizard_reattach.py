@@ -227,9 +227,11 @@ async def test_restart_asks_then_the_new_job_joins_the_monitor_and_history(make_
     assert restart_entry.folder_id == start_entry.folder_id
 
 
-async def test_a_wizard_start_records_where_who_and_the_body(make_wizard, monkeypatch):
+async def test_a_wizard_start_records_where_who_and_the_body(make_wizard, sandbox, monkeypatch):
     from tui_app.orchestrator import DEFAULT_SCOPES
 
+    for robot_id in (102, 103):  # whichever robot the tour ticks, the job runs at once
+        sandbox.tenant.set_robot_state(robot_id, "Available")
     monkeypatch.setenv("STARTJOB_NOTIFY", "off")
     app = make_wizard(scope=f"{DEFAULT_SCOPES} OR.Users.Read")  # GetCurrentUser needs it
     bells: list = []
@@ -239,7 +241,7 @@ async def test_a_wizard_start_records_where_who_and_the_body(make_wizard, monkey
         app.session.state.ask_names = frozenset({"IncidentId"})
         await pilot.press("ctrl+r")
         await tour.settle(pilot)
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs())
+        await wait_for(pilot, lambda: not app.state.unfinished_jobs(), timeout=60.0)
         await tour.settle(pilot, 0.1)
     assert bells == []  # STARTJOB_NOTIFY=off
     [entry] = read_entries()
