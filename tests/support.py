@@ -25,3 +25,45 @@ class SandboxRedirect(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+class ClockedOrchestrator:
+    """The sandbox on a clock that moves only when told (``wait``), and an HTTP client per
+    folder (``client``; closed by ``close``). ``START_DEFAULTS`` fill a start in "Default"."""
+
+    START = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
+    START_DEFAULTS: dict = {}
+
+    def __init__(self, sandbox) -> None:
+        import time
+
+        self.sandbox = sandbox
+        self.now = time.time()
+        sandbox.tenant.clock = lambda: self.now
+        self.clients: list = []
+
+    def client(self, folder="Default", token=None, base=None) -> httpx.Client:
+        from tui_app.sandbox import DEMO
+
+        headers = {"Authorization": f"Bearer {token or DEMO.personal_access_token}"}
+        if folder:
+            headers["X-UIPATH-FolderPath"] = folder
+        client = httpx.Client(base_url=base or self.sandbox.orchestrator_url, headers=headers)
+        self.clients.append(client)
+        return client
+
+    def start(self, folder="Default", **info) -> dict:
+        info.setdefault("ReleaseName", "SupportTriage_QuickstartDemo")
+        if folder == "Default":
+            for name, value in self.START_DEFAULTS.items():
+                info.setdefault(name, value)
+        response = self.client(folder).post(self.START, json={"startInfo": info})
+        assert response.status_code == 201, response.text
+        return response.json()["value"][0]
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()

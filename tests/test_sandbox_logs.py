@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+from support import ClockedOrchestrator
 
 from tui_app.sandbox import DEMO, SandboxConfig, endpoints, robotlogs
 from tui_app.sandbox.endpoints import Context
@@ -29,35 +30,11 @@ def sandbox_config():
     return SandboxConfig(job_pending_seconds=1, job_running_seconds=3, stop_seconds=1)
 
 
-class Orchestrator:
+class Orchestrator(ClockedOrchestrator):
     """The sandbox on a clock that moves only when told, and an HTTP client per folder."""
 
-    def __init__(self, sandbox) -> None:
-        self.sandbox = sandbox
-        self.now = time.time()
-        sandbox.tenant.clock = lambda: self.now
-        self.clients: list = []
-
-    def client(self, folder="Default", token=DEMO.personal_access_token, base=None):
-        headers = {"Authorization": f"Bearer {token}"}
-        if folder:
-            headers["X-UIPATH-FolderPath"] = folder
-        client = httpx.Client(base_url=base or self.sandbox.orchestrator_url, headers=headers)
-        self.clients.append(client)
-        return client
-
-    def start(self, folder="Default", **info) -> dict:
-        info.setdefault("ReleaseName", "SupportTriage_QuickstartDemo")
-        if folder == "Default":
-            info.setdefault("Strategy", "Specific")
-            info.setdefault("RobotIds", [101])
-            info.setdefault("InputArguments", json.dumps({"IncidentId": "INC-42"}))
-        response = self.client(folder).post(START, json={"startInfo": info})
-        assert response.status_code == 201, response.text
-        return response.json()["value"][0]
-
-    def wait(self, seconds: float) -> None:
-        self.now += seconds
+    START_DEFAULTS = {"Strategy": "Specific", "RobotIds": [101],
+                      "InputArguments": json.dumps({"IncidentId": "INC-42"})}
 
     def logs(self, key=None, folder="Default", **params) -> dict:
         if key:
@@ -76,8 +53,7 @@ class Orchestrator:
 def orch(sandbox):
     orchestrator = Orchestrator(sandbox)
     yield orchestrator
-    for client in orchestrator.clients:
-        client.close()
+    orchestrator.close()
 
 
 def test_a_successful_job_logs_its_start_activities_and_end(orch):

@@ -4,10 +4,10 @@ moves."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
+from support import ClockedOrchestrator
 
 from tui_app.jobrefs import job_details_url
 from tui_app.sandbox import DEMO, SandboxConfig
@@ -21,28 +21,9 @@ def sandbox_config():
     return SandboxConfig(job_pending_seconds=1, job_running_seconds=3, stop_seconds=1)
 
 
-class Orchestrator:
-    def __init__(self, sandbox) -> None:
-        self.sandbox = sandbox
-        self.now = time.time()
-        sandbox.tenant.clock = lambda: self.now
-        self.clients: list = []
-
-    def client(self, folder="Default", token=DEMO.personal_access_token) -> httpx.Client:
-        client = httpx.Client(base_url=self.sandbox.orchestrator_url, headers={
-            "Authorization": f"Bearer {token}", "X-UIPATH-FolderPath": folder})
-        self.clients.append(client)
-        return client
-
-    def start(self, folder="Default", **info) -> dict:
-        info.setdefault("ReleaseName", "SupportTriage_QuickstartDemo")
-        if folder == "Default":
-            info.setdefault("Strategy", "JobsCount")
-            info.setdefault("JobsCount", 1)
-            info.setdefault("InputArguments", json.dumps({"IncidentId": "INC-7"}))
-        response = self.client(folder).post(START, json={"startInfo": info})
-        assert response.status_code == 201, response.text
-        return response.json()["value"][0]
+class Orchestrator(ClockedOrchestrator):
+    START_DEFAULTS = {"Strategy": "JobsCount", "JobsCount": 1,
+                      "InputArguments": json.dumps({"IncidentId": "INC-7"})}
 
     def job(self, job_id: int, folder="Default") -> dict:
         return self.client(folder).get(f"/odata/Jobs({job_id})",
@@ -56,8 +37,7 @@ class Orchestrator:
 def orch(sandbox):
     orchestrator = Orchestrator(sandbox)
     yield orchestrator
-    for client in orchestrator.clients:
-        client.close()
+    orchestrator.close()
 
 
 def test_restart_a_finished_job_makes_a_new_pending_job_like_it(orch):
