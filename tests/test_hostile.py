@@ -17,7 +17,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static
-from tour import fill, settle
+from tour import fill, settle, wait_for_final_jobs
 
 from tui_app.orchestrator import OrchestratorClient, TokenAuth
 from tui_app.sandbox import DEMO, SandboxConfig
@@ -163,15 +163,6 @@ async def tick_robots(pilot, robot_ids) -> None:
         picker.highlighted = values.index(robot_id)
         await pilot.press("space")
     await pilot.pause()
-
-
-async def wait_for_final_jobs(pilot, timeout: float = 5.0) -> None:
-    waited = 0.0
-    while pilot.app.state.unfinished_jobs() or not pilot.app.state.jobs:
-        await pilot.pause(0.1)
-        waited += 0.1
-        assert waited < timeout, "jobs did not finish"
-    await settle(pilot)
 
 
 # ------------------------------------------------------------------------------ client level

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 
 import tour
+from tour import wait_until
 from wizard_fakes import answer, answers, intercept, jobs_as, validation
 
 from tui_app.connection import ConnectionSettings
@@ -96,15 +97,6 @@ def detail(app) -> str:
     return str(app.screen.query_one("#job-detail").render())
 
 
-async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
-    waited = 0.0
-    while not condition():
-        await pilot.pause(0.05)
-        waited += 0.05
-        assert waited < timeout, "timed out"
-    await pilot.pause()
-
-
 async def test_a_job_that_stays_pending_says_why(make_wizard, sandbox):
     app = make_wizard()
     fake = intercept(app, sandbox, {JOBS: jobs_as(State="Pending"),
@@ -113,16 +105,16 @@ async def test_a_job_that_stays_pending_says_why(make_wizard, sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.press("ctrl+r")  # no settle: following a Pending job does not end
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         assert "Orchestrator is asked why in a few seconds" in detail(app)
-        await wait_for(pilot, lambda: app.session.pending_checks)
+        await wait_until(pilot, lambda: app.session.pending_checks)
         shown = detail(app)
         assert "Why is it Pending?" in shown
         assert "The robot is busy with another job" in shown
         assert "What to do: Wait, or choose a robot that is Available." in shown
         assert SNAPSHOT_NOTE in shown
         polls = fake.count("/odata/Jobs")
-        await wait_for(pilot, lambda: fake.count("/odata/Jobs") > polls + 2)
+        await wait_until(pilot, lambda: fake.count("/odata/Jobs") > polls + 2)
         assert fake.count(WHY) == 1  # not on every poll
 
 
@@ -134,7 +126,7 @@ async def test_a_faulted_job_says_why_in_words(make_wizard, sandbox):
                                            JobError=error)})
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_run(pilot)
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs())
+        await wait_until(pilot, lambda: not app.state.unfinished_jobs())
         shown = detail(app)
         assert "Info: Could not start executor." in shown
         assert ("Why it faulted: Could not start the robot - The workstation is in use by "
@@ -148,7 +140,7 @@ async def test_a_suspended_job_rests_and_is_not_counted_finished(make_wizard, sa
     fake = intercept(app, sandbox, {JOBS: jobs_as(State="Suspended")})
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_run(pilot)
-        await wait_for(pilot, lambda: "Suspended" in str(app.screen.message.render()))
+        await wait_until(pilot, lambda: "Suspended" in str(app.screen.message.render()))
         said = str(app.screen.message.render())
         assert "All jobs finished" not in said
         job = app.state.jobs[0]
@@ -170,8 +162,17 @@ async def test_a_429_while_following_is_no_failure_of_the_start(make_wizard, san
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.press("ctrl+r")  # no settle: it would wait until the jobs ended
-        await wait_for(pilot, lambda: "slow down" in str(app.screen.message.render()))
+        await wait_until(pilot, lambda: "slow down" in str(app.screen.message.render()))
         said = str(app.screen.message.render())
         assert said.startswith("Warning: Orchestrator asks to slow down") and "Error" not in said
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs())
+        await wait_until(pilot, lambda: not app.state.unfinished_jobs())
         assert "All jobs finished: 1 Successful" in str(app.screen.message.render())
+
+
+def test_the_footer_may_ask_for_the_keys_before_the_job_table_is_composed():
+    """Textual asks ``check_action`` when the screen is pushed, before its body exists (it
+    stopped the wizard on CI: "No nodes match 'DataTable' on RunScreen()")."""
+    screen = RunScreen()
+    assert screen.selected_job() is None
+    assert screen.check_action("stop", ("Kill",)) is True
+    assert screen.check_action("restart", ()) is False

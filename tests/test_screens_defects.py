@@ -7,7 +7,7 @@ import tour
 from support import UI_URL
 from textual.widgets import Input, RadioSet, Select, SelectionList
 from textual.widgets._select import SelectOverlay
-from tour import fill, search, settle
+from tour import fill, search, settle, wait_until
 
 from tui_app.connection import ConnectionSettings
 from tui_app.plan import RUNTIME_TYPES
@@ -47,16 +47,6 @@ async def open_process(pilot, folder: str, text: str) -> None:
     await search(pilot, text)
     await pilot.press("enter")
     await settle(pilot)
-
-
-async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
-    """Pause until ``condition()`` (no settle: the Run step's poll runs until jobs end)."""
-    waited = 0.0
-    while not condition():
-        await pilot.pause(0.05)
-        waited += 0.05
-        assert waited < timeout, "timed out"
-    await pilot.pause()
 
 
 # -- 3: a template's ask arguments are masked in the form ------------------------------------
@@ -228,7 +218,7 @@ async def test_run_table_shows_robot_and_machine_in_full(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_run(pilot)
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs())
+        await wait_until(pilot, lambda: not app.state.unfinished_jobs())
         assert "SUPPORT-BOT-01 / SUPPORT-VM-01" in screen_text(app, app.screen.query_one("#jobs"))
 
 
@@ -252,7 +242,7 @@ async def test_lost_start_answer_still_shows_the_output_arguments(make_wizard, s
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert isinstance(app.screen, RunScreen)
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs())
+        await wait_until(pilot, lambda: not app.state.unfinished_jobs())
         detail = str(app.screen.query_one("#job-detail").render())
         assert "Successful" in detail and "Output arguments:" in detail
         assert "appear here" not in detail
@@ -346,11 +336,11 @@ async def test_kill_says_it_was_requested(make_wizard, sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot, incident="INC5")
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: app.state.jobs and app.state.jobs[0].state == "Running")
+        await wait_until(pilot, lambda: app.state.jobs and app.state.jobs[0].state == "Running")
         await pilot.press("ctrl+k")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: app.state.jobs[0].state == "Terminating")
+        await wait_until(pilot, lambda: app.state.jobs[0].state == "Terminating")
         assert f"Kill requested for job {app.state.jobs[0].id}" in message(app)
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from textual.widgets import Input, OptionList, SelectionList
-from tour import fill, search, settle, to_review
+from tour import fill, search, settle, to_review, wait_for_final_jobs
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import (
@@ -52,15 +52,6 @@ async def to_strategy_of_support_triage(pilot) -> None:
     await pilot.press("enter")  # the latest release (QuickstartDemo) is highlighted first
     await settle(pilot)
     assert isinstance(pilot.app.screen, StrategyScreen)
-
-
-async def wait_for_final_jobs(pilot, timeout: float = 5.0) -> None:
-    waited = 0.0
-    while pilot.app.state.unfinished_jobs() or not pilot.app.state.jobs:
-        await pilot.pause(0.1)
-        waited += 0.1
-        assert waited < timeout, "jobs did not finish"
-    await settle(pilot)
 
 
 async def test_specific_flow_starts_one_job_per_ticked_robot(make_wizard, sandbox):

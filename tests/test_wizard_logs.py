@@ -8,18 +8,13 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import tour
-from test_run_monitor import wait_for as wait_briefly
+from tour import wait_until
 from wizard_fakes import intercept
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import RunScreen
 
 SIZE = (80, 24)
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    """``test_run_monitor.wait_for`` with room for a loaded machine (tests run in parallel)."""
-    await wait_briefly(pilot, condition, timeout)
 LOGS = "GET /odata/RobotLogs"
 
 
@@ -62,20 +57,20 @@ async def test_the_log_pane_shows_the_last_lines_while_the_job_runs(make_wizard,
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         assert fake.count("RobotLogs") == 0  # the details are shown: no log is read
         footer = tour_footer(app)
         assert "F4 Log" in footer and "Stop" in footer
         await pilot.press("f4")
-        await wait_for(pilot, lambda: "Execution started" in pane(app))
+        await wait_until(pilot, lambda: "Execution started" in pane(app))
         shown = pane(app)
         assert f"Robot log of job {app.state.jobs[0].id}" in shown
         assert "ERROR Ticket INC1 not found" in shown  # in words, not by colour only
         assert not app.screen.query_one("#job-detail").display
         job = app.state.jobs[0]
         assert logs.asked[0] == job.key
-        await wait_for(pilot, lambda: "Step 2" in pane(app))  # read again while it runs
-        await wait_for(pilot, lambda: app.state.jobs[0].is_final)
+        await wait_until(pilot, lambda: "Step 2" in pane(app))  # read again while it runs
+        await wait_until(pilot, lambda: app.state.jobs[0].is_final)
         await tour.settle(pilot, 0.2)
         read = fake.count("RobotLogs")
         assert app.session.logs[job.id].complete  # read once more after it ended
@@ -112,7 +107,7 @@ async def test_a_log_that_cannot_be_read_says_so_once(make_wizard, sandbox):
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_run(pilot)
         await pilot.press("f4")
-        await wait_for(pilot, lambda: "could not be read" in pane(app))
+        await wait_until(pilot, lambda: "could not be read" in pane(app))
         await pilot.press("f4", "f4")
         await tour.settle(pilot, 0.3)
         assert fake.count("RobotLogs") == 1

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import tour
 from support import FIXED_REFERENCE, UI_URL, SandboxRedirect
-from test_run_monitor import wait_for as wait_briefly
 from test_wizard_flow import _count
 from textual.widgets import Input
+from tour import wait_until
 from wizard_fakes import answer, intercept
 
 from tui_app.drafts import draft_path, load_draft
@@ -24,11 +24,6 @@ from tui_app.ui.recent import RecentStartsDialog
 from tui_app.ui.screens import RunScreen
 
 SIZE = (80, 24)
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    """``test_run_monitor.wait_for`` with room for a loaded machine (tests run in parallel)."""
-    await wait_briefly(pilot, condition, timeout)
 START = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
 LONG = SandboxConfig(job_pending_seconds=0.1, job_running_seconds=30, stop_seconds=0.2)
 
@@ -74,12 +69,12 @@ async def test_reattach_from_a_history_entry_then_resume_the_suspended_job(make_
         assert "MonthEndClose" in str(app.screen.query_one("#recent").get_option_at_index(0)
                                       .prompt)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         assert [j.id for j in app.state.jobs] == [job["Id"]]
         assert app.state.folder.fully_qualified_name == "Workshop"
         heading = str(app.screen.query_one("#heading").render())
         assert heading == "1 job(s) of history entry @1 (MonthEndClose)"
-        await wait_for(pilot, lambda: "Still Suspended" in message(app))
+        await wait_until(pilot, lambda: "Still Suspended" in message(app))
         assert "F6 Resume" in footer(app) and "Restart" not in footer(app)
         assert "Ctrl+N starts the same again" not in message(app)  # nothing was chosen
         await pilot.press("f5")  # not for a Suspended job: said in words
@@ -87,10 +82,10 @@ async def test_reattach_from_a_history_entry_then_resume_the_suspended_job(make_
         assert "only a job that ended (Successful, Faulted or Stopped) can be restarted" in (
             message(app))
         await pilot.press("f6")
-        await wait_for(pilot, lambda: "resume job" in message(app))
+        await wait_until(pilot, lambda: "resume job" in message(app))
         assert f"Asked Orchestrator to resume job {job['Id']}" in message(app)
         assert _count(sandbox, "ResumeJob") == 1
-        await wait_for(pilot, lambda: app.state.jobs[0].state in ("Resumed", "Running"))
+        await wait_until(pilot, lambda: app.state.jobs[0].state in ("Resumed", "Running"))
         await pilot.press("f6")
         await pilot.pause()
         assert "only a Suspended job can be resumed" in message(app)
@@ -129,7 +124,7 @@ async def test_watch_tui_opens_the_wizard_on_the_monitor(sandbox, monkeypatch):
                    client_options={"transport": SandboxRedirect(sandbox.base_url)},
                    reference_factory=lambda: FIXED_REFERENCE, poll_interval=0.05)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))  # signed in at once
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))  # signed in at once
         assert [j.id for j in app.state.jobs] == [job["Id"]]
         await pilot.press("escape")
         await pilot.pause()
@@ -144,7 +139,7 @@ async def test_a_resumed_draft_with_started_jobs_reopens_their_monitor(make_wiza
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_review(pilot)
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, RunScreen))
         started = [job.id for job in app.state.jobs]
         app.leave_with_draft()  # the SSH connection dropped
         await pilot.pause()
@@ -163,14 +158,14 @@ async def test_a_resumed_draft_with_started_jobs_reopens_their_monitor(make_wiza
         await pilot.pause()
         await tour.fill(pilot, "demo-secret")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(resumed.screen, RunScreen))
+        await wait_until(pilot, lambda: isinstance(resumed.screen, RunScreen))
         assert [job.id for job in resumed.state.jobs] == started
         assert "Review" not in footer(resumed) and "Start" not in str(
             resumed.screen.query_one("#heading").render())
         await pilot.press("ctrl+k")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: resumed.state.jobs[0].is_final)
+        await wait_until(pilot, lambda: resumed.state.jobs[0].is_final)
         await tour.settle(pilot, 0.1)
         await pilot.press("escape")  # under the monitor: Review, with the draft's choices
         await pilot.pause()
@@ -201,7 +196,7 @@ async def test_restart_asks_then_the_new_job_joins_the_monitor_and_history(make_
     app.bell = lambda: bells.append(1)
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_run(pilot)
-        await wait_for(pilot, lambda: bells)  # every job ended: the bell
+        await wait_until(pilot, lambda: bells)  # every job ended: the bell
         first = app.state.jobs[0]
         await pilot.press("f5")
         await pilot.pause()
@@ -213,13 +208,13 @@ async def test_restart_asks_then_the_new_job_joins_the_monitor_and_history(make_
         await pilot.press("f5")
         await pilot.pause()
         await pilot.press("y")
-        await wait_for(pilot, lambda: len(app.state.jobs) == 2)
+        await wait_until(pilot, lambda: len(app.state.jobs) == 2)
         new = app.state.jobs[1]
         assert fake.seen[-1][1] == {"jobId": first.id}
         assert f"Restarted job {first.id} as job {new.id}" in message(app)
         assert "2 job(s)" in str(app.screen.query_one("#heading").render())
-        await wait_for(pilot, lambda: app.state.jobs[1].is_final)
-        await wait_for(pilot, lambda: len(bells) == 2)
+        await wait_until(pilot, lambda: app.state.jobs[1].is_final)
+        await wait_until(pilot, lambda: len(bells) == 2)
     restart_entry, start_entry = read_entries()
     assert restart_entry.strategy == "Restart" and restart_entry.source == "wizard"
     assert [job.id for job in restart_entry.jobs] == [new.id]
@@ -241,7 +236,7 @@ async def test_a_wizard_start_records_where_who_and_the_body(make_wizard, sandbo
         app.session.state.ask_names = frozenset({"IncidentId"})
         await pilot.press("ctrl+r")
         await tour.settle(pilot)
-        await wait_for(pilot, lambda: not app.state.unfinished_jobs(), timeout=60.0)
+        await wait_until(pilot, lambda: not app.state.unfinished_jobs(), timeout=60.0)
         await tour.settle(pilot, 0.1)
     assert bells == []  # STARTJOB_NOTIFY=off
     [entry] = read_entries()

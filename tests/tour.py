@@ -16,6 +16,28 @@ async def settle(pilot, delay: float = 0.05) -> None:
     await pilot.pause()
 
 
+#: How long a Pilot test waits for something the sandbox does (a job to end): the suite runs
+#: in parallel on small CI machines, so room for load; a passing test never waits this long.
+PATIENCE = 30.0
+
+
+async def wait_until(pilot, condition, timeout: float = PATIENCE) -> None:
+    """Pause until ``condition()`` (no settle: the Run step's poll runs until jobs end)."""
+    waited = 0.0
+    while not condition():
+        await pilot.pause(0.05)
+        waited += 0.05
+        assert waited < timeout, "timed out"
+    await pilot.pause()
+
+
+async def wait_for_final_jobs(pilot, timeout: float = PATIENCE) -> None:
+    """Pause until the wizard has jobs and every one of them has ended, then settle."""
+    state = pilot.app.state
+    await wait_until(pilot, lambda: state.jobs and not state.unfinished_jobs(), timeout)
+    await settle(pilot)
+
+
 async def fill(pilot, text: str) -> None:
     """Put ``text`` into the focused field at once (Pilot types ~15 keys a second)."""
     widget = pilot.app.focused

@@ -204,9 +204,12 @@ back. When every job has ended the terminal bell rings (STARTJOB_NOTIFY=off: sil
         getattr(self, f"action_{action}")(*parameters)
 
     def selected_job(self):
-        table = self.query_one(DataTable)
-        if not self.state.jobs or table.cursor_row is None:
+        """The highlighted job; None also before the table is composed (the footer asks
+        ``check_action`` as soon as the screen is pushed)."""
+        tables = self.query(DataTable)
+        if not tables or not self.state.jobs or tables.first().cursor_row is None:
             return None
+        table = tables.first()
         return self.state.jobs[min(table.cursor_row, len(self.state.jobs) - 1)]
 
     @work(exclusive=True, group="poll")
