@@ -26,6 +26,7 @@ from tui_app.exit_codes import (
 from tui_app.following import FollowPolicy
 from tui_app.history import read_entries
 from tui_app.locations import templates_dir
+from tui_app.plan import SOURCE
 from tui_app.sandbox import SandboxConfig
 from tui_app.templates import load_template, save_template
 
@@ -162,7 +163,7 @@ def test_run_starts_the_jobs_and_says_what_it_resolved(sandbox, cli, write):
     (info,) = posted(sandbox)
     assert info["ReleaseKey"] == TRIAGE_KEY
     assert info["Strategy"] == "Specific" and info["RobotIds"] == [101]
-    assert info["Source"] == replay.SOURCE == "Manual"
+    assert info["Source"] == SOURCE == "CommandLine"  # not "Manual": a click in the web UI
     assert info["Reference"].startswith("startjob:")
     assert json.loads(info["InputArguments"]) == {"IncidentId": "INC0010234"}
     assert "Folder       Default  (classic, id 4)" in out

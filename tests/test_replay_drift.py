@@ -284,7 +284,7 @@ def test_modern_replay_without_drift(sandbox, replay_cli, saved):
     assert info == {
         "ReleaseKey": "b8c1d4e7-5f2a-4c9b-a6d3-e0f7a4b1c856", "Strategy": "ModernJobsCount",
         "JobsCount": 2, "RuntimeType": "Unattended", "RobotIds": [301, 302],
-        "Source": "Manual", "InputArguments": '{"UserEmail":"ada@example.com"}',
+        "Source": "CommandLine", "InputArguments": '{"UserEmail":"ada@example.com"}',
         "Reference": info["Reference"],
     }
     headers = next(r.headers for r in sandbox.request_log if r.route == START_JOBS)

@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from tui_app.orchestrator.models import Folder, Release
+from tui_app.start_options import (
+    INPUT_FILE_PLACEHOLDER,
+    OptionError,
+    Priority,
+    StartOptions,
+    check_priority,
+    priority_fields,
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,6 @@ ROBOT_STRATEGIES = tuple(kind for kind, s in STRATEGY_TABLE.items() if s.robots 
 #: Strategies that send a number of jobs.
 COUNT_STRATEGIES = tuple(kind for kind, s in STRATEGY_TABLE.items() if s.count)
 RUNTIME_TYPES = ("Unattended", "NonProduction", "Headless", "TestAutomation", "Development")
-PRIORITIES = ("Low", "Normal", "High")
 MAX_JOBS_COUNT = 10_000
 
 
@@ -78,7 +85,8 @@ class StrategyChoice:
     robots: tuple = ()  # RobotRef, for Specific (required) and ModernJobsCount (optional)
     jobs_count: int = 1
     runtime_type: str = "Unattended"
-    priority: Optional[str] = None
+    #: None (the release's own), a ``JobPriority`` name or a ``SpecificPriorityValue``.
+    priority: Priority = None
 
     @property
     def spec(self) -> Strategy:
@@ -95,8 +103,10 @@ class StrategyChoice:
             raise PlanError(f"Choose at least one robot for the {self.kind} strategy.")
         if spec.count and not 1 <= self.jobs_count <= MAX_JOBS_COUNT:
             raise PlanError(f"The number of jobs must be from 1 to {MAX_JOBS_COUNT:,}.")
-        if self.priority is not None and self.priority not in PRIORITIES:
-            raise PlanError(f"Priority must be one of {', '.join(PRIORITIES)}.")
+        try:
+            check_priority(self.priority)
+        except OptionError as exc:
+            raise PlanError(str(exc)) from None
 
     def describe(self, environment: Optional[str] = None) -> str:
         """One readable line, e.g. ``Specific: SUPPORT-BOT-01, SUPPORT-BOT-02``."""
@@ -109,6 +119,11 @@ class StrategyChoice:
             return f"One job on every robot of {environment or 'the environment'}"
         where = f" on {names}" if names else ""
         return f"{self.jobs_count} {self.runtime_type} job(s){where}"
+
+
+#: What ``Source`` a start from startjob carries, wizard and ``startjob run`` alike: a
+#: command-line tool, so Orchestrator's audit tells it from a click in the web UI (``Manual``).
+SOURCE = "CommandLine"
 
 
 def new_reference() -> str:
@@ -124,11 +139,52 @@ class StartPlan:
     arguments: dict = field(default_factory=dict)
     folder: Optional[Folder] = None
     reference: Optional[str] = None
-    source: str = "Manual"
+    source: str = SOURCE
+    options: StartOptions = field(default_factory=StartOptions)
+    #: The attachment holding the arguments (``InputFile``) once uploaded; see ``sends_file``.
+    input_file: Optional[str] = None
+
+    def input_text(self) -> str:
+        """The arguments as Orchestrator gets them: compact JSON (no size limit here)."""
+        from tui_app.arguments.jsontext import dumps
+
+        return dumps(dict(self.arguments))
+
+    @property
+    def sends_file(self) -> bool:
+        """The arguments go as a job attachment (``InputFile``): uploaded, or over
+        Orchestrator's 10,000 characters with ``options.large_input == "file"``."""
+        if self.input_file is not None:
+            return True
+        if self.options.large_input != "file":
+            return False
+        from tui_app.arguments import InputArgumentsTooLarge, build_input_arguments
+
+        try:
+            build_input_arguments(self.arguments)
+        except InputArgumentsTooLarge:
+            return True
+        return False
 
     def start_info(self) -> dict:
-        """The ``startInfo`` object for StartJobs (raises PlanError / InputArgumentsTooLarge)."""
+        """The ``startInfo`` object for StartJobs (raises PlanError / InputArgumentsTooLarge;
+        PlanError too while arguments that go as a file are not uploaded yet)."""
+        if self.sends_file and self.input_file is None:
+            raise PlanError("The input arguments go as a file: upload them before the start.")
+        return self._info(self.input_file)
+
+    def preview_info(self) -> dict:
+        """``start_info`` as Review and ``--dry-run`` show it: an attachment not uploaded
+        yet shows as ``INPUT_FILE_PLACEHOLDER``."""
+        return self._info(self.input_file or (INPUT_FILE_PLACEHOLDER if self.sends_file
+                                               else None))
+
+    def _info(self, input_file: Optional[str]) -> dict:
         self.strategy.validate()
+        try:
+            self.options.validate()
+        except OptionError as exc:
+            raise PlanError(str(exc)) from None
         strategy, spec = self.strategy, self.strategy.spec
         info: dict = {"ReleaseKey": self.release.key, "Strategy": strategy.kind}
         if spec.count:
@@ -137,14 +193,17 @@ class StartPlan:
             info["RuntimeType"] = strategy.runtime_type
         if spec.robots != "none" and strategy.robots:
             info["RobotIds"] = [robot.id for robot in strategy.robots]
-        if self.strategy.priority:
-            info["JobPriority"] = self.strategy.priority
+        info.update(priority_fields(strategy.priority))
+        self.options.fill(info)
         info["Source"] = self.source
-        # Imported here: the wizard imports this module before its first frame, and the
-        # argument model is only needed once there is something to start.
-        from tui_app.arguments import build_input_arguments
+        if input_file is not None:
+            info["InputFile"] = input_file
+        else:
+            # Imported here: the wizard imports this module before its first frame, and the
+            # argument model is only needed once there is something to start.
+            from tui_app.arguments import build_input_arguments
 
-        info["InputArguments"] = build_input_arguments(self.arguments)
+            info["InputArguments"] = build_input_arguments(self.arguments)
         if self.reference:
             info["Reference"] = self.reference
         return info

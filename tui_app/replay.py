@@ -60,9 +60,8 @@ printed request; the request sent has the value), and every server string goes t
 ``tui_app.text.visible``; ``--output json`` writes control, bidi and other invisible
 characters as ``\\u`` escapes. ``--insecure`` warns once on standard error.
 
-The job ``Source`` sent is ``Manual`` (``SOURCE``), as the wizard sends: every Orchestrator
-version accepts it and a replay's body is the wizard's body exactly; the history records
-replays as ``headless``.
+The job ``Source`` sent is ``tui_app.plan.SOURCE`` (``CommandLine``), as the wizard sends: a
+replay's body is the wizard's body exactly; the history records replays as ``headless``.
 """
 
 from __future__ import annotations
@@ -125,7 +124,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ASK_ENV_PREFIX",
     "ASK_PLACEHOLDER",
-    "SOURCE",
     "ReplayError",
     "ReplayOptions",
     "ReplayResult",
@@ -135,8 +133,6 @@ __all__ = [
     "run",
 ]
 
-#: ``Source`` of the jobs a replay starts (see the module docstring).
-SOURCE = "Manual"
 #: ``STARTJOB_ARG_<NAME>`` gives the value of an ``ask`` argument.
 ASK_ENV_PREFIX = "STARTJOB_ARG_"
 #: What printed requests show instead of an ``ask`` argument's value.
@@ -681,7 +677,7 @@ async def _start_job(context: _Context) -> None:
         template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
     reference = new_reference()
     plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                     folder=folder, reference=reference, source=SOURCE)
+                     folder=folder, reference=reference)
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
     try:
         start_info = plan.start_info()

@@ -45,8 +45,9 @@ import tomli_w
 from tui_app.actions import ACTIONS, DEFAULT_ACTION
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
-from tui_app.plan import MAX_JOBS_COUNT, PRIORITIES, STRATEGIES, STRATEGY_TABLE
+from tui_app.plan import MAX_JOBS_COUNT, STRATEGIES, STRATEGY_TABLE
 from tui_app.secretnames import looks_secret
+from tui_app.start_options import PRIORITIES
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 

@@ -93,11 +93,26 @@ class Release:
     arguments_output: Optional[str] = None
     job_priority: Optional[str] = None
     organization_unit_id: Optional[int] = None
+    #: The release's granular default priority (1-100), when it has one.
+    specific_priority_value: Optional[int] = None
+    #: A foreground process: it cannot run on Headless or Serverless runtimes.
+    requires_user_interaction: bool = False
+    #: ``Legacy`` / ``Windows`` / ``Portable`` (cross-platform), when the server says.
+    target_framework: Optional[str] = None
+    supports_multiple_entry_points: bool = False
+    #: The release's own entry point (its ``EntryPoint`` when expanded).
+    entry_point_path: Optional[str] = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def default_priority(self) -> Optional[Any]:
+        """What a start without a priority gets: the specific value, else the level."""
+        return self.specific_priority_value or self.job_priority
 
     @classmethod
     def from_api(cls, data: dict) -> Release:
         arguments = _get(data, "Arguments") or {}
+        specific = _get(data, "SpecificPriorityValue")
         return cls(
             id=int(_get(data, "Id")),
             key=str(_get(data, "Key") or ""),
@@ -113,7 +128,34 @@ class Release:
             arguments_output=_get(arguments, "Output") if isinstance(arguments, dict) else None,
             job_priority=_get(data, "JobPriority"),
             organization_unit_id=_get(data, "OrganizationUnitId"),
+            specific_priority_value=specific if isinstance(specific, int)
+            and not isinstance(specific, bool) else None,
+            requires_user_interaction=_get(data, "RequiresUserInteraction") is True,
+            target_framework=_get(data, "TargetFramework"),
+            supports_multiple_entry_points=_get(data, "SupportsMultipleEntryPoints") is True,
+            entry_point_path=_get(data, "EntryPointPath")
+            or _get(_get(data, "EntryPoint") or {}, "Path"),
             raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """One workflow a package can start with (``EntryPointDto``), with its own arguments."""
+
+    path: str
+    #: ``InputArguments``: a JSON string in the format of ``Arguments.Input``, or None.
+    input_arguments: Optional[str] = None
+    output_arguments: Optional[str] = None
+    id: Optional[int] = None
+
+    @classmethod
+    def from_api(cls, data: dict) -> EntryPoint:
+        return cls(
+            path=str(_get(data, "Path") or ""),
+            input_arguments=_get(data, "InputArguments"),
+            output_arguments=_get(data, "OutputArguments"),
+            id=_get(data, "Id"),
         )
 
 
@@ -216,6 +258,9 @@ class Job:
     batch_execution_key: Optional[str] = None
     #: The structured error of a faulted job (v20 / cloud only), or None.
     job_error: Optional[JobError] = None
+    #: Output arguments too large for ``OutputArguments``: the id of the job attachment
+    #: holding them (v20), or None.
+    output_file: Optional[str] = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -250,6 +295,7 @@ class Job:
             reference=_get(data, "Reference"),
             batch_execution_key=_get(data, "BatchExecutionKey"),
             job_error=JobError.from_api(_get(data, "JobError")),
+            output_file=_get(data, "OutputFile") or None,
             raw=data,
         )
 
@@ -305,6 +351,57 @@ class RuntimeCapacity:
             total=_count(_get(data, "Total", 0)),
             connected=_count(_get(data, "Connected", 0)),
             available=_count(_get(data, "Available", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class MachineSession:
+    """One row of ``GetMachineSessionRuntimesByFolderId``: a host of a machine (template) in
+    the folder, for one runtime type, with its state."""
+
+    session_id: int
+    machine_id: int
+    machine_name: str
+    host_machine_name: str
+    runtime_type: str = "Unattended"
+    #: Available / Busy / Disconnected / Unknown.
+    status: str = "Unknown"
+    is_unresponsive: bool = False
+    #: ``Enabled``: in maintenance mode, not used for new jobs.
+    maintenance_mode: str = "Default"
+    runtimes: int = 0
+    used_runtimes: int = 0
+    service_user_name: str = ""
+
+    @property
+    def in_maintenance(self) -> bool:
+        return self.maintenance_mode == "Enabled"
+
+    def status_words(self) -> str:
+        """``connected, 1 of 2 runtimes free``; ``maintenance mode``; ``unresponsive``."""
+        if self.in_maintenance:
+            return "maintenance mode"
+        if self.is_unresponsive:
+            return "unresponsive"
+        if self.status == "Disconnected":
+            return "disconnected"
+        free = max(self.runtimes - self.used_runtimes, 0)
+        return f"connected, {free} of {self.runtimes} runtimes free"
+
+    @classmethod
+    def from_api(cls, data: dict) -> MachineSession:
+        return cls(
+            session_id=int(_get(data, "SessionId")),
+            machine_id=int(_get(data, "MachineId") or 0),
+            machine_name=str(_get(data, "MachineName") or ""),
+            host_machine_name=str(_get(data, "HostMachineName") or ""),
+            runtime_type=str(_get(data, "RuntimeType") or "Unattended"),
+            status=str(_get(data, "Status") or "Unknown"),
+            is_unresponsive=_get(data, "IsUnresponsive") is True,
+            maintenance_mode=str(_get(data, "MaintenanceMode") or "Default"),
+            runtimes=_count(_get(data, "Runtimes", 0)),
+            used_runtimes=_count(_get(data, "UsedRuntimes", 0)),
+            service_user_name=str(_get(data, "ServiceUserName") or ""),
         )
 
 
