@@ -169,8 +169,8 @@ async def test_a_429_while_following_is_no_failure_of_the_start(make_wizard, san
         assert "All jobs finished: 1 Successful" in str(app.screen.message.render())
 
 
-def test_the_footer_may_ask_for_the_keys_before_the_job_table_is_composed():
-    """Textual asks ``check_action`` when the screen is pushed, before its body exists (it
+async def test_the_footer_may_ask_for_the_keys_before_the_job_table_is_composed():
+    """(Async: a widget needs a running loop on Python 3.9.) Textual asks ``check_action`` when the screen is pushed, before its body exists (it
     stopped the wizard on CI: "No nodes match 'DataTable' on RunScreen()")."""
     screen = RunScreen()
     assert screen.selected_job() is None
