@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from tui_app.sandbox import catalog, endpoints, identity, pages
+from tui_app.sandbox import attachments, catalog, endpoints, identity, pages
 from tui_app.sandbox.auth import Grant, scopes_needed
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.edm import ODataError
@@ -67,6 +67,8 @@ class Route:
     optional_folder: bool = False
     #: A classic-folder API (Environments): served on the standalone shape only.
     classic: bool = False
+    #: An API v20 has and v18 lacks (Attachments): served on the cloud shape only.
+    v20: bool = False
     #: Counted against the tenant's ``GET /odata/Jobs`` limit.
     limited: bool = False
 
@@ -148,10 +150,26 @@ ROUTES = (
         scope=("Machines", "Read")),
     _route("GET", r"odata/jobtriggers", "/odata/JobTriggers", endpoints.list_job_triggers,
            **JOBS_READ),
+    _route("GET", rf"odata/processes/{_OP}GetProcessVersions\(processId='([^']*)'\)",
+           "/odata/Processes/UiPath.Server.Configuration.OData.GetProcessVersions"
+           "(processId='{processId}')", catalog.process_versions, scope=("Execution", "Read")),
+    _op("GET", "Sessions", "GetMachineSessionRuntimesByFolderId(folderId={id})",
+        endpoints.machine_session_runtimes, scope=("Robots", "Read")),
+    _route("POST", r"odata/attachments", "/odata/Attachments", attachments.create, v20=True,
+           scope=("Folders", "Write"), folder=True),
+    _route("GET", r"odata/attachments\(([^)]+)\)", "/odata/Attachments({key})",
+           attachments.get, v20=True, scope=("Folders", "Read"), folder=True),
+    _route("DELETE", r"odata/attachments\(([^)]+)\)", "/odata/Attachments({key})",
+           attachments.delete, v20=True, scope=("Folders", "Write"), folder=True),
+    _route("PUT", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
+           kind="blob"),
+    _route("GET", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
+           kind="blob"),
 )
 
 #: Which route kinds each URL prefix may reach.
-_PREFIX_KINDS = {"root": ("token", "account", "orchestrator", "page"), "org": ("token",),
+_PREFIX_KINDS = {"root": ("token", "account", "orchestrator", "page", "blob"),
+                 "org": ("token",),
                  "cloud": ("orchestrator", "page")}
 
 STARTJOBS_LABEL = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -191,7 +209,8 @@ def _split_prefix(path: str) -> tuple:
 
 def _serves(prefix: Optional[str], route: Route) -> bool:
     return (prefix is not None and route.kind in _PREFIX_KINDS[prefix]
-            and not (route.classic and prefix == "cloud"))
+            and not (route.classic and prefix == "cloud")
+            and not (route.v20 and prefix != "cloud"))
 
 
 def match_route(method: str, raw_path: str) -> RouteMatch:
@@ -242,7 +261,7 @@ class SandboxApp:
         assert route is not None  # routing gives a route or an error
         try:
             with self.tenant.lock:
-                if route.kind == "page":
+                if route.kind in ("page", "blob"):
                     return route.handler(request, self.tenant, match.params[0], match.cloud)
                 if route.kind != "orchestrator":
                     return route.handler(request, self.tenant)
