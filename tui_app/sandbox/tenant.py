@@ -8,7 +8,8 @@ Mutators for tests and demos:
 
 - ``add_folder(display_name, parent_id=None, classic=False)`` → Folder
 - ``add_robot(name, machine_name, state="Available", folder_id=None, environment_id=None,
-  robot_type="Unattended", has_credentials=True, runtimes=None, **timers)``
+  robot_type="Unattended", has_credentials=True, runtimes=None, machine_template=None,
+  maintenance=False, **timers)``
   → Robot (a robot user of a modern folder, or a member of a classic environment);
   ``runtimes`` are the machine's slots per RuntimeType (modern; default one Unattended and one
   NonProduction); ``timers`` are Robot fields: ``busy_until`` / ``free_after`` (when a Busy
@@ -658,9 +659,12 @@ class Tenant:
                   folder_id: Optional[int] = None, environment_id: Optional[int] = None,
                   robot_id: Optional[int] = None, robot_type: str = "Unattended",
                   has_credentials: bool = True, runtimes: Optional[dict] = None,
+                  machine_template: Optional[str] = None, maintenance: bool = False,
                   **timers: Optional[float]) -> Robot:
         """A robot user of modern folder ``folder_id`` or a member of ``environment_id``;
-        ``runtimes`` (modern) set its machine's slots, ``timers`` are Robot timer fields."""
+        ``runtimes`` (modern) set its machine's slots, ``machine_template`` names the machine
+        template its host belongs to, ``maintenance`` puts its host session in maintenance
+        mode; ``timers`` are Robot timer fields."""
         if state not in ROBOT_STATES:
             raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
         if (folder_id is None) == (environment_id is None):
@@ -672,7 +676,8 @@ class Tenant:
             robot = Robot(robot_id, name, machine_name, self.machine_id(machine_name), state,
                           username=f"SANDBOX\\{name.lower()}" if classic else None,
                           user_id=None if classic else 2000 + robot_id, type=robot_type,
-                          has_credentials=has_credentials, **timers)
+                          has_credentials=has_credentials, machine_template=machine_template,
+                          maintenance=maintenance, **timers)
             self.robots[robot.id] = robot
             if not classic and (runtimes is not None
                                 or machine_name not in self.machine_runtimes):
