@@ -9,7 +9,10 @@ Two URL shapes, one API version each (paths match case-insensitively):
   server, ``/identity_/connect/token`` or ``/{org}/identity_/connect/token``.
 - **standalone** ``/odata/...`` / ``/api/...`` at the server root serves an on-prem
   Orchestrator (API v18): classic and modern folders, ``Environments``,
-  ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``.
+  ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``; no
+  ``/odata/Attachments`` (v20 only, 404 there).
+- the attachments' blobs ``/sandbox-blobs/{id}?sig=…`` (PUT / GET, no bearer token, like an
+  Azure SAS URL) are at the server root (``tui_app.sandbox.attachments``).
 
 A bound operation written with empty parentheses (``…/UiPath.Server.Configuration.OData.
 GetCurrentUser()``, ``…StartJobs()``) is the same route as without them. Both shapes also

@@ -18,6 +18,10 @@ served in one pass (making dicts only of the page's lines when the filter reads 
 ``{"value": n}``, the number of matching lines.
 ``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
 waits, ``Fired`` after); other trigger types are not modelled.
+``Sessions/…GetMachineSessionRuntimesByFolderId(folderId=N)`` lists the folder's host sessions
+(``dtos.machine_session_runtimes``); an unknown ``robotId`` gives no rows, an unknown
+``runtimeType`` is 400 / 1000 (UNCONFIRMED); a host in maintenance mode counts as Connected but
+not Available in ``GetRuntimesForFolder`` (UNCONFIRMED).
 """
 
 from __future__ import annotations

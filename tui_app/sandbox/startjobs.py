@@ -29,11 +29,28 @@ Refusals and their ``errorCode``:
   Serverless runtime is 400 ``FOREGROUND_CODE``; a classic strategy in a modern folder and
   ModernJobsCount in a classic folder are 400; ``Specific`` with empty ``RobotIds`` and a count
   of 0 are 400; at most 10,000 jobs per request; ``InputArguments`` must be a JSON string
-  (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000.
+  (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000;
+  ``SpecificPriorityValue`` outside 1–100 (the spec's range) is 400 / 1000;
+  ``EntryPointPath`` that is not one of the release's entry points (a release without several
+  accepts only its own) is 400 ``EntryPointNotValidForRelease`` = ``ENTRY_POINT_CODE``; a
+  ``MachineSessionIds`` id that is no host session of the release's robots is 404
+  ``MachineSessionNotFound`` = ``MACHINE_SESSION_CODE``, and ``MachineSessionIds`` in a classic
+  folder is 400 / 1000; named robots none of whose sessions is named are 409
+  ``ROBOT_IDS_CODE``; a Stop/Kill/Alert expression that is not a whole number of seconds (a
+  string, or a number) is 400 / 1000; an ``InputFile`` attachment whose content is not a
+  UTF-8 JSON object is 400 / 1000 (its content replaces ``InputArguments``: no length limit).
+
+A host session in maintenance mode, or disconnected, does not refuse: the job waits Pending
+(``dispatch``). The job runs at ``EntryPointPath`` (default: the release's first entry point),
+its ``SpecificPriorityValue`` is the one sent, else the release's when no ``JobPriority`` is
+sent; the expressions become its ``JobLimits`` (``jobs``). The sandbox accepts v20's
+``StartProcessDto`` on both URL shapes (``EntryPointPath``, ``ReleaseName``, ``InputFile`` too);
+only the cloud shape can create the attachments ``InputFile`` names.
 
 ``restart`` (RestartJob) makes one new Pending job like a finished one: the same release
-(as it is now), candidate robots, input arguments, ``Reference`` (kept: UNCONFIRMED), runtime
-type and priority; ``Source`` Manual, a new key and batch key.
+(as it is now), candidate robots, input arguments (and ``InputFile``), entry point,
+``Reference`` (kept: UNCONFIRMED), runtime type and priority; ``Source`` Manual, a new key and
+batch key; not the stop/kill/alert settings (UNCONFIRMED).
 """
 
 from __future__ import annotations
