@@ -33,7 +33,7 @@ def test_folders_and_keys(tenant):
                for f in tenant.folders.values()}
     assert summary == {1: ("Shared", False, None), 2: ("Shared/Support", False, 1),
                        3: ("Finance", False, None), 4: ("Default", True, None),
-                       8: ("Workshop", False, None)}
+                       8: ("Workshop", False, None), 9: ("Operations", False, None)}
     keys = [f.key for f in tenant.folders.values()] + [r.key for r in tenant.releases.values()]
     assert all(str(uuid.UUID(key)) == key for key in keys)
     assert len(set(keys)) == len(keys)
@@ -56,11 +56,16 @@ def test_robots(tenant):
         801: ("ws-bot-01", "WS-HOST-A", "Available"),
         802: ("ada.lovelace", "WS-DESK-ADA", "Available"),
         803: ("ws-bot-nocreds", "WS-HOST-C", "Available"),
+        701: ("sap-bot-01", "SAP-VM-01", "Available"),
+        702: ("sap-bot-02", "SAP-VM-02", "Available"),
+        703: ("sap-bot-03", "SAP-VM-03", "Disconnected"),
+        704: ("ops-bot-01", "OPS-HOST-A", "Available"),
     }
     assert {e.id: (e.name, e.robot_ids) for e in tenant.environments.values()} == {
         11: ("QuickstartDemo", [101, 102, 103]), 12: ("Production", [201, 202]),
         15: ("Overnight", [104])}
-    assert tenant.folder_robots == {1: [], 2: [301, 302], 3: [401, 402], 8: [801, 802, 803]}
+    assert tenant.folder_robots == {1: [], 2: [301, 302], 3: [401, 402], 8: [801, 802, 803],
+                                    9: [701, 702, 703, 704]}
     robots = tenant.robots
     assert (robots[802].type, robots[802].takes_unattended) == ("Attended", False)
     assert (robots[803].has_credentials, robots[803].takes_unattended) == (False, False)
@@ -72,7 +77,9 @@ def test_robots(tenant):
         "SUPPORT-HOST-B": {"Unattended": 1, "NonProduction": 1},
         "FIN-HOST-A": {"Unattended": 1}, "FIN-HOST-B": {"Unattended": 1},
         "WS-HOST-A": {"Unattended": 1, "Headless": 1}, "WS-DESK-ADA": {},
-        "WS-HOST-C": {"Unattended": 1}}
+        "WS-HOST-C": {"Unattended": 1}, "SAP-VM-01": {"Unattended": 1},
+        "SAP-VM-02": {"Unattended": 1}, "SAP-VM-03": {"Unattended": 1},
+        "OPS-HOST-A": {"Unattended": 1, "NonProduction": 1}}
 
 
 def test_releases(tenant):
@@ -91,6 +98,10 @@ def test_releases(tenant):
         "FormFiller": (8, "FormFiller", "1.0.0", True, None),
         "MonthEndClose": (8, "MonthEndClose", "2.0.0", True, None),
         "LegacyErpSync": (8, "LegacyErpSync", "1.0.3", True, None),
+        "SapInvoicePosting": (9, "SapInvoicePosting", "1.2.0", True, None),
+        "OpsReportSuite": (9, "OpsReportSuite", "3.1.0", True, None),
+        "AuditExport": (9, "AuditExport", "1.0.0", True, None),
+        "UrgentPayments": (9, "UrgentPayments", "1.0.1", True, None),
     }
     assert releases["FormFiller"].requires_user_interaction
     month_end = releases["MonthEndClose"]
@@ -163,7 +174,7 @@ def test_scale_builds_fast():
     assert len(tenant.robots_in_folder(scale)) == 5_000
     states = {r.state for r in tenant.robots_in_folder(scale)}
     assert states == {"Available", "Busy", "Disconnected"}
-    assert len({r.key for r in tenant.releases.values()}) == 10_012
+    assert len({r.key for r in tenant.releases.values()}) == 10_016
 
 
 def test_scale_over_http():
@@ -223,7 +234,7 @@ def test_hostile_folders_robots_and_releases():
     assert len(set(keys)) == len(keys)
     assert all(str(uuid.UUID(k)) == k for k in keys)
     # The demo data is untouched.
-    assert {f.id for f in tenant.folders.values()} == {1, 2, 3, 4, 5, 6, 7, 8}
+    assert {f.id for f in tenant.folders.values()} == {1, 2, 3, 4, 5, 6, 7, 8, 9}
     assert build_tenant(SandboxConfig(hostile=True, scale=4)).releases_in(folder)[0].key == \
         releases[0].key  # seeded keys repeat
 

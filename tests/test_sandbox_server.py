@@ -377,16 +377,18 @@ def test_folders(sandbox):
     with api(sandbox) as client:
         body = client.get("/odata/Folders").json()
     assert list(body) == ["@odata.context", "@odata.count", "value"]
-    assert body["@odata.count"] == 5
+    assert body["@odata.count"] == 6
     folders = {f["Id"]: Folder.from_api(f) for f in body["value"]}
     assert {i: f.fully_qualified_name for i, f in folders.items()} == {
-        1: "Shared", 2: "Shared/Support", 3: "Finance", 4: "Default", 8: "Workshop"}
-    assert [f.is_classic for f in folders.values()] == [False, False, False, True, False]
+        1: "Shared", 2: "Shared/Support", 3: "Finance", 4: "Default", 8: "Workshop",
+        9: "Operations"}
+    assert [f.is_classic for f in folders.values()] == [False, False, False, True, False,
+                                                        False]
     assert folders[2].parent_id == 1 and folders[2].display_name == "Support"
     support = body["value"][1]
     assert support["ProvisionType"] == "Automatic" and support["PermissionModel"] == "FineGrained"
     assert support["ParentKey"] == folders[1].key
-    assert len({f.key for f in folders.values()}) == 5
+    assert len({f.key for f in folders.values()}) == 6
     with api(sandbox) as client:
         one = client.get("/odata/Folders(4)").json()
         assert one["@odata.context"].endswith("/odata/$metadata#Folders/$entity")
@@ -604,7 +606,7 @@ def test_keep_alive_with_content_length(sandbox):
             sock.sendall(request)
             status, headers, body = read_response(sock)
             assert status == "HTTP/1.1 200 OK"
-            assert json.loads(body)["@odata.count"] == 5
+            assert json.loads(body)["@odata.count"] == 6
             assert headers["content-type"].startswith("application/json")
         stop = (b"POST /odata/Jobs/UiPath.Server.Configuration.OData.StopJobs HTTP/1.1\r\n"
                 b"Host: localhost\r\nAuthorization: Bearer demo-pat\r\n"

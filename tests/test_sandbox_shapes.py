@@ -42,10 +42,11 @@ def shapes(sandbox) -> dict:
 def test_cloud_lists_modern_folders_only(sandbox):
     cloud = get(sandbox.cloud_url + "/odata/Folders").json()
     assert [f["FullyQualifiedName"] for f in cloud["value"]] == ["Shared", "Shared/Support",
-                                                                "Finance", "Workshop"]
-    assert cloud["@odata.count"] == 4
+                                                                "Finance", "Workshop",
+                                                                "Operations"]
+    assert cloud["@odata.count"] == 5
     standalone = get(sandbox.orchestrator_url + "/odata/Folders").json()
-    assert [f["Id"] for f in standalone["value"]] == [1, 2, 3, 4, 8]
+    assert [f["Id"] for f in standalone["value"]] == [1, 2, 3, 4, 8, 9]
     assert_error(get(sandbox.cloud_url + "/odata/Folders(4)"), 404, 1002)
     assert get(sandbox.orchestrator_url + "/odata/Folders(4)").status_code == 200
 
@@ -97,7 +98,7 @@ async def test_client_credentials_on_both_shapes(sandbox, shape):
     async with OrchestratorClient(url, ClientCredentialsAuth(DEMO.client_id,
                                                              DEMO.client_secret)) as client:
         folders = await client.list_folders()
-    assert len(folders) == (5 if shape == "standalone" else 4)
+    assert len(folders) == (6 if shape == "standalone" else 5)
     token_route = {"standalone": "POST /identity/connect/token",
                    "cloud": "POST /identity_/connect/token"}[shape]
     assert sandbox.count(token_route) == 1
@@ -278,7 +279,8 @@ def test_robots_of_the_tenant_and_of_a_folder(sandbox):
     classic = ["SUPPORT-BOT-01", "SUPPORT-BOT-02", "SUPPORT-BOT-03", "PROD-BOT-01", "PROD-BOT-02",
                "NIGHT-BOT-01"]
     modern = ["svc-support-01", "svc-support-02", "fin-bot-01", "fin-bot-02", "ws-bot-01",
-              "ada.lovelace", "ws-bot-nocreds"]
+              "ada.lovelace", "ws-bot-nocreds", "sap-bot-01", "sap-bot-02", "sap-bot-03",
+              "ops-bot-01"]
     assert names(get(sandbox.orchestrator_url + "/odata/Robots")) == classic + modern
     assert names(get(sandbox.cloud_url + "/odata/Robots")) == modern
     assert names(get(sandbox.orchestrator_url + "/odata/Robots", "Default")) == classic
@@ -356,10 +358,11 @@ def test_processes_are_the_packages_of_the_releases(sandbox):
     body = get(sandbox.orchestrator_url + "/odata/Processes").json()
     assert body["@odata.context"].endswith("/odata/$metadata#Processes")
     processes = {p["Id"]: p for p in body["value"]}
-    assert list(processes) == ["ArgumentShowcase", "CleanupTempFiles", "FormFiller",
-                               "HelloWorld", "InvoiceIntake", "LegacyErpSync", "MonthEndClose",
-                               "NightlyBatch", "PasswordReset", "ReportGenerator",
-                               "SupportTriage"]
+    assert list(processes) == ["ArgumentShowcase", "AuditExport", "CleanupTempFiles",
+                               "FormFiller", "HelloWorld", "InvoiceIntake", "LegacyErpSync",
+                               "MonthEndClose", "NightlyBatch", "OpsReportSuite",
+                               "PasswordReset", "ReportGenerator", "SapInvoicePosting",
+                               "SupportTriage", "UrgentPayments"]
     triage = processes["SupportTriage"]  # releases of 1.0.1 and 1.0.0: the newest
     assert (triage["Title"], triage["Version"], triage["Key"], triage["IsLatestVersion"]) == (
         "SupportTriage", "1.0.1", "SupportTriage:1.0.1", True)
@@ -369,8 +372,9 @@ def test_processes_are_the_packages_of_the_releases(sandbox):
     assert triage["MainEntryPointPath"] == "Main.xaml" and triage["ResourceTags"] == []
     assert "EntryPoints" not in triage
     cloud = [p["Id"] for p in get(sandbox.cloud_url + "/odata/Processes").json()["value"]]
-    assert cloud == ["ArgumentShowcase", "FormFiller", "HelloWorld", "InvoiceIntake",
-                     "LegacyErpSync", "MonthEndClose", "PasswordReset"]
+    assert cloud == ["ArgumentShowcase", "AuditExport", "FormFiller", "HelloWorld",
+                     "InvoiceIntake", "LegacyErpSync", "MonthEndClose", "OpsReportSuite",
+                     "PasswordReset", "SapInvoicePosting", "UrgentPayments"]
 
 
 def test_processes_with_odata_options(sandbox):

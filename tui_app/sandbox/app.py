@@ -9,7 +9,10 @@ Two URL shapes, one API version each (paths match case-insensitively):
   server, ``/identity_/connect/token`` or ``/{org}/identity_/connect/token``.
 - **standalone** ``/odata/...`` / ``/api/...`` at the server root serves an on-prem
   Orchestrator (API v18): classic and modern folders, ``Environments``,
-  ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``.
+  ``/api/Account/Authenticate`` and OAuth at ``/identity/connect/token``; no
+  ``/odata/Attachments`` (v20 only, 404 there).
+- the attachments' blobs ``/sandbox-blobs/{id}?sig=…`` (PUT / GET, no bearer token, like an
+  Azure SAS URL) are at the server root (``tui_app.sandbox.attachments``).
 
 A bound operation written with empty parentheses (``…/UiPath.Server.Configuration.OData.
 GetCurrentUser()``, ``…StartJobs()``) is the same route as without them. Both shapes also
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from tui_app.sandbox import catalog, endpoints, identity, pages
+from tui_app.sandbox import attachments, catalog, endpoints, identity, pages
 from tui_app.sandbox.auth import Grant, scopes_needed
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.edm import ODataError
@@ -67,6 +70,8 @@ class Route:
     optional_folder: bool = False
     #: A classic-folder API (Environments): served on the standalone shape only.
     classic: bool = False
+    #: An API v20 has and v18 lacks (Attachments): served on the cloud shape only.
+    v20: bool = False
     #: Counted against the tenant's ``GET /odata/Jobs`` limit.
     limited: bool = False
 
@@ -148,10 +153,26 @@ ROUTES = (
         scope=("Machines", "Read")),
     _route("GET", r"odata/jobtriggers", "/odata/JobTriggers", endpoints.list_job_triggers,
            **JOBS_READ),
+    _route("GET", rf"odata/processes/{_OP}GetProcessVersions\(processId='([^']*)'\)",
+           "/odata/Processes/UiPath.Server.Configuration.OData.GetProcessVersions"
+           "(processId='{processId}')", catalog.process_versions, scope=("Execution", "Read")),
+    _op("GET", "Sessions", "GetMachineSessionRuntimesByFolderId(folderId={id})",
+        endpoints.machine_session_runtimes, scope=("Robots", "Read")),
+    _route("POST", r"odata/attachments", "/odata/Attachments", attachments.create, v20=True,
+           scope=("Folders", "Write"), folder=True),
+    _route("GET", r"odata/attachments\(([^)]+)\)", "/odata/Attachments({key})",
+           attachments.get, v20=True, scope=("Folders", "Read"), folder=True),
+    _route("DELETE", r"odata/attachments\(([^)]+)\)", "/odata/Attachments({key})",
+           attachments.delete, v20=True, scope=("Folders", "Write"), folder=True),
+    _route("PUT", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
+           kind="blob"),
+    _route("GET", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
+           kind="blob"),
 )
 
 #: Which route kinds each URL prefix may reach.
-_PREFIX_KINDS = {"root": ("token", "account", "orchestrator", "page"), "org": ("token",),
+_PREFIX_KINDS = {"root": ("token", "account", "orchestrator", "page", "blob"),
+                 "org": ("token",),
                  "cloud": ("orchestrator", "page")}
 
 STARTJOBS_LABEL = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -191,7 +212,8 @@ def _split_prefix(path: str) -> tuple:
 
 def _serves(prefix: Optional[str], route: Route) -> bool:
     return (prefix is not None and route.kind in _PREFIX_KINDS[prefix]
-            and not (route.classic and prefix == "cloud"))
+            and not (route.classic and prefix == "cloud")
+            and not (route.v20 and prefix != "cloud"))
 
 
 def match_route(method: str, raw_path: str) -> RouteMatch:
@@ -242,7 +264,7 @@ class SandboxApp:
         assert route is not None  # routing gives a route or an error
         try:
             with self.tenant.lock:
-                if route.kind == "page":
+                if route.kind in ("page", "blob"):
                     return route.handler(request, self.tenant, match.params[0], match.cloud)
                 if route.kind != "orchestrator":
                     return route.handler(request, self.tenant)

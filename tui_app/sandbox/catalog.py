@@ -6,12 +6,13 @@ without them (on the cloud shape only the robots of modern folders); ``Environme
 navigation (expand it), empty on the cloud shape. ``GET /odata/Processes`` is the tenant feed:
 one ``ProcessDto`` per package that a release uses, at its highest version; ``Key`` is
 ``{Id}:{Version}`` as ``Processes/…GetArguments(key=…)`` takes it; ``EntryPoints`` is a
-navigation (UNCONFIRMED: that it needs ``$expand``). ``PackageType`` exists on v20 (cloud) only.
+navigation (UNCONFIRMED: that it needs ``$expand``), one ``EntryPointDto`` per entry point of
+the release with its own arguments. ``Processes/…GetProcessVersions(processId='{ProcessKey}')``
+lists every version of that package the tenant's releases use (OData options; an unknown
+process is an empty list: UNCONFIRMED). ``PackageType`` exists on v20 (cloud) only.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from tui_app.sandbox import dtos
 from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
@@ -31,20 +32,13 @@ ROBOT = EntityType(dtos.NS + "RobotDto", {
     name: kind for original, kind_ in dtos.ROBOT.properties.items()
     for name, kind in ((original, kind_), *_ROBOT_EXTRA.get(original, {}).items())})
 
-DATA_VARIATION = EntityType(dtos.NS + "EntryPointDataVariationDto", {
-    "Content": S,
-    "ContentType": EnumType(dtos.ENUMS + "EntryPointDataVariationDtoContentType", ("Json",)),
-    "Id": I64})
-ENTRY_POINT = EntityType(dtos.NS + "EntryPointDto", {
-    "UniqueId": G, "Path": S, "InputArguments": S, "OutputArguments": S,
-    "DataVariation": Complex(DATA_VARIATION), "Id": I64})
 TAG = EntityType(dtos.NS + "TagDto", {"Name": S, "DisplayName": S, "Value": S,
                                      "DisplayValue": S})
 _PROCESS_PROPERTIES: dict = {
     "IsActive": B, "Arguments": Complex(dtos.ARGUMENTS), "SupportsMultipleEntryPoints": B,
     "MainEntryPointPath": S, "RequiresUserInteraction": B, "IsAttended": B,
     "TargetFramework": dtos.RELEASE.properties["TargetFramework"],
-    "EntryPoints": Navigation(ENTRY_POINT, many=True),
+    "EntryPoints": Navigation(dtos.ENTRY_POINT, many=True),
     "PackageType": EnumType(dtos.ENUMS + "PackageType", (
         "Undefined", "Process", "ProcessLibrary", "ProcessOrchestration", "WebApp", "Agent",
         "TestAutomationProcess", "Api", "MCPServer", "BusinessRules", "CaseManagement")),
@@ -127,20 +121,15 @@ def process_entity(ctx: Context, release: Release) -> dict:
     """The ``ProcessDto`` of the package version that ``release`` runs."""
     shown = dtos.release_entity(ctx.tenant, release)
     arguments = shown["Arguments"]
-    entry_point = {
-        "UniqueId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{release.process_key}:"
-                                                       f"{release.process_version}:Main.xaml")),
-        "Path": shown["EntryPointPath"], "InputArguments": arguments["Input"],
-        "OutputArguments": arguments["Output"], "DataVariation": None,
-        "Id": shown["EntryPointId"],
-    }
+    entry_points = [dtos.entry_point_entity(release, index, entry)
+                    for index, entry in enumerate(release.entry_point_list())]
     entity = {
         "IsActive": True, "Arguments": arguments,
         "SupportsMultipleEntryPoints": shown["SupportsMultipleEntryPoints"],
         "MainEntryPointPath": shown["EntryPointPath"],
         "RequiresUserInteraction": shown["RequiresUserInteraction"],
         "IsAttended": shown["IsAttended"], "TargetFramework": shown["TargetFramework"],
-        "EntryPoints": [entry_point], "PackageType": shown["ProcessType"],
+        "EntryPoints": entry_points, "PackageType": shown["ProcessType"],
         "Title": release.process_key, "Version": release.process_version,
         "Key": f"{release.process_key}:{release.process_version}",
         "Description": shown["Description"], "Published": shown["CreationTime"],
@@ -154,15 +143,30 @@ def process_entity(ctx: Context, release: Release) -> dict:
     return entity
 
 
-def list_processes(ctx: Context) -> Response:
+def _visible_releases(ctx: Context) -> list:
     tenant = ctx.tenant
+    return [release for release in tenant.releases.values()
+            if not (ctx.cloud and tenant.folders[release.folder_id].classic)]
+
+
+def list_processes(ctx: Context) -> Response:
     newest: dict = {}
-    for release in tenant.releases.values():
-        if ctx.cloud and tenant.folders[release.folder_id].classic:
-            continue
+    for release in _visible_releases(ctx):
         known = newest.get(release.process_key.lower())
         if known is None or _version(release) > _version(known):
             newest[release.process_key.lower()] = release
     processes = [process_entity(ctx, r) for r in sorted(newest.values(),
                                                         key=lambda r: r.process_key.lower())]
+    return _collection(ctx, "Processes", PROCESS_V20 if ctx.cloud else PROCESS_V18, processes)
+
+
+def process_versions(ctx: Context) -> Response:
+    """``GetProcessVersions``: one ``ProcessDto`` per version of the package, newest first."""
+    wanted = ctx.params[0].lower()
+    versions: dict = {}
+    for release in _visible_releases(ctx):
+        if release.process_key.lower() == wanted:
+            versions.setdefault(release.process_version, release)
+    processes = [process_entity(ctx, r) for r in sorted(versions.values(), key=_version,
+                                                        reverse=True)]
     return _collection(ctx, "Processes", PROCESS_V20 if ctx.cloud else PROCESS_V18, processes)

@@ -60,7 +60,9 @@ class SandboxConfig:
     ``faults`` injects transport errors; ``seed`` makes faults and generated keys repeatable;
     ``jobs_rate_limit`` is the number of ``GET /odata/Jobs`` collection requests allowed per
     rolling minute; the demo's Busy robots finish their other work ``busy_seconds`` after a job
-    starts waiting on them, and its Disconnected robots connect ``reconnect_seconds`` after.
+    starts waiting on them, and its Disconnected robots connect ``reconnect_seconds`` after;
+    one second of a start's ``StopProcessExpression`` / ``KillProcessExpression`` /
+    ``AlertPendingExpression`` / ``AlertRunningExpression`` lasts ``expression_seconds``.
     """
 
     token_lifetime: float = 3600.0
@@ -76,10 +78,12 @@ class SandboxConfig:
     hostile: bool = False
     busy_seconds: float = 30.0
     reconnect_seconds: float = 20.0
+    expression_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
-                     "stop_seconds", "busy_seconds", "reconnect_seconds"):
+                     "stop_seconds", "busy_seconds", "reconnect_seconds",
+                     "expression_seconds"):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must not be negative")

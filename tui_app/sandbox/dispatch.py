@@ -20,11 +20,14 @@ meaning), checked in this order:
 - ``TemplateNoRuntime`` (modern): no candidate robot's machine has a runtime of the type;
 - ``TemplateNoHostsAvailable`` + ``DynamicJobConnectedMachinesInvalid`` (modern), or only the
   latter (classic): every candidate robot is Disconnected or Unknown;
+- ``TemplateMaintenanceMode`` (modern): every connected candidate's host session is in
+  maintenance mode;
 - ``RobotBusy``: every connected candidate is running a job or other work, plus
   ``TemplateFullCapacity`` (modern) when their machines have no runtime of the type left.
 
 For the snapshot of a new job the first jobs of a request take the free robots; a later job of
 the same request that finds none left gets ``RobotBusy`` (and ``TemplateFullCapacity``).
+``MachineSessionIds`` narrows the candidates to the robots on those host sessions.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def _names(robots: list) -> str:
     return ", ".join(robot.name for robot in robots)
 
 
+def on_sessions(tenant: Tenant, request: StartRequest, robots: list) -> list:
+    """The robots among ``robots`` whose host session ``MachineSessionIds`` names (all of
+    them when it names none)."""
+    if not request.session_ids:
+        return robots
+    return [robot for robot in robots if tenant.session_id(robot) in request.session_ids]
+
+
 def _targets(tenant: Tenant, request: StartRequest, reasons: list) -> list:
     """The robots the jobs could run on, adding the reasons that rule robots out."""
     folder = request.folder
@@ -54,7 +65,8 @@ def _targets(tenant: Tenant, request: StartRequest, reasons: list) -> list:
     where = (f"environment '{environment.name}'" if environment
              else f"folder '{folder.fully_qualified_name}'")
     if not request.robot_ids:
-        robots = [robot for robot in pool if robot.takes_unattended]
+        robots = on_sessions(tenant, request,
+                             [robot for robot in pool if robot.takes_unattended])
         if robots:
             return robots
         if any(robot.type not in ATTENDED_TYPES for robot in pool):
@@ -89,7 +101,7 @@ def _targets(tenant: Tenant, request: StartRequest, reasons: list) -> list:
     if no_credentials:
         reasons.append(("RobotNoCredentials", f"{_names(no_credentials)} has no unattended "
                                               "credentials, so it cannot log in to run the job."))
-    return robots
+    return on_sessions(tenant, request, robots)
 
 
 def _availability(tenant: Tenant, request: StartRequest, robots: list) -> tuple:
@@ -108,6 +120,11 @@ def _availability(tenant: Tenant, request: StartRequest, robots: list) -> tuple:
                     f"None of the machines that could run it is connected to Orchestrator "
                     f"({_names(robots)} disconnected).")]
         return ([("TemplateNoHostsAvailable", NO_HOST + ".")] if modern else []) + offline, [], []
+    serving = [robot for robot in connected if not robot.maintenance]
+    if not serving:
+        return [("TemplateMaintenanceMode", f"The host session of {_names(connected)} is in "
+                                            "maintenance mode: it takes no new jobs.")], [], []
+    connected = serving
     busy_ids = tenant.busy_robot_ids()
     used = tenant.used_slots()
     free: list[Robot] = [

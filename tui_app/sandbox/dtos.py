@@ -13,6 +13,7 @@ titles are the sandbox's own (UiPath publishes no catalogue).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -21,7 +22,15 @@ from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.dispatch import NO_HOST
 from tui_app.sandbox.edm import Complex, EntityType, EnumType, Lazy, Navigation, PropertyType
 from tui_app.sandbox.jobs import Job
-from tui_app.sandbox.tenant import Environment, Folder, Release, Robot, Tenant
+from tui_app.sandbox.tenant import (
+    MAX_INLINE_OUTPUT,
+    EntryPoint,
+    Environment,
+    Folder,
+    Release,
+    Robot,
+    Tenant,
+)
 
 NS = "UiPath.Server.Configuration.OData."
 ENUMS = "UiPath.Core.Enums."
@@ -110,10 +119,17 @@ FOLDER = _type(
 
 ARGUMENTS = _type("ArgumentMetadata", Input=S, Output=S)
 
+DATA_VARIATION = _type("EntryPointDataVariationDto", Content=S,
+                       ContentType=_enum("EntryPointDataVariationDtoContentType", "Json"),
+                       Id=I64)
+ENTRY_POINT = _type("EntryPointDto", UniqueId=G, Path=S, InputArguments=S, OutputArguments=S,
+                    DataVariation=Complex(DATA_VARIATION), Id=I64)
+
 _RELEASE_PROPERTIES: dict[str, PropertyType] = dict(
     Key=S, ProcessKey=S, ProcessVersion=S, IsLatestVersion=B, IsProcessDeleted=B, Description=S,
     Name=S, EnvironmentId=I64, EnvironmentName=S, Environment=Navigation(ENVIRONMENT),
-    EntryPointId=I64, EntryPointPath=S, InputArguments=S, ProcessType=PROCESS_TYPES,
+    EntryPointId=I64, EntryPointPath=S, EntryPoint=Navigation(ENTRY_POINT), InputArguments=S,
+    ProcessType=PROCESS_TYPES,
     SupportsMultipleEntryPoints=B, RequiresUserInteraction=B, IsAttended=B, IsCompiled=B,
     AutomationHubIdeaUrl=S, Arguments=Complex(ARGUMENTS), AutoUpdate=B, HiddenForAttendedUser=B,
     FeedId=G, JobPriority=JOB_PRIORITIES, SpecificPriorityValue=I32, OrganizationUnitId=I64,
@@ -139,7 +155,7 @@ def _ordered(order: str, *sources: dict) -> dict:
 
 _RELEASE_V20_PROPERTIES = _ordered(
     "Key ProcessKey ProcessVersion IsLatestVersion IsProcessDeleted Description Name "
-    "EntryPointId EntryPointPath InputArguments EnvironmentVariables ProcessType "
+    "EntryPointId EntryPointPath EntryPoint InputArguments EnvironmentVariables ProcessType "
     "SupportsMultipleEntryPoints RequiresUserInteraction IsConversational "
     "MinRequiredRobotVersion IsAttended IsCompiled AutomationHubIdeaUrl Arguments AutoUpdate "
     "HiddenForAttendedUser FeedId JobPriority SpecificPriorityValue FolderKey OrganizationUnitId "
@@ -198,6 +214,14 @@ JOB_TRIGGER_V20 = _type("JobTriggerDto", **_ordered(
 
 MACHINE_RUNTIME = _type("MachineRuntimeDto", Type=ROBOT_TYPES, Total=I64, Connected=I64,
                         Available=I64)
+MACHINE_SESSION_RUNTIME = _type(
+    "MachineSessionRuntimeDto", SessionId=I64, MachineId=I64, MachineName=S,
+    MaintenanceMode=_enum("MaintenanceMode", "Default", "Enabled"), HostMachineName=S,
+    RuntimeType=ROBOT_TYPES, MachineType=MACHINE.properties["Type"],
+    MachineScope=MACHINE.properties["Scope"], Status=SESSION_STATES, IsUnresponsive=B,
+    Runtimes=I64, UsedRuntimes=I64, ServiceUserName=S, ReportingTime=DT, Version=S,
+    DebugModeExpirationDate=DT, Platform=_enum("Platform", "Unknown", "Windows", "Linux", "OSX"),
+    EndpointDetection=S, TriggersCount=I32)
 
 SESSION = _type(
     "SessionDto", Robot=Navigation(SESSION_ROBOT, always=True), HostMachineName=S,
@@ -212,8 +236,6 @@ LOG = _type("LogDto", Level=LOG_LEVELS, WindowsIdentity=S, ProcessName=S, TimeSt
             Message=S, JobKey=G, RawMessage=S, RobotName=S, HostMachineName=S, MachineId=I64,
             MachineKey=G, RuntimeType=ROBOT_TYPES, Id=I64)
 
-#: Offset between a robot's Id and the Id of its session.
-SESSION_ID_OFFSET = 5000
 ROBOT_VERSION = "23.10.4"
 
 
@@ -262,15 +284,52 @@ def robot_in_folder_entity(tenant: Tenant, robot: Robot) -> dict:
             **robot_entity(tenant, robot)}
 
 
+def machine_name(robot: Robot) -> str:
+    """The machine object of a robot's host: its machine template, or the host itself."""
+    return robot.machine_template or robot.machine_name
+
+
 def machine_entity(tenant: Tenant, robot: Robot) -> dict:
     slots = tenant.machine_runtimes.get(robot.machine_name, {"Unattended": 1})
+    name = machine_name(robot)
     return {
-        "LicenseKey": None, "Name": robot.machine_name, "Description": None, "Type": "Standard",
+        "LicenseKey": None, "Name": name, "Description": None,
+        "Type": "Template" if robot.machine_template else "Standard",
         "Scope": "Default", "NonProductionSlots": slots.get("NonProduction", 0),
         "UnattendedSlots": slots.get("Unattended", 0), "HeadlessSlots": slots.get("Headless", 0),
         "TestAutomationSlots": slots.get("TestAutomation", 0),
-        "Key": tenant.machine_key(robot.machine_name), "Id": robot.machine_id,
+        "Key": tenant.machine_key(name), "Id": tenant.machine_id(name),
     }
+
+
+def machine_session_runtimes(tenant: Tenant, folder: Folder, now: float) -> list:
+    """``GetMachineSessionRuntimesByFolderId``: one row per host session of the folder's
+    robots and runtime type its machine has (the sandbox's host session is one robot's);
+    ``UsedRuntimes`` counts the jobs running there (and a Busy robot's other work)."""
+    if folder.classic:
+        return []
+    busy = tenant.busy_robot_ids()
+    used = tenant.used_slots()
+    rows = []
+    for robot in tenant.robots_in_folder(folder):
+        status = tenant.session_state(robot, busy)
+        offline = robot.state in ("Disconnected", "Unknown")
+        for kind, count in tenant.machine_runtimes.get(robot.machine_name, {}).items():
+            rows.append({
+                "SessionId": tenant.session_id(robot),
+                "MachineId": tenant.machine_id(machine_name(robot)),
+                "MachineName": machine_name(robot),
+                "MaintenanceMode": "Enabled" if robot.maintenance else "Default",
+                "HostMachineName": robot.machine_name, "RuntimeType": kind,
+                "MachineType": "Template" if robot.machine_template else "Standard",
+                "MachineScope": "Default", "Status": status, "IsUnresponsive": offline,
+                "Runtimes": count, "UsedRuntimes": used.get((robot.machine_name, kind), 0),
+                "ServiceUserName": robot.name,
+                "ReportingTime": format_time(now - (3600 if offline else 5)),
+                "Version": ROBOT_VERSION, "DebugModeExpirationDate": None, "Platform": "Windows",
+                "EndpointDetection": None, "TriggersCount": 0,
+            })
+    return rows
 
 
 def runtime_entities(tenant: Tenant, folder: Folder) -> list:
@@ -279,18 +338,21 @@ def runtime_entities(tenant: Tenant, folder: Folder) -> list:
     if folder.classic:
         return []
     robots = tenant.robots_in_folder(folder)
+    #: host -> (connected, in service: connected and not in maintenance mode)
     machines: dict = {}
     for robot in robots:
-        connected = machines.get(robot.machine_name, False)
-        machines[robot.machine_name] = connected or robot.state not in ("Disconnected", "Unknown")
+        connected, serving = machines.get(robot.machine_name, (False, False))
+        online = robot.state not in ("Disconnected", "Unknown")
+        machines[robot.machine_name] = (connected or online,
+                                        serving or (online and not robot.maintenance))
     used = tenant.used_slots()
     rows: dict = {}
-    for machine, connected in machines.items():
+    for machine, (connected, serving) in machines.items():
         for kind, count in tenant.machine_runtimes.get(machine, {}).items():
             total, online, free = rows.get(kind, (0, 0, 0))
-            in_use = used.get((machine, kind), 0) if connected else 0
+            in_use = used.get((machine, kind), 0) if serving else 0
             rows[kind] = (total + count, online + (count if connected else 0),
-                          free + (max(count - in_use, 0) if connected else 0))
+                          free + (max(count - in_use, 0) if serving else 0))
     return [{"Type": kind, "Total": total, "Connected": online, "Available": free}
             for kind in ROBOT_TYPES.members if kind in rows
             for total, online, free in [rows[kind]]]
@@ -319,9 +381,26 @@ def release_entity(tenant: Tenant, release: Release, cloud: bool = False) -> dic
                          lambda: _release_entity(tenant, release, cloud))
 
 
+def entry_point_id(release: Release, index: int) -> int:
+    """``EntryPointDto.Id``: the release's id for its default entry point."""
+    return release.id if index == 0 else 1_000_000 + release.id * 100 + index
+
+
+def entry_point_entity(release: Release, index: int, entry: EntryPoint) -> dict:
+    """An ``EntryPointDto``: its own input and output arguments."""
+    return {
+        "UniqueId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{release.process_key}:"
+                                                       f"{release.process_version}:{entry.path}")),
+        "Path": entry.path, "InputArguments": entry.arguments_input,
+        "OutputArguments": entry.arguments_output, "DataVariation": None,
+        "Id": entry_point_id(release, index),
+    }
+
+
 def _release_entity(tenant: Tenant, release: Release, cloud: bool) -> dict:
     environment = tenant.environments.get(release.environment_id or -1)
     folder = tenant.folders[release.folder_id]
+    default = release.entry_point_list()[0]
     entity = {
         "Key": release.key, "ProcessKey": release.process_key,
         "ProcessVersion": release.process_version,
@@ -331,15 +410,18 @@ def _release_entity(tenant: Tenant, release: Release, cloud: bool) -> dict:
         "EnvironmentName": environment.name if environment else None,
         "Environment": Lazy(lambda: environment_entity(tenant, environment)
                             if environment else None),
-        "EntryPointId": release.id, "EntryPointPath": "Main.xaml",
+        "EntryPointId": release.id, "EntryPointPath": default.path,
+        "EntryPoint": Lazy(lambda: entry_point_entity(release, 0, default)),
         "InputArguments": release.input_arguments, "EnvironmentVariables": None,
-        "ProcessType": "Process", "SupportsMultipleEntryPoints": False,
+        "ProcessType": "Process",
+        "SupportsMultipleEntryPoints": release.supports_multiple_entry_points,
         "RequiresUserInteraction": release.requires_user_interaction, "IsConversational": False,
         "MinRequiredRobotVersion": None, "IsAttended": False, "IsCompiled": False,
         "AutomationHubIdeaUrl": None,
-        "Arguments": {"Input": release.arguments_input, "Output": release.arguments_output},
+        "Arguments": {"Input": default.arguments_input, "Output": default.arguments_output},
         "AutoUpdate": False, "HiddenForAttendedUser": False, "FeedId": None,
-        "JobPriority": release.job_priority, "SpecificPriorityValue": None,
+        "JobPriority": release.job_priority,
+        "SpecificPriorityValue": release.specific_priority_value,
         "FolderKey": folder.key, "OrganizationUnitId": folder.id,
         "OrganizationUnitFullyQualifiedName": folder.fully_qualified_name,
         "TargetFramework": release.target_framework, "RobotSize": None,
@@ -374,6 +456,10 @@ def job_entity(tenant: Tenant, job: Job, now: float, cloud: bool = False) -> dic
             code == "TemplateNoHostsAvailable" for code, _ in job.pending_reasons):
         info = NO_HOST
     job_error = _job_error(job) if current else None
+    output = job.output_arguments if state == "Successful" else None
+    output_file = None
+    if cloud and output is not None and len(output) > MAX_INLINE_OUTPUT:
+        output, output_file = None, job.output_file
     entity = {
         "Key": job.key, "StartTime": format_time(status.started_at),
         "EndTime": format_time(status.ended_at), "State": state, "SubState": None,
@@ -385,14 +471,14 @@ def job_entity(tenant: Tenant, job: Job, now: float, cloud: bool = False) -> dic
         "BatchExecutionKey": job.batch_execution_key, "Info": info,
         "CreationTime": format_time(job.created_at), "StartingScheduleId": None,
         "ReleaseName": job.release_name, "Type": "Unattended",
-        "InputArguments": job.input_arguments, "InputFile": None, "EnvironmentVariables": None,
-        "OutputArguments": job.output_arguments if state == "Successful" else None,
-        "OutputFile": None,
+        "InputArguments": None if job.input_file else job.input_arguments,
+        "InputFile": job.input_file, "EnvironmentVariables": None,
+        "OutputArguments": output, "OutputFile": output_file,
         "HostMachineName": job.host_machine_name if started else None,
         "HasMediaRecorded": False, "HasVideoRecorded": False,
         "PersistenceId": job.persistence_id if current else None,
         "ResumeVersion": job.resume_version if current else None,
-        "StopStrategy": job.stop_strategy if current else None,
+        "StopStrategy": (job.stop_strategy if current else None) or job.auto_stop_strategy,
         "RuntimeType": job.runtime_type,
         "RequiresUserInteraction": job.requires_user_interaction,
         "ReleaseVersionId": None, "EntryPointPath": job.entry_point_path,
@@ -436,7 +522,7 @@ def session_entity(tenant: Tenant, robot: Robot, folder: Folder, busy_robot_ids:
         "Info": "The robot stopped reporting." if disconnected else None,
         "IsUnresponsive": disconnected, "OrganizationUnitId": folder.id,
         "FolderName": folder.display_name, "RobotSessionType": "LongLived",
-        "Version": ROBOT_VERSION, "Platform": "Windows", "Id": SESSION_ID_OFFSET + robot.id,
+        "Version": ROBOT_VERSION, "Platform": "Windows", "Id": tenant.session_id(robot),
     }
 
 

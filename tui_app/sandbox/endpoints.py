@@ -18,6 +18,10 @@ served in one pass (making dicts only of the page's lines when the filter reads 
 ``{"value": n}``, the number of matching lines.
 ``GET /odata/JobTriggers`` lists one ``Timer`` trigger per job that suspended (``New`` while it
 waits, ``Fired`` after); other trigger types are not modelled.
+``Sessions/…GetMachineSessionRuntimesByFolderId(folderId=N)`` lists the folder's host sessions
+(``dtos.machine_session_runtimes``); an unknown ``robotId`` gives no rows, an unknown
+``runtimeType`` is 400 / 1000 (UNCONFIRMED); a host in maintenance mode counts as Connected but
+not Available in ``GetRuntimesForFolder`` (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -347,3 +351,29 @@ def current_user(ctx: Context) -> Response:
     body = {"@odata.context": ctx.metadata("Users/$entity")}
     body.update(dtos.current_user(ctx.grant))
     return json_response(200, body, odata=True)
+
+
+def machine_session_runtimes(ctx: Context) -> Response:
+    """``GetMachineSessionRuntimesByFolderId``: the folder's host sessions per runtime type,
+    narrowed by the query parameters ``robotId`` (that robot's session) and ``runtimeType``."""
+    folder = ctx.tenant.folders.get(int(ctx.params[0]))
+    if folder is None or (ctx.cloud and folder.classic):
+        raise ApiError(400, "Folder does not exist or the user does not have access to the "
+                            "folder.", 1100)
+    ctx.tenant.advance(ctx.now)
+    rows = dtos.machine_session_runtimes(ctx.tenant, folder, ctx.now)
+    robot_id = ctx.request.query.get("robotId")
+    if robot_id is not None:
+        if not robot_id.strip().isdigit():
+            raise ApiError(400, f"The value '{robot_id}' is not valid for robotId.", 1000)
+        robot = ctx.tenant.robots.get(int(robot_id))
+        session = ctx.tenant.session_id(robot) if robot else None
+        rows = [row for row in rows if row["SessionId"] == session]
+    runtime = ctx.request.query.get("runtimeType")
+    if runtime is not None:
+        kind = dtos.ROBOT_TYPES.member(runtime)
+        if kind is None:
+            raise ApiError(400, f"The value '{runtime}' is not valid for runtimeType.", 1000)
+        rows = [row for row in rows if row["RuntimeType"] == kind]
+    return _collection(ctx, "Collection(" + dtos.NS + "MachineSessionRuntimeDto)",
+                       dtos.MACHINE_SESSION_RUNTIME, rows)

@@ -15,6 +15,11 @@ it honours the stop ``stop_seconds`` later and ends ``Stopped`` — unless its w
 then it ends as it would have (``Successful`` or ``Faulted``). Kill turns it ``Terminating`` and
 it ends ``Stopped`` after ``stop_seconds`` (a Kill while ``Stopping`` takes over). A job that
 is not running (Pending, Suspended, Resumed) stops at once; a finished job ignores stops.
+
+A job started with ``StopProcessExpression`` (``stop_after`` seconds) stops by itself that long
+after it first started, if it is still Running then (a job whose work ends at that moment or
+before ends as it would have): SoftStop or Kill per its ``StopStrategy``; with SoftStop and
+``KillProcessExpression`` (``kill_after``) a job still ``Stopping`` after that grace is killed.
 """
 
 from __future__ import annotations
@@ -42,6 +47,20 @@ class JobFault:
     #: ``User``, ``Deployment`` or ``System``.
     category: str = "User"
     status: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """A start's auto-stop and alert settings, in expression seconds (None: not set)."""
+
+    stop_after: Optional[float] = None
+    stop_strategy: Optional[str] = None
+    kill_after: Optional[float] = None
+    alert_pending_after: Optional[float] = None
+    alert_running_after: Optional[float] = None
+
+
+NO_LIMITS = JobLimits()
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,15 @@ class Job:
     pending_reasons: tuple = ()
     #: How many activity lines its robot log gets over its running time (``robotlogs``).
     log_lines: int = 0
+    #: The attachment id its input arguments came from (``InputFile``).
+    input_file: Optional[str] = None
+    #: Auto-stop (``StopProcessExpression``, ``StopStrategy``, ``KillProcessExpression``) and
+    #: alert thresholds (``AlertPendingExpression``, ``AlertRunningExpression``), in seconds.
+    stop_after: Optional[float] = None
+    auto_stop_strategy: Optional[str] = None
+    kill_after: Optional[float] = None
+    alert_pending_after: Optional[float] = None
+    alert_running_after: Optional[float] = None
     #: The candidates it was created with (a resume pins ``candidates`` to its robot).
     start_candidates: tuple = field(default=(), init=False)
     state: str = "Pending"
@@ -116,6 +144,13 @@ class Job:
     stop_requested_at: Optional[float] = None
     stop_strategy: Optional[str] = None
     stop_due: Optional[float] = None
+    #: When the auto-stop is due (set when it first starts), and the kill after its grace.
+    stop_at: Optional[float] = None
+    kill_at: Optional[float] = None
+    #: The attachment holding its output arguments when they are too long to be inline.
+    output_file: Optional[str] = None
+    #: Alerts raised for it: "Pending" and/or "Running".
+    alerted: set = field(default_factory=set)
     #: (time, state) of every change, oldest first.
     history: list = field(default_factory=list)
 
@@ -159,9 +194,11 @@ class Job:
         if self.state == "Pending" and not self.queued:
             return self.eligible_at
         if self.state == "Running":
-            return self.run_end
+            auto = (max(self.stop_at, self.segment_start)
+                    if self.stop_at is not None and self.stop_requested_at is None else None)
+            return min(t for t in (self.run_end, auto) if t is not None)
         if self.state == "Stopping":
-            return min(t for t in (self.run_end, self.stop_due) if t is not None)
+            return min(t for t in (self.run_end, self.stop_due, self.kill_at) if t is not None)
         if self.state == "Terminating":
             return self.stop_due
         if self.state == "Suspended":
@@ -177,13 +214,15 @@ class Job:
     def _end(self, state: str, at: float, info: Optional[str]) -> None:
         self._set(state, at, info)
         self.ended_at = at
-        self.run_end = self.stop_due = self.resume_at = None
+        self.run_end = self.stop_due = self.resume_at = self.kill_at = None
 
     def start(self, robot_id: int, robot_name: str, machine_name: str, at: float) -> None:
         """Dispatch: the job starts (or continues, after a resume) on ``robot_id``."""
         self.robot_id, self.robot_name, self.host_machine_name = robot_id, robot_name, machine_name
         if self.started_at is None:
             self.started_at = at
+            if self.stop_after is not None:
+                self.stop_at = at + self.stop_after
         stretch = self.remaining
         pause = None if self.suspended_once else self.suspend_after
         self.suspends = pause is not None and pause < stretch
@@ -197,6 +236,13 @@ class Job:
         """Apply this job's own event due at ``at`` (see ``next_event``)."""
         if self.state == "Pending":
             self.queued = True
+        elif self._auto_stop_due(at):
+            strategy = self.auto_stop_strategy or "SoftStop"
+            self.request_stop(strategy, at)
+            if strategy == "SoftStop" and self.kill_after is not None:
+                self.kill_at = at + self.kill_after
+        elif self._kill_due(at):
+            self.request_stop("Kill", at)
         elif self.state == "Terminating" or (
                 self.state == "Stopping" and self.stop_due is not None
                 and (self.run_end is None or self.stop_due <= self.run_end)):
@@ -205,6 +251,18 @@ class Job:
             self._stretch_over(at)
         elif self.state == "Suspended":
             self.resume(at)
+
+    def _auto_stop_due(self, at: float) -> bool:
+        """The ``StopProcessExpression`` time came while it runs (and its work goes on)."""
+        return (self.state == "Running" and self.stop_at is not None
+                and self.stop_requested_at is None and at >= self.stop_at
+                and (self.run_end is None or self.stop_at < self.run_end))
+
+    def _kill_due(self, at: float) -> bool:
+        """The ``KillProcessExpression`` grace of a soft stop ran out before anything else."""
+        kill = self.kill_at
+        return (self.state == "Stopping" and kill is not None and at >= kill
+                and all(kill < t for t in (self.run_end, self.stop_due) if t is not None))
 
     def _stretch_over(self, at: float) -> None:
         self.remaining -= at - self.segment_start
@@ -247,6 +305,8 @@ class Job:
         elif self.stop_requested_at is None or (self.state == "Stopping" and strategy == "Kill"):
             self.stop_requested_at, self.stop_strategy = at, strategy
             self.stop_due = at + self.stop_seconds
+            if strategy == "Kill":
+                self.kill_at = None
             self._set("Terminating" if strategy == "Kill" else "Stopping", at)
 
 
@@ -277,8 +337,10 @@ def _demo_value(type_name: str, job_id: int) -> Any:
     return None
 
 
-def demo_outputs(arguments_output: Optional[str], job_id: int) -> Optional[str]:
-    """``OutputArguments`` for a successful job: a value for each declared output argument."""
+def demo_outputs(arguments_output: Optional[str], job_id: int,
+                 large: bool = False) -> Optional[str]:
+    """``OutputArguments`` for a successful job: a value for each declared output argument
+    (``large``: each string value is 12,000 characters long)."""
     try:
         declared = json.loads(arguments_output) if arguments_output else None
     except ValueError:
@@ -287,4 +349,7 @@ def demo_outputs(arguments_output: Optional[str], job_id: int) -> Optional[str]:
         return None
     values = {item["name"]: _demo_value(str(item.get("type", "")), job_id)
               for item in declared if isinstance(item, dict) and "name" in item}
+    if large:
+        values = {name: (f"{value}; " * 12_000)[:12_000] if isinstance(value, str) else value
+                  for name, value in values.items()}
     return json.dumps(values)

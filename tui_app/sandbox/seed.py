@@ -1,6 +1,7 @@
 """The demo tenant, and the optional generated "Scale" folder.
 
-Folders 1 "Shared", 2 "Shared/Support", 3 "Finance" and 8 "Workshop" are modern; 4 "Default"
+Folders 1 "Shared", 2 "Shared/Support", 3 "Finance", 8 "Workshop" and 9 "Operations" are
+modern; 4 "Default"
 is classic with environments "QuickstartDemo" (11), "Production" (12) and "Overnight" (15).
 ``scale=N`` adds classic folder 5 "Scale" with environment "ScaleEnv" (13), N//2 robots (ids
 from 100001) and N releases "Process00001_ScaleEnv"....; ``hostile=True`` adds the
@@ -25,6 +26,16 @@ The cases the demo shows (robot ids in brackets):
   1,500 activity lines, more than one page) and "LegacyErpSync" (every job faults with a
   structured error, the workstation being in use by another user: one Fatal log line).
 
+- "Operations" (``seed_operations``): the machine template "SAP-VMs" (the hosts with the SAP
+  client) with hosts SAP-VM-01 (robot sap-bot-01, 701, Available; host session 5701),
+  SAP-VM-02 (sap-bot-02, 702, in maintenance mode; 5702) and SAP-VM-03 (sap-bot-03, 703,
+  Disconnected and unresponsive for good; 5703), one Unattended runtime each, and the standard
+  machine OPS-HOST-A (ops-bot-01, 704; 5704) with one Unattended and one NonProduction runtime.
+  Releases "SapInvoicePosting" (JobPriority High), "OpsReportSuite" (three entry points, each
+  with its own arguments), "AuditExport" (JobPriority Low; its output arguments are over
+  10,000 characters: an ``OutputFile`` on the cloud shape) and "UrgentPayments"
+  (SpecificPriorityValue 90).
+
 Every job that runs writes a robot log (``tui_app.sandbox.robotlogs``); a job with an input
 argument starting "FAIL" ends with an Error line.
 """
@@ -35,7 +46,7 @@ from tui_app.sandbox.config import SandboxConfig
 from tui_app.sandbox.hostile import seed_hostile
 from tui_app.sandbox.jobs import JobFault
 from tui_app.sandbox.seedkit import CORELIB, MSCORLIB, SEED_TIME, STRING, _in, _out, _t
-from tui_app.sandbox.tenant import Tenant, arguments_json
+from tui_app.sandbox.tenant import EntryPoint, Tenant, arguments_json
 
 SUPPORT_TRIAGE_INPUT = [_in("IncidentId", STRING, required=True)]
 
@@ -73,6 +84,7 @@ def build_tenant(config: SandboxConfig) -> Tenant:
     """A fresh tenant with the demo data (and the Scale folder when ``config.scale``)."""
     tenant = Tenant(config)
     seed_demo(tenant, config)
+    seed_operations(tenant)
     if config.scale:
         seed_scale(tenant, config.scale)
     if config.hostile:
@@ -199,6 +211,60 @@ def seed_demo(tenant: Tenant, config: SandboxConfig) -> None:
             key="5f8b1e4a-7d0c-4a3f-9b6e-2c5f8a1d4e62", running_seconds=0.5,
             fault=WORKSTATION_IN_USE,
             description="Sync with the old ERP (its machine's console is in use)",
+            created_at=SEED_TIME)
+
+
+OPS_REPORT_ENTRY_POINTS = (
+    EntryPoint("Main.xaml",
+               arguments_json([_in("ReportDate", _t("System.DateTime"), required=True)]),
+               arguments_json([_out("Summary", STRING)])),
+    EntryPoint("Flows/Extract.xaml",
+               arguments_json([_in("SourceSystem", STRING, required=True),
+                               _in("Since", _t("System.DateTime"))]),
+               arguments_json([_out("RowCount", _t("System.Int32"))])),
+    EntryPoint("Flows/Report.xaml",
+               arguments_json([_in("Recipients", _t("System.String[]"), required=True),
+                               _in("Format", STRING, has_default=True)]),
+               arguments_json([_out("ReportUrl", STRING)])),
+)
+
+
+def seed_operations(tenant: Tenant) -> None:
+    """Modern folder 9 "Operations": a machine template with hosts in different states, a
+    standard machine, release priorities, entry points and a large output."""
+    folder = tenant.add_folder("Operations", folder_id=9,
+                               key="9e3a6c1f-4b7d-4e2a-8f5c-0d3b6e9a1c49")
+    template = {"machine_template": "SAP-VMs", "runtimes": {"Unattended": 1}}
+    for robot_id, name, host, state, options in (
+        (701, "sap-bot-01", "SAP-VM-01", "Available", template),
+        (702, "sap-bot-02", "SAP-VM-02", "Available", {**template, "maintenance": True}),
+        (703, "sap-bot-03", "SAP-VM-03", "Disconnected", template),
+        (704, "ops-bot-01", "OPS-HOST-A", "Available",
+         {"runtimes": {"Unattended": 1, "NonProduction": 1}}),
+    ):
+        tenant.add_robot(name, host, state, folder_id=folder.id, robot_id=robot_id, **options)
+    release = tenant.add_release
+    release(folder.id, "SapInvoicePosting", "SapInvoicePosting", "1.2.0", id=13,
+            key="1b4e7a0d-3f6c-4a9e-b2d5-8e1f4a7c0d63", job_priority="High",
+            description="Post an invoice in SAP (needs a host with the SAP client)",
+            arguments_input=arguments_json([_in("InvoiceNumber", STRING, required=True),
+                                            _in("CompanyCode", STRING, has_default=True)]),
+            created_at=SEED_TIME)
+    release(folder.id, "OpsReportSuite", "OpsReportSuite", "3.1.0", id=14,
+            key="6a9d2c5f-8b1e-4d4a-a7c0-3f6b9e2d5a64", entry_points=OPS_REPORT_ENTRY_POINTS,
+            description="Operations reports: the whole run, or only extract, or only report",
+            created_at=SEED_TIME)
+    release(folder.id, "AuditExport", "AuditExport", "1.0.0", id=15,
+            key="c3f6a9d2-5e8b-4c1f-9a4d-7b0e3c6f9a65", job_priority="Low", large_output=True,
+            description="Export the audit trail (its output is over 10,000 characters)",
+            arguments_input=arguments_json([_in("Days", _t("System.Int32"), has_default=True)]),
+            arguments_output=arguments_json([_out("AuditLog", STRING),
+                                             _out("Entries", _t("System.Int32"))]),
+            created_at=SEED_TIME)
+    release(folder.id, "UrgentPayments", "UrgentPayments", "1.0.1", id=16,
+            key="e5b8d1a4-7c0f-4e3b-8d6a-9f2c5e8b1d66", specific_priority_value=90,
+            description="Release payments held for approval (a specific priority of 90)",
+            arguments_input=arguments_json([_in("BatchId", STRING, required=True)]),
             created_at=SEED_TIME)
 
 

@@ -29,11 +29,28 @@ Refusals and their ``errorCode``:
   Serverless runtime is 400 ``FOREGROUND_CODE``; a classic strategy in a modern folder and
   ModernJobsCount in a classic folder are 400; ``Specific`` with empty ``RobotIds`` and a count
   of 0 are 400; at most 10,000 jobs per request; ``InputArguments`` must be a JSON string
-  (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000.
+  (≤ 10,000 characters) holding a JSON object; a release's ``start_error`` is 409 / 1000;
+  ``SpecificPriorityValue`` outside 1–100 (the spec's range) is 400 / 1000;
+  ``EntryPointPath`` that is not one of the release's entry points (a release without several
+  accepts only its own) is 400 ``EntryPointNotValidForRelease`` = ``ENTRY_POINT_CODE``; a
+  ``MachineSessionIds`` id that is no host session of the release's robots is 404
+  ``MachineSessionNotFound`` = ``MACHINE_SESSION_CODE``, and ``MachineSessionIds`` in a classic
+  folder is 400 / 1000; named robots none of whose sessions is named are 409
+  ``ROBOT_IDS_CODE``; a Stop/Kill/Alert expression that is not a whole number of seconds (a
+  string, or a number) is 400 / 1000; an ``InputFile`` attachment whose content is not a
+  UTF-8 JSON object is 400 / 1000 (its content replaces ``InputArguments``: no length limit).
+
+A host session in maintenance mode, or disconnected, does not refuse: the job waits Pending
+(``dispatch``). The job runs at ``EntryPointPath`` (default: the release's first entry point),
+its ``SpecificPriorityValue`` is the one sent, else the release's when no ``JobPriority`` is
+sent; the expressions become its ``JobLimits`` (``jobs``). The sandbox accepts v20's
+``StartProcessDto`` on both URL shapes (``EntryPointPath``, ``ReleaseName``, ``InputFile`` too);
+only the cloud shape can create the attachments ``InputFile`` names.
 
 ``restart`` (RestartJob) makes one new Pending job like a finished one: the same release
-(as it is now), candidate robots, input arguments, ``Reference`` (kept: UNCONFIRMED), runtime
-type and priority; ``Source`` Manual, a new key and batch key.
+(as it is now), candidate robots, input arguments (and ``InputFile``), entry point,
+``Reference`` (kept: UNCONFIRMED), runtime type and priority; ``Source`` Manual, a new key and
+batch key; not the stop/kill/alert settings (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -44,10 +61,16 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from tui_app.sandbox import dispatch
-from tui_app.sandbox.dtos import JOB_PRIORITIES, ROBOT_TYPES, SOURCES, START_STRATEGIES
+from tui_app.sandbox.dtos import (
+    JOB_PRIORITIES,
+    ROBOT_TYPES,
+    SOURCES,
+    START_STRATEGIES,
+    STOP_STRATEGIES,
+)
 from tui_app.sandbox.edm import EnumType
-from tui_app.sandbox.jobs import Job
-from tui_app.sandbox.tenant import Folder, Release, Robot, Tenant
+from tui_app.sandbox.jobs import NO_LIMITS, Job, JobLimits
+from tui_app.sandbox.tenant import EntryPoint, Folder, Release, Robot, Tenant
 from tui_app.sandbox.wire import ApiError, get_ci
 
 MAX_INPUT_ARGUMENTS = 10_000
@@ -73,6 +96,15 @@ ROBOT_IDS_CODE = 2810
 FOREGROUND_CODE = 2811
 NO_RUNTIME_CODE = 2818
 PENDING_LIMIT_CODE = 1670
+#: ``EntryPointNotValidForRelease`` (HTTP 400 and the number are UNCONFIRMED).
+ENTRY_POINT_CODE = 2812
+#: ``MachineSessionNotFound`` (HTTP 404 and the number are UNCONFIRMED).
+MACHINE_SESSION_CODE = 2813
+#: ``InvalidArgument`` answers (the number 1000 is UNCONFIRMED; the name is from the docs).
+INVALID_ARGUMENT_CODE = 1000
+#: The Stop/Kill/Alert "Expression" fields: seconds, as a string.
+EXPRESSIONS = ("StopProcessExpression", "KillProcessExpression", "AlertPendingExpression",
+               "AlertRunningExpression")
 
 NO_ROBOT = "Couldn't find any user with unattended robot permissions in the current folder."
 UNKNOWN_ROBOT = "Couldn't find the specified unattended user/robot in the current folder."
@@ -80,7 +112,7 @@ PENDING_LIMIT = "The robots already have pending jobs for this Process"
 
 
 def _invalid(message: str) -> ApiError:
-    return ApiError(400, message, 1000)
+    return ApiError(400, message, INVALID_ARGUMENT_CODE)
 
 
 def _integer(info: dict, name: str) -> Optional[int]:
@@ -187,6 +219,78 @@ class StartRequest:
     robot_ids: tuple
     #: Jobs to create for a count strategy (None for ``Specific`` / ``All``).
     count: Optional[int]
+    #: ``EntryPointPath``'s entry point (None: the release's default).
+    entry_point: Optional[EntryPoint] = None
+    #: ``MachineSessionIds`` without repeats (modern folders): the hosts the jobs may run on.
+    session_ids: tuple = ()
+    #: ``InputFile``: the attachment id (its content is ``input_arguments``).
+    input_file: Optional[str] = None
+    limits: JobLimits = NO_LIMITS
+
+
+def _entry_point(info: dict, release: Release) -> Optional[EntryPoint]:
+    """``EntryPointPath``: one of the release's entry points (refused otherwise)."""
+    path = get_ci(info, "EntryPointPath")
+    if path is None:
+        return None
+    entry = release.entry_point(path) if isinstance(path, str) else None
+    if entry is None:
+        paths = ", ".join(e.path for e in release.entry_point_list())
+        raise ApiError(400, f"The entry point {json.dumps(path)} is not valid for the process "
+                            f"{release.name}: use one of {paths}.", ENTRY_POINT_CODE)
+    return entry
+
+
+def _session_ids(info: dict, folder: Folder, release: Release, tenant: Tenant) -> tuple:
+    """``MachineSessionIds``: host sessions of robots that may run the release."""
+    ids = tuple(dict.fromkeys(_integers(info, "MachineSessionIds")))
+    if not ids:
+        return ()
+    if folder.classic:
+        raise _invalid("MachineSessionIds is only available in modern folders.")
+    known = {tenant.session_id(robot) for robot in tenant.robots_for_release(release)}
+    unknown = [str(session) for session in ids if session not in known]
+    if unknown:
+        raise ApiError(404, f"Machine session {', '.join(unknown)} was not found in folder "
+                            f"'{folder.fully_qualified_name}'.", MACHINE_SESSION_CODE)
+    return ids
+
+
+def _seconds(info: dict, name: str) -> Optional[float]:
+    """A Stop/Kill/Alert expression: a whole number of seconds, as a string (or a number)."""
+    value = get_ci(info, name)
+    if value is None:
+        return None
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    if isinstance(value, bool) or not text.isdigit():
+        raise _invalid(f"The value {json.dumps(value)} is not valid for {name}: expected a "
+                       "number of seconds (a whole number, 0 or more) as a string.")
+    return float(text)
+
+
+def _limits(info: dict) -> JobLimits:
+    stop, kill, pending, running = (_seconds(info, name) for name in EXPRESSIONS)
+    return JobLimits(stop, _member(info, "StopStrategy", STOP_STRATEGIES), kill, pending,
+                     running)
+
+
+def _input_file(info: dict, folder: Folder, tenant: Tenant) -> tuple:
+    """(attachment id, its content) of ``InputFile``: 404 unless it exists, 400 unless its
+    content is a JSON object of input arguments."""
+    value = get_ci(info, "InputFile")
+    if value is None:
+        return None, None
+    attachment = tenant.attachment(value, folder.id)
+    if attachment is None:
+        raise ApiError(404, f"The input file attachment {value} does not exist.", 1002)
+    try:
+        parsed = json.loads((attachment.content or b"").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        parsed = None
+    if not isinstance(parsed, dict):  # the refusal's wording and code are UNCONFIRMED
+        raise _invalid(f"The input file attachment {attachment.id} must hold a JSON object of "
+                       "argument names and values (UTF-8).")
+    return attachment.id, json.dumps(parsed, ensure_ascii=False, separators=(",", ":"))
 
 
 def _strategy_shape(info: dict, strategy: Optional[str], folder: Folder) -> tuple:
@@ -234,22 +338,24 @@ def parse_start(body: Any, folder: Folder, tenant: Tenant) -> StartRequest:
     priority = _member(info, "JobPriority", JOB_PRIORITIES)
     specific_priority = _integer(info, "SpecificPriorityValue")
     if specific_priority is not None and not 1 <= specific_priority <= 100:
+        # The spec's minimum/maximum; the wording and the number are UNCONFIRMED.
         raise _invalid("The field SpecificPriorityValue must be between 1 and 100.")
     reference = _text(info, "Reference", MAX_REFERENCE)
     input_arguments = _input_arguments(info)
-    input_file = get_ci(info, "InputFile")
     release = _release(info, folder, tenant)
-    if input_file is not None and input_arguments is not None:
+    if get_ci(info, "InputFile") is not None and input_arguments is not None:
         raise _invalid("A job cannot have both input file and input arguments.")
     if priority is not None and specific_priority is not None:
         raise _invalid("Cannot set a specific priority value when a standard job priority "
                        "setting is selected.")
-    if input_file is not None:
-        raise ApiError(404, f"The input file attachment {input_file} does not exist.", 1002)
+    input_file, file_arguments = _input_file(info, folder, tenant)
+    limits = _limits(info)
+    entry_point = _entry_point(info, release)
     robot_ids, count = _strategy_shape(info, strategy, folder)
     return StartRequest(folder, release, strategy, runtime_type, source, priority,
-                        specific_priority, reference, input_arguments,
-                        _batch_key(info), robot_ids, count)
+                        specific_priority, reference, file_arguments or input_arguments,
+                        _batch_key(info), robot_ids, count, entry_point,
+                        _session_ids(info, folder, release, tenant), input_file, limits)
 
 
 def _named(request: StartRequest, pool: list) -> list:
@@ -280,6 +386,10 @@ def _candidates(tenant: Tenant, request: StartRequest) -> list:
         robots = _named(request, pool)
     elif not robots:
         raise ApiError(409, NO_ROBOT, ROBOT_IDS_CODE)
+    if request.session_ids:
+        robots = dispatch.on_sessions(tenant, request, robots)
+        if not robots:  # named robots none of whose sessions is named (UNCONFIRMED)
+            raise ApiError(409, UNKNOWN_ROBOT, ROBOT_IDS_CODE)
     if request.folder.classic:
         if request.strategy == "Specific" and tenant.pending_on(release, robots):
             raise ApiError(409, PENDING_LIMIT, PENDING_LIMIT_CODE)
@@ -312,13 +422,17 @@ def start_jobs(body: Any, folder: Folder, tenant: Tenant) -> list:
     candidates = _candidates(tenant, request)
     snapshots = dispatch.pending_snapshots(tenant, request, candidates)
     batch_key = request.batch_key or tenant.new_key()
+    specific = request.specific_priority
+    if specific is None and request.priority is None:
+        specific = release.specific_priority_value
     return [
         tenant.new_job(release, robots, batch_execution_key=batch_key,
                        input_arguments=request.input_arguments, reference=request.reference,
                        source=request.source, runtime_type=request.runtime_type,
                        job_priority=request.priority or release.job_priority,
-                       specific_priority_value=request.specific_priority,
-                       pending_reasons=reasons)
+                       specific_priority_value=specific, pending_reasons=reasons,
+                       entry_point=request.entry_point, input_file=request.input_file,
+                       limits=request.limits)
         for robots, reasons in zip(candidates, snapshots)
     ]
 
@@ -344,4 +458,6 @@ def restart(tenant: Tenant, job: Job) -> Job:
                           source="Manual", runtime_type=job.runtime_type,
                           job_priority=job.job_priority,
                           specific_priority_value=job.specific_priority_value,
-                          pending_reasons=reasons)
+                          pending_reasons=reasons,
+                          entry_point=release.entry_point(job.entry_point_path),
+                          input_file=job.input_file)

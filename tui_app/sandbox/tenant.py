@@ -8,7 +8,8 @@ Mutators for tests and demos:
 
 - ``add_folder(display_name, parent_id=None, classic=False)`` → Folder
 - ``add_robot(name, machine_name, state="Available", folder_id=None, environment_id=None,
-  robot_type="Unattended", has_credentials=True, runtimes=None, **timers)``
+  robot_type="Unattended", has_credentials=True, runtimes=None, machine_template=None,
+  maintenance=False, **timers)``
   → Robot (a robot user of a modern folder, or a member of a classic environment);
   ``runtimes`` are the machine's slots per RuntimeType (modern; default one Unattended and one
   NonProduction); ``timers`` are Robot fields: ``busy_until`` / ``free_after`` (when a Busy
@@ -26,9 +27,16 @@ Mutators for tests and demos:
   ``suspend_after=...`` / ``suspend_seconds=...`` (a long-running process that suspends),
   ``fault=JobFault(...)`` (every job of it faults), ``log_lines=...`` (activity lines in
   each job's robot log, see ``tui_app.sandbox.robotlogs``)
-- ``advance(now)``: replay jobs and robots up to ``now`` (every request does it first)
+- ``set_maintenance(robot_id, enabled)``: the robot's host session in maintenance mode takes
+  no new jobs (they wait Pending)
+- ``add_attachment(name, folder_id)`` → Attachment (``attachments``: id → Attachment)
+- ``advance(now)``: replay jobs and robots up to ``now`` (every request does it first);
+  it also raises ``alerts`` (``Alert``: a job Pending / Running past its start's
+  ``AlertPendingExpression`` / ``AlertRunningExpression``) and moves output arguments over
+  10,000 characters of a successful job to an attachment (``Job.output_file``)
 - ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
-- attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds`` (new jobs) and
+- attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds``,
+  ``expression_seconds`` (new jobs) and
   the property ``jobs_rate_limit``
 """
 
@@ -47,7 +55,7 @@ from typing import Any, Callable, Optional, TypeVar, cast
 
 from tui_app.sandbox.auth import TokenStore
 from tui_app.sandbox.config import DEMO, SandboxConfig
-from tui_app.sandbox.jobs import Job, JobFault, demo_outputs, input_fault
+from tui_app.sandbox.jobs import NO_LIMITS, Job, JobFault, JobLimits, demo_outputs, input_fault
 from tui_app.sandbox.ratelimit import RateLimiter
 
 ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
@@ -57,6 +65,8 @@ ATTENDED_TYPES = frozenset({
     "CitizenDeveloper", "AttendedStudioWeb", "AssistantWeb", "AutomationKit"})
 #: A modern robot's machine when ``add_robot`` is not told otherwise.
 DEFAULT_RUNTIMES = {"Unattended": 1, "NonProduction": 1}
+#: Offset between a robot's Id and the Id of its host session.
+SESSION_ID_OFFSET = 5000
 
 T = TypeVar("T")
 
@@ -94,6 +104,11 @@ class Robot:
     #: The same for a Disconnected robot connecting again.
     reconnect_at: Optional[float] = None
     reconnect_after: Optional[float] = None
+    #: The machine object its host belongs to when that is a machine template (modern);
+    #: None: the host is a standard machine of its own name.
+    machine_template: Optional[str] = None
+    #: Its host session is in maintenance mode: it takes no new jobs.
+    maintenance: bool = False
 
     @property
     def takes_unattended(self) -> bool:
@@ -118,6 +133,16 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class EntryPoint:
+    """A workflow of a package that a job can start at; argument lists are JSON strings in
+    the ``Arguments.Input`` / ``Arguments.Output`` format."""
+
+    path: str
+    arguments_input: Optional[str] = None
+    arguments_output: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Release:
     """A process deployed to a folder; argument lists and defaults are JSON strings."""
 
@@ -136,6 +161,8 @@ class Release:
     arguments_input: Optional[str] = None
     arguments_output: Optional[str] = None
     job_priority: str = "Normal"
+    #: ``ReleaseDto.SpecificPriorityValue`` (1-100), the default of its jobs.
+    specific_priority_value: Optional[int] = None
     target_framework: str = "Windows"
     created_at: float = 0.0
     #: When set, StartJobs for this release is refused with HTTP 409 and this message.
@@ -151,6 +178,55 @@ class Release:
     fault: Optional[JobFault] = None
     #: Activity lines each of its jobs writes to the robot log over its running time.
     log_lines: int = 12
+    #: Its package's entry points, the default first (``SupportsMultipleEntryPoints`` when
+    #: more than one); empty: one "Main.xaml" with ``arguments_input`` / ``arguments_output``.
+    entry_points: tuple = ()
+    #: Its jobs' string output arguments are long: more than 10,000 characters in all.
+    large_output: bool = False
+
+    @property
+    def supports_multiple_entry_points(self) -> bool:
+        return len(self.entry_points) > 1
+
+    def entry_point_list(self) -> tuple:
+        """Its ``EntryPoint`` s, the default first."""
+        return self.entry_points or (EntryPoint("Main.xaml", self.arguments_input,
+                                                self.arguments_output),)
+
+    def entry_point(self, path: str) -> Optional[EntryPoint]:
+        """The entry point with this path (``/`` or ``\\`` separators, any case), or None."""
+        wanted = path.strip().replace("\\", "/").lower()
+        return next((e for e in self.entry_point_list()
+                     if e.path.replace("\\", "/").lower() == wanted), None)
+
+
+@dataclass
+class Attachment:
+    """A job attachment: its blob holds ``content`` once uploaded; ``secret`` signs its
+    blob URL (a SAS-like ``sig``)."""
+
+    id: str
+    name: str
+    folder_id: int
+    created_at: float
+    secret: str
+    content: Optional[bytes] = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """What Orchestrator would raise as an alert: a job that stayed ``kind`` ("Pending" or
+    "Running") longer than its start's ``AlertPendingExpression`` / ``AlertRunningExpression``."""
+
+    job_id: int
+    folder_id: int
+    kind: str
+    raised_at: float
+    message: str
+
+
+#: Output arguments longer than this are kept in an attachment (``JobDto.OutputFile``).
+MAX_INLINE_OUTPUT = 10_000
 
 
 def arguments_json(arguments: list, *, pretty: bool = False) -> Optional[str]:
@@ -171,6 +247,8 @@ class Tenant:
         self.job_pending_seconds = config.job_pending_seconds
         self.job_running_seconds = config.job_running_seconds
         self.stop_seconds = config.stop_seconds
+        #: Real seconds per second of a Stop/Kill/Alert expression (new jobs).
+        self.expression_seconds = config.expression_seconds
         self.tokens = TokenStore(config.token_lifetime, DEMO.personal_access_token, clock)
         self.jobs_limiter = RateLimiter(config.jobs_rate_limit,
                                         used_by_others=config.jobs_rate_used_by_others)
@@ -181,6 +259,10 @@ class Tenant:
         #: Modern folder id -> ids of its robot users.
         self.folder_robots: dict[int, list] = {}
         self.jobs: dict[int, Job] = {}
+        #: Job attachments (``/odata/Attachments``) by id.
+        self.attachments: dict[str, Attachment] = {}
+        #: Alerts raised for jobs that stayed Pending / Running too long, oldest first.
+        self.alerts: list[Alert] = []
         self.machine_ids: dict[str, int] = {}
         #: Modern machines' runtime slots: machine name -> {RuntimeType: count}.
         self.machine_runtimes: dict[str, dict] = {}
@@ -205,6 +287,11 @@ class Tenant:
     def new_key(self) -> str:
         """A random (seeded) version-4 GUID."""
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    @staticmethod
+    def session_id(robot: Robot) -> int:
+        """The id of a robot's host session (``SessionDto.Id``, ``MachineSessionIds``)."""
+        return SESSION_ID_OFFSET + robot.id
 
     def machine_id(self, machine_name: str) -> int:
         return self.machine_ids.setdefault(machine_name, 1001 + len(self.machine_ids))
@@ -309,8 +396,11 @@ class Tenant:
     def new_job(self, release: Release, candidates: tuple, *, batch_execution_key: str,
                 input_arguments: Optional[str], reference: Optional[str], source: str,
                 runtime_type: str, job_priority: str, specific_priority_value: Optional[int],
-                pending_reasons: tuple = ()) -> Job:
-        """Create a Pending job of ``release`` that any robot in ``candidates`` may run."""
+                pending_reasons: tuple = (), entry_point: Optional[EntryPoint] = None,
+                input_file: Optional[str] = None, limits: JobLimits = NO_LIMITS) -> Job:
+        """Create a Pending job of ``release`` that any robot in ``candidates`` may run, at
+        ``entry_point`` (default: the release's own); ``input_arguments`` came from the
+        attachment ``input_file`` when that is set; ``limits`` in expression seconds."""
         job_id = next(self._job_ids)
         arguments = {}
         for text in (release.input_arguments, input_arguments):
@@ -323,6 +413,11 @@ class Tenant:
         now = self.clock()
         running = (self.job_running_seconds if release.running_seconds is None
                    else release.running_seconds)
+        entry = entry_point or release.entry_point_list()[0]
+        scale = self.expression_seconds
+
+        def scaled(value: Optional[float]) -> Optional[float]:
+            return None if value is None else value * scale
         job = Job(
             id=job_id, key=self.new_key(), folder_id=release.folder_id, release_id=release.id,
             release_name=release.name, batch_execution_key=batch_execution_key,
@@ -330,13 +425,18 @@ class Tenant:
             running_seconds=running, stop_seconds=self.stop_seconds, candidates=candidates,
             input_arguments=input_arguments,
             fault=release.fault or input_fault(arguments),
-            output_arguments=demo_outputs(release.arguments_output, job_id),
+            output_arguments=demo_outputs(entry.arguments_output, job_id,
+                                          release.large_output),
             reference=reference, source=source, runtime_type=runtime_type,
             job_priority=job_priority, specific_priority_value=specific_priority_value,
-            entry_point_path="Main.xaml",
+            entry_point_path=entry.path,
             requires_user_interaction=release.requires_user_interaction,
             suspend_after=release.suspend_after, suspend_seconds=release.suspend_seconds,
-            pending_reasons=pending_reasons, log_lines=release.log_lines)
+            pending_reasons=pending_reasons, log_lines=release.log_lines, input_file=input_file,
+            stop_after=scaled(limits.stop_after), auto_stop_strategy=limits.stop_strategy,
+            kill_after=scaled(limits.kill_after),
+            alert_pending_after=scaled(limits.alert_pending_after),
+            alert_running_after=scaled(limits.alert_running_after))
         self.jobs[job.id] = job
         self._active.append(job)
         self._track(job)
@@ -414,13 +514,48 @@ class Tenant:
                     job = heapq.heappop(self._events)[2]
                     job.apply(job_at)
                     self._track(job)
+                    if job.state == "Successful":
+                        self._store_output(job, job_at)
                     self._dispatch(job_at)
                     if job.waiting:
                         self._wait_on(job, job_at)
                 else:
                     break
             self._dispatch(now)
+            self._raise_alerts(now)
             self._active = [job for job in self._active if not job.is_final]
+
+    def _store_output(self, job: Job, at: float) -> None:
+        """Output arguments over ``MAX_INLINE_OUTPUT`` characters go to an attachment."""
+        text = job.output_arguments
+        if text is None or len(text) <= MAX_INLINE_OUTPUT or job.output_file is not None:
+            return
+        attachment = self.add_attachment("output.json", job.folder_id, at,
+                                         attachment_id=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                                      f"output:{job.key}")))
+        attachment.content = text.encode("utf-8")
+        job.output_file = attachment.id
+
+    def _raise_alerts(self, now: float) -> None:
+        """An alert for each job that stayed Pending / Running past its threshold."""
+        for job in self._active:
+            left_pending = next((at for at, state in job.history if state != "Pending"), now)
+            limit = job.alert_pending_after
+            if (limit is not None and "Pending" not in job.alerted
+                    and left_pending > job.created_at + limit):
+                self._alert(job, "Pending", job.created_at + limit)
+            limit = job.alert_running_after
+            if (limit is not None and job.started_at is not None
+                    and "Running" not in job.alerted
+                    and (job.ended_at or now) > job.started_at + limit):
+                self._alert(job, "Running", job.started_at + limit)
+
+    def _alert(self, job: Job, kind: str, at: float) -> None:
+        job.alerted.add(kind)
+        seconds = (job.alert_pending_after if kind == "Pending" else job.alert_running_after) or 0
+        self.alerts.append(Alert(job.id, job.folder_id, kind, at,
+                                 f"Job {job.id} of {job.release_name} has been {kind} for more "
+                                 f"than {seconds:g} seconds."))
 
     def _wait_on(self, job: Job, at: float) -> None:
         """A job starts waiting: start the "some seconds later" timers of its robots."""
@@ -438,7 +573,8 @@ class Tenant:
         if not self._queues:
             return
         free = {robot.id for robot in self.robots.values()
-                if robot.state == "Available" and robot.id not in self._running}
+                if robot.state == "Available" and not robot.maintenance
+                and robot.id not in self._running}
         if not free:
             return
         used = self.used_slots()
@@ -523,9 +659,12 @@ class Tenant:
                   folder_id: Optional[int] = None, environment_id: Optional[int] = None,
                   robot_id: Optional[int] = None, robot_type: str = "Unattended",
                   has_credentials: bool = True, runtimes: Optional[dict] = None,
+                  machine_template: Optional[str] = None, maintenance: bool = False,
                   **timers: Optional[float]) -> Robot:
         """A robot user of modern folder ``folder_id`` or a member of ``environment_id``;
-        ``runtimes`` (modern) set its machine's slots, ``timers`` are Robot timer fields."""
+        ``runtimes`` (modern) set its machine's slots, ``machine_template`` names the machine
+        template its host belongs to, ``maintenance`` puts its host session in maintenance
+        mode; ``timers`` are Robot timer fields."""
         if state not in ROBOT_STATES:
             raise ValueError(f"state must be one of {', '.join(ROBOT_STATES)}")
         if (folder_id is None) == (environment_id is None):
@@ -537,7 +676,8 @@ class Tenant:
             robot = Robot(robot_id, name, machine_name, self.machine_id(machine_name), state,
                           username=f"SANDBOX\\{name.lower()}" if classic else None,
                           user_id=None if classic else 2000 + robot_id, type=robot_type,
-                          has_credentials=has_credentials, **timers)
+                          has_credentials=has_credentials, machine_template=machine_template,
+                          maintenance=maintenance, **timers)
             self.robots[robot.id] = robot
             if not classic and (runtimes is not None
                                 or machine_name not in self.machine_runtimes):
@@ -604,6 +744,32 @@ class Tenant:
             release = dataclasses.replace(self.releases[release_id], **changes)
             self.releases[release_id] = release
             return release
+
+    def set_maintenance(self, robot_id: int, enabled: bool) -> Robot:
+        """Put a modern robot's host session in maintenance mode (no new jobs) or out of it."""
+        with self.lock:
+            self._changed()
+            now = self.clock()
+            self.advance(now)
+            robot = self.robots[robot_id]
+            robot.maintenance = enabled
+            self.advance(now)
+            return robot
+
+    def attachment(self, key: object, folder_id: int) -> Optional[Attachment]:
+        """The attachment with this id (any case, braces allowed) in the folder, or None."""
+        found = self.attachments.get(str(key).strip().strip("{}'").lower())
+        return found if found is not None and found.folder_id == folder_id else None
+
+    def add_attachment(self, name: str, folder_id: int, at: Optional[float] = None, *,
+                       attachment_id: Optional[str] = None) -> Attachment:
+        """A new attachment without content (its blob is uploaded later)."""
+        with self.lock:
+            attachment = Attachment(attachment_id or self.new_key(), name, folder_id,
+                                    self.clock() if at is None else at,
+                                    uuid.UUID(int=self._random.getrandbits(128)).hex)
+            self.attachments[attachment.id] = attachment
+            return attachment
 
     def remove_release(self, release_id: int) -> None:
         with self.lock:
