@@ -23,9 +23,9 @@ def plan_rows(
 ) -> list[tuple[str, str]]:
     """(label, value) rows for a ``StartPlan``: folder, process, release, environment,
     strategy, priority (the release's own named when none is chosen), the start options that
-    are set (``StartOptions.rows``), then one row per input argument (``specs``). Values in ``hidden`` (a
-    template's ``ask``) show as ``hidden_as``; ``sources`` adds where each value came from.
-    Every value is one visible line (server text and typed text may hold anything)."""
+    are set (``StartOptions.rows``), then one row per input argument (``specs``). Values in
+    ``hidden`` (a template's ``ask``) show as ``hidden_as``; ``sources`` adds where each value
+    came from. Every value is one visible line (server text and typed text may hold anything)."""
     rows = []
     if plan.folder is not None:
         kind = "classic" if plan.folder.is_classic else "modern"
