@@ -10,9 +10,11 @@ exit code: the callers say what a ``None`` or an ``AmbiguousRelease`` means for 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from tui_app.arguments.jsontext import quote
+from tui_app.orchestrator.errors import NotAvailable, PermissionDenied
 from tui_app.orchestrator.models import (
     EntryPoint,
     Folder,
@@ -22,7 +24,7 @@ from tui_app.orchestrator.models import (
     RuntimeCapacity,
 )
 from tui_app.plan import RUNTIME_TYPES, STRATEGY_TABLE, RobotRef, StrategyChoice
-from tui_app.start_options import MachineTarget
+from tui_app.start_options import MachineTarget, StartOptions
 
 #: Robot types (``RobotDto.Type``, the RobotType enum) that cannot take an unattended job:
 #: Orchestrator does not launch jobs on attended robots, and the Studio and assistant kinds
@@ -224,3 +226,68 @@ def runtime_types_for(release: Release,
     if release.requires_user_interaction:
         kinds = [kind for kind in kinds if kind not in BACKGROUND_ONLY]
     return kinds
+
+
+@dataclass(frozen=True)
+class OptionFacts:
+    """What the tenant says about a choice's start options (``option_facts``): the package
+    version's entry points, the folder's machine sessions, its runtimes. ``None`` means not
+    known: not asked (nothing needed it) or the server cannot say (``sessions_problem`` says
+    why for the sessions)."""
+
+    entry_points: Optional[list[EntryPoint]] = None
+    sessions: Optional[list[MachineSession]] = None
+    sessions_problem: Optional[str] = None
+    capacities: Optional[list[RuntimeCapacity]] = None
+
+    def entry_point(self, release: Release, path: Optional[str]) -> Optional[EntryPoint]:
+        """The entry point ``path`` names (None: no path, or not among the known ones)."""
+        if not path:
+            return None
+        return entry_point_named(entry_points_or_own(release, self.entry_points), path)
+
+
+async def option_facts(client: Any, release: Release, folder: Optional[Folder],
+                       options: StartOptions, runtime_type: Optional[str] = None
+                       ) -> OptionFacts:
+    """Ask Orchestrator what ``options`` need checked: the entry points when one is chosen,
+    the folder's machine sessions when a machine is, the folder's runtimes when
+    ``runtime_type`` is sent (a modern folder). A server that cannot say leaves that fact
+    None; other failures are the client's ``OrchestratorError``."""
+    entry_points = sessions = capacities = None
+    problem = None
+    if options.entry_point:
+        try:
+            entry_points = await client.entry_points(release)
+        except NotAvailable:
+            entry_points = None
+    if options.target is not None:
+        if folder is None:
+            problem = "no folder is known (give it with [connection] folder or --folder)"
+        else:
+            try:
+                sessions = await client.machine_sessions(folder.id)
+            except (NotAvailable, PermissionDenied) as exc:
+                problem = exc.message
+    if runtime_type and folder is not None and not folder.is_classic:
+        try:
+            capacities = await client.runtimes_for_folder(folder.id)
+        except (NotAvailable, PermissionDenied):
+            capacities = None
+    return OptionFacts(entry_points, sessions, problem, capacities)
+
+
+def resolve_options(release: Release, options: StartOptions,
+                    facts: OptionFacts) -> StartOptions:
+    """``options`` as sent: the entry point spelled as the package spells it, the machine
+    target with its session ids. What cannot be resolved stays as it is (``check_drift``
+    blocks it; ``StartOptions.validate`` refuses a target without sessions)."""
+    chosen = facts.entry_point(release, options.entry_point)
+    if chosen is not None and chosen.path:
+        options = replace(options, entry_point=chosen.path)
+    target = options.target
+    if target is not None and facts.sessions is not None:
+        found = machine_target(facts.sessions, target.machine, target.host)
+        if found is not None:
+            options = replace(options, target=found)
+    return options
