@@ -20,8 +20,9 @@ What is checked:
   version no longer has (block; a server that cannot list entry points: warn, sent as
   saved); a machine or host no longer in the folder, or the folder's machines could not be
   read (block, naming what exists instead); a host in maintenance mode, disconnected or
-  unresponsive (warn); a runtime type the folder has no runtimes of, or a Headless/Serverless
-  one for a foreground release (block).
+  unresponsive (warn); a runtime type the folder has no runtimes of while it has others, or a
+  Headless/Serverless one for a foreground release (block; a folder without any runtime is
+  left to Orchestrator's own refusal, which ``tui_app.diagnosis`` explains).
 
 The input arguments are checked against the chosen entry point's arguments when the caller
 passes those as ``specs`` (``resolver.argument_source``).
@@ -190,11 +191,10 @@ def _runtime_findings(template: Template, release: Release,
         return [Finding(BLOCK, f"{_q(release.name)} is a foreground process (it needs user "
                                f"interaction) and cannot run on a {runtime} runtime; choose "
                                "another runtime_type.", "runtime-foreground", runtime)]
-    if facts.capacities is None:
-        return []
     offered = runtime_types_for(release, facts.capacities)
-    if runtime in offered:
-        return []
+    if facts.capacities is None or runtime in offered or not any(
+            capacity.total for capacity in facts.capacities):
+        return []  # unknown, fine, or a folder without runtimes: Orchestrator's refusal says
     where = _where(template)
     return [Finding(BLOCK, f"{where[0].upper()}{where[1:]} has no {runtime} runtimes; "
                            f"runtime types there: {', '.join(offered) or 'none'}.",

@@ -2,12 +2,15 @@
 
 Small outputs come in ``JobDto.OutputArguments``; outputs too large for it are a job
 attachment named by ``OutputFile`` (v20), downloaded here. ``startjob run``, ``startjob
-watch`` and the wizard's Run step all read outputs through ``output_arguments``.
+watch`` and the wizard's Run step all read outputs through ``output_arguments`` (or
+``with_outputs`` for a list of jobs).
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Callable, Optional
 
 from tui_app.orchestrator.models import Job
 
@@ -20,3 +23,21 @@ async def output_arguments(client: Any, job: Job) -> Optional[str]:
         return job.output_arguments
     content = await client.read_attachment(job.output_file)
     return content.decode("utf-8-sig", errors="replace")
+
+
+async def with_outputs(client: Any, jobs: Sequence[Job],
+                       warn: Callable[[str], Any]) -> list[Job]:
+    """``jobs`` with the output arguments of those whose outputs are a file downloaded into
+    ``output_arguments``; a download that fails is ``warn``\\ ed and the job kept as it is."""
+    from tui_app.orchestrator.errors import OrchestratorError
+
+    found = []
+    for job in jobs:
+        if job.output_arguments is None and job.output_file:
+            try:
+                job = replace(job, output_arguments=await output_arguments(client, job))
+            except OrchestratorError as exc:
+                warn(f"The output arguments of job {job.id} (the attachment "
+                     f"{job.output_file}) could not be read: {exc}")
+        found.append(job)
+    return found

@@ -678,8 +678,11 @@ class OrchestratorClient:
         address the answer gives (``BlobFileAccess``). Neither request is retried."""
         if not isinstance(content, bytes):
             raise TypeError("content must be bytes")
-        response = await self._request("POST", f"{_ODATA}/Attachments",
-                                       json_body={"Name": str(name)})
+        try:
+            response = await self._request("POST", f"{_ODATA}/Attachments",
+                                           json_body={"Name": str(name)})
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, "job attachments (POST /odata/Attachments)") from exc
         data = self._json(response)
         if not isinstance(data, dict):
             raise ProtocolError("Orchestrator's answer to creating an attachment is not an "
