@@ -147,7 +147,7 @@ def _machine_findings(template: Template, facts: OptionFacts) -> list[Finding]:
         return []
     where = _where(template)
     if facts.sessions is None:
-        why = facts.sessions_problem or "they were not looked up"
+        why = (facts.sessions_problem or "they were not looked up").rstrip(".")
         return [Finding(BLOCK, f"The template runs on {target.describe()}, but the machines of "
                                f"{where} could not be read: {why}.", "machines-unknown",
                         target.machine)]
