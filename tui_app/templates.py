@@ -501,7 +501,7 @@ class _Parser:
         machine, host = text("machine"), text("host")
         if host is not None and machine is None:
             self.fail("options.host", "needs options.machine (the machine the host belongs to)")
-        durations = {name: self.duration(table, name) for name in _DURATION_KEYS}
+        durations: dict[str, Any] = {name: self.duration(table, name) for name in _DURATION_KEYS}
         choices = {}
         for name, allowed, default in (("stop_strategy", STOP_STRATEGIES, "SoftStop"),
                                        ("large_input", LARGE_INPUT_MODES, "refuse")):

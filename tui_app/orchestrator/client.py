@@ -200,8 +200,9 @@ class _BlobAccess:
 
 def _blob_access(data: dict) -> _BlobAccess:
     """The ``BlobFileAccess`` of an ``AttachmentDto`` (``Headers`` as ``{Keys, Values}``)."""
-    access = data.get("BlobFileAccess")
-    uri = access.get("Uri") if isinstance(access, dict) else None
+    found = data.get("BlobFileAccess")
+    access: dict = found if isinstance(found, dict) else {}
+    uri = access.get("Uri")
     try:
         url = httpx.URL(uri) if isinstance(uri, str) else None
     except httpx.InvalidURL:
@@ -212,6 +213,7 @@ def _blob_access(data: dict) -> _BlobAccess:
     raw = access.get("Headers") or {}
     keys = raw.get("Keys") if isinstance(raw, dict) else None
     values = raw.get("Values") if isinstance(raw, dict) else None
+    pairs: Iterable[tuple[Any, Any]]
     if isinstance(keys, list) and isinstance(values, list):
         pairs = zip(keys, values)
     elif isinstance(raw, dict) and keys is None and values is None:
