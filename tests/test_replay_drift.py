@@ -388,3 +388,49 @@ def test_find_robot_prefers_the_exact_name():
     assert find_robot(robots, "BOT").id == 2
     assert find_robot(robots, "Bot") is None  # two case-insensitive matches: ambiguous
     assert find_robot([Robot(3, "Bot-1")], "bot-1").id == 3
+
+
+# -- issue 15: start options and runtime types -------------------------------------------------
+
+FORM_FILLER = """\
+version = 1
+name = "Fill the form"
+
+[connection]
+folder = "Workshop"
+
+[process]
+key = "FormFiller"
+
+[strategy]
+kind = "ModernJobsCount"
+runtime_type = "{runtime}"
+"""
+
+
+def test_a_runtime_type_the_folder_has_no_runtimes_of_blocks_before_the_start(
+        sandbox, replay_cli, saved):
+    path = saved(RESET.replace("jobs_count = 2", 'jobs_count = 2\nruntime_type = "Headless"'))
+    code, _, err = replay_cli(path)
+    assert code == EXIT_USAGE
+    assert ('The folder "Shared/Support" has no Headless runtimes; runtime types there: '
+            "Unattended, NonProduction.") in err
+    assert posted(sandbox) == []
+
+
+def test_a_foreground_release_on_a_headless_runtime_blocks(sandbox, replay_cli, saved):
+    code, _, err = replay_cli(saved(FORM_FILLER.format(runtime="Headless")), "--dry-run")
+    assert code == EXIT_USAGE
+    assert ('"FormFiller" is a foreground process (it needs user interaction) and cannot run '
+            "on a Headless runtime; choose another runtime_type.") in err
+    code, _, err = replay_cli(saved(FORM_FILLER.format(runtime="Unattended")), "--dry-run")
+    assert code == EXIT_OK, err
+
+
+def test_a_saved_machine_is_never_dropped_silently(sandbox, replay_cli, saved):
+    path = saved(RESET.replace("[arguments]", '[options]\nmachine = "SAP-CLIENT-VM"\n'
+                               'host = "SAP-HOST-1"\n\n[arguments]'))
+    code, _, err = replay_cli(path)
+    assert code == EXIT_USAGE
+    assert "SAP-CLIENT-VM" in err
+    assert posted(sandbox) == []

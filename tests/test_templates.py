@@ -463,3 +463,112 @@ def test_list_templates_of_another_folder(tmp_path):
     [entry] = list_templates(tmp_path)
     assert entry.path == Path(tmp_path / "x.toml")
     assert entry.template == EXAMPLE_TEMPLATE
+
+
+# -- issue 15: priority as a name or 1-100, and the [options] table ------------------------
+
+OPTIONS = """\
+version = 1
+name = "Options"
+
+[process]
+key = "P"
+
+[strategy]
+kind = "ModernJobsCount"
+priority = 75
+
+[options]
+entry_point = "Flows/Nightly.xaml"
+machine = "RPA-TEMPLATE"
+host = "RPA-HOST-02"
+stop_after = "1h30m"
+kill_after = "2m"
+alert_pending = "10m"
+alert_running = "2h"
+large_input = "file"
+"""
+
+
+def test_options_and_a_numeric_priority_parse_and_round_trip():
+    from tui_app.start_options import MachineTarget, StartOptions
+
+    template = parse_template(OPTIONS, "options.toml")
+    assert template.strategy.priority == 75
+    assert template.options == StartOptions(
+        entry_point="Flows/Nightly.xaml", target=MachineTarget("RPA-TEMPLATE", "RPA-HOST-02"),
+        stop_after=5400, kill_after=120, alert_pending=600, alert_running=7200,
+        large_input="file")
+    assert dump_template(template) == OPTIONS
+    assert parse_template(dump_template(template), "again.toml") == template
+
+
+def test_durations_in_whole_seconds_are_saved_as_text_and_kill_strategy_is_kept():
+    text = _doc(tail='[options]\nstop_after = 90\nstop_strategy = "Kill"')
+    template = parse_template(text, "t.toml")
+    assert (template.options.stop_after, template.options.stop_strategy) == (90, "Kill")
+    dumped = dump_template(template)
+    assert 'stop_after = "1m30s"\nstop_strategy = "Kill"' in dumped
+    assert parse_template(dumped, "t.toml") == template
+
+
+def test_a_version_1_file_without_the_new_keys_reads_exactly_as_before():
+    from tui_app.start_options import StartOptions
+
+    template = parse_template(EXAMPLE, "triage.toml")
+    assert template.options == StartOptions() and template.strategy.priority is None
+    assert "[options]" not in dump_template(template)
+    assert dump_template(parse_template(MINIMAL, "m.toml")) == MINIMAL
+
+
+OPTION_ERRORS = [
+    (_doc(strategy='kind = "All"\npriority = true'), "strategy.priority", "got true"),
+    (_doc(strategy='kind = "All"\npriority = 5.0'), "strategy.priority", "got 5.0"),
+    (_doc(strategy='kind = "All"\npriority = 0'), "strategy.priority", "from 1 to 100, got 0"),
+    (_doc(strategy='kind = "All"\npriority = 101'), "strategy.priority", "got 101"),
+    (_doc(strategy='kind = "All"\npriority = "high"'), "strategy.priority", 'got "high"'),
+    (_doc(tail='[options]\ncolour = "red"'), "options.colour", "not a known key"),
+    (_doc(tail='[options]\nmachine_session_ids = [1]'), "options.machine_session_ids",
+     "not a known key"),
+    (_doc(tail='[options]\nhost = "H"'), "options.host", "needs options.machine"),
+    (_doc(tail='[options]\nmachine = ""'), "options.machine", "non-empty string"),
+    (_doc(tail='[options]\nentry_point = 3'), "options.entry_point", "non-empty string"),
+    (_doc(tail='[options]\nkill_after = "1m"'), "options.kill_after", "needs a soft stop"),
+    (_doc(tail='[options]\nstop_after = "1h"\nstop_strategy = "Kill"\nkill_after = "1m"'),
+     "options.kill_after", "needs a soft stop"),
+    (_doc(tail='[options]\nstop_strategy = "Kill"'), "options.stop_strategy",
+     "needs options.stop_after"),
+    (_doc(tail='[options]\nstop_after = "1h"\nstop_strategy = "Terminate"'),
+     "options.stop_strategy", 'got "Terminate"'),
+    (_doc(tail='[options]\nstop_after = "soon"'), "options.stop_after", 'got "soon"'),
+    (_doc(tail="[options]\nstop_after = 0"), "options.stop_after", "got 0"),
+    (_doc(tail="[options]\nalert_running = 1.5"), "options.alert_running", "got 1.5"),
+    (_doc(tail="[options]\nalert_pending = true"), "options.alert_pending", "got true"),
+    (_doc(tail='[options]\nlarge_input = "split"'), "options.large_input", 'got "split"'),
+    (_doc(tail='options = "x"'), "strategy.options", "not a known key"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "fragment"), OPTION_ERRORS,
+                         ids=[f"{n}-{case[1]}" for n, case in enumerate(OPTION_ERRORS)])
+def test_option_and_priority_errors_name_file_and_key(text, key, fragment):
+    test_validation_errors_name_file_and_key(text, key, fragment)
+
+
+def test_template_from_plan_saves_options_by_name_without_session_ids():
+    from tui_app.orchestrator.models import Release
+    from tui_app.plan import StartPlan, StrategyChoice
+    from tui_app.start_options import MachineTarget, StartOptions
+    from tui_app.templates import template_from_plan
+
+    release = Release(id=1, key="k", name="R", process_key="P", process_version="1.0")
+    options = StartOptions(entry_point="Main.xaml", target=MachineTarget("M", "H", (7, 9)),
+                           alert_pending=60)
+    plan = StartPlan(release, StrategyChoice("ModernJobsCount", priority="High"),
+                     options=options)
+    template = template_from_plan(plan, name="Saved")
+    assert template.options == StartOptions(entry_point="Main.xaml",
+                                            target=MachineTarget("M", "H"), alert_pending=60)
+    assert template.strategy.priority == "High"
+    text = dump_template(template)
+    assert "7" not in text.split("[options]")[1] and 'alert_pending = "1m"' in text

@@ -333,6 +333,15 @@ def _choice(names: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
+def _priority(text: str) -> Any:
+    from tui_app.start_options import OptionError, parse_priority
+
+    try:
+        return parse_priority(text)
+    except OptionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _job_state(text: str) -> str:
     return _choice(JOB_STATES)(text)
 
@@ -414,7 +423,23 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--dry-run",
         action="store_true",
-        help="resolve and check everything, print the request, start nothing",
+        help="resolve and check everything, print the request, start nothing (uploads "
+             "nothing either)",
+    )
+    run.add_argument(
+        "--priority",
+        type=_priority,
+        metavar="PRIORITY",
+        help="Low, Normal, High or a number from 1 to 100, instead of the template's "
+             "(default: the template's, else the release's own)",
+    )
+    run.add_argument(
+        "--large-input",
+        dest="large_input",
+        type=_choice(("refuse", "file")),
+        metavar="{refuse,file}",
+        help="input arguments over 10,000 characters: refuse them, or send them as a file "
+             "(a job attachment); default: the template's large_input, else refuse",
     )
     _add_demo_argument(run)
     add_connection_arguments(run)
@@ -590,6 +615,8 @@ def _run_replay(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             dry_run=args.dry_run,
             output=args.output,
+            large_input=args.large_input,
+            priority=args.priority,
             connection=launch.connection,
             profile=launch.profile,
         )

@@ -8,7 +8,8 @@ method, URL, status, duration, headers and the body (truncated).
 Redaction happens before anything is written: ``Authorization``/cookie headers and any header
 named like a secret; JSON keys and form fields named like a secret, password or token
 (``client_secret``, ``password``, ``access_token``...); the ``result`` of
-``/api/Account/Authenticate``; ``Bearer``/``Basic`` values anywhere; and every secret value the
+``/api/Account/Authenticate``; ``Bearer``/``Basic`` values anywhere; the ``sig=`` signature of
+a storage address (a job attachment's URI); and every secret value the
 log was told about or saw in an answer (``add_secret``), wherever it shows up; and the
 ``user:password@`` part of any URL.
 """
@@ -51,6 +52,8 @@ _JSON_PAIR = re.compile(  # "name": "value" where the name looks secret (not tok
 _FORM_PAIR = re.compile(
     r"((?:^|[&?])[^=&\s]*(?:secret|passw|pwd|token|assertion|api[-_]?key|credential)"
     r"[^=&\s]*=)[^&\s]*", re.IGNORECASE)
+#: The signature of a storage address (an attachment's SAS URI): as good as a password.
+_SIGNATURE = re.compile(r"([?&]sig=)[^&\s\"'<>]+", re.IGNORECASE)
 _USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s\"'<>]+@")
 #: Values shorter than this are only masked where they stand alone (a JSON string or a form
 #: value): masking a 4-letter password everywhere would mask ordinary words too.
@@ -91,6 +94,7 @@ class DebugLog:
         """``text`` with auth header values, URL passwords and every known secret masked."""
         text = _AUTH_VALUE.sub(lambda m: f"{m.group(1)} {MASK}", text)
         text = _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", text)
+        text = _SIGNATURE.sub(lambda m: f"{m.group(1)}{MASK}", text)
         text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{MASK}"', text)
         text = _FORM_PAIR.sub(lambda m: f"{m.group(1)}{MASK}", text)
         with self._lock:

@@ -15,7 +15,17 @@ What is checked:
   block; otherwise warn), removed (warn; a stored value is dropped), type changed (block when a
   stored value no longer converts to the new type, else warn);
 - robots named in ``[strategy]``: renamed or gone (block for ``Specific``; for
-  ``ModernJobsCount`` warn and leave it out, block when none is left).
+  ``ModernJobsCount`` warn and leave it out, block when none is left);
+- ``[options]`` against ``resolver.OptionFacts`` (when given): an entry point the package
+  version no longer has (block; a server that cannot list entry points: warn, sent as
+  saved); a machine or host no longer in the folder, or the folder's machines could not be
+  read (block, naming what exists instead); a host in maintenance mode, disconnected or
+  unresponsive (warn); a runtime type the folder has no runtimes of while it has others, or a
+  Headless/Serverless one for a foreground release (block; a folder without any runtime is
+  left to Orchestrator's own refusal, which ``tui_app.diagnosis`` explains).
+
+The input arguments are checked against the chosen entry point's arguments when the caller
+passes those as ``specs`` (``resolver.argument_source``).
 """
 
 from __future__ import annotations
@@ -26,9 +36,15 @@ from typing import Any, Optional
 
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import Release, Robot
+from tui_app.orchestrator.models import MachineSession, Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE
-from tui_app.resolver import find_robot
+from tui_app.resolver import (
+    BACKGROUND_ONLY,
+    OptionFacts,
+    entry_points_or_own,
+    find_robot,
+    runtime_types_for,
+)
 from tui_app.templates import Template
 
 BLOCK = "block"
@@ -69,6 +85,7 @@ def check_drift(
     *,
     given: Collection[str] = (),
     folder_missing: bool = False,
+    facts: Optional[OptionFacts] = None,
 ) -> list[Finding]:
     """Compare ``template`` with what Orchestrator has now.
 
@@ -79,7 +96,9 @@ def check_drift(
     arguments that get a value from somewhere other than the template's ``[arguments]``
     (``--set``, an event, an environment variable, a process default), which settles an added
     required argument or a stored value that no longer converts. ``folder_missing``: the
-    template's folder does not exist (or cannot be seen) any more.
+    template's folder does not exist (or cannot be seen) any more. ``facts``
+    (``resolver.option_facts``) checks the template's ``[options]`` and runtime type; None
+    leaves them unchecked.
     """
     process = template.process
     where = _where(template)
@@ -95,7 +114,96 @@ def check_drift(
     findings += _argument_findings(template, specs, set(given))
     if robots is not None:
         findings += _robot_findings(template, release, robots)
+    if facts is not None:
+        findings += option_findings(template, release, facts)
     return findings
+
+
+def option_findings(template: Template, release: Release, facts: OptionFacts) -> list[Finding]:
+    """The ``[options]`` and runtime-type part of ``check_drift``."""
+    return (_entry_point_findings(template, release, facts)
+            + _machine_findings(template, facts) + _runtime_findings(template, release, facts))
+
+
+def _entry_point_findings(template: Template, release: Release,
+                          facts: OptionFacts) -> list[Finding]:
+    saved = template.options.entry_point
+    if not saved or facts.entry_point(release, saved) is not None:
+        return []
+    package = f"{_q(release.process_key)} {release.process_version}"
+    if not facts.entry_points:
+        return [Finding(WARN, f"This Orchestrator does not list the entry points of {package}; "
+                              f"the entry point {_q(saved)} is sent as saved and the arguments "
+                              "are checked against the release's own.", "entry-point-unchecked",
+                        saved)]
+    now = ", ".join(_q(e.path) for e in entry_points_or_own(release, facts.entry_points))
+    return [Finding(BLOCK, f"The entry point {_q(saved)} is not in {package} any more; its "
+                           f"entry points now: {now}.", "entry-point-gone", saved)]
+
+
+def _machine_findings(template: Template, facts: OptionFacts) -> list[Finding]:
+    target = template.options.target
+    if target is None:
+        return []
+    where = _where(template)
+    if facts.sessions is None:
+        why = (facts.sessions_problem or "they were not looked up").rstrip(".")
+        return [Finding(BLOCK, f"The template runs on {target.describe()}, but the machines of "
+                               f"{where} could not be read: {why}.", "machines-unknown",
+                        target.machine)]
+    machine = target.machine.casefold()
+    mine = [s for s in facts.sessions if s.machine_name.casefold() == machine]
+    if not mine:
+        now = _names(s.machine_name for s in facts.sessions)
+        return [Finding(BLOCK, f"The machine {_q(target.machine)} is not in {where} any more "
+                               f"(renamed or removed); machines there now: {now}.",
+                        "machine-gone", target.machine)]
+    if target.host:
+        host = target.host.casefold()
+        hosts = [s for s in mine if s.host_machine_name.casefold() == host]
+        if not hosts:
+            now = _names(s.host_machine_name for s in mine)
+            return [Finding(BLOCK, f"The host {_q(target.host)} is not a host of machine "
+                                   f"{_q(target.machine)} in {where} any more; its hosts now: "
+                                   f"{now}.", "host-gone", target.host)]
+        mine = hosts
+    if any(_usable(session) for session in mine):
+        return []
+    states = "; ".join(sorted({f"{s.host_machine_name or s.machine_name}: {s.status_words()}"
+                               for s in mine}))
+    return [Finding(WARN, f"No host of {target.describe()} can take a job right now ({states}); "
+                          "the job waits until one can.", "host-unavailable",
+                    target.host or target.machine)]
+
+
+def _usable(session: MachineSession) -> bool:
+    return (not session.in_maintenance and not session.is_unresponsive
+            and session.status != "Disconnected")
+
+
+def _runtime_findings(template: Template, release: Release,
+                      facts: OptionFacts) -> list[Finding]:
+    strategy = template.strategy
+    if not STRATEGY_TABLE[strategy.kind].runtime:
+        return []
+    runtime = strategy.runtime_type or "Unattended"
+    if release.requires_user_interaction and runtime in BACKGROUND_ONLY:
+        return [Finding(BLOCK, f"{_q(release.name)} is a foreground process (it needs user "
+                               f"interaction) and cannot run on a {runtime} runtime; choose "
+                               "another runtime_type.", "runtime-foreground", runtime)]
+    offered = runtime_types_for(release, facts.capacities)
+    if facts.capacities is None or runtime in offered or not any(
+            capacity.total for capacity in facts.capacities):
+        return []  # unknown, fine, or a folder without runtimes: Orchestrator's refusal says
+    where = _where(template)
+    return [Finding(BLOCK, f"{where[0].upper()}{where[1:]} has no {runtime} runtimes; "
+                           f"runtime types there: {', '.join(offered) or 'none'}.",
+                    "runtime-gone", runtime)]
+
+
+def _names(values: Any) -> str:
+    names = sorted({_q(value) for value in values if value})
+    return ", ".join(names) or "none"
 
 
 def _release_findings(template: Template, release: Release) -> list[Finding]:

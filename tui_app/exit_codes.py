@@ -11,12 +11,15 @@ from __future__ import annotations
 EXIT_OK = 0
 #: With ``--wait``: at least one job ended Faulted or Stopped.
 EXIT_JOB_FAILED = 1
-#: Usage or template error, a missing or invalid argument value, or drift that blocks.
+#: Usage or template error, a missing or invalid argument value (input arguments over
+#: 10,000 characters without ``--large-input=file`` too), or drift that blocks (a saved entry
+#: point, machine, host or runtime type that is gone, or machines that cannot be read).
 EXIT_USAGE = 2
 #: Sign-in failed, or Orchestrator could not be reached or failed (a wrong URL, 5xx,
 #: throttling): no job was started.
 EXIT_CONNECTION = 3
-#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found),
+#: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found;
+#: also the upload of large input as a file: refused, or no job attachments on this server),
 #: or ``--dry-run``'s pre-flight check found a reason the job could not run: no job was
 #: started.
 EXIT_REFUSED = 4
@@ -35,11 +38,13 @@ EXIT_SUSPENDED = 8
 EXIT_CODES = (
     (EXIT_OK, "started (with --wait: every job ended Successful); --dry-run: request is valid"),
     (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped"),
-    (EXIT_USAGE, "usage or template error, missing/invalid argument, drift that blocks"),
+    (EXIT_USAGE, "usage or template error, missing/invalid argument (too large without "
+                 "--large-input=file), drift that blocks"),
     (EXIT_CONNECTION, "sign-in failed, or Orchestrator cannot be reached or failed; "
                       "nothing started"),
-    (EXIT_REFUSED, "Orchestrator refused the request, or --dry-run's pre-flight check found "
-                   "a reason it cannot run; nothing started"),
+    (EXIT_REFUSED, "Orchestrator refused the request (or the upload of --large-input=file), "
+                   "or --dry-run's pre-flight check found a reason it cannot run; nothing "
+                   "started"),
     (EXIT_TIMEOUT, "with --wait: --timeout passed before every job ended"),
     (EXIT_NOT_FOLLOWED, "with --wait: the jobs started, but following them failed"),
     (EXIT_UNKNOWN, "not known whether the jobs started: look for the reference first"),

@@ -37,12 +37,16 @@ Exit codes (``tui_app.exit_codes``); ``_classify`` is the one place that maps a 
 0     started (with ``--wait``: every job ended Successful); dry run: valid (pre-flight
       warnings are printed)
 1     with ``--wait``: a job ended Faulted or Stopped
-2     usage or template error, missing or invalid argument, drift that blocks
+2     usage or template error, missing or invalid argument (input arguments over
+      10,000 characters without ``--large-input=file``), drift that blocks (an entry
+      point, machine, host or runtime type gone, the folder's machines unreadable)
 3     sign-in failed (a refused ``--scope`` too), or Orchestrator cannot be reached
       or failed: a wrong URL (HTTP 404 without an Orchestrator error code), 5xx,
       429 beyond the retries, an answer that is not Orchestrator's; no job started
-4     Orchestrator refused the request (400, 403, 404, 409, errorCode 1670 or 2818...),
-      or the dry run's pre-flight check found a reason the job cannot run; no job started
+4     Orchestrator refused the request (400, 403, 404, 409, errorCode 1670 or 2818...)
+      or the upload of the arguments as a file (also: no job attachments on this
+      server), or the dry run's pre-flight check found a reason the job cannot run; no
+      job started
 5     with ``--wait``: ``--timeout`` passed before every job ended
 6     with ``--wait``: the jobs started, but following them failed (a status poll
       failed: 5xx, 401, a dropped connection; a 429 only slows polling down); they
@@ -62,6 +66,17 @@ characters as ``\\u`` escapes. ``--insecure`` warns once on standard error.
 
 The job ``Source`` sent is ``tui_app.plan.SOURCE`` (``CommandLine``), as the wizard sends: a
 replay's body is the wizard's body exactly; the history records replays as ``headless``.
+
+Start options (the template's ``[options]``, ``tui_app.start_options``) are resolved by the
+functions the wizard uses: ``resolver.option_facts`` asks for the entry points, machine
+sessions and runtimes they need, ``check_drift`` judges them, ``resolver.resolve_options``
+fills in the session ids; the arguments are those of the chosen entry point
+(``resolver.argument_source``). ``--priority`` replaces the template's priority.
+``--large-input=file`` (or ``large_input = "file"``) sends arguments over Orchestrator's
+10,000 characters as a job attachment (``starting.prepare_input``, just before the start;
+``--dry-run`` uploads nothing and shows ``INPUT_FILE_PLACEHOLDER``); without it they are
+refused (exit 2). Output arguments kept as a file (``OutputFile``) are downloaded after
+``--wait`` and shown like ``OutputArguments`` (``tui_app.outputs``).
 """
 
 from __future__ import annotations
@@ -75,7 +90,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
 
-from tui_app import diagnosis, following, resolver
+from tui_app import diagnosis, following, outputs, resolver
 from tui_app.arguments import (
     ArgumentsFormatError,
     ArgumentSpec,
@@ -112,8 +127,9 @@ from tui_app.orchestrator.errors import (
     ServerError,
 )
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
-from tui_app.plan import ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
-from tui_app.starting import REFUSAL_CODES, Preflight, preflight, start_once
+from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE, PlanError, StartPlan, new_reference
+from tui_app.start_options import INPUT_FILE_PLACEHOLDER, Priority
+from tui_app.starting import REFUSAL_CODES, Preflight, preflight, prepare_input, start_once
 from tui_app.summary import format_rows, plan_rows
 from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
 from tui_app.text import visible
@@ -167,6 +183,10 @@ class ReplayOptions:
     timeout: Optional[float] = None
     dry_run: bool = False
     output: str = "text"
+    #: ``--large-input``: "refuse" or "file" (None: the template's ``[options] large_input``).
+    large_input: Optional[str] = None
+    #: ``--priority``: a ``JobPriority`` name or 1-100 (None: the template's).
+    priority: Priority = None
     #: Connection flags (``url``, ``folder``, ``client_id``, ...); empty ones are ignored.
     connection: Mapping[str, Any] = field(default_factory=dict)
     profile: Optional[str] = None
@@ -650,8 +670,15 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(str(exc)) from None
     if release is None:
         _stop(check_drift(effective, None))
+    chosen = replace(template.options,
+                     large_input=options.large_input or template.options.large_input)
+    spec = STRATEGY_TABLE[template.strategy.kind]
+    facts = await resolver.option_facts(
+        client, release, folder, chosen,
+        (template.strategy.runtime_type or "Unattended") if spec.runtime else None)
+    entry_point = facts.entry_point(release, chosen.entry_point)
     try:
-        specs = parse_arguments_input(release.arguments_input)
+        specs = parse_arguments_input(resolver.argument_source(release, entry_point))
         defaults = parse_process_defaults(release.input_arguments)
     except ArgumentsFormatError as exc:
         raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
@@ -662,7 +689,7 @@ async def _start_job(context: _Context) -> None:
     if debug_log is not None:  # the --debug log masks ask values too
         asked = [collected.values[name] for name in template.ask if name in collected.values]
         debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
-    findings = check_drift(effective, release, specs, pool, given=collected.given)
+    findings = check_drift(effective, release, specs, pool, given=collected.given, facts=facts)
     blocked_names = {f.subject for f in findings if f.blocks and f.subject}
     problems = [f.text for f in findings if f.blocks]
     problems += [text for name, text in collected.problems.items()
@@ -675,29 +702,38 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(problems)
     strategy = resolver.strategy_choice(
         template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
+    if options.priority is not None:
+        strategy = replace(strategy, priority=options.priority)
     reference = new_reference()
     plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                     folder=folder, reference=reference)
+                     folder=folder, reference=reference,
+                     options=resolver.resolve_options(release, chosen, facts))
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
-    try:
-        start_info = plan.start_info()
-        shown = (replace(plan, arguments={**plan.arguments, **hidden}).start_info()
-                 if hidden else start_info)
-    except (PlanError, InputArgumentsTooLarge) as exc:
-        raise ReplayError(str(exc)) from None
-    result.start_info = shown
+    result.start_info = shown = _shown(plan, hidden)
     rows = plan_rows(plan, specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
                      sources=collected.sources)
     for line in format_rows(rows):
         report.say(line)
     if options.dry_run:
-        checked = await _preflight(client, start_info, result, report)
+        check = {k: v for k, v in shown.items() if v != INPUT_FILE_PLACEHOLDER}
+        if hidden and "InputArguments" in check:
+            check = plan.preview_info()  # the check gets the real values
+        checked = await _preflight(client, check, result, report)
         report.say("Dry run: nothing was started. The request would be:")
         report.say(printable_json({"startInfo": shown}))
         if checked.blocking:
             raise ReplayError([f"Pre-flight check: the job could not run: {finding.text}"
                                for finding in checked.blocking], EXIT_REFUSED)
         return
+    if plan.sends_file:
+        try:
+            plan = await prepare_input(client, plan)
+        except OrchestratorError as exc:
+            code, line = _classify(exc)
+            raise ReplayError("No job was started: the input arguments could not be uploaded "
+                              f"as a file (a job attachment). {line}", code) from None
+        result.start_info = shown = _shown(plan, hidden)
+    start_info = plan.start_info()
     jobs = await _start(client, start_info, report)
     result.jobs = list(jobs)
     entry_id = await _record(context, plan, jobs, shown)
@@ -713,6 +749,23 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(_not_followed(result.jobs, reference, exc),
                           EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
+
+
+def _shown(plan: StartPlan, hidden: dict) -> dict:
+    """The ``startInfo`` as printed (``preview_info``: arguments that go as a file show as
+    ``INPUT_FILE_PLACEHOLDER`` until uploaded), ``ask`` values as ``ASK_PLACEHOLDER``; a
+    plan that cannot be sent is a ``ReplayError``."""
+    try:
+        if not hidden or plan.sends_file:  # a file's values are never in the body
+            return plan.preview_info()
+        plan.preview_info()  # the real values decide what is sent
+        return replace(plan, arguments={**plan.arguments, **hidden},
+                       options=replace(plan.options, large_input="refuse")).preview_info()
+    except InputArgumentsTooLarge as exc:
+        raise ReplayError(f"{exc} Or send them as a file (a job attachment) with "
+                          "--large-input=file.") from None
+    except PlanError as exc:
+        raise ReplayError(str(exc)) from None
 
 
 async def _preflight(client: Any, start_info: dict, result: ReplayResult,
@@ -833,6 +886,7 @@ async def _wait(client: OrchestratorClient, result: ReplayResult, report: _Repor
                                          latest=latest)
     finally:
         result.jobs = latest or result.jobs
+    result.jobs = await outputs.with_outputs(client, result.jobs, report.warn)
     return outcome.timed_out
 
 

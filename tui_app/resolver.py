@@ -10,11 +10,21 @@ exit code: the callers say what a ``None`` or an ``AmbiguousRelease`` means for 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import Folder, Release, Robot
-from tui_app.plan import STRATEGY_TABLE, RobotRef, StrategyChoice
+from tui_app.orchestrator.errors import NotAvailable, PermissionDenied
+from tui_app.orchestrator.models import (
+    EntryPoint,
+    Folder,
+    MachineSession,
+    Release,
+    Robot,
+    RuntimeCapacity,
+)
+from tui_app.plan import RUNTIME_TYPES, STRATEGY_TABLE, RobotRef, StrategyChoice
+from tui_app.start_options import MachineTarget, StartOptions
 
 #: Robot types (``RobotDto.Type``, the RobotType enum) that cannot take an unattended job:
 #: Orchestrator does not launch jobs on attended robots, and the Studio and assistant kinds
@@ -25,6 +35,12 @@ NOT_UNATTENDED = frozenset({
     "Attended", "Studio", "StudioX", "StudioPro", "RpaDeveloper", "RpaDeveloperPro",
     "CitizenDeveloper", "AutomationKit", "AttendedStudioWeb", "AssistantWeb",
 })
+
+
+#: Runtime types that run background processes only: never offered for a foreground release
+#: (``RequiresUserInteraction``). Orchestrator refuses or holds such a job
+#: (``DynamicJobForegroundAutomationTypeInvalid``).
+BACKGROUND_ONLY = ("Headless", "Serverless", "ServerlessTestAutomation")
 
 
 def takes_unattended_jobs(robot: Robot) -> bool:
@@ -149,3 +165,129 @@ def strategy_choice(spec: Any, robots: Sequence[Robot] = ()) -> StrategyChoice:
         runtime_type=spec.runtime_type or "Unattended",
         priority=spec.priority,
     )
+
+
+# -- start options: entry point, machine target, runtime types (issue 15) ---------------------
+
+
+def entry_points_or_own(release: Release,
+                        found: Optional[list[EntryPoint]]) -> list[EntryPoint]:
+    """The entry points to choose from: ``found`` (``client.entry_points``) when it lists
+    some, else the release's own (the server could not say, or lists none)."""
+    if found:
+        return list(found)
+    return [EntryPoint(release.entry_point_path or "", release.arguments_input)]
+
+
+def _path_key(path: str) -> str:
+    return path.strip().replace("\\", "/").casefold()
+
+
+def entry_point_named(entry_points: Sequence[EntryPoint], path: str) -> Optional[EntryPoint]:
+    """The entry point whose path is ``path`` (any case, slashes either way), or None."""
+    wanted = _path_key(path)
+    return next((entry for entry in entry_points if _path_key(entry.path) == wanted), None)
+
+
+def argument_source(release: Release, entry_point: Optional[EntryPoint]) -> Optional[str]:
+    """The ``Arguments.Input``-format JSON text of the arguments to ask for: the chosen entry
+    point's own when it has them, else the release's."""
+    if entry_point is not None and entry_point.input_arguments is not None:
+        return entry_point.input_arguments
+    return release.arguments_input
+
+
+def machine_target(sessions: Sequence[MachineSession], machine: str,
+                   host: Optional[str]) -> Optional[MachineTarget]:
+    """The target ``machine`` (any case), on its host ``host`` when given: the matching
+    sessions' ids, sorted; None when no session matches."""
+    wanted = machine.casefold()
+    matching = [s for s in sessions if s.machine_name.casefold() == wanted]
+    if host:
+        matching = [s for s in matching if s.host_machine_name.casefold() == host.casefold()]
+    if not matching:
+        return None
+    ids = tuple(sorted({session.session_id for session in matching}))
+    return MachineTarget(machine=matching[0].machine_name,
+                         host=matching[0].host_machine_name if host else None, session_ids=ids)
+
+
+def runtime_types_for(release: Release,
+                      capacities: Optional[list[RuntimeCapacity]]) -> list[str]:
+    """The runtime types to offer: those the folder has runtimes of (all of
+    ``RUNTIME_TYPES`` when not known), leaving out ``BACKGROUND_ONLY`` kinds for a
+    foreground release."""
+    if capacities is None:
+        kinds = list(RUNTIME_TYPES)
+    else:
+        present = [c.type for c in capacities if c.total > 0 and c.type]
+        kinds = [kind for kind in RUNTIME_TYPES if kind in present]
+        kinds += [kind for kind in dict.fromkeys(present) if kind not in RUNTIME_TYPES]
+    if release.requires_user_interaction:
+        kinds = [kind for kind in kinds if kind not in BACKGROUND_ONLY]
+    return kinds
+
+
+@dataclass(frozen=True)
+class OptionFacts:
+    """What the tenant says about a choice's start options (``option_facts``): the package
+    version's entry points, the folder's machine sessions, its runtimes. ``None`` means not
+    known: not asked (nothing needed it) or the server cannot say (``sessions_problem`` says
+    why for the sessions)."""
+
+    entry_points: Optional[list[EntryPoint]] = None
+    sessions: Optional[list[MachineSession]] = None
+    sessions_problem: Optional[str] = None
+    capacities: Optional[list[RuntimeCapacity]] = None
+
+    def entry_point(self, release: Release, path: Optional[str]) -> Optional[EntryPoint]:
+        """The entry point ``path`` names (None: no path, or not among the known ones)."""
+        if not path:
+            return None
+        return entry_point_named(entry_points_or_own(release, self.entry_points), path)
+
+
+async def option_facts(client: Any, release: Release, folder: Optional[Folder],
+                       options: StartOptions, runtime_type: Optional[str] = None
+                       ) -> OptionFacts:
+    """Ask Orchestrator what ``options`` need checked: the entry points when one is chosen,
+    the folder's machine sessions when a machine is, the folder's runtimes when
+    ``runtime_type`` is sent (a modern folder). A server that cannot say leaves that fact
+    None; other failures are the client's ``OrchestratorError``."""
+    entry_points = sessions = capacities = None
+    problem = None
+    if options.entry_point:
+        try:
+            entry_points = await client.entry_points(release)
+        except NotAvailable:
+            entry_points = None
+    if options.target is not None:
+        if folder is None:
+            problem = "no folder is known (give it with [connection] folder or --folder)"
+        else:
+            try:
+                sessions = await client.machine_sessions(folder.id)
+            except (NotAvailable, PermissionDenied) as exc:
+                problem = exc.message
+    if runtime_type and folder is not None and not folder.is_classic:
+        try:
+            capacities = await client.runtimes_for_folder(folder.id)
+        except (NotAvailable, PermissionDenied):
+            capacities = None
+    return OptionFacts(entry_points, sessions, problem, capacities)
+
+
+def resolve_options(release: Release, options: StartOptions,
+                    facts: OptionFacts) -> StartOptions:
+    """``options`` as sent: the entry point spelled as the package spells it, the machine
+    target with its session ids. What cannot be resolved stays as it is (``check_drift``
+    blocks it; ``StartOptions.validate`` refuses a target without sessions)."""
+    chosen = facts.entry_point(release, options.entry_point)
+    if chosen is not None and chosen.path:
+        options = replace(options, entry_point=chosen.path)
+    target = options.target
+    if target is not None and facts.sessions is not None:
+        found = machine_target(facts.sessions, target.machine, target.host)
+        if found is not None:
+            options = replace(options, target=found)
+    return options

@@ -78,6 +78,18 @@ def check_priority(priority: Priority) -> Priority:
         f"{MIN_PRIORITY_VALUE} to {MAX_PRIORITY_VALUE}, got {priority!r}.")
 
 
+def parse_priority(text: str) -> Priority:
+    """A priority as typed (``--priority``): ``Low`` / ``Normal`` / ``High`` in any case, or
+    a whole number from 1 to 100 (``OptionError`` otherwise)."""
+    value = str(text).strip()
+    named = next((name for name in PRIORITIES if name.casefold() == value.casefold()), None)
+    if named is not None:
+        return named
+    if value.isascii() and value.isdigit():
+        return check_priority(int(value))
+    return check_priority(value)
+
+
 def priority_words(priority: Priority, release_default: Priority = None) -> str:
     """``High``; ``75 (high)``; ``the release's own (Normal)`` for None."""
     if priority is None:

@@ -16,6 +16,9 @@ the real outcome:
 A refusal Orchestrator explains with a known code or message (``tui_app.diagnosis``) gets
 that explanation and what to do in its message.
 
+``prepare_input`` uploads arguments that go as a file (``StartPlan.sends_file``) just before
+the start, so the body holds the attachment's id (``InputFile``).
+
 ``preflight`` checks a body with ``ValidateDynamicJob`` first (it starts nothing) and says what
 it found, or why it could not check; it never raises for a server problem.
 
@@ -25,6 +28,7 @@ Every message is plain words for support staff (never markup; show it as plain t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -59,6 +63,7 @@ __all__ = [
     "StartOutcome",
     "classify_failure",
     "preflight",
+    "prepare_input",
     "start_once",
 ]
 
@@ -360,6 +365,27 @@ async def _resolve(client: Any, error: OrchestratorError, reference: str, attemp
                f"Do not start again yet. {_check_hint(reference, where)}")
     return StartOutcome(UNKNOWN, [], error, message, reference, lookup_error, answered)
 
+
+
+# ------------------------------------------------------------------------------ large input
+
+
+async def prepare_input(client: Any, plan: Any) -> Any:
+    """``plan`` (a ``StartPlan``) ready to start: when its arguments go as a file and are
+    not uploaded yet, upload them (UTF-8 JSON, attachment ``startjob-input-<reference>.json``)
+    and return the plan with ``input_file`` set; else ``plan`` itself. An upload failure is
+    the client's ``OrchestratorError`` (nothing was started)."""
+    if not plan.sends_file or plan.input_file is not None:
+        return plan
+    name = f"startjob-input-{_file_part(plan.reference or '')}.json"
+    attachment = await client.upload_attachment(name, plan.input_text().encode("utf-8"))
+    return dataclasses.replace(plan, input_file=attachment)
+
+
+def _file_part(reference: str) -> str:
+    """``startjob:<uuid>`` as ``<uuid>``: a name part without a colon."""
+    text = reference.split(":", 1)[-1] if reference.startswith("startjob:") else reference
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text) or "start"
 
 
 # ------------------------------------------------------------------------------ pre-flight

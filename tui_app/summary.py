@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Optional
 
 from tui_app.arguments.jsontext import dumps
+from tui_app.start_options import priority_words
 from tui_app.text import visible
 
 #: How an argument left out of the body is described.
@@ -21,9 +22,10 @@ def plan_rows(
     sources: Optional[Mapping[str, str]] = None,
 ) -> list[tuple[str, str]]:
     """(label, value) rows for a ``StartPlan``: folder, process, release, environment,
-    strategy, then one row per input argument (``specs``). Values in ``hidden`` (a
-    template's ``ask``) show as ``hidden_as``; ``sources`` adds where each value came from.
-    Every value is one visible line (server text and typed text may hold anything)."""
+    strategy, priority (the release's own named when none is chosen), the start options that
+    are set (``StartOptions.rows``), then one row per input argument (``specs``). Values in
+    ``hidden`` (a template's ``ask``) show as ``hidden_as``; ``sources`` adds where each value
+    came from. Every value is one visible line (server text and typed text may hold anything)."""
     rows = []
     if plan.folder is not None:
         kind = "classic" if plan.folder.is_classic else "modern"
@@ -35,6 +37,8 @@ def plan_rows(
     if release.environment_name:
         rows.append(("Environment", release.environment_name))
     rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
+    rows.append(("Priority", priority_words(plan.strategy.priority, release.default_priority)))
+    rows += plan.options.rows()
     if not specs:
         rows.append(("Arguments", "(this process has no input arguments)"))
     for index, spec in enumerate(specs):

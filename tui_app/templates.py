@@ -10,6 +10,12 @@ The version-1 format is a public contract; in outline::
     [connection]             # optional: profile or url, and folder; never a secret
     [process]                # key (required), environment, release_key, release_name, version
     [strategy]               # kind (required), robots, jobs_count, runtime_type, priority
+                             # (priority: "Low" | "Normal" | "High", or a number 1-100)
+    [options]                # optional, the Start Job dialog's other choices:
+                             # entry_point, machine, host (needs machine), stop_after,
+                             # stop_strategy ("SoftStop" | "Kill"), kill_after (after a soft
+                             # stop_after), alert_pending, alert_running (durations: "1h30m",
+                             # "45s" or whole seconds), large_input ("refuse" | "file")
     [arguments]              # stored values, natural TOML types
     [signature]              # input argument name = full .NET type name at save time
     [bindings]               # argument = dotted path into an event JSON object
@@ -18,7 +24,10 @@ Loading only parses TOML and validates it strictly; every ``TemplateError`` name
 the dotted key and says what is expected. TOML floats are read as ``Decimal`` (exactly as
 written, as the argument model keeps numbers), and ``Decimal`` values can be saved. Saving
 writes atomically and never writes the value of an ``ask`` argument. For ``ModernJobsCount`` a
-missing ``jobs_count`` means one job. ``template_from_plan`` builds a template from a wizard
+missing ``jobs_count`` means one job. ``[options]`` names the machine and host; the sessions
+they stand for are looked up at every replay (never saved). Durations are saved as
+``format_duration`` text (``"1h30m"``). A file without ``[options]`` or a numeric priority
+reads exactly as before. ``template_from_plan`` builds a template from a wizard
 choice (a ``StartPlan``). A template saved in ``--demo`` connects to ``DEMO_URL``, which stands
 for "a fresh demo sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
 """
@@ -33,7 +42,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -47,7 +56,19 @@ from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
 from tui_app.plan import MAX_JOBS_COUNT, STRATEGIES, STRATEGY_TABLE
 from tui_app.secretnames import looks_secret
-from tui_app.start_options import PRIORITIES
+from tui_app.start_options import (
+    LARGE_INPUT_MODES,
+    MAX_PRIORITY_VALUE,
+    MIN_PRIORITY_VALUE,
+    PRIORITIES,
+    STOP_STRATEGIES,
+    MachineTarget,
+    OptionError,
+    Priority,
+    StartOptions,
+    format_duration,
+    parse_duration,
+)
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 
@@ -69,11 +90,14 @@ SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
     "version", "name", "description", "action", "ask",
-    "connection", "process", "strategy", "arguments", "signature", "bindings",
+    "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
 )
 _CONNECTION_KEYS = ("profile", "url", "folder")
 _PROCESS_KEYS = ("key", "environment", "release_key", "release_name", "version")
 _STRATEGY_KEYS = ("kind", "robots", "jobs_count", "runtime_type", "priority")
+_DURATION_KEYS = ("stop_after", "kill_after", "alert_pending", "alert_running")
+_OPTION_KEYS = ("entry_point", "machine", "host", "stop_after", "stop_strategy", "kill_after",
+                "alert_pending", "alert_running", "large_input")
 _DOTTED_PATH = re.compile(r"[\w$@-]+(?:\.[\w$@-]+)*\Z")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 _TOML_SCALARS = (str, bool, int, float, Decimal, datetime, date, time)
@@ -123,7 +147,8 @@ class StrategySpec:
     robots: tuple[str, ...] = ()
     jobs_count: Optional[int] = None
     runtime_type: Optional[str] = None
-    priority: Optional[str] = None
+    #: A ``JobPriority`` name or a ``SpecificPriorityValue`` (1-100); None: the release's.
+    priority: Priority = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +160,8 @@ class Template:
     description: str = ""
     connection: ConnectionSpec = field(default_factory=ConnectionSpec)
     strategy: StrategySpec = field(default_factory=StrategySpec)
+    #: The ``[options]`` table: machine and host by name (no session ids).
+    options: StartOptions = field(default_factory=StartOptions)
     arguments: dict[str, Any] = field(default_factory=dict)
     signature: dict[str, str] = field(default_factory=dict)
     bindings: dict[str, str] = field(default_factory=dict)
@@ -319,6 +346,7 @@ class _Parser:
             self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
         strategy = self.strategy(
             self.table(data, "strategy", _STRATEGY_KEYS, required="strategy" in needs))
+        options = self.options(self.table(data, "options", _OPTION_KEYS))
         arguments = self.table(data, "arguments")
         signature = self.table(data, "signature")
         for argument in signature:
@@ -340,6 +368,7 @@ class _Parser:
             connection=connection,
             process=process,
             strategy=strategy,
+            options=options,
             arguments=arguments,
             signature=signature,
             bindings=bindings,
@@ -449,11 +478,13 @@ class _Parser:
                 "strategy.jobs_count",
                 f"must be an integer from 1 to {MAX_JOBS_COUNT}, got {_show(jobs_count)}",
             )
-        priority = self.text(table, ("strategy", "priority"))
-        if priority is not None and priority not in PRIORITIES:
+        priority = table.get("priority")
+        if priority is not None and priority not in PRIORITIES and not (
+                _is_int(priority) and MIN_PRIORITY_VALUE <= priority <= MAX_PRIORITY_VALUE):
             self.fail(
                 "strategy.priority",
-                f"must be one of {', '.join(PRIORITIES)}, got {_show(priority)}",
+                f"must be one of {', '.join(PRIORITIES)} or a whole number from "
+                f"{MIN_PRIORITY_VALUE} to {MAX_PRIORITY_VALUE}, got {_show(priority)}",
             )
         return StrategySpec(
             kind=kind,
@@ -462,6 +493,47 @@ class _Parser:
             runtime_type=self.text(table, ("strategy", "runtime_type")),
             priority=priority,
         )
+
+    def options(self, table: dict) -> StartOptions:
+        def text(name: str) -> Optional[str]:
+            return self.text(table, ("options", name))
+
+        machine, host = text("machine"), text("host")
+        if host is not None and machine is None:
+            self.fail("options.host", "needs options.machine (the machine the host belongs to)")
+        durations: dict[str, Any] = {name: self.duration(table, name) for name in _DURATION_KEYS}
+        choices = {}
+        for name, allowed, default in (("stop_strategy", STOP_STRATEGIES, "SoftStop"),
+                                       ("large_input", LARGE_INPUT_MODES, "refuse")):
+            value = table.get(name, default)
+            if value not in allowed:
+                self.fail(_key("options", name),
+                          f"must be {' or '.join(map(_show, allowed))}, got {_show(value)}")
+            choices[name] = value
+        if "stop_strategy" in table and durations["stop_after"] is None:
+            self.fail("options.stop_strategy", "needs options.stop_after (when to stop)")
+        if durations["kill_after"] is not None and (durations["stop_after"] is None
+                                                    or choices["stop_strategy"] != "SoftStop"):
+            self.fail("options.kill_after",
+                      'needs a soft stop: options.stop_after with stop_strategy = "SoftStop"')
+        target = MachineTarget(machine, host) if machine is not None else None
+        return StartOptions(entry_point=text("entry_point"), target=target, **durations,
+                            **choices)
+
+    def duration(self, table: dict, name: str) -> Optional[int]:
+        """A duration: text such as ``"1h30m"`` or a whole number of seconds (at least 1)."""
+        if name not in table:
+            return None
+        value = table[name]
+        if _is_int(value) and value >= 1:
+            return value
+        if isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except OptionError:
+                pass
+        self.fail(_key("options", name), "must be a duration such as \"90s\", \"15m\", \"2h\" "
+                  f"or \"1h30m\", or whole seconds (at least 1), got {_show(value)}")
 
     def ask(self, value: Any, arguments: dict) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(n, str) and n for n in value):
@@ -524,6 +596,9 @@ def _render(template: Template, source: str) -> str:
     if "robots" in strategy:
         strategy["robots"] = list(strategy["robots"])
     data["strategy"] = strategy
+    options = _options_table(template.options)
+    if options:
+        data["options"] = options
     arguments = {k: v for k, v in template.arguments.items() if k not in template.ask}
     for name, value in arguments.items():
         _check_storable(value, _key("arguments", name), source)
@@ -535,6 +610,24 @@ def _render(template: Template, source: str) -> str:
     if template.bindings:
         data["bindings"] = dict(template.bindings)
     return tomli_w.dumps(data)
+
+
+def _options_table(options: StartOptions) -> dict:
+    """The ``[options]`` table of ``options`` (defaults and session ids left out)."""
+    target = options.target
+    table: dict[str, Any] = {
+        "entry_point": options.entry_point,
+        "machine": target.machine if target is not None else None,
+        "host": target.host if target is not None else None,
+    }
+    for name in _DURATION_KEYS:
+        seconds = getattr(options, name)
+        table[name] = format_duration(seconds) if seconds is not None else None
+        if name == "stop_after" and seconds is not None and options.stop_strategy != "SoftStop":
+            table["stop_strategy"] = options.stop_strategy
+    if options.large_input != "refuse":
+        table["large_input"] = options.large_input
+    return {name: value for name, value in table.items() if value not in (None, "")}
 
 
 def _whole_decimals(value: Any) -> Any:
@@ -574,6 +667,14 @@ def _check_storable(value: Any, key: str, source: str) -> None:
         )
 
 
+def _named_only(options: StartOptions) -> StartOptions:
+    """``options`` with the machine target by name only (session ids are resolved anew)."""
+    target = options.target
+    if target is None or not target.session_ids:
+        return options
+    return replace(options, target=MachineTarget(target.machine, target.host))
+
+
 def template_from_plan(
     plan: StartPlan,
     *,
@@ -592,7 +693,8 @@ def template_from_plan(
     connect; ``demo`` (the wizard runs on the demo sandbox) stores ``DEMO_URL`` instead of the
     sandbox's passing address. ``specs`` are the release's input arguments: the signature is each
     ``spec.full_type`` and values are stored with ``spec.to_toml``; arguments named in ``ask``
-    are listed in ``ask`` and their values are never stored. Robots are stored by name. Raises
+    are listed in ``ask`` and their values are never stored. Robots are stored by name, and so
+    are the machine and host of ``plan.options`` (their session ids are not). Raises
     ``TemplateError`` when the result would not be a valid template (it is checked exactly as
     ``load_template`` would check the saved file).
     """
@@ -631,6 +733,7 @@ def template_from_plan(
             runtime_type=strategy.runtime_type if "runtime_type" in options else None,
             priority=strategy.priority,
         ),
+        options=_named_only(plan.options),
         arguments={
             argument: by_name[argument].to_toml(value)
             for argument, value in plan.arguments.items()

@@ -37,10 +37,12 @@ if TYPE_CHECKING:
         ServerError,
     )
     from .models import (
+        EntryPoint,
         Environment,
         Folder,
         Job,
         JobError,
+        MachineSession,
         Page,
         Release,
         Robot,
@@ -64,8 +66,9 @@ _EXPORTS = {
          "RequestRejected", "RequestTimeout", "ServerError"),
         "errors",
     ),
-    **dict.fromkeys(("Environment", "Folder", "Job", "JobError", "Page", "Release", "Robot",
-                     "RuntimeCapacity", "ValidationResult"), "models"),
+    **dict.fromkeys(("EntryPoint", "Environment", "Folder", "Job", "JobError",
+                     "MachineSession", "Page", "Release", "Robot", "RuntimeCapacity",
+                     "ValidationResult"), "models"),
 }
 
 
@@ -91,11 +94,13 @@ __all__ = [
     "CertificateError",
     "ClientCredentialsAuth",
     "ConnectionFailed",
+    "EntryPoint",
     "Environment",
     "Folder",
     "FolderContext",
     "Job",
     "JobError",
+    "MachineSession",
     "NotAvailable",
     "NotFound",
     "OrchestratorClient",

@@ -2,8 +2,8 @@
 
 One ``httpx.AsyncClient`` per :class:`OrchestratorClient`. Reads (GET) are retried on
 throttling, gateway errors and connection problems (a refused connection is reported at
-once); writes (POST) never are, so a job is
-never started twice by accident. Every failure surfaces as an
+once); writes (POST, and an attachment's upload) never are, so a job is never started twice
+by accident. Every failure surfaces as an
 :class:`~tui_app.orchestrator.errors.OrchestratorError` subclass.
 
 URLs are never pasted together from user or server text: OData values go through
@@ -38,13 +38,17 @@ from .errors import (
     OrchestratorError,
     PermissionDenied,
     ProtocolError,
+    RequestRejected,
+    ServerError,
 )
 from .failures import error_from_exception, error_from_response, exception_is_retryable
 from .models import (
     ROBOT_STATES,
+    EntryPoint,
     Environment,
     Folder,
     Job,
+    MachineSession,
     Page,
     Release,
     Robot,
@@ -75,6 +79,12 @@ _ROBOTS_FROM_FOLDER = "/odata/Robots/UiPath.Server.Configuration.OData.GetRobots
 _VALIDATE_DYNAMIC = "/odata/Jobs/UiPath.Server.Configuration.OData.ValidateDynamicJob"
 _VALIDATE_EXISTING = "UiPath.Server.Configuration.OData.ValidateExistingJob"
 _RUNTIMES_FOR_FOLDER = "/odata/Machines/UiPath.Server.Configuration.OData.GetRuntimesForFolder"
+_PROCESS_VERSIONS = "/odata/Processes/UiPath.Server.Configuration.OData.GetProcessVersions"
+_MACHINE_SESSIONS = (
+    "/odata/Sessions/UiPath.Server.Configuration.OData.GetMachineSessionRuntimesByFolderId")
+#: Statuses after which an optional read (entry points, machine sessions) is "not available
+#: here": no such endpoint, or the account may not read it.
+_NOT_READABLE = frozenset({403, 404, 405, 501})
 #: Statuses that mean "this server has no such endpoint" (with a 404 only when it is not
 #: Orchestrator's "item not found", errorCode 1002).
 _NO_ENDPOINT = frozenset({404, 405, 501})
@@ -174,6 +184,44 @@ def _check_base_url(text: str) -> str:
     if problem is not None or url.scheme not in ("http", "https") or not url.host:
         raise ConnectionFailed(f"The Orchestrator URL {shown!r} is not valid: {hint}.")
     return str(url.copy_with(query=None, fragment=None)).rstrip("/")
+
+
+@dataclass(frozen=True)
+class _BlobAccess:
+    """Where an attachment's bytes are stored (``BlobFileAccess``)."""
+
+    url: httpx.URL
+    headers: dict
+    requires_auth: bool
+
+    def __repr__(self) -> str:  # the query holds a signature
+        return f"_BlobAccess(host={self.url.host!r})"
+
+
+def _blob_access(data: dict) -> _BlobAccess:
+    """The ``BlobFileAccess`` of an ``AttachmentDto`` (``Headers`` as ``{Keys, Values}``)."""
+    found = data.get("BlobFileAccess")
+    access: dict = found if isinstance(found, dict) else {}
+    uri = access.get("Uri")
+    try:
+        url = httpx.URL(uri) if isinstance(uri, str) else None
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ProtocolError("Orchestrator's answer about a job attachment has no storage "
+                            "address (BlobFileAccess.Uri).")
+    raw = access.get("Headers") or {}
+    keys = raw.get("Keys") if isinstance(raw, dict) else None
+    values = raw.get("Values") if isinstance(raw, dict) else None
+    pairs: Iterable[tuple[Any, Any]]
+    if isinstance(keys, list) and isinstance(values, list):
+        pairs = zip(keys, values)
+    elif isinstance(raw, dict) and keys is None and values is None:
+        pairs = raw.items()
+    else:
+        raise ProtocolError("Orchestrator's BlobFileAccess.Headers are not readable.")
+    headers = {str(key): str(value) for key, value in pairs}
+    return _BlobAccess(url, headers, access.get("RequiresAuth") is True)
 
 
 _CURRENT = object()  # "use the client's folder" marker for _request
@@ -566,6 +614,123 @@ class OrchestratorClient:
             raise self._unavailable(exc, what) from exc
         return [self._parse(RuntimeCapacity.from_api, v)
                 for v in self._values(data, "GetRuntimesForFolder")]
+
+    # -- start options: entry points, machine sessions (issue 15) ---------------------------
+
+    @staticmethod
+    def _not_readable(error: OrchestratorError, what: str) -> OrchestratorError:
+        """``error`` as ``NotAvailable`` when the server lacks ``what`` or the account may not
+        read it (403, 404, 405, 501); any other error as it is."""
+        if error.status not in _NOT_READABLE:
+            return error
+        why = ("this account may not read" if error.status == 403
+               else "this Orchestrator has no")
+        return NotAvailable(f"Not available: {why} {what} (HTTP {error.status}).",
+                            status=error.status, server_message=error.server_message,
+                            error_code=error.error_code, trace_id=error.trace_id)
+
+    async def entry_points(self, release: Release) -> list[EntryPoint]:
+        """The entry points of ``release``'s package version (``GetProcessVersions`` with
+        ``$expand=EntryPoints``), each with its own input arguments; empty when the server
+        lists none. Raises ``NotAvailable`` when the server has no such call or the account
+        may not read packages."""
+        path = f"{_PROCESS_VERSIONS}(processId={odata.literal(release.process_key)})"
+        params = {"$filter": odata.eq("Version", release.process_version),
+                  "$expand": "EntryPoints"}
+        try:
+            data = await self._get_object(path, params)
+        except OrchestratorError as exc:
+            raise self._not_readable(exc, "package entry points (GetProcessVersions)") from exc
+        for version in self._values(data, "GetProcessVersions"):
+            if str(version.get("Version") or "") != release.process_version:
+                continue
+            entry_points = version.get("EntryPoints") or []
+            if not isinstance(entry_points, list):
+                raise ProtocolError("Orchestrator's EntryPoints of a package version are not "
+                                    "a list.")
+            return [self._parse(EntryPoint.from_api, item) for item in entry_points]
+        return []
+
+    async def machine_sessions(self, folder_id: int,
+                               runtime_type: Optional[str] = None) -> list[MachineSession]:
+        """The hosts of the machines (templates) of a modern folder, one row per host and
+        runtime type, with their states (``GetMachineSessionRuntimesByFolderId``, every
+        page); only ``runtime_type``'s rows when given. Raises ``NotAvailable`` when the
+        server has no such call or the account may not read machines."""
+        fid = odata.path_int(folder_id)
+        params: dict[str, Any] = {"$orderby": "SessionId asc"}
+        if runtime_type:
+            params["runtimeType"] = runtime_type
+        try:
+            values = await self._get_all(f"{_MACHINE_SESSIONS}(folderId={fid})", params,
+                                         FolderContext(id=fid))
+        except OrchestratorError as exc:
+            raise self._not_readable(
+                exc, "machine sessions (GetMachineSessionRuntimesByFolderId)") from exc
+        return [self._parse(MachineSession.from_api, value) for value in values]
+
+    # -- job attachments: large input (InputFile) and output (OutputFile) -------------------
+
+    #: Largest attachment ``read_attachment`` accepts (an OutputFile is JSON text).
+    max_attachment_bytes = 32 * 1024 * 1024
+
+    async def upload_attachment(self, name: str, content: bytes) -> str:
+        """Store ``content`` as a job attachment called ``name`` and return its id (for
+        ``InputFile``): ``POST /odata/Attachments``, then ``PUT`` the bytes to the storage
+        address the answer gives (``BlobFileAccess``). Neither request is retried."""
+        if not isinstance(content, bytes):
+            raise TypeError("content must be bytes")
+        try:
+            response = await self._request("POST", f"{_ODATA}/Attachments",
+                                           json_body={"Name": str(name)})
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, "job attachments (POST /odata/Attachments)") from exc
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError("Orchestrator's answer to creating an attachment is not an "
+                                "object.", status=response.status_code)
+        attachment_id = self._guid_field(data, "attachment")
+        await self._blob("PUT", _blob_access(data), content)
+        return attachment_id
+
+    async def read_attachment(self, attachment_id: str) -> bytes:
+        """The bytes of a job attachment (``GET /odata/Attachments({id})``, then ``GET`` its
+        storage address); ``NotFound`` for an unknown id."""
+        key = self._guid(attachment_id)
+        data = await self._get_object(f"{_ODATA}/Attachments({key})")
+        return await self._blob("GET", _blob_access(data), None)
+
+    def _guid_field(self, data: dict, what: str) -> str:
+        try:
+            return self._guid(data.get("Id"))
+        except ValueError:
+            raise ProtocolError(f"Orchestrator's {what} has no id (a GUID).") from None
+
+    async def _blob(self, method: str, access: _BlobAccess, content: Optional[bytes]) -> bytes:
+        """One request to attachment storage: a foreign host, so no Orchestrator token
+        (unless ``RequiresAuth``) and no folder header; the address carries a signature, so
+        no error or log line shows more of it than the host. Never retried."""
+        url = access.url
+        where = url.host
+        try:
+            request = self._http.build_request(method, url, content=content,
+                                               headers=access.headers)
+            response = await self._http.send(
+                request, auth=httpx.USE_CLIENT_DEFAULT if access.requires_auth else None)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise error_from_exception(exc, url.copy_with(query=None, fragment=None)) \
+                from None
+        log.debug("%s attachment storage %s -> %s", method, where, response.status_code)
+        status = response.status_code
+        if not 200 <= status < 300:
+            kind = ServerError if status >= 500 else RequestRejected
+            doing = "upload of" if method == "PUT" else "download of"
+            raise kind(f"The attachment storage at {where} refused the {doing} the job "
+                       f"attachment (HTTP {status}).", status=status)
+        if method == "GET" and len(response.content) > self.max_attachment_bytes:
+            raise ProtocolError(f"The job attachment is larger than "
+                                f"{self.max_attachment_bytes // (1024 * 1024)} MB.")
+        return response.content
 
     # -- jobs -------------------------------------------------------------------------------
 
