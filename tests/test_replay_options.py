@@ -10,9 +10,8 @@ import pytest
 
 from tui_app import replay
 from tui_app.cli import main
-from tui_app.exit_codes import EXIT_OK, EXIT_USAGE
+from tui_app.exit_codes import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from tui_app.following import FollowPolicy
-from tui_app.sandbox import app as sandbox_app
 from tui_app.start_options import INPUT_FILE_PLACEHOLDER
 
 START_JOBS = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -42,16 +41,6 @@ IncidentId = "INC0010234"
 [signature]
 IncidentId = "System.String"
 """
-
-
-def _sandbox_has(label_part: str) -> bool:
-    return any(label_part in route.label for route in sandbox_app.ROUTES)
-
-
-NEEDS_ATTACHMENTS = pytest.mark.skipif(
-    not _sandbox_has("/odata/Attachments"),
-    reason="the sandbox has no job attachments yet (POST /odata/Attachments, blob PUT/GET, "
-           "InputFile/OutputFile): issue 15's sandbox branch")
 
 
 @pytest.fixture(autouse=True)
@@ -175,10 +164,66 @@ def test_the_templates_large_input_is_the_default_and_the_flag_wins(sandbox, run
     assert code == EXIT_OK and INPUT_FILE_PLACEHOLDER in out
 
 
-@NEEDS_ATTACHMENTS
-def test_large_input_is_uploaded_and_sent_as_input_file(sandbox, run):
-    code, _, err = run("--set", "IncidentId=" + "x" * 12_000, "--large-input", "file")
+OPERATIONS = """\
+version = 1
+name = "{name}"
+
+[connection]
+folder = "Operations"
+
+[process]
+key = "{process}"
+
+[strategy]
+kind = "ModernJobsCount"
+
+[arguments]
+{arguments}
+"""
+
+
+@pytest.fixture
+def run_cloud(sandbox, capsys, tmp_path):
+    """``startjob run`` of a template of the modern folder Operations on the cloud URL (API
+    v20: job attachments exist there only)."""
+    sandbox.tenant.set_robot_state(701, "Available")
+
+    def run(process: str, arguments: str, *args: str, url: str = ""):
+        path = tmp_path / f"{process}.toml"
+        path.write_text(OPERATIONS.format(name=process, process=process, arguments=arguments),
+                        encoding="utf-8")
+        code = main(["run", str(path), "--url", url or sandbox.cloud_url, *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def test_large_input_is_uploaded_and_sent_as_input_file(sandbox, run_cloud):
+    code, _, err = run_cloud("SapInvoicePosting", f'InvoiceNumber = "{"x" * 12_000}"',
+                             "--large-input", "file", "--wait", "--timeout", "60")
     assert code == EXIT_OK, err
     (sent,) = posted(sandbox)
     assert "InputArguments" not in sent and sent["InputFile"] != INPUT_FILE_PLACEHOLDER
     assert sandbox.count("POST /odata/Attachments") == 1
+    (job,) = [j for j in sandbox.tenant.jobs.values() if j.reference == sent["Reference"]]
+    assert job.state == "Successful"
+
+
+def test_large_input_on_a_server_without_attachments_starts_nothing(sandbox, run_cloud):
+    code, _, err = run_cloud("SapInvoicePosting", f'InvoiceNumber = "{"x" * 12_000}"',
+                             "--large-input", "file", url=sandbox.orchestrator_url)
+    assert code == EXIT_REFUSED
+    assert "No job was started" in err and "no job attachments" in err
+    assert posted(sandbox) == []
+
+
+def test_output_arguments_that_come_back_as_a_file_are_downloaded(sandbox, run_cloud):
+    code, out, err = run_cloud("AuditExport", "Days = 3", "--wait", "--timeout", "60",
+                               "--output", "json")
+    assert code == EXIT_OK, err
+    (job,) = json.loads(out)["jobs"]
+    assert len(job["OutputArguments"]["AuditLog"]) > 10_000
+    assert sandbox.count("GET /odata/Attachments") >= 1  # it came as an OutputFile
+
+
