@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import Release, Robot
+from tui_app.orchestrator.models import EntryPoint, MachineSession, Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE
 from tui_app.resolver import find_robot
 from tui_app.templates import Template
@@ -69,6 +69,8 @@ def check_drift(
     *,
     given: Collection[str] = (),
     folder_missing: bool = False,
+    entry_points: Optional[Sequence[EntryPoint]] = None,
+    sessions: Optional[Sequence[MachineSession]] = None,
 ) -> list[Finding]:
     """Compare ``template`` with what Orchestrator has now.
 
@@ -95,6 +97,32 @@ def check_drift(
     findings += _argument_findings(template, specs, set(given))
     if robots is not None:
         findings += _robot_findings(template, release, robots)
+    findings += _option_findings(template, entry_points, sessions)
+    return findings
+
+
+# contract (issue 15): core helper's version wins at merge
+def _option_findings(template: Template, entry_points: Optional[Sequence[EntryPoint]],
+                     sessions: Optional[Sequence[MachineSession]]) -> list[Finding]:
+    """A saved entry point, machine or host that is gone (block: it would start elsewhere)."""
+    from tui_app.resolver import entry_point_named, machine_target
+
+    options, findings = template.options, []
+    if (options.entry_point and entry_points is not None
+            and entry_point_named(entry_points, options.entry_point) is None):
+        findings.append(Finding(BLOCK, f"The entry point {_q(options.entry_point)} no longer "
+                                       "exists in this release.", "entry-point-gone",
+                                options.entry_point))
+    target = options.target
+    if target is not None and sessions is not None:
+        if machine_target(sessions, target.machine, None) is None:
+            findings.append(Finding(BLOCK, f"The machine {_q(target.machine)} has no session "
+                                           "in this folder any more.", "machine-gone",
+                                    target.machine))
+        elif target.host and machine_target(sessions, target.machine, target.host) is None:
+            findings.append(Finding(BLOCK, f"The host {_q(target.host)} of machine "
+                                           f"{_q(target.machine)} is gone.", "host-gone",
+                                    target.host))
     return findings
 
 

@@ -13,8 +13,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import Folder, Release, Robot
-from tui_app.plan import STRATEGY_TABLE, RobotRef, StrategyChoice
+from tui_app.orchestrator.models import (
+    EntryPoint,
+    Folder,
+    MachineSession,
+    Release,
+    Robot,
+    RuntimeCapacity,
+)
+from tui_app.plan import RUNTIME_TYPES, STRATEGY_TABLE, RobotRef, StrategyChoice
+from tui_app.start_options import MachineTarget
 
 #: Robot types (``RobotDto.Type``, the RobotType enum) that cannot take an unattended job:
 #: Orchestrator does not launch jobs on attended robots, and the Studio and assistant kinds
@@ -149,3 +157,55 @@ def strategy_choice(spec: Any, robots: Sequence[Robot] = ()) -> StrategyChoice:
         runtime_type=spec.runtime_type or "Unattended",
         priority=spec.priority,
     )
+
+
+# contract (issue 15): core helper's version wins at merge
+def entry_points_or_own(release: Release,
+                        found: Optional[list[EntryPoint]]) -> list[EntryPoint]:
+    """``found`` when given and non-empty, else the release's own entry point."""
+    if found:
+        return list(found)
+    return [EntryPoint(release.entry_point_path or "", release.arguments_input)]
+
+
+def _path_key(path: str) -> str:
+    return path.replace("\\", "/").casefold()
+
+
+def entry_point_named(entry_points: Sequence[EntryPoint], path: str) -> Optional[EntryPoint]:
+    """The entry point at ``path`` (any case, slashes either way)."""
+    wanted = _path_key(path)
+    return next((e for e in entry_points if _path_key(e.path) == wanted), None)
+
+
+def argument_source(release: Release, entry_point: Optional[EntryPoint]) -> Optional[str]:
+    """The ``Arguments.Input``-format JSON text the argument form reads."""
+    if entry_point is not None:
+        return entry_point.input_arguments
+    return release.arguments_input
+
+
+def machine_target(sessions: Sequence[MachineSession], machine: str,
+                   host: Optional[str]) -> Optional[MachineTarget]:
+    """The sessions of ``machine`` (any case), with ``host`` only that host; None when none."""
+    found = [s for s in sessions if s.machine_name.casefold() == machine.casefold()
+             and (host is None or s.host_machine_name.casefold() == host.casefold())]
+    if not found:
+        return None
+    return MachineTarget(found[0].machine_name, found[0].host_machine_name if host else None,
+                         tuple(sorted({s.session_id for s in found})))
+
+
+#: Runtime kinds a foreground process cannot use.
+_BACKGROUND_ONLY = ("Headless", "Serverless")
+
+
+def runtime_types_for(release: Release,
+                      capacities: Optional[list[RuntimeCapacity]]) -> list[str]:
+    """The runtime types to offer for ``release``: those the folder has (all known ones
+    when not known), minus Headless / Serverless kinds for a foreground release."""
+    types = (list(RUNTIME_TYPES) if capacities is None
+             else [c.type for c in capacities if c.total])
+    if release.requires_user_interaction:
+        types = [t for t in types if not any(kind in t for kind in _BACKGROUND_ONLY)]
+    return types

@@ -411,3 +411,15 @@ async def preflight(client: Any, start_info: dict) -> Preflight:
         log.warning("The pre-flight check failed: %s", exc)
         return Preflight(False, (), f"The pre-flight check could not run: {exc}")
     return Preflight(True, tuple(diagnosis.findings(result)))
+
+
+# contract (issue 15): core helper's version wins at merge
+async def prepare_input(client: Any, plan: Any) -> Any:
+    """``plan`` with its arguments uploaded as a job attachment when they go as a file."""
+    import dataclasses
+
+    if not plan.sends_file or plan.input_file is not None:
+        return plan
+    name = f"startjob-input-{plan.reference}.json"
+    attachment = await client.upload_attachment(name, plan.input_text().encode("utf-8"))
+    return dataclasses.replace(plan, input_file=attachment)

@@ -35,6 +35,11 @@ def plan_rows(
     if release.environment_name:
         rows.append(("Environment", release.environment_name))
     rows.append(("Strategy", plan.strategy.describe(release.environment_name)))
+    # contract (issue 15): core helper's version wins at merge
+    from tui_app.start_options import priority_words
+
+    rows.append(("Priority", priority_words(plan.strategy.priority, release.default_priority)))
+    rows += plan.options.rows()
     if not specs:
         rows.append(("Arguments", "(this process has no input arguments)"))
     for index, spec in enumerate(specs):

@@ -47,7 +47,7 @@ from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
 from tui_app.plan import MAX_JOBS_COUNT, STRATEGIES, STRATEGY_TABLE
 from tui_app.secretnames import looks_secret
-from tui_app.start_options import PRIORITIES
+from tui_app.start_options import PRIORITIES, StartOptions
 from tui_app.urls import url_problem, without_userinfo
 from tui_app.userfiles import MAX_TEMPLATE_BYTES, UserFileError, read_user_file
 
@@ -141,6 +141,8 @@ class Template:
     ask: tuple[str, ...] = ()
     #: What the template does (a key of ``tui_app.actions.ACTIONS``).
     action: str = DEFAULT_ACTION
+    # contract (issue 15): core helper's version wins at merge
+    options: StartOptions = field(default_factory=StartOptions)
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,11 @@ from .errors import (
 from .failures import error_from_exception, error_from_response, exception_is_retryable
 from .models import (
     ROBOT_STATES,
+    EntryPoint,
     Environment,
     Folder,
     Job,
+    MachineSession,
     Page,
     Release,
     Robot,
@@ -566,6 +568,45 @@ class OrchestratorClient:
             raise self._unavailable(exc, what) from exc
         return [self._parse(RuntimeCapacity.from_api, v)
                 for v in self._values(data, "GetRuntimesForFolder")]
+
+    # contract (issue 15): core helper's version wins at merge
+    async def entry_points(self, release: Release) -> list[EntryPoint]:
+        """The package version's entry points (``GetProcessVersions``); ``NotAvailable``
+        when the server has no such call or the account may not read packages."""
+        path = (f"{_ODATA}/Processes/UiPath.Server.Configuration.OData.GetProcessVersions"
+                f"(processId={odata.literal(release.process_key)})")
+        params = {"$filter": odata.eq("Version", release.process_version),
+                  "$expand": "EntryPoints"}
+        try:
+            data = await self._get_object(path, params)
+        except (NotFound, PermissionDenied) as exc:
+            raise NotAvailable(f"The entry points cannot be read (HTTP {exc.status}).",
+                               status=exc.status) from exc
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, "entry point list (GetProcessVersions)") from exc
+        found = []
+        for version in self._values(data, "GetProcessVersions"):
+            found += [self._parse(EntryPoint.from_api, value)
+                      for value in version.get("EntryPoints") or () if isinstance(value, dict)]
+        return found
+
+    # contract (issue 15): core helper's version wins at merge
+    async def machine_sessions(self, folder_id: int,
+                               runtime_type: Optional[str] = None) -> list[MachineSession]:
+        """The folder's machine sessions (hosts) with their status; ``NotAvailable`` when
+        the server has no such call or the account may not read them."""
+        fid = odata.path_int(folder_id)
+        path = (f"{_ODATA}/Sessions/UiPath.Server.Configuration.OData."
+                f"GetMachineSessionRuntimesByFolderId(folderId={fid})")
+        params = {"runtimeType": runtime_type} if runtime_type else {}
+        try:
+            values = await self._get_all(path, params, FolderContext(id=fid))
+        except (NotFound, PermissionDenied) as exc:
+            raise NotAvailable(f"The machine sessions cannot be read (HTTP {exc.status}).",
+                               status=exc.status) from exc
+        except OrchestratorError as exc:
+            raise self._unavailable(exc, "machine session list") from exc
+        return [self._parse(MachineSession.from_api, value) for value in values]
 
     # -- jobs -------------------------------------------------------------------------------
 
