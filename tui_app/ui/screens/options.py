@@ -61,7 +61,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
     BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next")]
     DEFAULT_CSS = """
     OptionsScreen .option { height: 1; }
-    OptionsScreen .option .field-label { width: 30; }
+    OptionsScreen .option-label { width: 30; padding-right: 1; color: $text-muted; }
     OptionsScreen .option > Select, OptionsScreen .option > Input { width: 1fr; }
     OptionsScreen #priority { width: 38; }
     OptionsScreen #priority-value { width: 8; margin-left: 1; }
@@ -80,7 +80,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
         own = (release.entry_point_path if release else None) or "the release's own"
         with VerticalScroll(id="options", classes="form", can_focus=False):
             with Horizontal(classes="option"):
-                yield Label("Entry point", classes="field-label")
+                yield Label("Entry point", classes="option-label")
                 if self.session.several_entry_points():
                     yield Select(self._entry_options(["", choice.entry_point]),
                                  value=choice.entry_point, allow_blank=False, compact=True,
@@ -90,7 +90,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
                                  id="entry-point-text")
             yield Static(id="entry-note", classes="option-note")
             with Horizontal(classes="option"):
-                yield Label("Priority", classes="field-label")
+                yield Label("Priority", classes="option-label")
                 yield Select(self._priority_options(), value=choice.priority,
                              allow_blank=False, compact=True, id="priority")
                 yield SafeInput(choice.priority_value, placeholder="1-100", restrict=r"[0-9]*",
@@ -98,20 +98,20 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
                 yield Static(id="priority-words")
             if not self.state.is_classic:
                 with Horizontal(classes="option"):
-                    yield Label("Execution target", classes="field-label")
+                    yield Label("Execution target", classes="option-label")
                     yield Select(self._target_options(), allow_blank=False, compact=True,
                                  value=target_value(choice.machine, choice.host), id="target")
                 yield Static(id="target-note", classes="option-note")
             for name, label in DURATION_FIELDS:
                 if name == "kill_after":
                     with Horizontal(classes="option"):
-                        yield Label("Stop strategy", classes="field-label")
+                        yield Label("Stop strategy", classes="option-label")
                         yield Select(((STOP_LABELS[s], s) for s in STOP_STRATEGIES),
                                      value=choice.stop_strategy, allow_blank=False,
                                      compact=True, id="stop-strategy")
                 with Horizontal(classes="option", id=f"{FIELD_IDS[name]}-row"):
                     shown = "Kill after (grace period)" if name == "kill_after" else label
-                    yield Label(shown, classes="field-label")
+                    yield Label(shown, classes="option-label")
                     yield SafeInput(getattr(choice, name), placeholder=DURATION_HINT,
                                     compact=True, id=FIELD_IDS[name])
 
