@@ -27,8 +27,8 @@ def test_the_table_is_the_step_list_shared_by_the_indicator_and_the_screens():
     from tui_app.ui.screens import _WHERE, screen_class
 
     assert tuple(step.name for step in FLOW) == STEPS
-    assert STEPS == ("Connect", "Folder", "Process", "Release", "Strategy", "Arguments",
-                     "Review", "Run")
+    assert STEPS == ("Connect", "Folder", "Process", "Release", "Strategy", "Options",
+                     "Arguments", "Review", "Run")
     assert widgets.STEPS is STEPS and tuple(_WHERE) == STEPS
     assert [screen_class(step).STEP for step in STEPS] == list(STEPS)
 
@@ -37,8 +37,9 @@ def test_the_table_is_the_step_list_shared_by_the_indicator_and_the_screens():
     "facts, expected",
     [
         (CLASSIC, list(STEPS)),
-        (MODERN, ["Connect", "Folder", "Process", "Strategy", "Review", "Run"]),
-        (NO_FOLDERS, ["Connect", "Process", "Strategy", "Arguments", "Review", "Run"]),
+        (MODERN, ["Connect", "Folder", "Process", "Strategy", "Options", "Review", "Run"]),
+        (NO_FOLDERS, ["Connect", "Process", "Strategy", "Options", "Arguments", "Review",
+                      "Run"]),
     ],
     ids=["classic", "modern", "no-folders"],
 )
@@ -58,8 +59,9 @@ def test_skipped_steps_are_only_told_once_known():
 
 def test_steps_until_a_landing_open_every_step_in_between():
     assert steps_until("Review", CLASSIC) == ["Folder", "Process", "Release", "Strategy",
-                                              "Arguments", "Review"]
+                                              "Options", "Arguments", "Review"]
     assert steps_until("Strategy", NO_FOLDERS) == ["Process", "Strategy"]
     assert steps_until("Folder", CLASSIC) == ["Folder"]
     # A landing the facts skip is never passed: the walk stops at Review.
-    assert steps_until("Arguments", MODERN) == ["Folder", "Process", "Strategy", "Review"]
+    assert steps_until("Arguments", MODERN) == ["Folder", "Process", "Strategy", "Options",
+                                                "Review"]

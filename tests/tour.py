@@ -88,10 +88,16 @@ async def tick_first_robot(pilot) -> None:
     await pilot.press("tab", "tab", "space")
 
 
-async def to_arguments(pilot) -> None:
+async def to_options(pilot) -> None:
     await to_strategy(pilot)
     await tick_first_robot(pilot)
     await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_arguments(pilot) -> None:
+    await to_options(pilot)
+    await pilot.press("ctrl+n")  # the options are pre-filled: straight on
     await settle(pilot)
 
 

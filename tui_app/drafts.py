@@ -78,6 +78,8 @@ class Draft:
     runtime_type: str = ""
     #: What was typed per argument name (secret-looking and ``ask`` names are left out).
     argument_texts: dict = field(default_factory=dict)
+    #: The Options step as typed (``wizard.state.OptionsChoice``: names and texts, no ids).
+    options: dict = field(default_factory=dict)
     #: Arguments asked at every start (a template's ``ask``): named, their values never kept.
     ask_names: list = field(default_factory=list)
     #: The jobs the session had started or was following (``{"id": int, "key": str}``):
@@ -128,6 +130,11 @@ class Draft:
             elif item.name == "started_folder_id":
                 if value is not None and type(value) is not int:
                     raise TypeError("started_folder_id must be a whole number")
+            elif item.name == "options":
+                if not isinstance(value, dict) or not all(
+                    isinstance(v, str) for v in value.values()
+                ):
+                    raise TypeError("options must map names to text")
             elif item.name == "argument_texts":
                 if not isinstance(value, dict) or not all(
                     isinstance(v, str) for v in value.values()
@@ -252,6 +259,14 @@ def discard_draft(path: Union[str, os.PathLike, None] = None) -> bool:
 # ------------------------------------------------------------------------------ the wizard
 
 
+def _options(choice: Any) -> dict:
+    """The Options step's texts of an ``OptionsChoice``-shaped object ({} for none)."""
+    try:
+        return {name: value for name, value in asdict(choice).items() if isinstance(value, str)}
+    except TypeError:
+        return {}
+
+
 def draft_from_state(state: Any, step: str = "") -> Draft:
     """A draft of a ``WizardState``-shaped object (duck-typed; no UI import).
 
@@ -303,6 +318,7 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         jobs_count_text=getattr(state, "jobs_count_text", "") or "",
         runtime_type=getattr(state, "runtime_type", "") or "",
         argument_texts=dict(getattr(state, "argument_texts", {}) or {}),
+        options=_options(getattr(state, "options", None)),
         ask_names=sorted(getattr(state, "ask_names", ()) or ()),
         started_jobs=started,
         started_folder_id=getattr(folder, "id", None) if started else None,

@@ -18,22 +18,39 @@ POINTER = "▸"
 
 
 class StepIndicator(Static):
-    """``Connect › Folder › …`` with the current step highlighted and marked in text."""
+    """``Connect › Folder › …`` with the current step highlighted and marked in text.
+
+    When every step does not fit the width, the separators tighten (``Connect›Folder``),
+    then the dimmed skipped steps are left out; only then is the end cut with an ellipsis.
+    """
+
+    SEPARATORS = (" › ", "›")
 
     def __init__(self, current: str, skipped: tuple = ()) -> None:
         super().__init__(id="steps")
         self.current = current
         self.skipped = skipped
 
+    def _forms(self) -> list:
+        """(separator, steps) from the widest form to the narrowest."""
+        kept = [step for step in STEPS if step == self.current or step not in self.skipped]
+        return [(separator, steps) for steps in (list(STEPS), kept)
+                for separator in self.SEPARATORS]
+
     def render(self) -> Text:
+        width = self.content_size.width or 80
+        forms = self._forms()
+        separator, steps = next(
+            ((sep, steps) for sep, steps in forms
+             if sum(map(len, steps)) + len(sep) * (len(steps) - 1) <= width), forms[-1])
         text = Text(no_wrap=True, overflow="ellipsis")
         index = STEPS.index(self.current)
-        for position, step in enumerate(STEPS):
+        for position, step in enumerate(steps):
             if position:
-                text.append(" › ", style="dim")
+                text.append(separator, style="dim")
             if step == self.current:
                 text.append(step, style="reverse bold")
-            elif position < index and step not in self.skipped:
+            elif STEPS.index(step) < index and step not in self.skipped:
                 text.append(step)
             else:
                 text.append(step, style="dim")

@@ -6,8 +6,9 @@ from functools import lru_cache
 from typing import Optional
 
 from tui_app.arguments.spec import ArgumentSpec, parse_arguments_input
-from tui_app.orchestrator.models import Release
+from tui_app.orchestrator.models import EntryPoint, Release
 from tui_app.plan import MAX_JOBS_COUNT
+from tui_app.resolver import argument_source
 from tui_app.text import visible
 
 
@@ -16,12 +17,14 @@ def _specs(raw: Optional[str]) -> tuple[ArgumentSpec, ...]:
     return tuple(parse_arguments_input(raw))
 
 
-def argument_specs(release: Optional[Release]) -> tuple[ArgumentSpec, ...]:
-    """The release's input arguments (cached: the form is rebuilt often, the JSON is not).
-    Raises ``ArgumentsFormatError`` when they cannot be read."""
+def argument_specs(release: Optional[Release],
+                   entry_point: Optional[EntryPoint] = None) -> tuple[ArgumentSpec, ...]:
+    """The input arguments of the release, or of its chosen ``entry_point`` (cached: the
+    form is rebuilt often, the JSON is not). Raises ``ArgumentsFormatError`` when they
+    cannot be read."""
     if release is None:
         return ()
-    return _specs(release.arguments_input)
+    return _specs(argument_source(release, entry_point))
 
 
 def parse_jobs_count(text: str) -> int:

@@ -47,6 +47,7 @@ FLOW: tuple[Step, ...] = (
     Step("Release", lambda f: f.releases <= 1, ("release_chosen",),
          "the process has one release"),
     Step("Strategy"),
+    Step("Options"),
     Step("Arguments", lambda f: not f.has_arguments, ("release_chosen",),
          "the release has no input arguments"),
     Step("Review"),

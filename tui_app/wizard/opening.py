@@ -22,11 +22,34 @@ from tui_app.arguments.spec import ArgumentSpec
 from tui_app.drafts import Draft
 from tui_app.drift import Finding, check_drift
 from tui_app.resolver import AmbiguousRelease, find_folder, pick_release, robots_named
+from tui_app.start_options import StartOptions, format_duration
 from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
-from tui_app.wizard.choices import argument_specs
+from tui_app.wizard.state import DURATION_FIELDS, OptionsChoice
 
 if TYPE_CHECKING:
     from tui_app.wizard.session import WizardSession
+
+
+#: Codes of the drift findings the Options step settles.
+OPTION_CODES = ("entry-point-gone", "machine-gone", "host-gone")
+
+
+def options_choice(options: StartOptions, priority: Any = None) -> OptionsChoice:
+    """A template's options (and ``[strategy] priority``) as the Options step shows them."""
+    target = options.target
+    text = str(priority) if priority is not None else ""
+    number = text.isascii() and text.isdigit()
+    return OptionsChoice(
+        entry_point=options.entry_point or "",
+        priority="inherit" if priority is None else "value" if number else text,
+        priority_value=text if number else "",
+        machine=target.machine if target else "",
+        host=(target.host or "") if target else "",
+        stop_strategy=options.stop_strategy,
+        large_input=options.large_input,
+        **{name: format_duration(getattr(options, name)) if getattr(options, name) else ""
+           for name, _ in DURATION_FIELDS},
+    )
 
 
 def draft_template(draft: Draft) -> Optional[Template]:
@@ -53,12 +76,34 @@ def draft_template(draft: Draft) -> Optional[Template]:
     )
 
 
+async def _fill_options(session: WizardSession, template: Template,
+                        draft: Optional[Draft]) -> tuple[Any, Any]:
+    """Fill the Options step from the template (a draft: from its texts); the entry points
+    and machine sessions looked up for the drift check (None: not looked up)."""
+    state = session.state
+    choice = options_choice(template.options, template.strategy.priority)
+    if draft is not None and draft.options:
+        known = vars(OptionsChoice())
+        choice = OptionsChoice(**{k: v for k, v in draft.options.items() if k in known})
+    path, choice.entry_point = choice.entry_point, ""
+    state.options = choice
+    entry_points = sessions = None
+    if path:
+        entry_points = (await session.load_entry_points())[0]
+        session.choose_entry_point(path)
+    if choice.machine and not state.is_classic:
+        sessions = await session.load_machine_sessions()
+    return entry_points, sessions
+
+
 async def prefill(
-    session: WizardSession, template: Template, *, check: bool = True
+    session: WizardSession, template: Template, *, check: bool = True,
+    draft: Optional[Draft] = None,
 ) -> tuple[str, list[Finding]]:
     """Fill ``session.state`` from ``template``; return (landing step, drift findings).
 
-    ``check=False`` skips the drift check (a resumed draft has no saved signature).
+    ``check=False`` skips the drift check (a resumed draft has no saved signature);
+    ``draft``: the resumed draft (its Options step texts are kept as typed).
     """
     state, client = session.state, session.client
     state.ask_names = state.ask_names | frozenset(template.ask)  # masked, never in a draft
@@ -88,9 +133,10 @@ async def prefill(
         robots = list(await session.load_robots() or [])
         named = robots_named(robots, strategy.robots)
         state.selected_robots[state.robots_key()] = {robot.id for robot in named}
+    entry_points, sessions = await _fill_options(session, template, draft)
 
     try:
-        specs = argument_specs(release)
+        specs = session.argument_specs()
         defaults = parse_process_defaults(release.input_arguments)
     except ArgumentsFormatError:
         return "Arguments", []  # the Arguments step explains what cannot be read
@@ -102,7 +148,8 @@ async def prefill(
                 state.argument_texts[spec.name] = str(template.arguments[spec.name])
             else:
                 state.argument_texts[spec.name] = spec.to_text(value)
-    findings = check_drift(template, release, specs, robots, given=defaults.keys()) if check else []
+    findings = check_drift(template, release, specs, robots, given=defaults.keys(),
+                           entry_points=entry_points, sessions=sessions) if check else []
     landing = _landing(session, template, specs, defaults, findings)
     return landing, findings
 
@@ -120,6 +167,8 @@ def _landing(
         template.strategy.kind == "Specific" and not state.selected_robots.get(state.robots_key())
     ):
         return "Strategy"
+    if any(code in OPTION_CODES for code in codes):
+        return "Options"
     if specs:
         texts = {name: text for name, text in state.argument_texts.items()}
         values, errors = collect_values(list(specs), texts, defaults)
@@ -141,6 +190,8 @@ def landing_note(landing: str, session: WizardSession, template: Template) -> Op
         return f"{template.process.key} has several releases: choose one."
     if landing == "Strategy":
         return "Choose the robots: the saved ones are not all there."
+    if landing == "Options":
+        return "Choose the start options again: a saved one is not there any more."
     if landing == "Arguments":
         asked = [name for name in template.ask if not state.argument_texts.get(name)]
         if asked:

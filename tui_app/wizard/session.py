@@ -36,17 +36,51 @@ from tui_app.orchestrator.errors import (
     PermissionDenied,
     RateLimited,
 )
-from tui_app.orchestrator.models import Folder, Job, Page, Release, Robot, RuntimeCapacity
-from tui_app.plan import MODERN_STRATEGY, ROBOT_STRATEGIES, PlanError, StartPlan, new_reference
-from tui_app.resolver import chosen_robots, strategy_choice, takes_unattended_jobs
+from tui_app.orchestrator.models import (
+    EntryPoint,
+    Folder,
+    Job,
+    MachineSession,
+    Page,
+    Release,
+    Robot,
+    RuntimeCapacity,
+)
+from tui_app.plan import (
+    MODERN_STRATEGY,
+    ROBOT_STRATEGIES,
+    RUNTIME_TYPES,
+    PlanError,
+    StartPlan,
+    new_reference,
+)
+from tui_app.resolver import (
+    chosen_robots,
+    entry_point_named,
+    entry_points_or_own,
+    machine_target,
+    runtime_types_for,
+    strategy_choice,
+    takes_unattended_jobs,
+)
 from tui_app.secretnames import looks_secret
 from tui_app.signin import AUTH_MODE_LABELS, SECRET_FIELDS
+from tui_app.start_options import (
+    MAX_PRIORITY_VALUE,
+    MIN_PRIORITY_VALUE,
+    MachineTarget,
+    OptionError,
+    Priority,
+    StartOptions,
+    parse_duration,
+)
+from tui_app.text import visible
 from tui_app.wizard import flow
 from tui_app.wizard.choices import argument_specs, parse_jobs_count
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
 from tui_app.wizard.notify import notify_mode
 from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
-from tui_app.wizard.state import WizardState
+from tui_app.wizard.state import DURATION_FIELDS, WizardState
 
 if TYPE_CHECKING:
     from tui_app.drift import Finding
@@ -195,12 +229,20 @@ class WizardSession:
         self.pending_template = template
         #: The pending template is a resumed draft (it skips the drift check).
         self.pending_is_draft = False
+        self.pending_draft: Optional[drafts.Draft] = None
         self.drift_findings: list[Finding] = []
         #: Robots left out of the Strategy step's pool (they take no unattended job), per
         #: ``state.robots_key()``.
         self.not_offered: dict[str, list[Robot]] = {}
         #: Runtime counts per modern folder id (``GetRuntimesForFolder``), as last fetched.
         self.runtimes: dict[int, list[RuntimeCapacity]] = {}
+        #: The entry points to choose from per release key, with a note when only the
+        #: release's own could be listed (``load_entry_points``).
+        self.entry_point_lists: dict[str, tuple[list[EntryPoint], str]] = {}
+        #: Machine sessions (hosts) per (folder id, runtime type), as last fetched.
+        self.sessions: dict[tuple[int, str], list[MachineSession]] = {}
+        #: Output arguments read from a job's OutputFile, per job id.
+        self.outputs: dict[int, Optional[str]] = {}
         #: The last pre-flight check: (the body it checked, without its Reference; answer).
         self._preflight: Optional[tuple[str, ServerCheck]] = None
         #: The clock of the "why is it Pending?" check (``policy.pending_check_after``).
@@ -217,7 +259,7 @@ class WizardSession:
 
         state = self.state
         try:
-            has_arguments = bool(argument_specs(state.release))
+            has_arguments = bool(self.argument_specs())
         except ArgumentsFormatError:
             has_arguments = True  # the Arguments step explains what is wrong
         return flow.Facts(
@@ -458,15 +500,27 @@ class WizardSession:
         capacities = self.known_runtimes()
         if capacities is None:
             return []
-        lines = []
-        for wanted in dict.fromkeys([runtime_type, *(c.type for c in capacities if c.total)]):
-            found = next((c for c in capacities if c.type == wanted), None)
-            if found is None or not found.total:
-                lines.append(f"{wanted}: none in this folder")
-            else:
-                lines.append(f"{wanted}: {found.available} of {found.total} available, "
-                             f"{found.connected} connected")
-        return lines
+        return [f"{wanted}: {self.runtime_words(wanted)}" for wanted in
+                dict.fromkeys([runtime_type, *(c.type for c in capacities if c.total)])]
+
+    def runtime_words(self, runtime_type: str) -> str:
+        """ "1 of 2 available, 2 connected" (Available / Total / Connected) for
+        ``runtime_type``; "none in this folder"; "" when the counts are not known."""
+        capacities = self.known_runtimes()
+        if capacities is None:
+            return ""
+        found = next((c for c in capacities if c.type == runtime_type), None)
+        if found is None or not found.total:
+            return "none in this folder"
+        return f"{found.available} of {found.total} available, {found.connected} connected"
+
+    def runtime_types(self) -> list[str]:
+        """The runtime types the Strategy step offers: those the folder has that the
+        release can use (``resolver.runtime_types_for``); the chosen one when none is left."""
+        release = self.state.release
+        types = (runtime_types_for(release, self.known_runtimes()) if release is not None
+                 else list(RUNTIME_TYPES))
+        return types or [self.state.runtime_type]
 
     def runtime_warning(self, runtime_type: str) -> Optional[str]:
         """What happens to a job of ``runtime_type`` when none of its runtimes is free
@@ -489,6 +543,222 @@ class WizardSession:
             return chosen_robots(pool, self.state.selected_robots.get(self.state.robots_key(), ()))
         return []
 
+    # -- start options (the Options step) -----------------------------------------------------
+
+    def several_entry_points(self) -> bool:
+        """The release supports several entry points (the Options step offers a choice)."""
+        release = self.state.release
+        return bool(release is not None and release.supports_multiple_entry_points)
+
+    async def load_entry_points(self) -> tuple[list[EntryPoint], str]:
+        """The entry points to choose from, and a note ("" or why only the release's own is
+        listed); asked once per release, and only when it supports several. Raises
+        ``ServerProblem``."""
+        release = self._release()
+        if release.key not in self.entry_point_lists:
+            found, note = None, ""
+            if release.supports_multiple_entry_points:
+                try:
+                    with asking_orchestrator():
+                        found = await self.client.entry_points(release)
+                except ServerProblem as problem:
+                    if not isinstance(problem.error, NotAvailable):
+                        raise
+                    note = ("The entry points of this release cannot be listed here: its own "
+                            "entry point is used.")
+            self.entry_point_lists[release.key] = (entry_points_or_own(release, found), note)
+        return self.entry_point_lists[release.key]
+
+    def entry_point(self) -> Optional[EntryPoint]:
+        """The chosen entry point (None: the release's own, or the list is not read yet)."""
+        release, path = self.state.release, self.state.options.entry_point
+        listed = self.entry_point_lists.get(release.key) if release is not None else None
+        return entry_point_named(listed[0], path) if listed and path else None
+
+    def argument_specs(self) -> tuple:
+        """The input arguments of the chosen release and entry point (the argument form)."""
+        return argument_specs(self.state.release, self.entry_point())
+
+    def choose_entry_point(self, path: str) -> list[str]:
+        """Choose the entry point at ``path`` ("" or the release's own: none is sent). Typed
+        values whose argument the new entry point lacks, or whose text no longer fits its
+        type, are dropped and never sent; their names are returned."""
+        from tui_app.arguments import ArgumentsFormatError, ArgumentValueError
+
+        state = self.state
+        own = (state.release.entry_point_path or "") if state.release else ""
+        if own and entry_point_named([EntryPoint(own)], path) is not None:
+            path = ""
+        if path == state.options.entry_point:
+            return []
+        state.options.entry_point = path
+        try:
+            specs = {spec.name: spec for spec in self.argument_specs()}
+        except ArgumentsFormatError:
+            specs = {}
+        dropped = []
+        for name, text in list(state.argument_texts.items()):
+            spec = specs.get(name)
+            fits = spec is not None
+            if fits and text.strip():
+                try:
+                    spec.parse(text)
+                except ArgumentValueError:
+                    fits = False
+            if not fits:
+                dropped.append(name)
+                del state.argument_texts[name]
+        state.argument_values = {name: value for name, value in state.argument_values.items()
+                                 if name in specs and name not in dropped}
+        return dropped
+
+    def priority(self) -> Priority:
+        """The chosen priority: None (the release's own), a level, or a specific value
+        (``PlanError`` for a value that is not a whole number from 1 to 100)."""
+        choice = self.state.options
+        if choice.priority == "inherit":
+            return None
+        if choice.priority != "value":
+            return choice.priority
+        text = choice.priority_value.strip()
+        if not (text.isascii() and text.isdigit()
+                and MIN_PRIORITY_VALUE <= int(text) <= MAX_PRIORITY_VALUE):
+            raise PlanError(f"Priority: type a whole number from {MIN_PRIORITY_VALUE} to "
+                            f"{MAX_PRIORITY_VALUE} (got {visible(text, single_line=True)!r}).")
+        return int(text)
+
+    def _sessions_key(self) -> Optional[tuple[int, str]]:
+        folder = self.state.folder
+        if folder is None or self.state.is_classic:
+            return None
+        return (folder.id, self.state.runtime_type)
+
+    async def load_machine_sessions(self) -> Optional[list[MachineSession]]:
+        """The hosts of the modern folder for the chosen runtime type (asked once per folder
+        and type); None for a classic folder or a server without the list. Raises
+        ``ServerProblem``."""
+        key = self._sessions_key()
+        if key is None:
+            return None
+        if key not in self.sessions:
+            try:
+                with asking_orchestrator():
+                    found = await self.client.machine_sessions(*key)
+            except ServerProblem as problem:
+                if isinstance(problem.error, NotAvailable):
+                    return None
+                raise
+            self.sessions[key] = sorted(found, key=lambda s: (s.machine_name.casefold(),
+                                                               s.host_machine_name.casefold()))
+        return self.sessions[key]
+
+    def known_sessions(self) -> Optional[list[MachineSession]]:
+        """The machine sessions last fetched for the folder and runtime type, or None."""
+        key = self._sessions_key()
+        return self.sessions.get(key) if key is not None else None
+
+    def target(self) -> Optional[MachineTarget]:
+        """The chosen machine (and host) with its session ids (none when they are not
+        known: the plan then says to choose again), or None: Orchestrator picks."""
+        choice = self.state.options
+        if not choice.machine or self._sessions_key() is None:
+            return None
+        host = choice.host or None
+        return (machine_target(self.known_sessions() or (), choice.machine, host)
+                or MachineTarget(choice.machine, host))
+
+    def target_warning(self) -> Optional[str]:
+        """Which chosen hosts are in maintenance mode or unresponsive (None: none)."""
+        choice = self.state.options
+        if not choice.machine:
+            return None
+        hosts = [s for s in self.known_sessions() or ()
+                 if s.machine_name.casefold() == choice.machine.casefold()
+                 and (not choice.host or s.host_machine_name.casefold() == choice.host.casefold())]
+        bad = [s for s in hosts if s.in_maintenance or s.is_unresponsive]
+        if not bad:
+            return None
+        names = ", ".join(f"{s.host_machine_name} ({s.status_words()})" for s in bad)
+        tail = ("; the jobs wait Pending until it is back" if len(bad) == len(hosts)
+                else "; Orchestrator uses the other hosts")
+        return f"Not taking jobs now: {visible(names, single_line=True)}{tail}."
+
+    def _durations(self) -> dict[str, Optional[int]]:
+        """The typed durations in seconds (``PlanError`` naming the field that is not one);
+        Kill after only counts with a soft stop."""
+        choice, found = self.state.options, {}
+        for name, label in DURATION_FIELDS:
+            text = getattr(choice, name).strip()
+            if name == "kill_after" and choice.stop_strategy != "SoftStop":
+                text = ""
+            try:
+                found[name] = parse_duration(text) if text else None
+            except OptionError as exc:
+                raise PlanError(f"{label}: {exc}") from None
+        if found["kill_after"] is not None and found["stop_after"] is None:
+            raise PlanError("Kill after: type a Stop after duration first (the grace period "
+                            "counts from the soft stop).")
+        return found
+
+    def options_problem(self) -> Optional[tuple[str, str]]:
+        """(field, message) for the first Options field that cannot be used, or None."""
+        problem = self._entry_point_problem()
+        if problem:
+            return "entry_point", problem
+        try:
+            self.priority()
+        except PlanError as exc:
+            return "priority_value", str(exc)
+        try:
+            self._durations()
+        except PlanError as exc:
+            name = next(n for n, label in DURATION_FIELDS if str(exc).startswith(label + ":"))
+            return name, str(exc)
+        target = self.target()
+        if target is not None and not target.session_ids:
+            return "machine", (f"No session of {target.describe()} is known in this folder; "
+                               "choose another machine or Orchestrator picks.")
+        return None
+
+    def _entry_point_problem(self) -> Optional[str]:
+        """Why the chosen entry point cannot be sent (listed, and not in the list)."""
+        release, path = self.state.release, self.state.options.entry_point
+        if release is None or not path or release.key not in self.entry_point_lists:
+            return None
+        if self.entry_point() is not None:
+            return None
+        return (f"Entry point: {visible(path, single_line=True)!r} is not in this release; "
+                "choose another.")
+
+    def start_options(self) -> StartOptions:
+        """The Options step's choice as ``StartOptions`` (``PlanError`` for a bad field)."""
+        problem = self._entry_point_problem()
+        if problem:
+            raise PlanError(problem)
+        choice = self.state.options
+        return StartOptions(entry_point=choice.entry_point or None, target=self.target(),
+                            stop_strategy=choice.stop_strategy, large_input=choice.large_input,
+                            **self._durations())
+
+    async def output_arguments(self, job: Job) -> Optional[str]:
+        """An ended job's output arguments: ``OutputArguments``, or its ``OutputFile``
+        downloaded once. Raises ``ServerProblem`` (asked again next time)."""
+        from tui_app.outputs import output_arguments
+
+        if job.id not in self.outputs:
+            with asking_orchestrator():
+                self.outputs[job.id] = await output_arguments(self.client, job)
+        return self.outputs[job.id]
+
+    def known_output(self, job: Job) -> Optional[str]:
+        """The output arguments known for ``job`` without asking (None: none, or not read)."""
+        return job.output_arguments or self.outputs.get(job.id)
+
+    def output_due(self, job: Job) -> bool:
+        """``job`` ended with an OutputFile that was not read yet."""
+        return (job.is_final and bool(job.output_file) and not job.output_arguments
+                and job.id not in self.outputs)
+
     # -- the plan -------------------------------------------------------------------------
 
     def current_plan(self) -> StartPlan:
@@ -506,10 +776,11 @@ class WizardSession:
         robots = self.chosen_robots() if kind in ROBOT_STRATEGIES else []
         return StartPlan(
             release=self._release(),
-            strategy=strategy_choice(spec, robots),
+            strategy=dataclasses.replace(strategy_choice(spec, robots), priority=self.priority()),
             arguments=dict(state.argument_values),
             folder=state.folder,
             reference=self.reference,
+            options=self.start_options(),
         )
 
     def _release(self) -> Release:
@@ -536,7 +807,7 @@ class WizardSession:
             ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
         # The same rows as ``startjob run`` prints, and the robots that are not Available.
-        for label, value in plan_rows(plan, argument_specs(plan.release),
+        for label, value in plan_rows(plan, self.argument_specs(),
                                       hidden=self.state.ask_names, hidden_as=MASK):
             rows.append((label, value))
             if label != "Strategy":
@@ -558,12 +829,23 @@ class WizardSession:
         return json.dumps({k: v for k, v in info.items() if k != "Reference"}, sort_keys=True,
                           default=str)
 
+    @staticmethod
+    def preflight_body(plan: StartPlan) -> dict[str, Any]:
+        """The body the pre-flight check sends: the start body with its options; when the
+        arguments go as a file, without ``InputFile`` / ``InputArguments`` (the attachment
+        is only uploaded at Start)."""
+        info = plan.preview_info()
+        if plan.sends_file:
+            info.pop("InputFile", None)
+            info.pop("InputArguments", None)
+        return info
+
     def checked_preflight(self) -> Optional[ServerCheck]:
         """The pre-flight answer for the current choices, when one was asked for them."""
         if self._preflight is None:
             return None
         try:
-            key = self._body_key(self.current_plan().start_info())
+            key = self._body_key(self.preflight_body(self.current_plan()))
         except (PlanError, ValueError):
             return None
         return self._preflight[1] if self._preflight[0] == key else None
@@ -573,7 +855,7 @@ class WizardSession:
         it starts nothing): once per body, the same choices get the same answer. Raises
         ``PlanError`` / ``ValueError`` for unfinished choices, never for the server: a check
         that fails says why in ``problem`` (and is asked again next time)."""
-        info = self.current_plan().start_info()
+        info = self.preflight_body(self.current_plan())
         key = self._body_key(info)
         if self._preflight is not None and self._preflight[0] == key:
             return self._preflight[1]
@@ -618,6 +900,7 @@ class WizardSession:
             robots,
             state.jobs_count_text.strip() if kind in COUNTED else "",
             state.runtime_type if kind == MODERN_STRATEGY else "",
+            dataclasses.astuple(state.options),
             self._arguments_fingerprint(),
         )
 
@@ -632,7 +915,7 @@ class WizardSession:
         if state.release is None:
             return tuple(sorted(texts.items()))
         try:
-            specs = [s for s in argument_specs(state.release) if s.name not in state.ask_names]
+            specs = [s for s in self.argument_specs() if s.name not in state.ask_names]
             defaults = parse_process_defaults(state.release.input_arguments)
         except ArgumentsFormatError:  # unreadable: the Arguments step says so
             return tuple(sorted(texts.items()))
@@ -683,7 +966,7 @@ class WizardSession:
 
     def argument_names(self) -> list[str]:
         """The input argument names of the chosen release (the Save dialog's ``ask`` list)."""
-        return [spec.name for spec in argument_specs(self.state.release)]
+        return [spec.name for spec in self.argument_specs()]
 
     def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
         """Write the current choices as a template (never a secret); return its path.
@@ -696,7 +979,7 @@ class WizardSession:
             name=request.name,
             description=request.description,
             url=self.state.settings.url,
-            specs=list(argument_specs(plan.release)),
+            specs=list(self.argument_specs()),
             ask=request.ask,
             demo=self.demo,
         )
@@ -713,9 +996,16 @@ class WizardSession:
         The request carries a unique Reference; when the answer is lost, Orchestrator is
         asked whether jobs with that Reference exist, so a start is never repeated blindly.
         """
-        from tui_app.starting import start_once
+        from tui_app.starting import NOT_STARTED, StartOutcome, prepare_input, start_once
 
         plan = self.current_plan()
+        try:
+            plan = await prepare_input(self.client, plan)
+        except OrchestratorError as exc:
+            self._preflight = None
+            return StartOutcome(NOT_STARTED, reference=plan.reference or "", message=(
+                self.without_secrets(f"No job was started: the input arguments could not be "
+                                     f"uploaded as a job attachment: {exc.title}. {exc.message}")))
         outcome = await start_once(self.client, plan.start_info())
         self.reference = self.reference_factory()  # another attempt is a new start
         self.unknown_start = outcome.unknown
@@ -1063,7 +1353,8 @@ class WizardSession:
             return None
         with asking_orchestrator():
             landing, self.drift_findings = await prefill(
-                self, template, check=not self.pending_is_draft
+                self, template, check=not self.pending_is_draft,
+                draft=self.pending_draft if self.pending_is_draft else None,
             )
         if not self.pending_is_draft and self.opened is not None:
             self.remember_template(self.opened)
@@ -1109,6 +1400,7 @@ class WizardSession:
         self.state.search_text = draft.search_text
         self.pending_template = draft_template(draft)
         self.pending_is_draft = True
+        self.pending_draft = draft  # its Options step texts are kept as typed
         if draft.started_jobs:  # jobs were started: reopen their monitor, never start again
             self.pending_watch = draft
         self.discard_draft()

@@ -10,6 +10,36 @@ from tui_app.orchestrator.models import Environment, Folder, Job, Release
 
 
 @dataclass
+class OptionsChoice:
+    """The Options step as typed: names and texts only (a draft keeps it as it is)."""
+
+    #: The chosen ``EntryPointPath`` ("": the release's own).
+    entry_point: str = ""
+    #: "inherit" (the release's own), Low / Normal / High, or "value" (``priority_value``).
+    priority: str = "inherit"
+    priority_value: str = ""
+    #: Machine name and host name ("": Orchestrator picks / any host of the machine).
+    machine: str = ""
+    host: str = ""
+    stop_after: str = ""
+    stop_strategy: str = "SoftStop"
+    kill_after: str = ""
+    alert_pending: str = ""
+    alert_running: str = ""
+    #: "refuse" or "file": arguments over 10,000 characters go as a job attachment.
+    large_input: str = "refuse"
+
+
+#: The duration fields of ``OptionsChoice`` and their labels.
+DURATION_FIELDS = (
+    ("stop_after", "Stop after"),
+    ("kill_after", "Kill after"),
+    ("alert_pending", "Alert if Pending longer than"),
+    ("alert_running", "Alert if Running longer than"),
+)
+
+
+@dataclass
 class WizardState:
     settings: ConnectionSettings
     folders: list = field(default_factory=list)
@@ -30,6 +60,7 @@ class WizardState:
     #: The converted values that will be sent (set when the Arguments step is left).
     argument_values: dict = field(default_factory=dict)
     jobs: list = field(default_factory=list)
+    options: OptionsChoice = field(default_factory=OptionsChoice)
     #: Argument names never stored or shown in clear (a template's ``ask``): masked in the
     #: form, ``•••`` on Review, never in a draft.
     ask_names: frozenset = frozenset()

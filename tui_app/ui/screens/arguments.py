@@ -23,9 +23,9 @@ from tui_app.arguments import (
     parse_process_defaults,
 )
 from tui_app.text import visible
+from tui_app.ui.dialogs import ConfirmDialog
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import MarkedRadioButton, OrderedTextArea, SafeInput
-from tui_app.wizard.choices import argument_specs
 
 JSON_KINDS = {Kind.TEXT_LIST, Kind.LIST, Kind.DICTIONARY, Kind.DATATABLE, Kind.JSON}
 
@@ -95,7 +95,7 @@ needs attention).
         self._attention = False
         try:
             release = self.state.release
-            self.specs = argument_specs(release)
+            self.specs = self.session.argument_specs()
             self.defaults = parse_process_defaults(release.input_arguments if release else None)
         except ArgumentsFormatError as exc:
             self.load_error = str(exc)
@@ -313,8 +313,27 @@ needs attention).
         try:
             build_input_arguments(values)
         except InputArgumentsTooLarge as exc:
-            self.message.show("error", str(exc))
-            return
+            if self.state.options.large_input != "file":
+                self._offer_file(exc, values)
+                return
+        self._go_on(values)
+
+    def _offer_file(self, error: InputArgumentsTooLarge, values: dict) -> None:
+        """Over Orchestrator's limit: offer to send the arguments as a job attachment."""
+        def answered(yes: Optional[bool]) -> None:
+            if yes:
+                self.state.options.large_input = "file"
+                self._go_on(values)
+            else:
+                self.message.show("error", str(error))
+
+        self.app.push_screen(ConfirmDialog(
+            f"The input arguments are {error.size:,} characters as JSON; Orchestrator takes "
+            f"at most {error.limit:,} in the request. Send them as a job attachment "
+            "(InputFile, uploaded at Start) instead?",
+            yes="Send as a file", no="Shorten them"), answered)
+
+    def _go_on(self, values: dict) -> None:
         self.message.clear()
         self.state.argument_values = values
         self.wizard.go_next(self.STEP)

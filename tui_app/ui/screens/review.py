@@ -30,8 +30,20 @@ WILL_WAIT = "Will wait: "
 PREFLIGHT_UNAVAILABLE = "Pre-flight check not available on this server"
 
 
-def preflight_text(check) -> Text:
-    """A ``ServerCheck`` of the start body (None: still asking) as sentences for Review."""
+#: Said on Review when the arguments go as a job attachment.
+FILE_NOTE = ("The input arguments go as a job attachment (InputFile), uploaded at Start; the "
+             "pre-flight check is sent without InputFile and InputArguments.")
+
+
+def preflight_text(check, note: str = "") -> Text:
+    """A ``ServerCheck`` of the start body (None: still asking) as sentences for Review,
+    after ``note`` (what the check leaves out) when there is one."""
+    text = Text(note + "\n") if note else Text()
+    text.append_text(_check_text(check))
+    return text
+
+
+def _check_text(check) -> Text:
     if check is None:
         return Text("Pre-flight check: asking Orchestrator whether this would run…", style="dim")
     if not check.available:
@@ -92,6 +104,8 @@ are never written, nor the values of arguments you mark "ask at every replay".
     ReviewScreen #headless { color: $text-muted; }
     """
 
+    _file_note = ""
+
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="review"):
             yield Static(id="summary")
@@ -113,7 +127,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
     def refresh_review(self) -> None:
         try:
             plan = self.session.current_plan()
-            info = plan.start_info()
+            info = plan.preview_info()
         except (PlanError, ValueError) as exc:
             self.message.show("error", str(exc))
             self.query_one("#start", Button).disabled = True
@@ -123,7 +137,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
         width = max(30, self.app.size.width - 5 - LABEL_WIDTH)
         rows = self.session.summary_rows(plan)
         self.query_one("#summary", Static).update(summary_text(rows, width))
-        if self.state.ask_names & set(plan.arguments):  # what is sent, ask values masked
+        if "InputArguments" in info and self.state.ask_names & set(plan.arguments):
             info["InputArguments"] = dumps(self.session.shown_arguments(plan.arguments))
         text = Text("Request: POST …" + START_JOBS_PATH + "\n", style="bold")
         body = json.dumps({"startInfo": info}, indent=2, ensure_ascii=False)
@@ -132,7 +146,8 @@ are never written, nor the values of arguments you mark "ask at every replay".
         self.query_one("#body", Static).update(text)
         self.query_one("#headless", WrappedText).set_text(visible(self.session.headless_command()))
         check = self.session.checked_preflight()
-        self.query_one("#preflight", Static).update(preflight_text(check))
+        self._file_note = FILE_NOTE if plan.sends_file else ""
+        self.query_one("#preflight", Static).update(preflight_text(check, self._file_note))
         if check is None:
             self.run_preflight()
 
@@ -143,7 +158,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
             check = await self.session.preflight()
         except (PlanError, ValueError):
             return  # the choices are unfinished: refresh_review says why
-        self.query_one("#preflight", Static).update(preflight_text(check))
+        self.query_one("#preflight", Static).update(preflight_text(check, self._file_note))
 
     def action_scroll_review(self, pages: int) -> None:
         review = self.query_one("#review", VerticalScroll)

@@ -336,13 +336,17 @@ back. When every job has ended the terminal bell rings (STARTJOB_NOTIFY=off: sil
         if job.info:
             text.append("Info: " + visible(job.info, limit=2000) + "\n")
         self._explain(job, text)
-        if job.is_final and job.output_arguments:
+        output = self.session.known_output(job)
+        if job.is_final and output:
             try:
-                pretty = json.dumps(json.loads(job.output_arguments), indent=2, ensure_ascii=False)
+                pretty = json.dumps(json.loads(output), indent=2, ensure_ascii=False)
             except ValueError:
-                pretty = job.output_arguments
+                pretty = output
             text.append("Output arguments:\n", style="bold")
             text.append(visible(pretty, limit=4000))
+        elif self.session.output_due(job):
+            text.append("Output arguments: reading the job's output file…\n", style="dim")
+            self._read_output(job)
         elif not job.is_final:
             text.append("Output arguments appear here when the job has finished.\n",
                         style="dim")
@@ -351,6 +355,18 @@ back. When every job has ended the terminal bell rings (STARTJOB_NOTIFY=off: sil
             text.append("\nIn Orchestrator: ", style="bold")
             text.append(visible(url, single_line=True), style=Style(link=url))
         detail.update(text)
+
+    @work(exclusive=True, group="output")
+    async def _read_output(self, job) -> None:
+        """Download a job's OutputFile (once), then show the details again."""
+        try:
+            await self.session.output_arguments(job)
+        except ServerProblem as problem:
+            self.message.show_error(problem)
+            return
+        selected = self.selected_job()
+        if selected is not None and selected.id == job.id:
+            self._show_detail()
 
     def _explain(self, job, text: Text) -> None:
         """Why a job is Pending, faulted or Suspended, in words (appended to ``text``)."""

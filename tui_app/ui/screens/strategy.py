@@ -22,7 +22,7 @@ from textual.widgets import (
 from textual.widgets.selection_list import Selection
 
 from tui_app.availability import availability_note
-from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT, RUNTIME_TYPES
+from tui_app.plan import CLASSIC_STRATEGIES, MAX_JOBS_COUNT
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.widgets import CheckList, MarkedCheckbox, MarkedRadioButton, SafeInput
@@ -139,7 +139,7 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
             with Horizontal(classes="row"):
                 yield Label("Runtime type", classes="field-label")
                 yield Select(
-                    ((t, t) for t in RUNTIME_TYPES),
+                    self._runtime_options(),
                     value=self.state.runtime_type,
                     allow_blank=False,
                     id="runtime",
@@ -228,6 +228,18 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
 
     # -- availability ---------------------------------------------------------------------
 
+    def _runtime_options(self) -> list:
+        """The runtime types the folder has that the release can use, each with its counts
+        in words (once they are known)."""
+        types = self.session.runtime_types()
+        if self.state.runtime_type not in types:
+            self.state.runtime_type = types[0]
+        options = []
+        for runtime in types:
+            words = self.session.runtime_words(runtime)
+            options.append((f"{runtime}: {words}" if words else runtime, runtime))
+        return options
+
     def _runtime_type(self) -> str:
         return str(self.query_one("#runtime", Select).value)
 
@@ -241,11 +253,16 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
         else:
             self._runtimes_missing = (
                 "" if found is not None else "Runtime counts not available on this server")
+        picker = self.query_one("#runtime", Select)
+        with picker.prevent(Select.Changed):
+            picker.set_options(self._runtime_options())
+            picker.value = self.state.runtime_type
         self._show_availability()
         self._note_availability()
 
     @on(Select.Changed, "#runtime")
     def _runtime_changed(self) -> None:
+        self.state.runtime_type = self._runtime_type()
         self._show_availability()
         self._note_availability()
 
