@@ -17,7 +17,7 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static
-from tour import fill, settle, wait_for_final_jobs
+from tour import fill, past_options, settle, wait_for_final_jobs
 
 from tui_app.orchestrator import OrchestratorClient, TokenAuth
 from tui_app.sandbox import DEMO, SandboxConfig
@@ -322,6 +322,7 @@ async def test_hostile_robots_arguments_review_and_job_info(make_wizard, sandbox
         await tick_robots(pilot, [501, 502])
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
 
         screen = app.screen
         assert isinstance(screen, ArgumentsScreen)
@@ -379,6 +380,7 @@ async def test_a_hostile_refusal_is_shown_literally(make_wizard, clipboard):
         await tick_robots(pilot, [501])
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -402,6 +404,7 @@ async def test_a_ten_thousand_character_name_does_not_take_over_the_screen(make_
         await tick_robots(pilot, [501])
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ReviewScreen)
         assert "Start (ctrl+r)" in text_of(lines(app))  # the buttons are still on screen
         await pilot.press("ctrl+r")
@@ -429,6 +432,7 @@ async def test_run_table_cells_are_not_markup(make_wizard, sandbox, clipboard):
         await tick_robots(pilot, [505, 506])
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         await pilot.press("ctrl+n")
         await settle(pilot)
         await pilot.press("ctrl+r")
@@ -464,6 +468,7 @@ async def test_editors_show_control_characters_as_symbols(make_wizard):
         await tick_robots(pilot, [501])
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         screen = app.screen
         assert isinstance(screen, ArgumentsScreen)
         plain = screen.query_one("#arg-3", Input)  # pre-filled with the process default
@@ -493,6 +498,7 @@ async def test_json_editors_keep_control_characters_as_json_escapes(make_wizard)
         assert isinstance(app.screen, StrategyScreen)
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         editor = app.screen.query(TextArea).first()
         editor.focus()

@@ -12,7 +12,7 @@ from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
 from textual.widgets import Input
-from tour import fill, settle, to_arguments
+from tour import fill, past_options, settle, to_arguments
 
 from tui_app.ui import keys
 from tui_app.ui.keys import OrderedKeys
@@ -191,6 +191,7 @@ async def test_arguments_enter_moves_on_before_the_next_key(make_wizard):
         assert isinstance(app.screen, StrategyScreen)
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         assert app.focused is app.screen.query_one("#arg-0")
         await burst(pilot, *"hi", "enter", *"x", "tab", *"42", "backspace", "3")

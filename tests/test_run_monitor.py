@@ -170,8 +170,9 @@ async def test_a_429_while_following_is_no_failure_of_the_start(make_wizard, san
 
 
 async def test_the_footer_may_ask_for_the_keys_before_the_job_table_is_composed():
-    """(Async: a widget needs a running loop on Python 3.9.) Textual asks ``check_action`` when the screen is pushed, before its body exists (it
-    stopped the wizard on CI: "No nodes match 'DataTable' on RunScreen()")."""
+    """Textual asks ``check_action`` when the screen is pushed, before its body exists (it
+    stopped the wizard on CI: "No nodes match 'DataTable' on RunScreen()"). Async: a widget
+    needs a running loop on Python 3.9."""
     screen = RunScreen()
     assert screen.selected_job() is None
     assert screen.check_action("stop", ("Kill",)) is True

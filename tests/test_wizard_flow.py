@@ -6,7 +6,7 @@ import json
 
 import pytest
 from textual.widgets import Input, OptionList, SelectionList
-from tour import fill, search, settle, to_review, wait_for_final_jobs
+from tour import fill, past_options, search, settle, to_review, wait_for_final_jobs
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import (
@@ -63,6 +63,7 @@ async def test_specific_flow_starts_one_job_per_ticked_robot(make_wizard, sandbo
         await pilot.press("space")  # tick SUPPORT-BOT-01
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         await fill(pilot, "INC0010234")
         await pilot.press("ctrl+n")
@@ -88,7 +89,9 @@ def start_info_sent(sandbox) -> dict:
 
 
 async def start_with_incident(pilot, incident: str) -> None:
-    """From the Arguments step: type the IncidentId, continue, start, wait for the end."""
+    """From the Options step: straight on, type the IncidentId, continue, start, wait for
+    the end."""
+    await past_options(pilot)
     await fill(pilot, incident)
     await pilot.press("ctrl+n")
     await settle(pilot)
@@ -159,17 +162,19 @@ async def test_required_argument_blocks_and_escape_keeps_values(make_wizard):
         await to_strategy_of_support_triage(pilot)
         await pilot.press("tab", "tab", "space", "ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         await pilot.press("ctrl+n")  # IncidentId is empty
         await settle(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         assert "IncidentId" in str(app.screen.query_one("#arg-0-error").render())
         await fill(pilot, "INC9")
-        await pilot.press("escape")  # back to Strategy: the robot stays ticked
+        await pilot.press("escape", "escape")  # back over Options to Strategy
         await settle(pilot)
         assert isinstance(app.screen, StrategyScreen)
-        assert app.screen.query_one(SelectionList).selected == [101]
+        assert app.screen.query_one(SelectionList).selected == [101]  # still ticked
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert app.screen.query_one("#arg-0", Input).value == "INC9"
 
 
@@ -198,6 +203,7 @@ async def test_modern_folder_flow_with_chosen_robot(make_wizard, sandbox):
         await pilot.press("tab", "tab", "space")  # filter -> list, tick svc-support-01
         await pilot.press("ctrl+n")
         await settle(pilot)
+        await past_options(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         await fill(pilot, "ada@example.com")
         await pilot.press("ctrl+n")

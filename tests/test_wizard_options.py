@@ -28,7 +28,7 @@ HOSTS = {"value": [
      "RuntimeType": "Unattended", "Status": "Available", "MaintenanceMode": "Enabled",
      "Runtimes": 1},
 ]}
-TWO_ENTRY_POINTS = {"value": [{"Version": "1.0.0", "EntryPoints": [
+TWO_ENTRY_POINTS = {"value": [{"Version": "1.0.1", "EntryPoints": [
     {"Path": "Main.xaml", "InputArguments": None},
     {"Path": "Flows/Refund.xaml", "InputArguments": json.dumps(
         [{"name": "OrderId", "type": "System.String", "required": True}])},
@@ -282,7 +282,7 @@ async def test_large_input_goes_as_a_file_uploaded_before_the_start():
     assert made.client.started == []
     made.client.fail_upload = False
     await made.start_jobs()
-    assert made.client.uploads[0][0] == "startjob-input-startjob:ref.json"
+    assert made.client.uploads[0][0] == "startjob-input-ref.json"  # no "startjob:" prefix
     assert made.client.started[0]["InputFile"] == "att-1"
 
 

@@ -287,6 +287,7 @@ async def test_a_refused_start_keeps_every_choice_and_starting_again_works(make_
         await pilot.press("tab", "tab", "space", "down", "space")  # both robots
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
+        await tour.past_options(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         await tour.fill(pilot, "ada@example.com")
         await pilot.press("ctrl+n")

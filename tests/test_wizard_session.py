@@ -57,12 +57,13 @@ def test_the_session_skips_folder_release_and_arguments_when_they_do_not_apply()
     session = offline()
     assert session.next_step("Connect") == "Folder"
     assert session.next_step("Process") == "Strategy"  # one release: chosen at once
-    assert session.next_step("Strategy") == "Arguments"
+    assert session.next_step("Strategy") == "Options"  # never skipped (pre-filled)
+    assert session.next_step("Options") == "Arguments"
     assert session.skipped_steps() == ("Release",)  # not connected: Folder is not known yet
     session.state.folders = []
     session.state.release = MODERN_RELEASE  # no input arguments
     assert session.next_step("Connect") == "Process"
-    assert session.next_step("Strategy") == "Review"
+    assert session.next_step("Options") == "Review"
 
 
 # -- plans per strategy --------------------------------------------------------------------------

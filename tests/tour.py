@@ -95,10 +95,18 @@ async def to_options(pilot) -> None:
     await settle(pilot)
 
 
+async def past_options(pilot) -> None:
+    """On the Options step: Ctrl+N goes straight on (every option is pre-filled)."""
+    from tui_app.ui.screens import OptionsScreen
+
+    assert isinstance(pilot.app.screen, OptionsScreen), pilot.app.screen
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
 async def to_arguments(pilot) -> None:
     await to_options(pilot)
-    await pilot.press("ctrl+n")  # the options are pre-filled: straight on
-    await settle(pilot)
+    await past_options(pilot)
 
 
 async def to_review(pilot, incident: str = "INC0010234") -> None:

@@ -21,7 +21,13 @@ from tui_app.arguments import (
 from tui_app.arguments.spec import ArgumentSpec
 from tui_app.drafts import Draft
 from tui_app.drift import Finding, check_drift
-from tui_app.resolver import AmbiguousRelease, find_folder, pick_release, robots_named
+from tui_app.resolver import (
+    AmbiguousRelease,
+    OptionFacts,
+    find_folder,
+    pick_release,
+    robots_named,
+)
 from tui_app.start_options import StartOptions, format_duration
 from tui_app.templates import ConnectionSpec, ProcessSpec, StrategySpec, Template
 from tui_app.wizard.state import DURATION_FIELDS, OptionsChoice
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
 
 
 #: Codes of the drift findings the Options step settles.
-OPTION_CODES = ("entry-point-gone", "machine-gone", "host-gone")
+OPTION_CODES = ("entry-point-gone", "machine-gone", "host-gone", "machines-unknown")
 
 
 def options_choice(options: StartOptions, priority: Any = None) -> OptionsChoice:
@@ -89,7 +95,8 @@ async def _fill_options(session: WizardSession, template: Template,
     state.options = choice
     entry_points = sessions = None
     if path:
-        entry_points = (await session.load_entry_points())[0]
+        listed, note = await session.load_entry_points()
+        entry_points = None if note else listed  # not listed by the server: not checked
         session.choose_entry_point(path)
     if choice.machine and not state.is_classic:
         sessions = await session.load_machine_sessions()
@@ -148,8 +155,12 @@ async def prefill(
                 state.argument_texts[spec.name] = str(template.arguments[spec.name])
             else:
                 state.argument_texts[spec.name] = spec.to_text(value)
+    facts = OptionFacts(entry_points=entry_points, sessions=sessions,
+                        sessions_problem=None if sessions is not None or not
+                        template.options.target else "this server does not list them",
+                        capacities=session.known_runtimes())
     findings = check_drift(template, release, specs, robots, given=defaults.keys(),
-                           entry_points=entry_points, sessions=sessions) if check else []
+                           facts=facts) if check else []
     landing = _landing(session, template, specs, defaults, findings)
     return landing, findings
 
@@ -163,7 +174,7 @@ def _landing(
 ) -> str:
     state = session.state
     codes = {finding.code for finding in findings if finding.blocks}
-    if any("robot" in code for code in codes) or (
+    if any("robot" in code or "runtime" in code for code in codes) or (
         template.strategy.kind == "Specific" and not state.selected_robots.get(state.robots_key())
     ):
         return "Strategy"

@@ -569,14 +569,21 @@ class WizardSession:
             self.entry_point_lists[release.key] = (entry_points_or_own(release, found), note)
         return self.entry_point_lists[release.key]
 
-    def entry_point(self) -> Optional[EntryPoint]:
-        """The chosen entry point (None: the release's own, or the list is not read yet)."""
-        release, path = self.state.release, self.state.options.entry_point
+    def entry_point(self, release: Optional[Release] = None,
+                    path: Optional[str] = None) -> Optional[EntryPoint]:
+        """The entry point ``path`` of ``release`` (default: the chosen ones); None for the
+        release's own, or while the list is not read yet."""
+        if release is None:
+            release, path = self.state.release, self.state.options.entry_point
         listed = self.entry_point_lists.get(release.key) if release is not None else None
         return entry_point_named(listed[0], path) if listed and path else None
 
-    def argument_specs(self) -> tuple:
-        """The input arguments of the chosen release and entry point (the argument form)."""
+    def argument_specs(self, plan: Optional[StartPlan] = None) -> tuple:
+        """The input arguments of the chosen release and entry point (the argument form), or
+        of ``plan``'s."""
+        if plan is not None:
+            return argument_specs(plan.release,
+                                  self.entry_point(plan.release, plan.options.entry_point))
         return argument_specs(self.state.release, self.entry_point())
 
     def choose_entry_point(self, path: str) -> list[str]:
@@ -807,7 +814,7 @@ class WizardSession:
             ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
         # The same rows as ``startjob run`` prints, and the robots that are not Available.
-        for label, value in plan_rows(plan, self.argument_specs(),
+        for label, value in plan_rows(plan, self.argument_specs(plan),
                                       hidden=self.state.ask_names, hidden_as=MASK):
             rows.append((label, value))
             if label != "Strategy":
