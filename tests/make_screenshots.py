@@ -22,8 +22,8 @@ from tui_app.connection import ConnectionSettings  # noqa: E402
 from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tui_app.ui.app import make_app  # noqa: E402
 
-STEPS = ["connect", "folder", "process", "release", "strategy", "arguments", "review", "run",
-         "run-log"]
+STEPS = ["connect", "folder", "process", "release", "strategy", "modern_options", "arguments",
+         "review", "run", "run-log"]
 OUT = HERE.parent / "screenshots"
 
 
@@ -51,7 +51,7 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
         if step == "strategy":
             await tour.tick_first_robot(pilot)
             await tour.settle(pilot)
-        name = f"{index:02d}-{step}.svg"
+        name = f"{index:02d}-{step.replace('modern_', '')}.svg"
         app.save_screenshot(filename=name, path=str(OUT))
     return OUT / name
 

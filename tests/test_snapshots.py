@@ -27,7 +27,8 @@ def utc(monkeypatch):
 
 @pytest.mark.parametrize(
     "step",
-    ["connect", "folder", "process", "release", "strategy", "arguments", "review"],
+    ["connect", "folder", "process", "release", "strategy", "options", "modern_options",
+     "arguments", "review"],
 )
 def test_step(step, snap_compare, make_wizard):
     assert snap_compare(make_wizard(), run_before=getattr(tour, f"to_{step}"), terminal_size=SIZE)

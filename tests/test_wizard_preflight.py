@@ -306,7 +306,7 @@ async def test_a_refused_start_keeps_every_choice_and_starting_again_works(make_
         await tour.settle(pilot)
         assert isinstance(app.screen, ArgumentsScreen)
         assert app.screen.query_one("#arg-0", Input).value == "ada@example.com"
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # over Options
         await tour.settle(pilot)
         assert isinstance(app.screen, StrategyScreen)
         assert app.screen.query_one("#jobs-count", Input).value == "3"
@@ -314,6 +314,7 @@ async def test_a_refused_start_keeps_every_choice_and_starting_again_works(make_
 
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
+        await tour.past_options(pilot)
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
         await pilot.press("ctrl+r")  # fixed meanwhile: starting again works

@@ -95,6 +95,25 @@ async def to_options(pilot) -> None:
     await settle(pilot)
 
 
+async def to_modern_options(pilot) -> None:
+    """The Options step of OpsReportSuite in the modern folder Operations: three entry
+    points, hosts in several states; Flows/Report.xaml and a specific priority chosen."""
+    from textual.widgets import Select
+
+    await to_process(pilot, "Operations")
+    await search(pilot, "report")
+    await pilot.press("enter")  # one release: straight to Strategy
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    screen = pilot.app.screen
+    screen.query_one("#entry-point", Select).value = "Flows/Report.xaml"
+    screen.query_one("#priority", Select).value = "value"
+    await settle(pilot)
+    await fill(pilot, "85")  # the priority value has the focus
+    await settle(pilot)
+
+
 async def past_options(pilot) -> None:
     """On the Options step: Ctrl+N goes straight on (every option is pre-filled)."""
     from tui_app.ui.screens import OptionsScreen

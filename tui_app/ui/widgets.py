@@ -20,11 +20,12 @@ POINTER = "▸"
 class StepIndicator(Static):
     """``Connect › Folder › …`` with the current step highlighted and marked in text.
 
-    When every step does not fit the width, the separators tighten (``Connect›Folder``),
-    then the dimmed skipped steps are left out; only then is the end cut with an ellipsis.
+    When every step does not fit the width, the separators tighten (``Connect› Folder``,
+    then ``Connect›Folder``), then the dimmed skipped steps are left out; only then is the end
+    cut with an ellipsis.
     """
 
-    SEPARATORS = (" › ", "›")
+    SEPARATORS = (" › ", "› ", "›")
 
     def __init__(self, current: str, skipped: tuple = ()) -> None:
         super().__init__(id="steps")

@@ -607,7 +607,7 @@ class WizardSession:
         for name, text in list(state.argument_texts.items()):
             spec = specs.get(name)
             fits = spec is not None
-            if fits and text.strip():
+            if spec is not None and text.strip():
                 try:
                     spec.parse(text)
                 except ArgumentValueError:

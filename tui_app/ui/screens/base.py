@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -52,6 +53,19 @@ class StepScreen(Screen):
         yield from self.compose_body()
         yield Message(id="message")
         yield Footer()
+
+    @on(events.DescendantFocus)
+    def _mark_focused_row(self, event: events.DescendantFocus) -> None:
+        """The form row holding the focused field gets ``-focused-row``: its label is shown
+        in reverse, so where the cursor is reads without colour (NO_COLOR; a compact Select
+        has no cursor of its own). CSS ``:focus-within`` on the row would not repaint the
+        label when the focus leaves."""
+        row = event.widget.parent
+        for marked in self.query(".-focused-row"):
+            if marked is not row:
+                marked.remove_class("-focused-row")
+        if row is not None and (row.has_class("row") or row.has_class("option")):
+            row.add_class("-focused-row")
 
     def on_mount(self) -> None:
         # Runs besides each step's own on_mount (Textual calls the handler of every class in

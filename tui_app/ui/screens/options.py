@@ -61,12 +61,12 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
     BINDINGS = [Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next")]
     DEFAULT_CSS = """
     OptionsScreen .option { height: 1; }
-    OptionsScreen .option-label { width: 30; padding-right: 1; color: $text-muted; }
+    OptionsScreen .option-label { width: 29; padding-right: 1; color: $text-muted; }
     OptionsScreen .option > Select, OptionsScreen .option > Input { width: 1fr; }
-    OptionsScreen #priority { width: 38; }
+    OptionsScreen #priority { width: 29; }
     OptionsScreen #priority-value { width: 8; margin-left: 1; }
     OptionsScreen #priority-words { width: 1fr; padding-left: 1; }
-    OptionsScreen .option-note { height: auto; color: $text-muted; padding-left: 30; }
+    OptionsScreen .option-note { height: auto; color: $text-muted; padding-left: 29; }
     """
 
     def heading(self) -> str:
@@ -139,7 +139,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
     def _priority_options(self) -> list:
         release = self.state.release
         inherit = priority_words(None, release.default_priority if release else None)
-        return ([(f"Inherit: {inherit}", "inherit")] + [(p, p) for p in PRIORITIES]
+        return ([(inherit[0].upper() + inherit[1:], "inherit")] + [(p, p) for p in PRIORITIES]
                 + [("Specific value (1-100)", "value")])
 
     def _target_options(self) -> list:
@@ -252,7 +252,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
         words.display = specific
         text = choice.priority_value.strip()
         if specific and text.isdigit() and 1 <= int(text) <= 100:
-            words.update(priority_words(int(text)).partition(" ")[2])
+            words.update(priority_words(int(text)).partition(" ")[2].strip("()"))
         else:
             words.update("")
 
