@@ -212,8 +212,8 @@ class Client:
                                                       "type": "System.String"}]))]
 
     async def machine_sessions(self, folder_id, runtime_type=None):
-        return [MachineSession(7, 1, "SAP-VMS", "SAP-01"),
-                MachineSession(9, 1, "SAP-VMS", "SAP-02")]
+        return [MachineSession(7, 1, "SAP-VMS", "SAP-01", status="Available"),
+                MachineSession(9, 1, "SAP-VMS", "SAP-02", status="Disconnected")]
 
     async def upload_attachment(self, name, content):
         if self.fail_upload:
@@ -265,6 +265,17 @@ async def test_machine_target_carries_session_ids_and_a_gone_one_is_refused():
     assert made.current_plan().preview_info()["MachineSessionIds"] == [9]
     made.state.options.host = "SAP-03"
     assert made.options_problem()[0] == "machine"
+
+
+async def test_a_host_that_takes_no_job_is_warned_about_as_drift_judges_it():
+    made = session()
+    made.state.options.machine = "sap-vms"
+    await made.load_machine_sessions()
+    assert made.target_warning().endswith("Orchestrator uses the other hosts.")  # SAP-01
+    made.state.options.host = "SAP-01"
+    assert made.target_warning() is None
+    made.state.options.host = "SAP-02"  # disconnected (not unresponsive, not in maintenance)
+    assert "SAP-02 (disconnected); the jobs wait Pending" in made.target_warning()
 
 
 async def test_large_input_goes_as_a_file_uploaded_before_the_start():

@@ -36,7 +36,7 @@ from typing import Any, Optional
 
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import MachineSession, Release, Robot
+from tui_app.orchestrator.models import Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE
 from tui_app.resolver import (
     BACKGROUND_ONLY,
@@ -167,18 +167,13 @@ def _machine_findings(template: Template, facts: OptionFacts) -> list[Finding]:
                                    f"{_q(target.machine)} in {where} any more; its hosts now: "
                                    f"{now}.", "host-gone", target.host)]
         mine = hosts
-    if any(_usable(session) for session in mine):
+    if any(session.takes_jobs for session in mine):
         return []
     states = "; ".join(sorted({f"{s.host_machine_name or s.machine_name}: {s.status_words()}"
                                for s in mine}))
     return [Finding(WARN, f"No host of {target.describe()} can take a job right now ({states}); "
                           "the job waits until one can.", "host-unavailable",
                     target.host or target.machine)]
-
-
-def _usable(session: MachineSession) -> bool:
-    return (not session.in_maintenance and not session.is_unresponsive
-            and session.status != "Disconnected")
 
 
 def _runtime_findings(template: Template, release: Release,

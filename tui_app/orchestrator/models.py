@@ -377,6 +377,13 @@ class MachineSession:
     def in_maintenance(self) -> bool:
         return self.maintenance_mode == "Enabled"
 
+    @property
+    def takes_jobs(self) -> bool:
+        """Not in maintenance mode, not unresponsive, not disconnected: a job sent here can
+        start (once a runtime is free)."""
+        return not self.in_maintenance and not self.is_unresponsive and (
+            self.status != "Disconnected")
+
     def status_words(self) -> str:
         """``connected, 1 of 2 runtimes free``; ``maintenance mode``; ``unresponsive``."""
         if self.in_maintenance:

@@ -675,14 +675,15 @@ class WizardSession:
                 or MachineTarget(choice.machine, host))
 
     def target_warning(self) -> Optional[str]:
-        """Which chosen hosts are in maintenance mode or unresponsive (None: none)."""
+        """Which chosen hosts take no job now: maintenance mode, unresponsive or
+        disconnected (``MachineSession.takes_jobs``, as drift judges them; None: none)."""
         choice = self.state.options
         if not choice.machine:
             return None
         hosts = [s for s in self.known_sessions() or ()
                  if s.machine_name.casefold() == choice.machine.casefold()
                  and (not choice.host or s.host_machine_name.casefold() == choice.host.casefold())]
-        bad = [s for s in hosts if s.in_maintenance or s.is_unresponsive]
+        bad = [s for s in hosts if not s.takes_jobs]
         if not bad:
             return None
         names = ", ".join(f"{s.host_machine_name} ({s.status_words()})" for s in bad)

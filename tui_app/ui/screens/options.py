@@ -154,7 +154,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
                 options.append((visible(f"Machine {machine}: any host", single_line=True),
                                 target_value(machine)))
             words = found.status_words()
-            mark = "  ! " if found.in_maintenance or found.is_unresponsive else "    "
+            mark = "    " if found.takes_jobs else "  ! "
             options.append((visible(f"{mark}{found.host_machine_name}: {words}",
                                     single_line=True),
                             target_value(machine, found.host_machine_name)))
