@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -63,6 +65,9 @@ Press Enter in any field to connect.
                 id="connect.save_profile"),
     ]
 
+    #: What a secret field says when a profile's secret is used (set by choosing one).
+    _profile_secret = ""
+
     def check_action(self, action: str, parameters: tuple):
         """Connect is the first step: there is nothing to go back to (no ``esc Back``)."""
         return action != "back"
@@ -101,21 +106,31 @@ Press Enter in any field to connect.
                         yield MarkedRadioButton(
                             AUTH_MODE_LABELS[mode], value=mode == settings.auth_mode, name=mode
                         )
-            for mode, fields in FIELDS.items():
-                with Vertical(id=f"fields-{mode}", classes="mode-fields"):
-                    for name, label, secret, placeholder in fields:
-                        with Horizontal(classes="row"):
-                            yield Label(label, classes="field-label")
-                            yield SafeInput(
-                                getattr(settings, name),
-                                placeholder=placeholder,
-                                password=secret,
-                                id=name,
-                                compact=True,
-                            )
+            # Only the chosen sign-in mode's fields are built now; another mode's are built
+            # when it is chosen (start-up time: fewer widgets before the first frame).
+            for mode in FIELDS:
+                shown = self._mode_rows(mode, settings) if mode == settings.auth_mode else ()
+                yield Vertical(*shown, id=f"fields-{mode}", classes="mode-fields")
             with Horizontal(classes="row buttons"):
                 yield Label("", classes="field-label")
                 yield Button("Connect", id="connect", variant="primary", compact=True)
+
+    def _mode_rows(self, mode: str, settings: ConnectionSettings) -> list[Horizontal]:
+        """The form rows of one sign-in mode, filled from ``settings`` (a secret field says
+        where a chosen profile's secret comes from)."""
+        return [
+            Horizontal(
+                Label(label, classes="field-label"),
+                SafeInput(
+                    "" if secret and self._profile_secret else getattr(settings, name),
+                    placeholder=self._profile_secret if secret and self._profile_secret
+                    else placeholder,
+                    password=secret, id=name, compact=True,
+                ),
+                classes="row",
+            )
+            for name, label, secret, placeholder in FIELDS[mode]
+        ]
 
     def on_mount(self) -> None:
         if self.session.profiles_error:
@@ -135,9 +150,13 @@ Press Enter in any field to connect.
         pressed = self.query_one(RadioSet).pressed_button
         return pressed.name if pressed is not None and pressed.name else "client_credentials"
 
-    def _show_mode(self, mode: str) -> None:
+    def _show_mode(self, mode: str, settings: Optional[ConnectionSettings] = None) -> None:
+        """Show ``mode``'s fields (built now, from ``settings``, if they were not yet)."""
         for other in AUTH_MODES:
-            self.query_one(f"#fields-{other}").display = other == mode
+            group = self.query_one(f"#fields-{other}")
+            group.display = other == mode
+            if other == mode and not group.children:
+                group.mount_all(self._mode_rows(mode, settings or self.state.settings))
 
     @on(RadioSet.Changed)
     def _mode_changed(self) -> None:
@@ -155,7 +174,7 @@ Press Enter in any field to connect.
                 field.value = getattr(settings, field.id)
         for button in self.query(MarkedRadioButton):
             button.value = button.name == settings.auth_mode
-        self._show_mode(settings.auth_mode)
+        self._show_mode(settings.auth_mode, settings)
 
     # -- profiles -----------------------------------------------------------------------
 
@@ -168,15 +187,18 @@ Press Enter in any field to connect.
         name = self._profile_name()
         if name:
             self._fill_from_profile(name)
+        else:
+            self._profile_secret = ""
         self.message.clear()
 
     def _fill_from_profile(self, name: str) -> None:
         """Put the profile's settings in the form; its secret stays with its source."""
         profile = self.session.profiles[name]
+        self._profile_secret = f"from the profile ({profile.secret_source or 'none'})"
         for field in self.query(Input):
             if field.id in SECRET_FIELDS:
                 field.value = ""
-                field.placeholder = f"from the profile ({profile.secret_source or 'none'})"
+                field.placeholder = self._profile_secret
         self._show_settings(profile.to_settings())
 
     def action_save_profile(self) -> None:
