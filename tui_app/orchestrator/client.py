@@ -44,11 +44,11 @@ from .errors import (
 from .failures import error_from_exception, error_from_response, exception_is_retryable
 from .models import (
     ROBOT_STATES,
+    BulkResult,
     EntryPoint,
     Environment,
     Folder,
     Job,
-    BulkResult,
     MachineSession,
     Page,
     QueueDefinition,
