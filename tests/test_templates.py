@@ -266,7 +266,7 @@ INVALID = [
     # `ask` written after a table belongs to that table; the message says where it must go.
     (_doc(tail='[bindings]\nask = ["Password"]'), "bindings.ask", "must come before the first"),
     (_doc(tail='ask = ["Password"]'), "strategy.ask", "must come before the first"),
-    (_doc(top='action = "add_queue_item"'), "action", "must be one of start_job"),
+    (_doc(top='action = "send_mail"'), "action", "must be one of start_job, add_queue_item"),
 ]
 
 

@@ -46,8 +46,9 @@ they stand for are looked up at every replay (never saved). Durations are saved 
 ``format_duration`` text (``"1h30m"``). A file without ``[options]`` or a numeric priority
 reads exactly as before. ``template_from_plan`` builds a template from a wizard
 choice (a ``StartPlan``), ``template_from_queue_plan`` from a ``QueuePlan``; a table of the
-other action (``[queue]`` in a job template, ``[process]`` in a queue one) is an error. A template saved in ``--demo`` connects to ``DEMO_URL``, which stands
-for "a fresh demo sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
+other action (``[queue]`` in a job template, ``[process]`` in a queue one) is an error. A
+template saved in ``--demo`` connects to ``DEMO_URL``, which stands for "a fresh demo
+sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
 """
 
 from __future__ import annotations
