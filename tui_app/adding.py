@@ -34,7 +34,8 @@ from tui_app.orchestrator.models import QueueDefinition, QueueItem
 from tui_app.queue_plan import QueuePlan
 from tui_app.starting import AMBIGUOUS, BACKOFF, NOT_SENT, REFUSED, classify_failure
 
-__all__ = ["ADDED", "DUPLICATE_REFERENCE", "AddOutcome", "add_once", "reference_taken"]
+__all__ = ["ADDED", "DUPLICATE_REFERENCE", "AddOutcome", "add_once", "existing_item",
+           "reference_taken"]
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -155,8 +156,14 @@ async def _resolve(client: Any, plan: QueuePlan, item_data: dict, error: Orchest
         f"look for the reference {plan.reference} in the queue {plan.queue.name} first."))
 
 
-async def reference_taken(client: Any, queue: QueueDefinition, reference: str) -> bool:
-    """Whether ``queue`` has an item with ``reference`` that Orchestrator counts (not
-    Deleted, not Retried). Raises ``OrchestratorError``."""
+async def existing_item(client: Any, queue: QueueDefinition,
+                        reference: str) -> Optional[QueueItem]:
+    """The newest item of ``queue`` with ``reference`` that a unique-reference check counts
+    (not Deleted, not Retried), or None. Raises ``OrchestratorError``."""
     items = await client.queue_items_by_reference(queue.id, reference)
-    return any(item.status not in _NOT_COUNTED for item in items)
+    return next((item for item in items if item.status not in _NOT_COUNTED), None)
+
+
+async def reference_taken(client: Any, queue: QueueDefinition, reference: str) -> bool:
+    """Whether ``queue`` already has an item with ``reference`` (``existing_item``)."""
+    return await existing_item(client, queue, reference) is not None
