@@ -310,9 +310,9 @@ def _string(schema: dict, value: str) -> str:
             return f"{quote(value)} is not a date — use YYYY-MM-DD, e.g. 2024-05-01"
     low, high = schema.get("minLength"), schema.get("maxLength")
     if isinstance(low, int) and len(value) < low:
-        return f"is too short: {len(value)} characters, at least {low}"
+        return f"is too short: {_characters(len(value))}, at least {low}"
     if isinstance(high, int) and len(value) > high:
-        return f"is too long: {len(value)} characters, at most {high}"
+        return f"is too long: {_characters(len(value))}, at most {high}"
     pattern = schema.get("pattern")
     if isinstance(pattern, str):
         try:
@@ -322,6 +322,10 @@ def _string(schema: dict, value: str) -> str:
         if not matched:
             return f"{quote(value)} does not match the pattern {quote(pattern)}"
     return ""
+
+
+def _characters(count: int) -> str:
+    return f"{count} character" + ("" if count == 1 else "s")
 
 
 def _number(schema: dict, value: Any) -> str:
