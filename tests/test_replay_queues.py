@@ -226,3 +226,25 @@ def test_ask_content_field_is_hidden_in_the_printed_request(run, fake):
     assert "SECRET-NO" not in out and replay.ASK_PLACEHOLDER in out
     assert added(fake)[0]["SpecificContent"]["InvoiceNo"] == "SECRET-NO"
     assert "SECRET-NO" not in json.dumps(read_entries()[0].body)
+
+
+def test_round_trip_plan_to_template_to_replay_sends_the_same_body(run, fake):
+    from tui_app.orchestrator.models import Folder, QueueDefinition
+    from tui_app.queue_plan import ItemOptions, QueuePlan
+    from tui_app.queue_schema import content_fields
+    from tui_app.templates import dump_template, template_from_queue_plan
+
+    queue = QueueDefinition.from_api(fake.queues[0])
+    fields = {f.name: f for f in content_fields(queue.specific_data_json_schema)}
+    content = {"InvoiceNo": fields["InvoiceNo"].parse("INV-9"),
+               "Amount": fields["Amount"].parse("10.25"), "Paid": fields["Paid"].parse("yes"),
+               "Due": fields["Due"].parse("2025-06-30"),
+               "Address": fields["Address"].parse('{"City": "Nice"}'),
+               "Tags": fields["Tags"].parse("a\nb")}
+    folder = Folder(id=7, key="f-7", display_name="Shared", fully_qualified_name="Shared")
+    plan = QueuePlan(queue, content, ItemOptions(priority="Low", reference="INV-9",
+                                                 due_date="2025-06-30T17:00Z"), folder)
+    template = template_from_queue_plan(plan, name="Invoice")
+    code, out, err = run(dump_template(template), dry_run=True, output="json")
+    assert code == 0, err
+    assert json.loads(out)["request"]["itemData"] == plan.item_data()

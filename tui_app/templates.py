@@ -940,7 +940,8 @@ def template_from_queue_plan(
         content=content,
         schema=signature,
         bindings=dict(bindings or {}),
-        ask=tuple(key for key in (*signature, *plan.content) if key in ask),
+        ask=tuple(key for key in dict.fromkeys((*signature, *plan.content, *ask))
+                  if key in ask),
     )
     parse_template(_render(template, source), source)
     return template
