@@ -266,7 +266,7 @@ INVALID = [
     # `ask` written after a table belongs to that table; the message says where it must go.
     (_doc(tail='[bindings]\nask = ["Password"]'), "bindings.ask", "must come before the first"),
     (_doc(tail='ask = ["Password"]'), "strategy.ask", "must come before the first"),
-    (_doc(top='action = "add_queue_item"'), "action", "must be one of start_job"),
+    (_doc(top='action = "send_mail"'), "action", "must be one of start_job, add_queue_item"),
 ]
 
 
@@ -572,3 +572,142 @@ def test_template_from_plan_saves_options_by_name_without_session_ids():
     assert template.strategy.priority == "High"
     text = dump_template(template)
     assert "7" not in text.split("[options]")[1] and 'alert_pending = "1m"' in text
+
+
+# -- queue templates (issue 16) --------------------------------------------------------------
+
+QUEUE_TEMPLATE = '''version = 1
+name = "Invoice"
+action = "add_queue_item"
+
+[connection]
+folder = "Shared"
+
+[queue]
+name = "Invoices"
+unique_reference = true
+
+[item]
+priority = "High"
+reference = "INV-{incident.number}"
+due_date = "2025-06-30T17:00:00Z"
+
+[content]
+Amount = 12.5
+Paid = false
+
+[content.Address]
+City = "Paris"
+
+[schema]
+Amount = "number, required"
+Paid = "boolean"
+Address = "object"
+
+[bindings]
+Amount = "incident.amount"
+'''
+
+JOB_V1 = '''version = 1
+name = "Triage"
+description = "Start SupportTriage"
+
+[connection]
+folder = "Shared"
+
+[process]
+key = "SupportTriage"
+
+[strategy]
+kind = "JobsCount"
+jobs_count = 2
+
+[arguments]
+IncidentId = "INC1"
+
+[signature]
+IncidentId = "System.String"
+'''
+
+
+def test_version_1_job_templates_load_and_dump_unchanged():
+    template = parse_template(JOB_V1, "triage.toml")
+    assert template.action == "start_job" and template.queue is None
+    assert dump_template(template) == JOB_V1
+
+
+def test_queue_template_round_trip():
+    from tui_app.templates import QueueSpec
+
+    template = parse_template(QUEUE_TEMPLATE, "invoice.toml")
+    assert template.action == "add_queue_item"
+    assert template.queue == QueueSpec("Invoices", True)
+    assert template.item.reference == "INV-{incident.number}"
+    assert template.item.due_date == "2025-06-30T17:00:00Z"
+    assert template.content["Address"] == {"City": "Paris"}
+    assert template.schema["Amount"] == "number, required"
+    assert dump_template(template) == QUEUE_TEMPLATE
+    assert parse_template(dump_template(template)) == template
+
+
+def _queue_doc(old: str, new: str) -> str:
+    assert old in QUEUE_TEMPLATE
+    return QUEUE_TEMPLATE.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(("text", "key", "fragment"), [
+    (_queue_doc('[queue]\nname = "Invoices"\n', '[queue]\n'), "queue.name", "is missing"),
+    (_queue_doc('unique_reference = true', 'unique_reference = "yes"'),
+     "queue.unique_reference", "must be true or false"),
+    (_queue_doc('unique_reference = true', 'unique_reference = true\nkey = "x"'), "queue.key",
+     "is not a known key"),
+    (_queue_doc('priority = "High"', 'priority = "Urgent"'), "item.priority",
+     "must be one of Low, Normal, High"),
+    (_queue_doc('due_date = "2025-06-30T17:00:00Z"', 'due_date = "tomorrow"'), "item.due_date",
+     "must be a date and time with a time zone"),
+    (_queue_doc('reference = "INV-{incident.number}"', 'reference = "INV-{a b}"'),
+     "item.reference", "placeholders"),
+    (_queue_doc('reference = "INV-{incident.number}"', 'reference = "INV-{x"'),
+     "item.reference", "not part of a placeholder"),
+    (_queue_doc('Paid = false', 'Paid = false\nOther = 1'), "content.Other",
+     "is not a content field listed in [schema]"),
+    (_queue_doc('Amount = "incident.amount"', 'Amount = "incident amount"'), "bindings.Amount",
+     "must be a dotted path"),
+    (_queue_doc('[connection]', '[process]\nkey = "P"\n\n[connection]'), "process",
+     'does not apply to action = "add_queue_item"'),
+    (QUEUE_TEMPLATE.split("[item]")[0], "item", "is missing"),
+    (JOB_V1 + '\n[queue]\nname = "Q"\n', "queue", 'does not apply to action = "start_job"'),
+])
+def test_queue_template_errors_name_file_and_key(text, key, fragment):
+    with pytest.raises(TemplateError) as caught:
+        parse_template(text, "invoice.toml")
+    message = str(caught.value)
+    assert message.startswith(f"invoice.toml: {key} "), message
+    assert fragment in message
+    assert caught.value.key == key
+
+
+def test_template_from_queue_plan_keeps_a_typed_reference_and_never_an_ask_value():
+    import json as _json
+
+    from tui_app.orchestrator.models import Folder, QueueDefinition
+    from tui_app.queue_plan import ItemOptions, QueuePlan
+    from tui_app.templates import template_from_queue_plan
+
+    schema = _json.dumps({"type": "object", "required": ["No"], "properties": {
+        "No": {"type": "string"}, "Secret": {"type": "string"},
+        "When": {"type": "string", "format": "date-time"}}})
+    queue = QueueDefinition(id=1, key="k", name="Invoices", specific_data_json_schema=schema)
+    folder = Folder(id=7, key="f", display_name="Shared", fully_qualified_name="Shared")
+    plan = QueuePlan(queue, {"No": "1", "Secret": "s3cret", "When": "2025-01-01T00:00:00Z"},
+                     ItemOptions(priority="Low", reference="R-1"), folder)
+    template = template_from_queue_plan(plan, name="Inv", ask=["Secret"], demo=True)
+    text = dump_template(template)
+    assert "s3cret" not in text
+    assert template.ask == ("Secret",)
+    assert template.item.reference == "R-1"
+    assert template.schema == {"No": "string, required", "Secret": "string",
+                               "When": "string (date-time)"}
+    assert template.connection.folder == "Shared"
+    made = template_from_queue_plan(QueuePlan(queue, {"No": "1"}), name="Inv")
+    assert made.item.reference is None  # startjob:<uuid> is made anew at every replay

@@ -20,12 +20,17 @@ class Action:
     label: str
     #: The template tables this action needs (each is required).
     tables: tuple[str, ...]
+    #: The other tables a template of this action may have.
+    optional: tuple[str, ...] = ()
 
 
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in (
-        Action("start_job", "Start a job", ("process", "strategy")),
+        Action("start_job", "Start a job", ("process", "strategy"),
+               ("options", "arguments", "signature", "bindings")),
+        Action("add_queue_item", "Add a queue item", ("queue", "item"),
+               ("content", "schema", "bindings")),
     )
 }
 #: The action of a template without an ``action`` key.

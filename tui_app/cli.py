@@ -369,14 +369,22 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     run = sub.add_parser(
         "run",
-        help="start a saved template's jobs without the wizard (headless)",
+        help="start a saved template's jobs, or add its queue item, without the wizard "
+             "(headless)",
         description=(
             "Replay a saved template without the wizard: resolve the folder, release and "
             "robots again by name, check what changed since it was saved (drift), start the "
             "jobs and, with --wait, follow them until they end. Argument values, highest "
             "precedence first: --set/--set-json, STARTJOB_ARG_<NAME> (ask arguments only), "
             "the --event via the template's [bindings], the template's [arguments], the "
-            "process defaults. Credentials come from the UIPATH_* variables."
+            "process defaults. Credentials come from the UIPATH_* variables.\n\n"
+            "A queue template (action = \"add_queue_item\") finds the queue by name, checks "
+            "drift (queue gone, item schema or unique-reference rule changed), fills the "
+            "content fields the same way (its [content], [bindings], ask) and the reference's "
+            "{dotted.path} placeholders from --event, refuses a reference a unique-reference "
+            "queue already has (exit 4), adds the item once and, with --wait, follows it until "
+            "it is processed: exit 0 Successful, 1 Failed or Abandoned, 5 --timeout. "
+            "--dry-run prints the exact itemData and adds nothing."
         ),
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -407,7 +415,8 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="JSON object filling the template's [bindings] ('-' = stdin)",
     )
-    run.add_argument("--wait", action="store_true", help="wait until every job has ended")
+    run.add_argument("--wait", action="store_true",
+                     help="wait until every job has ended (a queue item: is processed)")
     run.add_argument(
         "--timeout",
         type=_seconds,

@@ -24,6 +24,10 @@ What is checked:
   Headless/Serverless one for a foreground release (block; a folder without any runtime is
   left to Orchestrator's own refusal, which ``tui_app.diagnosis`` explains).
 
+``check_queue_drift`` does the same for a template that adds a queue item: the queue gone or
+renamed, its item schema changed (a field added, removed, retyped, now required), its
+unique-reference rule changed.
+
 The input arguments are checked against the chosen entry point's arguments when the caller
 passes those as ``specs`` (``resolver.argument_source``).
 """
@@ -36,7 +40,7 @@ from typing import Any, Optional
 
 from tui_app.arguments import ArgumentSpec, ArgumentValueError
 from tui_app.arguments.jsontext import quote
-from tui_app.orchestrator.models import Release, Robot
+from tui_app.orchestrator.models import QueueDefinition, Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE
 from tui_app.resolver import (
     BACKGROUND_ONLY,
@@ -337,3 +341,98 @@ def _and_environment(environment: Optional[str]) -> str:
 def _q(value: Any) -> str:
     """A name in a message: double-quoted, control characters shown, long ones shortened."""
     return quote(str(value), limit=80)
+
+
+# -- queue templates (issue 16) ---------------------------------------------------------------
+
+
+def check_queue_drift(template: Template, queue: Optional[QueueDefinition], *,
+                      given: Collection[str] = ()) -> list[Finding]:
+    """Compare an ``add_queue_item`` template with the queue found for it now (None: there
+    is no queue of that name any more). ``given`` names the content fields that get a value
+    from somewhere other than ``[content]`` (``--set``, an event, an environment variable).
+
+    The queue gone or renamed (block); named in another case (warn); the item schema against
+    ``[schema]``: a field added (required and not given → block, else warn), removed (warn;
+    its saved value is not sent), retyped (block when the saved value no longer fits, else
+    warn), now required (block when it has no value, else warn), a schema that cannot be
+    read (warn: Orchestrator still checks); the unique-reference rule changed (warn).
+    """
+    from tui_app.queue_schema import SchemaError, content_fields
+
+    saved = template.queue
+    name = saved.name if saved is not None else ""
+    where = _where(template)
+    if queue is None:
+        return [Finding(BLOCK, f"There is no queue named {_q(name)} in {where} any more "
+                               "(renamed or removed).", "queue-gone", name)]
+    findings: list[Finding] = []
+    if queue.name != name:
+        findings.append(Finding(WARN, f"The queue {_q(name)} is now named {_q(queue.name)}.",
+                                "queue-renamed", name))
+    if saved is not None and saved.unique_reference is not None and (
+            saved.unique_reference != queue.enforce_unique_reference):
+        now = ("now takes each reference only once" if queue.enforce_unique_reference
+               else "no longer requires unique references")
+        findings.append(Finding(WARN, f"The queue {_q(queue.name)} {now}.",
+                                "unique-reference-changed", queue.name))
+    try:
+        fields = content_fields(queue.specific_data_json_schema)
+    except SchemaError as exc:
+        return findings + [Finding(WARN, f"{exc} The content is sent unchecked; Orchestrator "
+                                         "still checks it.", "schema-unreadable", queue.name)]
+    given = set(given)
+    has_value = set(template.content) | given
+    current = {f.name: f for f in fields}
+    schema = template.schema
+    for field_name, saved_type in schema.items():
+        if field_name not in current and fields:
+            dropped = " Its saved value is not sent." if field_name in template.content else ""
+            findings.append(Finding(WARN, f"The content field {_q(field_name)} ({saved_type}) "
+                                          f"was removed from the queue's schema.{dropped}",
+                                    "field-removed", field_name))
+    if schema and not fields:
+        findings.append(Finding(WARN, f"The queue {_q(queue.name)} no longer has an item "
+                                      "schema; the content is sent as saved.",
+                                "schema-removed", queue.name))
+    for field_name, spec in current.items():
+        was = schema.get(field_name)
+        if was is None:
+            findings.append(_field_added(spec, field_name in has_value))
+            continue
+        old_type, _, old_required = was.partition(", ")
+        new_type = spec.schema_type.partition(", ")[0]
+        if old_type != new_type:
+            findings.append(_field_retyped(template, spec, old_type, new_type, given))
+        if spec.required and not old_required and field_name not in has_value:
+            findings.append(Finding(BLOCK, f"The content field {_q(field_name)} is now "
+                                           f"required; give it with --set {field_name}=VALUE.",
+                                    "field-now-required", field_name))
+        elif spec.required and not old_required:
+            findings.append(Finding(WARN, f"The content field {_q(field_name)} is now required.",
+                                    "field-now-required", field_name))
+    return findings
+
+
+def _field_added(spec: Any, has_value: bool) -> Finding:
+    if spec.required and not has_value:
+        return Finding(BLOCK, f"The queue's schema has a new required field {_q(spec.name)} "
+                              f"({spec.schema_type}); give it with --set {spec.name}=VALUE.",
+                       "field-added", spec.name)
+    kind = "required" if spec.required else "optional"
+    return Finding(WARN, f"The queue's schema has a new {kind} field {_q(spec.name)} "
+                         f"({spec.schema_type.partition(', ')[0]}).", "field-added", spec.name)
+
+
+def _field_retyped(template: Template, spec: Any, old: str, new: str,
+                   given: set) -> Finding:
+    change = f"The type of the content field {_q(spec.name)} changed from {old} to {new}"
+    if spec.name in template.content and spec.name not in given:
+        try:
+            spec.convert(template.content[spec.name])
+        except ArgumentValueError as exc:
+            return Finding(BLOCK, f"{change}, and the saved value no longer fits: "
+                                  f"{exc.problem}.", "field-retyped", spec.name)
+        return Finding(WARN, f"{change}; the saved value still fits.", "field-retyped",
+                       spec.name)
+    return Finding(WARN, f"{change}.", "field-retyped", spec.name)

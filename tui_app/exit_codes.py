@@ -6,10 +6,12 @@ replay machinery.
 
 from __future__ import annotations
 
-#: Jobs started (with ``--wait``: every job ended Successful); ``--dry-run``: request valid
-#: (the pre-flight check found nothing that blocks; warnings are printed).
+#: Jobs started (with ``--wait``: every job ended Successful); a queue item added (with
+#: ``--wait``: processed Successful); ``--dry-run``: request valid (the pre-flight check
+#: found nothing that blocks; warnings are printed).
 EXIT_OK = 0
-#: With ``--wait``: at least one job ended Faulted or Stopped.
+#: With ``--wait``: at least one job ended Faulted or Stopped; the queue item ended Failed
+#: or Abandoned (or was deleted).
 EXIT_JOB_FAILED = 1
 #: Usage or template error, a missing or invalid argument value (input arguments over
 #: 10,000 characters without ``--large-input=file`` too), or drift that blocks (a saved entry
@@ -21,14 +23,18 @@ EXIT_CONNECTION = 3
 #: Orchestrator refused a request (e.g. no robot can take the job, not allowed, not found;
 #: also the upload of large input as a file: refused, or no job attachments on this server),
 #: or ``--dry-run``'s pre-flight check found a reason the job could not run: no job was
-#: started.
+#: started. For a queue item: the queue refused it (a duplicate reference, content its schema
+#: refuses), or a unique-reference queue already has an item with the reference (checked
+#: before adding): nothing was added.
 EXIT_REFUSED = 4
-#: With ``--wait --timeout``: not every job had ended in time (they keep running).
+#: With ``--wait --timeout``: not every job had ended in time (they keep running), or the
+#: queue item was not processed in time (it stays in the queue).
 EXIT_TIMEOUT = 5
-#: With ``--wait``: the jobs started, but following them failed (they keep running).
+#: With ``--wait``: the jobs started (the item was added), but following them failed (they
+#: keep running; the item stays in the queue).
 EXIT_NOT_FOLLOWED = 6
-#: The answer to the start was lost and Orchestrator could not be asked whether the jobs
-#: exist: look for the reference before starting again.
+#: The answer to the start (or the item's addition) was lost and Orchestrator could not be
+#: asked whether the jobs (the item) exist: look for the reference before trying again.
 EXIT_UNKNOWN = 7
 #: With ``--wait``: every job rested, none failed, but at least one is Suspended (a
 #: long-running workflow waiting on a trigger: a queue item, a job, a task, a timer). It goes
@@ -36,18 +42,22 @@ EXIT_UNKNOWN = 7
 EXIT_SUSPENDED = 8
 
 EXIT_CODES = (
-    (EXIT_OK, "started (with --wait: every job ended Successful); --dry-run: request is valid"),
-    (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped"),
+    (EXIT_OK, "started (with --wait: every job ended Successful), or the queue item added "
+              "(with --wait: Successful); --dry-run: request is valid"),
+    (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped, or the queue item "
+                      "Failed or Abandoned"),
     (EXIT_USAGE, "usage or template error, missing/invalid argument (too large without "
                  "--large-input=file), drift that blocks"),
     (EXIT_CONNECTION, "sign-in failed, or Orchestrator cannot be reached or failed; "
                       "nothing started"),
     (EXIT_REFUSED, "Orchestrator refused the request (or the upload of --large-input=file), "
-                   "or --dry-run's pre-flight check found a reason it cannot run; nothing "
-                   "started"),
-    (EXIT_TIMEOUT, "with --wait: --timeout passed before every job ended"),
+                   "or --dry-run's pre-flight check found a reason it cannot run; a queue's "
+                   "unique reference is taken; nothing started or added"),
+    (EXIT_TIMEOUT, "with --wait: --timeout passed before every job ended (or the item was "
+                   "processed)"),
     (EXIT_NOT_FOLLOWED, "with --wait: the jobs started, but following them failed"),
-    (EXIT_UNKNOWN, "not known whether the jobs started: look for the reference first"),
+    (EXIT_UNKNOWN, "not known whether the jobs started (the item was added): look for the "
+                   "reference first"),
     (EXIT_SUSPENDED, "with --wait: a job is Suspended, waiting on a trigger (none failed)"),
 )
 

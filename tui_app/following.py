@@ -12,6 +12,9 @@ well inside Orchestrator's 100-requests-per-minute limit on filtered ``GET /odat
 - A poll answered 429 (after the client's own waiting) is not a failure: the jobs are
   started, so following backs off and goes on, until the timeout if there is one. Any other
   poll failure is raised (following cannot go on).
+
+``follow_item`` follows one queue item the same way (``queue_item`` each poll) until it is
+final; a Retried item is followed on as its newest attempt.
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from tui_app import diagnosis
-from tui_app.orchestrator.errors import NotAvailable, OrchestratorError, RateLimited
+from tui_app.orchestrator.errors import (
+    NotAvailable,
+    NotFound,
+    OrchestratorError,
+    RateLimited,
+    RequestRejected,
+)
 from tui_app.orchestrator.models import Job
 
 log = logging.getLogger(__name__)
@@ -219,3 +228,69 @@ async def follow(
         if latest is not None:
             latest[:] = current
     return outcome  # pragma: no cover - waits() never ends
+
+
+# -- queue items (issue 16) -------------------------------------------------------------------
+
+
+@dataclass
+class ItemFollowOutcome:
+    """How following an item ended: the last known ``item`` (after a Retried status, the
+    newest attempt); ``timed_out`` when the timeout passed before it was final."""
+
+    item: Any
+    timed_out: bool = False
+
+
+async def _newest_attempt(client: Any, item: Any) -> Any:
+    """The attempt that replaced a Retried ``item`` (``GetItemLastRetryByKey``, else the
+    newest item with the same key and reference), or ``item`` while none is listed yet."""
+    try:
+        newest = await client.queue_item_last_retry(item.key)
+    except (NotFound, NotAvailable, RequestRejected, ValueError):
+        newest = None
+    queue_id = item.raw.get("QueueDefinitionId") if isinstance(item.raw, dict) else None
+    if newest is None and item.reference and isinstance(queue_id, int):
+        same = [found for found in await client.queue_items_by_reference(queue_id, item.reference)
+                if found.key == item.key and found.id != item.id]
+        newest = same[0] if same else None
+    return newest if newest is not None and newest.id != item.id else item
+
+
+async def follow_item(
+    client: Any,
+    item: Any,
+    policy: FollowPolicy = POLICY,
+    on_change: Callable[[Any, Any], None] = lambda old, new: None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    *,
+    timeout: Optional[float] = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ItemFollowOutcome:
+    """Poll a queue item (``queue_item``) until it is final (Successful, Failed, Abandoned,
+    Deleted), or ``timeout`` passed; the waits are the jobs' (``policy``). A Retried item is
+    followed on as its newest attempt (same ``Key``). ``on_change(old, new)`` is called when
+    the status changes or a new attempt is followed. A throttled poll only waits longer;
+    any other failure is raised."""
+    current = item
+    deadline = None if timeout is None else clock() + timeout
+    for wait in policy.waits():
+        if current.is_final:
+            return ItemFollowOutcome(current)
+        if deadline is not None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                return ItemFollowOutcome(current, True)
+            wait = min(wait, remaining)
+        await sleep(wait)
+        try:
+            fresh = await client.queue_item(current.id)
+            if fresh.status == "Retried":
+                fresh = await _newest_attempt(client, fresh)
+        except RateLimited as exc:
+            log.info("Polling the queue item was throttled (%s); following goes on", exc)
+            continue
+        if fresh.status != current.status or fresh.id != current.id:
+            on_change(current, fresh)
+        current = fresh
+    return ItemFollowOutcome(current)  # pragma: no cover - waits() never ends

@@ -30,6 +30,8 @@ from tui_app.table import format_table
 from tui_app.text import visible
 
 SOURCES = ("wizard", "headless")
+#: The ``kind`` of an entry for a queue item addition.
+QUEUE_ITEM = "queue_item"
 _CELL_LIMIT = 32
 
 
@@ -88,10 +90,15 @@ class HistoryEntry:
     reference: Optional[str] = None
     identity: Optional[dict] = None
     body: Optional[dict] = None
+    #: ``"start"`` (jobs), or ``"queue_item"``: an item added to ``queue``, whose one
+    #: "job" is the item (id, key, final status).
+    kind: str = "start"
+    queue: Optional[str] = None
 
     def to_json(self) -> dict:
+        extra = {"queue": self.queue} if self.kind == QUEUE_ITEM else {}
         return {
-            "kind": "start",
+            "kind": self.kind,
             "id": self.id,
             "time": self.time,
             "user": self.user,
@@ -110,6 +117,7 @@ class HistoryEntry:
             "reference": self.reference,
             "identity": self.identity,
             "body": self.body,
+            **extra,
         }
 
     @classmethod
@@ -134,7 +142,10 @@ class HistoryEntry:
             raise ValueError("identity must be an object of names and ids")
         if body is not None and not isinstance(body, dict):
             raise ValueError("body must be an object")
-        return cls(jobs=tuple(_job(item) for item in jobs), template_name=template_name,
+        kind = data.get("kind", "start")
+        queue = _optional_text(data, "queue") if kind == QUEUE_ITEM else None
+        return cls(kind=kind, queue=queue,
+                   jobs=tuple(_job(item) for item in jobs), template_name=template_name,
                    template_path=template_path, folder_id=folder_id, identity=identity,
                    body=body, orchestrator_url=_optional_text(data, "orchestrator_url"),
                    tenant=_optional_text(data, "tenant"),
@@ -234,6 +245,31 @@ def record_start(source: str, plan: Any, jobs: Sequence[Any], *,
     ))
 
 
+def record_item(source: str, plan: Any, item: Any, *,
+                template_name: Optional[str] = None,
+                template_path: Optional[str] = None,
+                orchestrator_url: Optional[str] = None,
+                tenant: Optional[str] = None,
+                identity: Any = None,
+                body: Optional[dict] = None) -> HistoryEntry:
+    """Append the addition of ``item`` (a ``QueueItem``) by ``plan`` (a ``QueuePlan``);
+    the wizard and ``startjob run`` both record through this, with the same options as
+    ``record_start`` (``body``: the ``itemData`` sent). The item's final status is added
+    later with ``record_final_states(entry.id, [item])``. Raises ``OSError``/``ValueError``."""
+    folder = plan.folder
+    return append_entry(HistoryEntry(
+        source=source, process_key="", kind=QUEUE_ITEM, queue=plan.queue.name,
+        folder=folder.fully_qualified_name if folder is not None else "",
+        strategy="queue item",
+        jobs=(HistoryJob(item.id, item.key, item.status if item.is_final else None),),
+        template_name=template_name,
+        template_path=str(template_path) if template_path else None,
+        orchestrator_url=clean_url(orchestrator_url), tenant=tenant or None,
+        folder_id=folder.id if folder is not None else None,
+        reference=plan.reference or None, identity=identity_json(identity), body=body,
+    ))
+
+
 def history_jobs(jobs: Sequence[Any]) -> tuple[HistoryJob, ...]:
     """``Job``s as history jobs (the state only when final)."""
     return tuple(HistoryJob(job.id, job.key, job.state if job.is_final else None)
@@ -250,7 +286,8 @@ def identity_json(identity: Any) -> Optional[dict]:
 def record_final_states(entry_id: str, jobs: Sequence[Any]) -> None:
     """Add the states of the ``jobs`` that ended to the entry ``entry_id`` (nothing when none
     ended yet). Raises ``OSError``/``ValueError``."""
-    final = {job.key: job.state for job in jobs if job.is_final}
+    final = {job.key: getattr(job, "state", None) or job.status for job in jobs
+             if job.is_final}
     if final:
         update_final_states(entry_id, final)
 
@@ -310,7 +347,7 @@ def read_entries(limit: Optional[int] = 20) -> HistoryEntries:
             if not isinstance(record, dict):
                 raise ValueError("not an object")
             kind = record.get("kind")
-            if kind == "start":
+            if kind in ("start", QUEUE_ITEM):
                 entry = HistoryEntry.from_json(record)
                 entries[entry.id] = entry
             elif kind == "states":
@@ -345,7 +382,7 @@ def select_entries(entries: HistoryEntries, *, template: Optional[str] = None,
     def wanted(entry: HistoryEntry) -> bool:
         if template and template.casefold() not in (entry.template_name or "").casefold():
             return False
-        if process and process.casefold() not in entry.process_key.casefold():
+        if process and process.casefold() not in _what(entry).casefold():
             return False
         if state and state.casefold() not in {
                 (_state_of(job, live) or "").casefold() for job in entry.jobs}:
@@ -383,27 +420,33 @@ async def refresh_states(client: Any, entries: Sequence[HistoryEntry], *,
     for entry in asked:
         folder = (FolderContext(id=entry.folder_id) if entry.folder_id is not None
                   else FolderContext(path=entry.folder) if entry.folder else None)
-        jobs = groups.setdefault(folder, [])
+        jobs = groups.setdefault((folder, entry.kind), [])
         jobs.extend(job for job in entry.jobs
                     if (job.state is None or every_job) and job not in jobs)
     found: dict[str, Any] = {}
-    for folder, jobs in groups.items():
+    for (folder, kind), jobs in groups.items():
         client.use_folder(folder)
         wanted: dict[int, set] = {}
         for job in jobs:
             if job.id in wanted or len(wanted) < client.job_ids_per_request:
                 wanted.setdefault(job.id, set()).add(job.key)
         try:
-            answer = await client.get_jobs(list(wanted))
+            answer = await (client.queue_items(list(wanted)) if kind == QUEUE_ITEM
+                            else client.get_jobs(list(wanted)))
         except (NotFound, PermissionDenied, RequestRejected):
             continue
         found.update((job.key, job) for job in answer if job.key in wanted.get(job.id, ()))
     for entry in asked:
-        final = {job.key: found[job.key].state for job in entry.jobs
+        final = {job.key: _state_name(found[job.key]) for job in entry.jobs
                  if job.state is None and job.key in found and found[job.key].is_final}
         if final:
             update_final_states(entry.id, final)
     return found
+
+
+def _state_name(found: Any) -> str:
+    """A ``Job``'s state or a ``QueueItem``'s status."""
+    return str(getattr(found, "state", None) or found.status)
 
 
 def _state_of(job: HistoryJob, live: Optional[Mapping[str, Any]]) -> Optional[str]:
@@ -411,13 +454,13 @@ def _state_of(job: HistoryJob, live: Optional[Mapping[str, Any]]) -> Optional[st
     if job.state is not None:
         return job.state
     current = (live or {}).get(job.key)
-    return current.state if current is not None else None
+    return _state_name(current) if current is not None else None
 
 
 def job_url(entry: HistoryEntry, job: HistoryJob) -> Optional[str]:
     """The Orchestrator job-details page of one job of ``entry`` (None when the entry does
     not say where it was started)."""
-    if not entry.orchestrator_url or entry.folder_id is None:
+    if not entry.orchestrator_url or entry.folder_id is None or entry.kind == QUEUE_ITEM:
         return None
     return job_details_url(entry.orchestrator_url, job.key, entry.folder_id)
 
@@ -440,7 +483,7 @@ def format_history(entries: list, width: Optional[int] = None,
             entry.source,
             _who(entry),
             entry.template_name or "-",
-            entry.process_key,
+            _what(entry),
             entry.folder or "-",
             ", ".join(str(job.id) for job in entry.jobs) or "-",
             _states(entry.jobs, live),
@@ -449,6 +492,11 @@ def format_history(entries: list, width: Optional[int] = None,
     ]
     keep = (0, 1, 2) if shown_numbers else (0, 1)
     return "\n".join(format_table(rows, width, keep=keep, rule=True)) + note
+
+
+def _what(entry: HistoryEntry) -> str:
+    """The process started, or ``queue NAME`` for an item addition."""
+    return f"queue {entry.queue}" if entry.kind == QUEUE_ITEM else entry.process_key
 
 
 def _numbered(entries: list) -> list:
@@ -514,12 +562,14 @@ def format_entry(entry: HistoryEntry, number: int, live: Optional[Mapping[str, A
         ("Folder", (entry.folder or "-")
          + (f"  (id {entry.folder_id})" if entry.folder_id is not None else "")),
         ("Template", entry.template_name or "-"),
-        ("Process", entry.process_key),
+        ("Queue", entry.queue or "-") if entry.kind == QUEUE_ITEM
+        else ("Process", entry.process_key),
         ("Strategy", entry.strategy or "-"),
         ("Reference", entry.reference or "not recorded"),
     ]
     lines = [f"{label:<13}{visible(value, single_line=True)}" for label, value in rows]
-    lines.append("Jobs" if entry.jobs else "Jobs         none")
+    noun = "Item" if entry.kind == QUEUE_ITEM else "Jobs"
+    lines.append(noun if entry.jobs else f"{noun:<13}none")
     for job in entry.jobs:
         state = _state_of(job, live) or "unknown"
         lines.append(f"  {job.id:<10} {visible(state, single_line=True)}")
@@ -527,7 +577,7 @@ def format_entry(entry: HistoryEntry, number: int, live: Optional[Mapping[str, A
         if url:
             lines.append(f"  {'':<10} {link(url)}")
         current = (live or {}).get(job.key)
-        if current is not None and current.output_arguments:
+        if current is not None and getattr(current, "output_arguments", None):
             outputs = visible(current.output_arguments).replace("\n", "\n" + " " * 13)
             lines.append(f"  {'':<10} output: {outputs}")
     if entry.body is not None:

@@ -67,6 +67,23 @@ characters as ``\\u`` escapes. ``--insecure`` warns once on standard error.
 The job ``Source`` sent is ``tui_app.plan.SOURCE`` (``CommandLine``), as the wizard sends: a
 replay's body is the wizard's body exactly; the history records replays as ``headless``.
 
+A queue template (``action = "add_queue_item"``) runs ``_add_queue_item``: the queue is found
+by name (``queue_by_name``) and compared with the template (``drift.check_queue_drift``);
+content values come by the argument precedence above (``--set``/``--set-json``,
+``STARTJOB_ARG_<NAME>`` for ``ask`` fields, ``--event`` via ``[bindings]``, ``[content]``),
+converted by the queue schema's field types (``queue_schema``) and checked against the schema
+(exit 2); ``{dotted.path}`` placeholders in ``[item] reference`` are filled from the event
+(a missing path, or no ``--event``, is exit 2). A unique-reference queue that already has an
+item with the reference is refused before adding (exit 4, naming that item's id). The
+``itemData`` (``queue_plan.QueuePlan``) is printed and, unless ``--dry-run``, sent once
+(``adding.add_once``: a lost answer is settled by looking the reference up; exit 7 when it
+cannot be). The history records the addition (kind ``queue_item``). ``--wait`` follows the
+item (``following.follow_item``, a Retried one as its newest attempt): exit 0 Successful, 1
+Failed, Abandoned or Deleted, 5 ``--timeout``, 6 when following failed. ``--output json``
+has ``request.itemData`` and ``item`` (``Status``, ``Output``, ``ProcessingException``).
+Nested content values are sent as compact JSON text (``SpecificContent`` is flat); no
+``Source`` is sent (``tui_app.queue_plan``).
+
 Start options (the template's ``[options]``, ``tui_app.start_options``) are resolved by the
 functions the wizard uses: ``resolver.option_facts`` asks for the entry points, machine
 sessions and runtimes they need, ``check_drift`` judges them, ``resolver.resolve_options``
@@ -210,8 +227,20 @@ class ReplayResult:
     preflight: Optional[Preflight] = None
     #: ``--wait``: why a job stayed Pending, by job id (``following.PendingReport``).
     pending: dict = field(default_factory=dict)
+    #: The template's action; ``add_queue_item`` results have ``item_data`` and ``item``.
+    action: str = "start_job"
+    #: The ``itemData`` as printed (``ask`` values replaced by ``ASK_PLACEHOLDER``).
+    item_data: Optional[dict] = None
+    item: Any = None
 
     def to_json(self) -> dict:
+        if self.action == "add_queue_item":
+            return {"template": self.template, "dry_run": self.dry_run,
+                    "request": ({"itemData": self.item_data} if self.item_data is not None
+                                else None),
+                    "item": _item_json(self.item) if self.item is not None else None,
+                    "warnings": list(self.warnings), "errors": list(self.errors),
+                    "exit_code": self.exit_code}
         return {
             "template": self.template,
             "dry_run": self.dry_run,
@@ -222,6 +251,16 @@ class ReplayResult:
             "errors": list(self.errors),
             "exit_code": self.exit_code,
         }
+
+
+def _item_json(item: Any) -> dict:
+    """A queue item as ``--output json`` shows it: status, Output, ProcessingException."""
+    failure = item.processing_exception
+    return {"Id": item.id, "Key": item.key, "Status": item.status, "Reference": item.reference,
+            "Priority": item.priority, "RetryNumber": item.retry_number,
+            "ExecutorJobKey": item.executor_job_key, "Output": item.output,
+            "ProcessingException": {"Reason": failure.reason, "Details": failure.details,
+                                    "Type": failure.type} if failure is not None else None}
 
 
 def _explanation(job: Job) -> Optional[diagnosis.Finding]:
@@ -612,7 +651,8 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
     result.template_path = str(path)
     overrides = parse_overrides(options.sets, options.set_json)
     event = read_event(options.event, stdin) if options.event is not None else None
-    if event is not None and not template.bindings:
+    if event is not None and not template.bindings and "{" not in (template.item.reference
+                                                                   or ""):
         report.warn("The template has no [bindings], so the event is not used.")
     settings = connection_settings(template, options.connection, profile=options.profile,
                                    environ=environ)
@@ -788,8 +828,239 @@ async def _preflight(client: Any, start_info: dict, result: ReplayResult,
     return checked
 
 
+# -- add_queue_item ----------------------------------------------------------------------------
+
+
+def _fill_reference(text: Optional[str], event: Optional[dict]) -> Optional[str]:
+    """``[item] reference`` with its ``{dotted.path}`` placeholders filled from the event; a
+    placeholder without an event, or a path the event lacks, is a usage error."""
+    from tui_app.templates import _PLACEHOLDER
+
+    if text is None or not _PLACEHOLDER.search(text):
+        return text
+
+    def value(match: Any) -> str:
+        path = match.group(1)
+        if event is None:
+            raise ReplayError(f"The reference {quote(text)} needs an event for {{{path}}}: "
+                              "pass --event FILE.")
+        found = lookup(event, path)
+        if found is _MISSING or found is None:
+            raise ReplayError(f"The event has no value at {quote(path)} for the reference "
+                              f"{quote(text)}.")
+        return found if isinstance(found, str) else dumps(found)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def collect_content(template: Template, fields: Sequence[Any], overrides: Mapping[str, _Override],
+                    event: Optional[dict], environ: Mapping[str, str]) -> _Values:
+    """Every content value by the precedence of arguments (``--set``/``--set-json``, an
+    ``ask`` field's ``STARTJOB_ARG_<NAME>``, the event's binding, ``[content]``). With a
+    schema (``fields``) values convert by each field's type and only its fields are sent;
+    without one ``--set`` gives text and the rest are sent as they are."""
+    result = _Values()
+    by_name = {f.name: f for f in fields}
+    if fields:
+        names = list(by_name)
+        for name, override in overrides.items():
+            if name not in by_name:
+                result.problems[name] = f"{override.flag} {_unknown_argument(name, names)}"
+    else:
+        names = list(dict.fromkeys([*template.content, *template.bindings, *template.ask,
+                                    *overrides]))
+    for name in names:
+        spec = by_name.get(name)
+        try:
+            found = _content_value(name, spec, template, overrides, event, environ, result)
+        except ArgumentValueError as exc:
+            source = result.sources.get(name)
+            result.problems[name] = (f"{name}: the value of {source} is not valid (not shown: "
+                                     "an ask field)" if name in template.ask
+                                     else f"{exc} (from {source})")
+            continue
+        if found is not _MISSING:
+            result.values[name] = found
+    for spec in fields:
+        if spec.required and spec.name not in result.values and spec.name not in result.problems:
+            result.problems[spec.name] = _missing(spec.spec, template)
+    return result
+
+
+def _content_value(name: str, spec: Any, template: Template,
+                   overrides: Mapping[str, _Override], event: Optional[dict],
+                   environ: Mapping[str, str], result: _Values) -> Any:
+    def typed(value: Any, text: bool = False) -> Any:
+        if spec is None:
+            return value
+        if text:
+            return spec.parse(value)
+        if spec.spec.kind is Kind.JSON and isinstance(value, str):
+            value = dumps(value)
+        return spec.convert(value)
+
+    if name in overrides:
+        override = overrides[name]
+        result.given.add(name)
+        result.sources[name] = override.flag
+        if override.flag == "--set" and not override.raw.strip():
+            result.left_out.add(name)
+            return _MISSING
+        return typed(override.raw, override.flag == "--set")
+    if name in template.ask:
+        text = _env_value(name, environ)
+        if text is not None:
+            result.given.add(name)
+            result.sources[name] = f"{ASK_ENV_PREFIX}{name}"
+            return typed(text, True)
+    if event is not None and name in template.bindings:
+        path = template.bindings[name]
+        result.given.add(name)
+        result.sources[name] = f"event {path}"
+        value = lookup(event, path)
+        if value is _MISSING:
+            raise ArgumentValueError(name, f"the event has no value at {quote(path)}")
+        return typed(value)
+    if name in template.content and name not in template.ask:
+        result.sources[name] = "the template"
+        return typed(template.content[name])
+    return _MISSING
+
+
+async def _add_queue_item(context: _Context) -> None:
+    """The ``add_queue_item`` action: find the queue, check drift, collect the content,
+    check a unique reference, add once, record it and (with ``--wait``) follow the item."""
+    from tui_app.adding import add_once, existing_item
+    from tui_app.drift import check_queue_drift
+    from tui_app.queue_plan import ITEM_PRIORITIES, QueuePlan
+    from tui_app.queue_schema import SchemaError, check_content, content_fields
+
+    options, result, report = context.options, context.result, context.report
+    template, client = context.template, context.client
+    result.action = template.action
+    assert template.queue is not None  # the parser requires [queue]
+    queue = await client.queue_by_name(template.queue.name)
+    if queue is None:
+        _stop(check_queue_drift(context.effective, None))
+    try:
+        fields = content_fields(queue.specific_data_json_schema)
+    except SchemaError:
+        fields = []  # check_queue_drift warns; Orchestrator still checks the content
+    collected = collect_content(template, fields, context.overrides, context.event,
+                                context.environ)
+    findings = check_queue_drift(context.effective, queue, given=collected.given)
+    for finding in findings:
+        if not finding.blocks:
+            report.warn(finding.text)
+    problems = [f.text for f in findings if f.blocks]
+    blocked = {f.subject for f in findings if f.blocks}
+    problems += [text for name, text in collected.problems.items() if name not in blocked]
+    if problems:
+        raise ReplayError(problems)
+    try:
+        invalid = check_content(queue.specific_data_json_schema, collected.values)
+    except SchemaError:
+        invalid = {}
+    if invalid:
+        raise ReplayError([f"{name}: {problem} (the queue's item schema)"
+                           for name, problem in invalid.items()])
+    item = replace(template.item, reference=_fill_reference(template.item.reference,
+                                                            context.event))
+    if options.priority is not None:
+        if options.priority not in ITEM_PRIORITIES:
+            raise ReplayError(f"--priority for a queue item is one of "
+                              f"{', '.join(ITEM_PRIORITIES)}, not {quote(str(options.priority))}.")
+        item = replace(item, priority=str(options.priority))
+    plan = QueuePlan(queue, dict(collected.values), item, context.folder)
+    try:
+        rows, item_data = plan.rows(), plan.item_data()
+    except PlanError as exc:
+        raise ReplayError(str(exc)) from None
+    hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.content}
+    result.item_data = shown = {**item_data, "SpecificContent": {
+        **item_data["SpecificContent"], **hidden}}
+    for label, value in rows:
+        name = value.partition(" = ")[0]
+        report.say(f"{label:<13}{f'{name} = {ASK_PLACEHOLDER}' if name in hidden else value}")
+    if queue.enforce_unique_reference:
+        taken = await existing_item(client, queue, plan.reference)
+        if taken is not None:
+            raise ReplayError(f"The queue {quote(queue.name)} takes each reference once and "
+                              f"already has item {taken.id} ({taken.status}) with the reference "
+                              f"{quote(plan.reference)}; nothing was added.", EXIT_REFUSED)
+    if options.dry_run:
+        report.say("Dry run: nothing was added. The request would be:")
+        report.say(printable_json({"itemData": shown}))
+        return
+    outcome = await add_once(client, plan)
+    if outcome.state == "unknown":
+        raise ReplayError(outcome.message, EXIT_UNKNOWN)
+    if not outcome.added:
+        assert outcome.error is not None  # add_once always says why nothing was added
+        raise ReplayError(outcome.message, _classify(outcome.error)[0])
+    if outcome.error is not None:
+        report.warn(outcome.message)
+    assert outcome.item is not None
+    result.item = outcome.item
+    entry_id = await _record_item(context, plan, outcome.item, shown)
+    result.history_id = entry_id
+    report.say(f"Added item {outcome.item.id} to {queue.name}  (reference {plan.reference})")
+    if options.wait:
+        await _wait_item(context, entry_id)
+
+
+async def _record_item(context: _Context, plan: Any, item: Any, shown: dict) -> Optional[str]:
+    """Append the addition to the history (a problem is a warning, never a failure)."""
+    from tui_app.history import record_item
+    from tui_app.identity import who_started
+
+    client = context.client
+    identity = await who_started(client, context.settings)
+    try:
+        entry = record_item("headless", plan, item, template_name=context.template.name,
+                            template_path=str(context.path), orchestrator_url=client.base_url,
+                            tenant=context.settings.tenant, identity=identity, body=shown)
+    except (OSError, LocationError, ValueError) as exc:
+        context.report.warn(f"The addition was not written to the history: {exc}")
+        return None
+    return entry.id
+
+
+async def _wait_item(context: _Context, entry_id: Optional[str]) -> None:
+    """``--wait`` for an item: follow it until it is processed (``following.follow_item``);
+    Successful exits 0, Failed/Abandoned/Deleted 1, ``--timeout`` 5, a failed poll 6."""
+    result, report = context.result, context.report
+    item = result.item
+
+    def said(old: Any, new: Any) -> None:
+        retry = f" (retry {new.retry_number})" if new.id != old.id else ""
+        report.say(f"{f'Item {new.id}':<13}{visible(new.status, single_line=True)}{retry}")
+
+    try:
+        followed = await following.follow_item(context.client, item, FOLLOW, said,
+                                               timeout=context.options.timeout)
+    except OrchestratorError as exc:
+        raise ReplayError(f"Added item {item.id}, but could not follow it: "
+                          f"{str(exc).rstrip('.')}. The item stays in the queue; do not add it "
+                          "again.", EXIT_NOT_FOLLOWED) from None
+    result.item = item = followed.item
+    if item.is_final:
+        _record_final_states(report, result, entry_id, [item])
+    if followed.timed_out:
+        result.exit_code = EXIT_TIMEOUT
+        result.errors = [f"Timed out waiting; item {item.id} is {item.status}. It stays in the "
+                         "queue."]
+    elif item.status != "Successful":
+        result.exit_code = EXIT_JOB_FAILED
+        failure = item.processing_exception
+        why = f": {failure.reason}" if failure is not None and failure.reason else ""
+        result.errors = [f"Item {item.id} ended {item.status}{why}"]
+    else:
+        report.say(f"Item {item.id} ended Successful.")
+
+
 #: The runner of each template action (``tui_app.actions``).
-_RUNNERS = {"start_job": _start_job}
+_RUNNERS = {"start_job": _start_job, "add_queue_item": _add_queue_item}
 
 
 def _not_followed(jobs: list[Job], reference: str, error: OrchestratorError) -> str:
@@ -897,14 +1168,15 @@ def _first_line(text: str) -> str:
 
 
 def _record_final_states(report: _Reporter, result: ReplayResult,
-                         entry_id: Optional[str]) -> None:
-    """Write the states of the jobs that ended to the history entry (a problem warns)."""
+                         entry_id: Optional[str], ended: Optional[list] = None) -> None:
+    """Write the states of the jobs (or ``ended``: the item) that ended to the history entry
+    (a problem warns)."""
     from tui_app.history import record_final_states
 
     if entry_id is None:
         return
     try:
-        record_final_states(entry_id, result.jobs)
+        record_final_states(entry_id, result.jobs if ended is None else ended)
     except (OSError, LocationError, ValueError) as exc:
         report.warn(f"The final states were not written to the history: {exc}")
 

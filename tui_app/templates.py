@@ -20,6 +20,23 @@ The version-1 format is a public contract; in outline::
     [signature]              # input argument name = full .NET type name at save time
     [bindings]               # argument = dotted path into an event JSON object
 
+A template that adds a queue item says ``action = "add_queue_item"`` and has, instead of
+``[process]``, ``[strategy]``, ``[options]``, ``[arguments]`` and ``[signature]``::
+
+    action = "add_queue_item"
+    ask = []                 # content fields never stored, asked at every replay
+    [queue]                  # name (required; any case), unique_reference (true/false at
+                             # save time, for drift)
+    [item]                   # required (may be empty): priority ("Low" | "Normal" |
+                             # "High"), reference (may hold "{dotted.path}" placeholders
+                             # filled from --event), defer_date, due_date, risk_sla_date
+                             # (ISO 8601 with a time zone, or TOML offset date-times)
+    [content]                # content values, natural TOML types (tables and arrays are
+                             # sent as compact JSON text: SpecificContent is flat)
+    [schema]                 # content field = JSON-schema type at save time, e.g.
+                             # "integer", "string (date-time)", "object, required"
+    [bindings]               # content field = dotted path into an event JSON object
+
 Loading only parses TOML and validates it strictly; every ``TemplateError`` names the file and
 the dotted key and says what is expected. TOML floats are read as ``Decimal`` (exactly as
 written, as the argument model keeps numbers), and ``Decimal`` values can be saved. Saving
@@ -28,8 +45,10 @@ missing ``jobs_count`` means one job. ``[options]`` names the machine and host; 
 they stand for are looked up at every replay (never saved). Durations are saved as
 ``format_duration`` text (``"1h30m"``). A file without ``[options]`` or a numeric priority
 reads exactly as before. ``template_from_plan`` builds a template from a wizard
-choice (a ``StartPlan``). A template saved in ``--demo`` connects to ``DEMO_URL``, which stands
-for "a fresh demo sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
+choice (a ``StartPlan``), ``template_from_queue_plan`` from a ``QueuePlan``; a table of the
+other action (``[queue]`` in a job template, ``[process]`` in a queue one) is an error. A
+template saved in ``--demo`` connects to ``DEMO_URL``, which stands for "a fresh demo
+sandbox" (``startjob --demo open`` / ``startjob run --demo`` start one).
 """
 
 from __future__ import annotations
@@ -54,7 +73,8 @@ import tomli_w
 from tui_app.actions import ACTIONS, DEFAULT_ACTION
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, templates_dir
-from tui_app.plan import MAX_JOBS_COUNT, STRATEGIES, STRATEGY_TABLE
+from tui_app.plan import MAX_JOBS_COUNT, STRATEGIES, STRATEGY_TABLE, PlanError
+from tui_app.queue_plan import ITEM_PRIORITIES, MAX_REFERENCE_LENGTH, ItemOptions, item_date
 from tui_app.secretnames import looks_secret
 from tui_app.start_options import (
     LARGE_INPUT_MODES,
@@ -82,6 +102,9 @@ if TYPE_CHECKING:
     from tui_app.secretnames import looks_secret
 from tui_app.plan import StartPlan
 
+if TYPE_CHECKING:
+    from tui_app.queue_plan import QueuePlan
+
 FORMAT_VERSION = 1
 #: ``[connection] url`` of a template saved against the demo sandbox. The sandbox's real port
 #: changes every time, so this placeholder (``.invalid`` never resolves) is stored instead.
@@ -91,7 +114,14 @@ SLUG_MAX_LENGTH = 64
 _TOP_KEYS = (
     "version", "name", "description", "action", "ask",
     "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
+    "queue", "item", "content", "schema",
 )
+#: The tables that belong to one action (a template of another action must not have them).
+_ACTION_TABLES = ("process", "strategy", "options", "arguments", "signature", "queue", "item",
+                  "content", "schema")
+_QUEUE_KEYS = ("name", "unique_reference")
+_ITEM_KEYS = ("priority", "reference", "defer_date", "due_date", "risk_sla_date")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _CONNECTION_KEYS = ("profile", "url", "folder")
 _PROCESS_KEYS = ("key", "environment", "release_key", "release_name", "version")
 _STRATEGY_KEYS = ("kind", "robots", "jobs_count", "runtime_type", "priority")
@@ -152,6 +182,15 @@ class StrategySpec:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    """Which queue (by name, any case) and whether it took each reference once at save
+    time (None: not recorded)."""
+
+    name: str
+    unique_reference: Optional[bool] = None
+
+
+@dataclass(frozen=True)
 class Template:
     """One version-1 template. ``arguments`` keeps TOML values as Python values."""
 
@@ -168,6 +207,14 @@ class Template:
     ask: tuple[str, ...] = ()
     #: What the template does (a key of ``tui_app.actions.ACTIONS``).
     action: str = DEFAULT_ACTION
+    #: ``add_queue_item``: the ``[queue]``, the ``[item]`` options (``reference`` may hold
+    #: ``{dotted.path}`` placeholders), the ``[content]`` values (natural TOML types) and
+    #: the ``[schema]`` (content field -> JSON-schema type at save time). ``bindings`` then
+    #: map content fields to event paths, and ``ask`` names content fields.
+    queue: Optional[QueueSpec] = None
+    item: ItemOptions = field(default_factory=ItemOptions)
+    content: dict[str, Any] = field(default_factory=dict)
+    schema: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -338,10 +385,16 @@ class _Parser:
         if action not in ACTIONS:
             self.fail("action", f"must be one of {', '.join(ACTIONS)}, got {_show(action)}")
         needs = ACTIONS[action].tables
+        for table in _ACTION_TABLES:
+            if table in data and table not in needs + ACTIONS[action].optional:
+                self.fail(table, f"does not apply to action = \"{action}\" "
+                          f"({ACTIONS[action].label.lower()})")
         description = data.get("description", "")
         if not isinstance(description, str):
             self.fail("description", f"must be a string, got {_show(description)}")
         connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
+        if action == "add_queue_item":
+            return self.queue_template(data, name, description, connection)
         process = self.process(
             self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
         strategy = self.strategy(
@@ -351,14 +404,7 @@ class _Parser:
         signature = self.table(data, "signature")
         for argument in signature:
             self.text(signature, ("signature", argument), required=True)
-        bindings = self.table(data, "bindings")
-        for argument, path in bindings.items():
-            if not isinstance(path, str) or not _DOTTED_PATH.match(path):
-                self.fail(
-                    _key("bindings", argument),
-                    "must be a dotted path into the event JSON such as \"incident.number\", "
-                    f"got {_show(path)}",
-                )
+        bindings = self.bindings(data)
         ask = self.ask(data.get("ask", []), arguments)
         if signature:
             self.in_signature(signature, arguments, bindings, ask)
@@ -375,6 +421,84 @@ class _Parser:
             ask=ask,
             action=action,
         )
+
+    def bindings(self, data: dict) -> dict:
+        bindings = self.table(data, "bindings")
+        for argument, path in bindings.items():
+            if not isinstance(path, str) or not _DOTTED_PATH.match(path):
+                self.fail(
+                    _key("bindings", argument),
+                    "must be a dotted path into the event JSON such as \"incident.number\", "
+                    f"got {_show(path)}",
+                )
+        return bindings
+
+    def queue_template(self, data: dict, name: str, description: str,
+                       connection: ConnectionSpec) -> Template:
+        """An ``add_queue_item`` template: ``[queue]``, ``[item]``, ``[content]``,
+        ``[schema]``, ``[bindings]``."""
+        queue = self.table(data, "queue", _QUEUE_KEYS, required=True)
+        unique = queue.get("unique_reference")
+        if unique is not None and not isinstance(unique, bool):
+            self.fail("queue.unique_reference", f"must be true or false, got {_show(unique)}")
+        spec = QueueSpec(self.text(queue, ("queue", "name"), required=True), unique)
+        item = self.item(self.table(data, "item", _ITEM_KEYS, required=True))
+        content = self.table(data, "content")
+        schema = self.table(data, "schema")
+        for field_name in schema:
+            self.text(schema, ("schema", field_name), required=True)
+        for field_name in content:
+            if not field_name.strip() or any(c in field_name for c in ':.,@"'):
+                self.fail(_key("content", field_name),
+                          'is not a name Orchestrator takes (no : . , @ " and not empty)')
+        bindings = self.bindings(data)
+        ask = self.ask(data.get("ask", []), content, "content")
+        if schema:
+            for prefix, names in (("content", content), ("bindings", bindings)):
+                for field_name in names:
+                    if field_name not in schema:
+                        self.fail(_key(prefix, field_name),
+                                  "is not a content field listed in [schema]; expected one "
+                                  f"of: {', '.join(schema)}")
+            for field_name in ask:
+                if field_name not in schema:
+                    self.fail("ask", f"names {_show(field_name)}, which is not a content "
+                                     "field listed in [schema]")
+        return Template(name=name, description=description, connection=connection,
+                        process=ProcessSpec(""), action="add_queue_item", queue=spec,
+                        item=item, content=content, schema=schema, bindings=bindings,
+                        ask=ask)
+
+    def item(self, table: dict) -> ItemOptions:
+        priority = table.get("priority")
+        if priority is not None and priority not in ITEM_PRIORITIES:
+            self.fail("item.priority",
+                      f"must be one of {', '.join(ITEM_PRIORITIES)}, got {_show(priority)}")
+        dates: dict[str, Optional[str]] = {}
+        for name in ("defer_date", "due_date", "risk_sla_date"):
+            value = table.get(name)
+            if isinstance(value, datetime):  # a TOML offset date-time
+                value = value.isoformat()
+            if value is not None:
+                try:
+                    value = item_date(value if isinstance(value, str) else _show(value))
+                except PlanError as exc:
+                    self.fail(_key("item", name), f"must be a date and time with a time zone "
+                              f"such as \"2024-05-01T09:00:00+02:00\" ({exc})")
+            dates[name] = value
+        reference = self.text(table, ("item", "reference"))
+        if reference is not None:
+            if len(reference) > MAX_REFERENCE_LENGTH:
+                self.fail("item.reference", f"must be at most {MAX_REFERENCE_LENGTH} "
+                          f"characters, got {len(reference)}")
+            for path in _PLACEHOLDER.findall(reference):
+                if not _DOTTED_PATH.match(path):
+                    self.fail("item.reference", "may hold placeholders such as "
+                              f"\"{{incident.number}}\" (a dotted path), got {_show(path)}")
+            if "{" in _PLACEHOLDER.sub("", reference) or "}" in _PLACEHOLDER.sub("", reference):
+                self.fail("item.reference", "has a { or } that is not part of a placeholder "
+                          "such as \"{incident.number}\"")
+        return ItemOptions(priority=priority, reference=reference, **dates)
 
     def known_keys(self, table: dict, prefix: tuple, allowed: tuple) -> None:
         for key in table:
@@ -535,17 +659,18 @@ class _Parser:
         self.fail(_key("options", name), "must be a duration such as \"90s\", \"15m\", \"2h\" "
                   f"or \"1h30m\", or whole seconds (at least 1), got {_show(value)}")
 
-    def ask(self, value: Any, arguments: dict) -> tuple[str, ...]:
+    def ask(self, value: Any, arguments: dict, table: str = "arguments") -> tuple[str, ...]:
+        what = "argument" if table == "arguments" else "content field"
         if not isinstance(value, list) or not all(isinstance(n, str) and n for n in value):
-            self.fail("ask", f"must be an array of argument names, got {_show(value)}")
+            self.fail("ask", f"must be an array of {what} names, got {_show(value)}")
         if len(set(value)) != len(value):
-            self.fail("ask", "must not name the same argument twice")
+            self.fail("ask", f"must not name the same {what} twice")
         for name in value:
             if name in arguments:
                 self.fail(
                     "ask",
                     f"names {_show(name)}, which also has a stored value in "
-                    f"{_key('arguments', name)}; asked arguments are never stored, "
+                    f"{_key(table, name)}; asked {what}s are never stored, "
                     "so remove one of them",
                 )
         return tuple(value)
@@ -591,6 +716,8 @@ def _render(template: Template, source: str) -> str:
     )
     if connection:
         data["connection"] = connection
+    if template.action == "add_queue_item":
+        return tomli_w.dumps({**data, **_queue_tables(template, source, compact)})
     data["process"] = compact({key: getattr(template.process, key) for key in _PROCESS_KEYS})
     strategy = compact({key: getattr(template.strategy, key) for key in _STRATEGY_KEYS})
     if "robots" in strategy:
@@ -610,6 +737,26 @@ def _render(template: Template, source: str) -> str:
     if template.bindings:
         data["bindings"] = dict(template.bindings)
     return tomli_w.dumps(data)
+
+
+def _queue_tables(template: Template, source: str, compact: Any) -> dict:
+    """The ``[queue]``, ``[item]``, ``[content]``, ``[schema]`` and ``[bindings]`` tables."""
+    queue = template.queue
+    if queue is None:
+        raise TemplateError(source, "an add_queue_item template needs a queue", "queue")
+    data: dict[str, Any] = {"queue": compact({"name": queue.name,
+                                              "unique_reference": queue.unique_reference})}
+    data["item"] = compact({name: getattr(template.item, name) for name in _ITEM_KEYS})
+    content = {k: v for k, v in template.content.items() if k not in template.ask}
+    for name, value in content.items():
+        _check_storable(value, _key("content", name), source)
+    if content:
+        data["content"] = {name: _whole_decimals(value) for name, value in content.items()}
+    if template.schema:
+        data["schema"] = dict(template.schema)
+    if template.bindings:
+        data["bindings"] = dict(template.bindings)
+    return data
 
 
 def _options_table(options: StartOptions) -> dict:
@@ -742,6 +889,59 @@ def template_from_plan(
         signature={spec.name: spec.full_type for spec in specs},
         bindings=dict(bindings or {}),
         ask=tuple(argument for argument in by_name if argument in ask),
+    )
+    parse_template(_render(template, source), source)
+    return template
+
+
+def template_from_queue_plan(
+    plan: QueuePlan,
+    *,
+    name: str,
+    description: str = "",
+    ask: Collection[str] = (),
+    demo: bool = False,
+    url: Optional[str] = None,
+    profile: Optional[str] = None,
+    bindings: Optional[Mapping[str, str]] = None,
+) -> Template:
+    """An ``add_queue_item`` template of the wizard's choice ``plan`` (a ``QueuePlan``).
+
+    The queue is stored by name with its unique-reference rule; ``[schema]`` is the queue's
+    item schema (``queue_schema.schema_signature``), content values are stored with each
+    field's ``spec.to_toml`` (as they are without a schema); content fields named in ``ask``
+    are never stored. The reference is stored only when the person typed it (one startjob
+    made up is made up anew at every replay). ``url``/``profile``/``demo`` as for
+    ``template_from_plan``. Raises ``TemplateError`` when the result would not load.
+    """
+    from tui_app.queue_schema import SchemaError, content_fields, schema_signature
+
+    source = f"template {_show(name)}"
+    queue = plan.queue
+    try:
+        fields = {f.name: f for f in content_fields(queue.specific_data_json_schema)}
+        signature = schema_signature(queue.specific_data_json_schema)
+    except SchemaError as exc:
+        raise TemplateError(source, str(exc), "schema") from None
+    content = {key: fields[key].spec.to_toml(value) if key in fields else value
+               for key, value in plan.content.items() if key not in ask}
+    template = Template(
+        name=name,
+        description=description,
+        connection=ConnectionSpec(
+            profile=profile or None,
+            url=None if profile else (DEMO_URL if demo else (url or None)),
+            folder=(plan.folder.fully_qualified_name or None) if plan.folder else None,
+        ),
+        process=ProcessSpec(""),
+        action="add_queue_item",
+        queue=QueueSpec(queue.name, queue.enforce_unique_reference),
+        item=replace(plan.options, reference=plan.reference if plan.typed_reference else None),
+        content=content,
+        schema=signature,
+        bindings=dict(bindings or {}),
+        ask=tuple(key for key in dict.fromkeys((*signature, *plan.content, *ask))
+                  if key in ask),
     )
     parse_template(_render(template, source), source)
     return template

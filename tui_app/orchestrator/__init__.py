@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ServerError,
     )
     from .models import (
+        BulkResult,
         EntryPoint,
         Environment,
         Folder,
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
         JobError,
         MachineSession,
         Page,
+        ProcessingException,
+        QueueDefinition,
+        QueueItem,
         Release,
         Robot,
         RuntimeCapacity,
@@ -66,9 +70,10 @@ _EXPORTS = {
          "RequestRejected", "RequestTimeout", "ServerError"),
         "errors",
     ),
-    **dict.fromkeys(("EntryPoint", "Environment", "Folder", "Job", "JobError",
-                     "MachineSession", "Page", "Release", "Robot", "RuntimeCapacity",
-                     "ValidationResult"), "models"),
+    **dict.fromkeys(("BulkResult", "EntryPoint", "Environment", "Folder", "Job", "JobError",
+                     "MachineSession", "Page", "ProcessingException", "QueueDefinition",
+                     "QueueItem", "Release", "Robot", "RuntimeCapacity", "ValidationResult"),
+                    "models"),
 }
 
 
@@ -91,6 +96,7 @@ __all__ = [
     "OPTIONAL_SCOPES",
     "STOP_STRATEGIES",
     "AuthenticationError",
+    "BulkResult",
     "CertificateError",
     "ClientCredentialsAuth",
     "ConnectionFailed",
@@ -108,7 +114,10 @@ __all__ = [
     "Page",
     "PasswordAuth",
     "PermissionDenied",
+    "ProcessingException",
     "ProtocolError",
+    "QueueDefinition",
+    "QueueItem",
     "RateLimited",
     "Release",
     "RequestRejected",

@@ -44,12 +44,15 @@ from .errors import (
 from .failures import error_from_exception, error_from_response, exception_is_retryable
 from .models import (
     ROBOT_STATES,
+    BulkResult,
     EntryPoint,
     Environment,
     Folder,
     Job,
     MachineSession,
     Page,
+    QueueDefinition,
+    QueueItem,
     Release,
     Robot,
     RuntimeCapacity,
@@ -58,6 +61,7 @@ from .models import (
 from .retry import RETRY_STATUSES, RetryPolicy, parse_retry_after
 
 __all__ = [
+    "COMMIT_TYPES",
     "DEFAULT_USER_AGENT",
     "STOP_STRATEGIES",
     "FolderContext",
@@ -82,6 +86,11 @@ _RUNTIMES_FOR_FOLDER = "/odata/Machines/UiPath.Server.Configuration.OData.GetRun
 _PROCESS_VERSIONS = "/odata/Processes/UiPath.Server.Configuration.OData.GetProcessVersions"
 _MACHINE_SESSIONS = (
     "/odata/Sessions/UiPath.Server.Configuration.OData.GetMachineSessionRuntimesByFolderId")
+_ADD_QUEUE_ITEM = "/odata/Queues/UiPathODataSvc.AddQueueItem"
+_BULK_ADD_QUEUE_ITEMS = "/odata/Queues/UiPathODataSvc.BulkAddQueueItems"
+_LAST_RETRY_BY_KEY = "/odata/QueueItems/UiPathODataSvc.GetItemLastRetryByKey"
+#: ``BulkAddQueueItems`` ``commitType`` values.
+COMMIT_TYPES = ("AllOrNothing", "StopOnFirstFailure", "ProcessAllIndependently")
 #: Statuses after which an optional read (entry points, machine sessions) is "not available
 #: here": no such endpoint, or the account may not read it.
 _NOT_READABLE = frozenset({403, 404, 405, 501})
@@ -793,6 +802,101 @@ class OrchestratorClient:
         await self._request(
             "POST", _STOP_JOBS, json_body={"jobIds": job_ids, "strategy": strategy}
         )
+
+    # -- queues (issue 16) ------------------------------------------------------------------
+
+    async def search_queues(self, text: str, *, top: int = 50, skip: int = 0) -> Page:
+        """One page of the current folder's queues whose name contains ``text`` (any case),
+        by name."""
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.page_size:
+            raise ValueError(f"top must be between 1 and {self.page_size}")
+        if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
+            raise ValueError("skip must be a whole number >= 0")
+        params: dict[str, Any] = {"$top": top, "$skip": skip, "$orderby": "Name asc",
+                                  "$count": "true"}
+        needle = (text or "").strip()
+        if needle:
+            params["$filter"] = odata.contains("Name", needle, ignore_case=True)
+        data = await self._get_object(f"{_ODATA}/QueueDefinitions", params)
+        items = [self._parse(QueueDefinition.from_api, v)
+                 for v in self._values(data, "QueueDefinitions")]
+        total = self._count(data)
+        return Page(items=items, total=total if total is not None else skip + len(items))
+
+    async def queue_by_name(self, name: str) -> Optional[QueueDefinition]:
+        """The current folder's queue called ``name`` (names match in any case), or None."""
+        wanted = str(name).strip()
+        if not wanted:
+            return None
+        values = await self._get_all(
+            f"{_ODATA}/QueueDefinitions",
+            {"$filter": odata.contains("Name", wanted, ignore_case=True), "$orderby": "Id asc"})
+        for value in values:
+            queue = self._parse(QueueDefinition.from_api, value)
+            if queue.name.casefold() == wanted.casefold():
+                return queue
+        return None
+
+    async def add_queue_item(self, item_data: dict) -> QueueItem:
+        """``AddQueueItem`` with ``{"itemData": item_data}`` (201: the new item). Never
+        retried: it is not idempotent (``tui_app.adding`` reconciles a lost answer)."""
+        if not isinstance(item_data, dict):
+            raise TypeError("item_data must be a dict")
+        response = await self._request("POST", _ADD_QUEUE_ITEM,
+                                       json_body={"itemData": item_data})
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError("Orchestrator's answer to AddQueueItem is not an object.",
+                                status=response.status_code)
+        return self._parse(QueueItem.from_api, data)
+
+    async def bulk_add_queue_items(self, queue_name: str, commit_type: str,
+                                   items: list[dict]) -> BulkResult:
+        """``BulkAddQueueItems`` (``commit_type`` one of ``COMMIT_TYPES``). Never retried."""
+        if commit_type not in COMMIT_TYPES:
+            raise ValueError(f"commit_type must be one of {', '.join(COMMIT_TYPES)}")
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise TypeError("items must be a list of dicts")
+        response = await self._request(
+            "POST", _BULK_ADD_QUEUE_ITEMS,
+            json_body={"queueName": str(queue_name), "commitType": commit_type,
+                       "queueItems": items})
+        data = self._json(response)
+        if not isinstance(data, dict):
+            raise ProtocolError("Orchestrator's answer to BulkAddQueueItems is not an object.",
+                                status=response.status_code)
+        return self._parse(BulkResult.from_api, data)
+
+    async def queue_items_by_reference(self, queue_id: int, reference: str) -> list[QueueItem]:
+        """The items of one queue carrying ``reference``, newest first."""
+        clause = odata.all_of(f"QueueDefinitionId eq {odata.path_int(queue_id)}",
+                              odata.eq("Reference", str(reference)))
+        values = await self._get_all(f"{_ODATA}/QueueItems",
+                                     {"$filter": clause, "$orderby": "Id desc"})
+        return [self._parse(QueueItem.from_api, v) for v in values]
+
+    async def queue_item(self, item_id: int) -> QueueItem:
+        """One queue item by id (``GET /odata/QueueItems(id)``)."""
+        data = await self._get_object(f"{_ODATA}/QueueItems({odata.path_int(item_id)})")
+        return self._parse(QueueItem.from_api, data)
+
+    async def queue_items(self, ids: Iterable[int]) -> list[QueueItem]:
+        """Several queue items in one request (``Id in (...)``), in ``ids`` order; ids
+        Orchestrator does not know are left out."""
+        wanted = list(dict.fromkeys(odata.path_int(i) for i in ids))
+        if not wanted:
+            return []
+        data = await self._get_object(f"{_ODATA}/QueueItems",
+                                      {"$filter": odata.in_("Id", wanted), "$top": len(wanted)})
+        found = {item.id: item for item in (self._parse(QueueItem.from_api, v)
+                                            for v in self._values(data, "QueueItems"))}
+        return [found[i] for i in wanted if i in found]
+
+    async def queue_item_last_retry(self, key: str) -> QueueItem:
+        """The newest attempt of the item with this ``Key`` (``GetItemLastRetryByKey``);
+        ``NotFound`` when there is none."""
+        data = await self._get_object(f"{_LAST_RETRY_BY_KEY}(key={self._guid(key)})")
+        return self._parse(QueueItem.from_api, data)
 
     # -- after the start: identity, recent jobs, robot logs, restart, resume (issue 14) -----
 

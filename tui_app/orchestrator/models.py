@@ -6,6 +6,7 @@ Each model keeps the fields the product needs, parsed from the PascalCase wire s
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Generic, Optional, TypeVar
 
@@ -478,3 +479,145 @@ class LogEntry:
             process_name=str(_get(data, "ProcessName") or ""),
             raw=data,
         )
+
+
+# -- queues (issue 16) ------------------------------------------------------------------------
+
+#: ``QueueItemDto.Status``, as the API spells them.
+QUEUE_ITEM_STATUSES = ("New", "InProgress", "Failed", "Successful", "Abandoned", "Retried",
+                       "Deleted")
+#: Item statuses after which nothing changes any more (Retried: a new item goes on).
+FINAL_ITEM_STATUSES = frozenset({"Successful", "Failed", "Abandoned", "Deleted"})
+
+
+def _whole(value: Any, default: Any = 0) -> Any:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+@dataclass(frozen=True)
+class QueueDefinition:
+    """A queue (``QueueDefinitionDto``); ``specific_data_json_schema`` is JSON Schema text."""
+
+    id: int
+    key: str
+    name: str
+    description: str = ""
+    enforce_unique_reference: bool = False
+    specific_data_json_schema: Optional[str] = None
+    sla_in_minutes: int = 0
+    risk_sla_in_minutes: int = 0
+    #: The release (process) that consumes the queue, when the API says.
+    release_id: Optional[int] = None
+    max_number_of_retries: int = 0
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: dict) -> QueueDefinition:
+        schema = _get(data, "SpecificDataJsonSchema")
+        return cls(
+            id=int(_get(data, "Id")),
+            key=str(_get(data, "Key") or ""),
+            name=str(_get(data, "Name") or ""),
+            description=str(_get(data, "Description") or ""),
+            enforce_unique_reference=_get(data, "EnforceUniqueReference") is True,
+            specific_data_json_schema=schema if isinstance(schema, str) and schema.strip()
+            else None,
+            sla_in_minutes=_whole(_get(data, "SlaInMinutes")),
+            risk_sla_in_minutes=_whole(_get(data, "RiskSlaInMinutes")),
+            release_id=_whole(_get(data, "ReleaseId"), None),
+            max_number_of_retries=_whole(_get(data, "MaxNumberOfRetries")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class ProcessingException:
+    """Why an item failed (``ProcessingExceptionDto``)."""
+
+    reason: str
+    details: str = ""
+    #: ``ApplicationException`` or ``BusinessException``.
+    type: str = ""
+
+    @classmethod
+    def from_api(cls, data: Any) -> Optional[ProcessingException]:
+        if not isinstance(data, dict):
+            return None
+        found = cls(reason=str(_get(data, "Reason") or ""),
+                    details=str(_get(data, "Details") or ""),
+                    type=str(_get(data, "Type") or ""))
+        return found if (found.reason or found.details) else None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One queue item (``QueueItemDto``); ``key`` is shared by all its retries."""
+
+    id: int
+    key: str
+    status: str
+    reference: Optional[str] = None
+    priority: str = "Normal"
+    specific_content: dict = field(default_factory=dict)
+    output: Optional[dict] = None
+    processing_exception: Optional[ProcessingException] = None
+    creation_time: Optional[str] = None
+    start_processing: Optional[str] = None
+    end_processing: Optional[str] = None
+    executor_job_key: Optional[str] = None
+    robot_name: str = ""
+    retry_number: int = 0
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_ITEM_STATUSES
+
+    @classmethod
+    def from_api(cls, data: dict) -> QueueItem:
+        robot = _get(data, "Robot")
+        content = _get(data, "SpecificContent")
+        output = _get(data, "Output")
+        if not isinstance(output, dict) and isinstance(_get(data, "OutputData"), str):
+            try:  # ``OutputData``: the same object as JSON text
+                output = json.loads(_get(data, "OutputData"))
+            except ValueError:
+                output = None
+        return cls(
+            id=int(_get(data, "Id")),
+            key=str(_get(data, "Key") or ""),
+            status=str(_get(data, "Status") or "New"),
+            reference=_get(data, "Reference"),
+            priority=str(_get(data, "Priority") or "Normal"),
+            specific_content=content if isinstance(content, dict) else {},
+            output=output if isinstance(output, dict) else None,
+            processing_exception=ProcessingException.from_api(
+                _get(data, "ProcessingException")),
+            creation_time=_get(data, "CreationTime"),
+            start_processing=_get(data, "StartProcessing"),
+            end_processing=_get(data, "EndProcessing"),
+            executor_job_key=_get(data, "ExecutorJobKey") or None,
+            robot_name=str(_get(robot, "Name") or "") if isinstance(robot, dict) else "",
+            retry_number=_whole(_get(data, "RetryNumber")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """``BulkAddQueueItems``'s answer; ``failed`` = (Ordinal, ErrorCode, ErrorMessage)."""
+
+    success: bool
+    message: str = ""
+    failed: list = field(default_factory=list)
+
+    @classmethod
+    def from_api(cls, data: dict) -> BulkResult:
+        items = _get(data, "FailedItems") or []
+        if not isinstance(items, list):
+            raise ValueError("FailedItems is not a list")
+        failed = [(_whole(_get(item, "Ordinal"), None), str(_get(item, "ErrorCode") or ""),
+                   str(_get(item, "ErrorMessage") or ""))
+                  for item in items if isinstance(item, dict)]
+        return cls(success=_get(data, "Success") is True,
+                   message=str(_get(data, "Message") or ""), failed=failed)
