@@ -506,3 +506,15 @@ def test_official_python_sdk_requests(sandbox):
         assert result["FailedItems"] == [{"Ordinal": 1, "ErrorCode": "DuplicateReference",
                                           "ErrorMessage": "Error creating Transaction. "
                                                           "Duplicate Reference."}]
+
+
+def test_seeded_queues_draw_no_random_keys():
+    """Seeding the queues leaves the tenant's seeded key sequence (job keys) unchanged."""
+    from tui_app.sandbox.seed import build_tenant, seed_demo, seed_operations
+    from tui_app.sandbox.tenant import Tenant
+
+    config = SandboxConfig()
+    without = Tenant(config)
+    seed_demo(without, config)
+    seed_operations(without)
+    assert build_tenant(config).new_key() == without.new_key()

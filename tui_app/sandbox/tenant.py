@@ -789,9 +789,12 @@ class Tenant:
         with self.lock:
             self._changed()
             book = self.queues.definitions
-            fields.setdefault("id", self._next_id(book, 1))
-            fields.setdefault("key", self.new_key())
-            fields.setdefault("created_at", self.clock())
+            if "id" not in fields:
+                fields["id"] = self._next_id(book, 1)
+            if "key" not in fields:  # (seeded queues draw no random key: job keys stay put)
+                fields["key"] = self.new_key()
+            if "created_at" not in fields:
+                fields["created_at"] = self.clock()
             queue = QueueDefinition(name=name, folder_id=folder_id, **fields)
             book[queue.id] = queue
             return queue
