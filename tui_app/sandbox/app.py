@@ -26,7 +26,8 @@ Bearer``, missing scope 403 naming the scopes that would do, a non-empty POST bo
 header missing 400/1101 or unknown 400/1100. With several folder headers the path wins over
 the key, the key over the id (UNCONFIRMED precedence). ``X-UIPATH-FolderPath-Encoded`` must be
 an absolute path (relative ``.`` / ``..`` forms are not supported). ``GET /odata/Jobs`` is
-limited per tenant (see ``tui_app.sandbox.ratelimit``).
+limited per tenant, and so is
+``GET /odata/QueueItems`` (see ``tui_app.sandbox.ratelimit``; queues: ``tui_app.sandbox.queueapi``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import unquote
 
-from tui_app.sandbox import attachments, catalog, endpoints, identity, pages
+from tui_app.sandbox import attachments, catalog, endpoints, identity, pages, queueapi
 from tui_app.sandbox.auth import Grant, scopes_needed
 from tui_app.sandbox.config import DEMO
 from tui_app.sandbox.edm import ODataError
@@ -72,8 +73,8 @@ class Route:
     classic: bool = False
     #: An API v20 has and v18 lacks (Attachments): served on the cloud shape only.
     v20: bool = False
-    #: Counted against the tenant's ``GET /odata/Jobs`` limit.
-    limited: bool = False
+    #: The collection whose per-tenant rate limit counts it ("Jobs" or "QueueItems").
+    limited: Optional[str] = None
 
 
 def _route(method: str, pattern: str, label: str, handler: Callable, **options: Any) -> Route:
@@ -97,6 +98,9 @@ ROBOTS_READ = {"scope": ("Robots", "Read"), "folder": True}
 JOBS_READ = {"scope": ("Jobs", "Read"), "folder": True}
 JOBS_WRITE = {"scope": ("Jobs", "Write"), "folder": True}
 MONITORING_READ = {"scope": ("Monitoring", "Read"), "folder": True}
+QUEUES_READ = {"scope": ("Queues", "Read"), "folder": True}
+QUEUES_WRITE = {"scope": ("Queues", "Write"), "folder": True}
+_SVC = r"UiPathODataSvc\."
 
 ROUTES = (
     _route("POST", r"identity_/connect/token", "/identity_/connect/token", identity.token,
@@ -126,7 +130,7 @@ ROUTES = (
     _op("GET", "Robots", "GetRobotsFromFolder(folderId={id})", endpoints.robots_from_folder,
         **ROBOTS_READ),
     _route("GET", r"odata/sessions", "/odata/Sessions", endpoints.list_sessions, **ROBOTS_READ),
-    _route("GET", r"odata/jobs", "/odata/Jobs", endpoints.list_jobs, limited=True, **JOBS_READ),
+    _route("GET", r"odata/jobs", "/odata/Jobs", endpoints.list_jobs, limited="Jobs", **JOBS_READ),
     _route("GET", r"odata/jobs\((\d+)\)", "/odata/Jobs({id})", endpoints.get_job, **JOBS_READ),
     _route("GET", rf"odata/jobs/{_OP}GetByKey\(identifier=('?)([^')]+)\1\)",
            "/odata/Jobs/UiPath.Server.Configuration.OData.GetByKey(identifier={key})",
@@ -164,6 +168,22 @@ ROUTES = (
            attachments.get, v20=True, scope=("Folders", "Read"), folder=True),
     _route("DELETE", r"odata/attachments\(([^)]+)\)", "/odata/Attachments({key})",
            attachments.delete, v20=True, scope=("Folders", "Write"), folder=True),
+    _route("GET", r"odata/queuedefinitions", "/odata/QueueDefinitions",
+           queueapi.list_queue_definitions, **QUEUES_READ),
+    _route("GET", r"odata/queuedefinitions\((\d+)\)", "/odata/QueueDefinitions({id})",
+           queueapi.get_queue_definition, **QUEUES_READ),
+    _route("POST", rf"odata/queues/{_SVC}AddQueueItem",
+           "/odata/Queues/UiPathODataSvc.AddQueueItem", queueapi.add_queue_item, **QUEUES_WRITE),
+    _route("POST", rf"odata/queues/{_SVC}BulkAddQueueItems",
+           "/odata/Queues/UiPathODataSvc.BulkAddQueueItems", queueapi.bulk_add_queue_items,
+           **QUEUES_WRITE),
+    _route("GET", r"odata/queueitems", "/odata/QueueItems", queueapi.list_queue_items,
+           limited="QueueItems", **QUEUES_READ),
+    _route("GET", r"odata/queueitems\((\d+)\)", "/odata/QueueItems({id})",
+           queueapi.get_queue_item, **QUEUES_READ),
+    _route("GET", rf"odata/queueitems/{_SVC}GetItemLastRetryByKey\(key=('?)([^')]+)\1\)",
+           "/odata/QueueItems/UiPathODataSvc.GetItemLastRetryByKey(key={key})",
+           queueapi.last_retry_by_key, **QUEUES_READ),
     _route("PUT", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
            kind="blob"),
     _route("GET", r"sandbox-blobs/([0-9a-fA-F-]{36})", "/sandbox-blobs/{id}", attachments.blob,
@@ -277,7 +297,7 @@ class SandboxApp:
                     _require_json(request)
                 folder = self._folder(request, route, match.cloud) if route.folder else None
                 if route.limited:
-                    self._count_against_limit()
+                    self._count_against_limit(route.limited)
                 host = request.header("host") or "localhost"
                 context = endpoints.Context(request, self.tenant, match.params, grant, folder,
                                             f"http://{host}{match.base_path}",
@@ -288,13 +308,16 @@ class SandboxApp:
         except ApiError as exc:
             return exc.to_response()
 
-    def _count_against_limit(self) -> None:
-        """Refuse with 429 when the tenant's ``GET /odata/Jobs`` budget is used up."""
-        limiter = self.tenant.jobs_limiter
+    def _count_against_limit(self, collection: str) -> None:
+        """Refuse with 429 when the tenant's budget for ``GET /odata/{collection}`` is used up."""
+        queue_items = collection == "QueueItems"
+        limiter = self.tenant.queue_items_limiter if queue_items else self.tenant.jobs_limiter
         seconds = limiter.acquire()
         if seconds is not None:
             raise jobs_limit_error(limiter.limit, seconds,
-                                   retry_after=not self.faults.omit_retry_after())
+                                   retry_after=not self.faults.omit_retry_after(),
+                                   collection=collection,
+                                   single="queue items" if queue_items else "jobs")
 
     def _authenticate(self, request: Request) -> Grant:
         scheme, _, token = (request.header("authorization") or "").partition(" ")

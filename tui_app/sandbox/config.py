@@ -62,7 +62,11 @@ class SandboxConfig:
     rolling minute; the demo's Busy robots finish their other work ``busy_seconds`` after a job
     starts waiting on them, and its Disconnected robots connect ``reconnect_seconds`` after;
     one second of a start's ``StopProcessExpression`` / ``KillProcessExpression`` /
-    ``AlertPendingExpression`` / ``AlertRunningExpression`` lasts ``expression_seconds``.
+    ``AlertPendingExpression`` / ``AlertRunningExpression`` lasts ``expression_seconds``;
+    an item of a queue that a demo process consumes waits ``item_processing_seconds`` before
+    its robot takes it, and is processed for as long again;
+    ``queue_items_rate_limit`` is the ``GET /odata/QueueItems`` collection requests allowed per
+    rolling minute.
     """
 
     token_lifetime: float = 3600.0
@@ -79,11 +83,13 @@ class SandboxConfig:
     busy_seconds: float = 30.0
     reconnect_seconds: float = 20.0
     expression_seconds: float = 1.0
+    item_processing_seconds: float = 3.0
+    queue_items_rate_limit: int = 100
 
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
                      "stop_seconds", "busy_seconds", "reconnect_seconds",
-                     "expression_seconds"):
+                     "expression_seconds", "item_processing_seconds"):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must not be negative")
@@ -93,3 +99,5 @@ class SandboxConfig:
             raise ValueError("scale must not be negative")
         if self.jobs_rate_limit < 1:
             raise ValueError("jobs_rate_limit must be at least 1")
+        if self.queue_items_rate_limit < 1:
+            raise ValueError("queue_items_rate_limit must be at least 1")

@@ -87,6 +87,9 @@ class EntityType:
 
     name: str
     properties: dict = field(hash=False)
+    #: ``$filter`` / ``$orderby`` compare its strings without regard to case (SQL Server's
+    #: default collation), e.g. ``Name eq 'invoices'`` finds "Invoices".
+    ignore_case: bool = False
 
     def prop(self, name: str) -> PropertyType:
         try:

@@ -442,11 +442,18 @@ def _coerce_literal(literal: Literal, target: Any, op: str) -> Any:
 class _Compiler:
     def __init__(self, entity_type: EntityType) -> None:
         self.entity_type = entity_type
+        self.ignore_case = entity_type.ignore_case
+
+    def _fold(self, value: Any, kind: Any) -> Any:
+        """A string value of a type that ignores case, lower-cased."""
+        if self.ignore_case and isinstance(value, str) and _group(kind) == "string":
+            return value.lower()
+        return value
 
     def compile(self, node: Any) -> Compiled:
         if isinstance(node, Literal):
             value = node.value
-            if node.kind == "guid":
+            if node.kind == "guid" or (node.kind == "string" and self.ignore_case):
                 value = value.lower()
             return (lambda _e: value), _literal_type(node)
         if isinstance(node, Path):
@@ -485,6 +492,7 @@ class _Compiler:
             else:
                 kind = prop
         segments = node.segments
+        fold = self.ignore_case and kind == "Edm.String"
 
         def read(entity: dict) -> Any:
             value: Any = entity
@@ -492,7 +500,7 @@ class _Compiler:
                 if value is None:
                     return None
                 value = resolve(value.get(name))
-            return value
+            return value.lower() if fold and isinstance(value, str) else value
 
         return read, kind
 
@@ -536,7 +544,7 @@ class _Compiler:
         if left_literal != right_literal:
             literal, other = (node.left, node.right) if left_literal else (node.right, node.left)
             reader, kind = self.compile(other)
-            value = _coerce_literal(literal, kind, node.op)
+            value = self._fold(_coerce_literal(literal, kind, node.op), kind)
             sides = [(lambda _e: value, _same), (reader, _normalizer(_group(kind), kind))]
             return sides if left_literal else sides[::-1]
         (left, left_kind), (right, right_kind) = self.compile(node.left), self.compile(node.right)
@@ -573,7 +581,7 @@ class _Compiler:
         if isinstance(kind, EntityType) or str(kind).startswith("Collection("):
             raise _incompatible("in", kind, "Collection")
         normalize = _normalizer(_group(kind), kind)
-        allowed = {_coerce_literal(value, kind, "in") for value in node.values}
+        allowed = {self._fold(_coerce_literal(value, kind, "in"), kind) for value in node.values}
         return (lambda e: normalize(reader(e)) in allowed), "Edm.Boolean"
 
 

@@ -1,4 +1,5 @@
-"""The per-tenant limit on ``GET /odata/Jobs``: a rolling-window counter shared by every client
+"""The per-tenant limits on ``GET /odata/Jobs`` and ``GET /odata/QueueItems`` (one counter each,
+the same documented 100 requests per minute): a rolling-window counter shared by every client
 of the tenant, and the 429 it answers (``Retry-After`` and errorCode 0 are UNCONFIRMED; a real
 tenant sometimes answers without ``Retry-After``, see ``FaultConfig.no_retry_after``)."""
 
@@ -47,11 +48,13 @@ class RateLimiter:
             return max(1, math.ceil(wait))
 
 
-def jobs_limit_error(limit: int, seconds: int, *, retry_after: bool = True) -> ApiError:
-    """The 429 for a ``GET /odata/Jobs`` over the tenant's limit (``retry_after`` False: no
-    ``Retry-After`` header and no wait in the message, as some real tenants answer)."""
+def jobs_limit_error(limit: int, seconds: int, *, retry_after: bool = True,
+                     collection: str = "Jobs", single: str = "jobs") -> ApiError:
+    """The 429 for a ``GET /odata/{collection}`` over the tenant's limit (``retry_after``
+    False: no ``Retry-After`` header and no wait in the message, as some real tenants answer);
+    ``single`` names what ``/odata/{collection}({Id})`` reads."""
     wait = f"Retry after {seconds} seconds, or read" if retry_after else "Read"
     return ApiError(
-        429, f"Too many requests: GET /odata/Jobs is limited to {limit} requests per minute "
-             f"for this tenant. {wait} single jobs with /odata/Jobs({{Id}}).",
+        429, f"Too many requests: GET /odata/{collection} is limited to {limit} requests per "
+             f"minute for this tenant. {wait} single {single} with /odata/{collection}({{Id}}).",
         0, {"Retry-After": str(seconds)} if retry_after else None)

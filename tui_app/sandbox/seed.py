@@ -36,11 +36,20 @@ The cases the demo shows (robot ids in brackets):
   10,000 characters: an ``OutputFile`` on the cloud shape) and "UrgentPayments"
   (SpecificPriorityValue 90).
 
+Queues (``seed_queues``, ``tui_app.sandbox.queues``): "InvoiceIntake" (1) in "Finance", with a
+``SpecificDataJsonSchema`` using every kind of field (``INVOICE_SCHEMA``), consumed by the
+release "InvoiceIntake" (7, robot fin-bot-01) with one automatic retry; "Notes" (2) in
+"Shared/Support" without a schema and not consumed (its items stay New); "AccountResets" (3) in
+"Shared/Support" with unique references, consumed by "PasswordReset" (6, robot
+svc-support-01), no retries.
+
 Every job that runs writes a robot log (``tui_app.sandbox.robotlogs``); a job with an input
 argument starting "FAIL" ends with an Error line.
 """
 
 from __future__ import annotations
+
+import json
 
 from tui_app.sandbox.config import SandboxConfig
 from tui_app.sandbox.hostile import seed_hostile
@@ -85,6 +94,7 @@ def build_tenant(config: SandboxConfig) -> Tenant:
     tenant = Tenant(config)
     seed_demo(tenant, config)
     seed_operations(tenant)
+    seed_queues(tenant)
     if config.scale:
         seed_scale(tenant, config.scale)
     if config.hostile:
@@ -290,3 +300,48 @@ def seed_scale(tenant: Tenant, count: int) -> None:
                            environment_id=environment.id, description=f"Generated process {number}",
                            arguments_input=arguments_input, arguments_output=arguments_output,
                            created_at=SEED_TIME)
+
+
+#: InvoiceIntake's ``SpecificDataJsonSchema``: every type, nested and array fields, the
+#: string, number and date rules.
+INVOICE_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["InvoiceNumber", "Vendor", "Amount", "Currency"],
+    "properties": {
+        "InvoiceNumber": {"type": "string", "pattern": "^INV-[0-9]{4,8}$",
+                          "description": "INV- and 4 to 8 digits"},
+        "Vendor": {"type": "string", "minLength": 2, "maxLength": 80},
+        "Amount": {"type": "number", "minimum": 0.01, "maximum": 1000000,
+                   "description": "Over 10,000 needs a manual approval"},
+        "Quantity": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "Paid": {"type": "boolean"},
+        "ReceivedAt": {"type": "string", "format": "date-time"},
+        "DueOn": {"type": "string", "format": "date"},
+        "Currency": {"type": "string", "enum": ["EUR", "USD", "GBP"]},
+        "BillingAddress": {
+            "type": "object", "required": ["City"],
+            "properties": {"Street": {"type": "string"}, "City": {"type": "string", "minLength": 1},
+                           "PostalCode": {"type": "string", "pattern": "^[0-9A-Z -]{3,10}$"}}},
+        "Tags": {"type": "array", "items": {"type": "string", "maxLength": 20}},
+        "Lines": {"type": "array", "items": {
+            "type": "object", "required": ["Sku"],
+            "properties": {"Sku": {"type": "string"},
+                           "Quantity": {"type": "integer", "minimum": 1}}}},
+    },
+}
+
+
+def seed_queues(tenant: Tenant) -> None:
+    """The demo queues (see the module docstring)."""
+    tenant.add_queue(3, "InvoiceIntake", id=1, key="3c6f9b2e-5a8d-4e1b-9c4f-7a0d3b6e9c01",
+                     description="Incoming invoices to register (processed by InvoiceIntake)",
+                     specific_data_json_schema=json.dumps(INVOICE_SCHEMA, indent=2),
+                     max_number_of_retries=1, accept_automatically_retry=True,
+                     sla_in_minutes=60, risk_sla_in_minutes=45, release_id=7,
+                     created_at=SEED_TIME)
+    tenant.add_queue(2, "Notes", id=2, key="8e1b4d7a-0c3f-4a6d-b9e2-5f8c1a4d7b02",
+                     description="Free-form notes for the support team", created_at=SEED_TIME)
+    tenant.add_queue(2, "AccountResets", id=3, key="d4a7c0f3-6b9e-4c2a-8f5d-1e4b7a0d3c03",
+                     description="Password resets to do (one per ticket reference)",
+                     enforce_unique_reference=True, release_id=6, created_at=SEED_TIME)

@@ -29,6 +29,8 @@ Mutators for tests and demos:
   each job's robot log, see ``tui_app.sandbox.robotlogs``)
 - ``set_maintenance(robot_id, enabled)``: the robot's host session in maintenance mode takes
   no new jobs (they wait Pending)
+- ``add_queue(folder_id, name, ...)`` → QueueDefinition (``queues``: a ``QueueBook``; its
+  items are processed in ``advance``, see ``tui_app.sandbox.queues``)
 - ``add_attachment(name, folder_id)`` → Attachment (``attachments``: id → Attachment)
 - ``advance(now)``: replay jobs and robots up to ``now`` (every request does it first);
   it also raises ``alerts`` (``Alert``: a job Pending / Running past its start's
@@ -36,7 +38,7 @@ Mutators for tests and demos:
   10,000 characters of a successful job to an attachment (``Job.output_file``)
 - ``set_token_lifetime(seconds)`` (new tokens), ``expire_tokens()`` (issued tokens, not the PAT)
 - attributes ``job_pending_seconds``, ``job_running_seconds``, ``stop_seconds``,
-  ``expression_seconds`` (new jobs) and
+  ``expression_seconds`` (new jobs), ``queues.processing_seconds`` (new queue item events) and
   the property ``jobs_rate_limit``
 """
 
@@ -56,6 +58,7 @@ from typing import Any, Callable, Optional, TypeVar, cast
 from tui_app.sandbox.auth import TokenStore
 from tui_app.sandbox.config import DEMO, SandboxConfig
 from tui_app.sandbox.jobs import NO_LIMITS, Job, JobFault, JobLimits, demo_outputs, input_fault
+from tui_app.sandbox.queues import QueueBook, QueueDefinition
 from tui_app.sandbox.ratelimit import RateLimiter
 
 ROBOT_STATES = ("Available", "Busy", "Disconnected", "Unknown")
@@ -252,6 +255,7 @@ class Tenant:
         self.tokens = TokenStore(config.token_lifetime, DEMO.personal_access_token, clock)
         self.jobs_limiter = RateLimiter(config.jobs_rate_limit,
                                         used_by_others=config.jobs_rate_used_by_others)
+        self.queue_items_limiter = RateLimiter(config.queue_items_rate_limit)
         self.folders: dict[int, Folder] = {}
         self.robots: dict[int, Robot] = {}
         self.environments: dict[int, Environment] = {}
@@ -268,6 +272,8 @@ class Tenant:
         self.machine_runtimes: dict[str, dict] = {}
         self._cache: dict = {}
         self._random = random.Random(config.seed)
+        #: Queues and their items (``tui_app.sandbox.queues``).
+        self.queues = QueueBook(config.item_processing_seconds, self.new_key)
         self._job_ids = itertools.count(10001)
         #: Jobs not yet final, oldest first.
         self._active: list = []
@@ -523,7 +529,14 @@ class Tenant:
                     break
             self._dispatch(now)
             self._raise_alerts(now)
+            self.queues.advance(now, self._queue_robot)
             self._active = [job for job in self._active if not job.is_final]
+
+    def _queue_robot(self, release_id: int) -> Optional[Robot]:
+        """The robot that processes the items of a queue ``release_id`` consumes."""
+        release = self.releases.get(release_id)
+        robots = self.robots_for_release(release) if release is not None else []
+        return next((robot for robot in robots if robot.takes_unattended), None)
 
     def _store_output(self, job: Job, at: float) -> None:
         """Output arguments over ``MAX_INLINE_OUTPUT`` characters go to an attachment."""
@@ -770,6 +783,21 @@ class Tenant:
                                     uuid.UUID(int=self._random.getrandbits(128)).hex)
             self.attachments[attachment.id] = attachment
             return attachment
+
+    def add_queue(self, folder_id: int, name: str, **fields: Any) -> QueueDefinition:
+        """A queue in ``folder_id``; ``fields`` are other QueueDefinition fields."""
+        with self.lock:
+            self._changed()
+            book = self.queues.definitions
+            if "id" not in fields:
+                fields["id"] = self._next_id(book, 1)
+            if "key" not in fields:  # (seeded queues draw no random key: job keys stay put)
+                fields["key"] = self.new_key()
+            if "created_at" not in fields:
+                fields["created_at"] = self.clock()
+            queue = QueueDefinition(name=name, folder_id=folder_id, **fields)
+            book[queue.id] = queue
+            return queue
 
     def remove_release(self, release_id: int) -> None:
         with self.lock:
