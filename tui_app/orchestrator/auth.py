@@ -54,10 +54,10 @@ log = logging.getLogger(__name__)
 
 #: The scopes the wizard needs: folders, processes, jobs (read + start/stop), robots, machines.
 DEFAULT_SCOPES = "OR.Folders.Read OR.Execution.Read OR.Jobs OR.Robots.Read OR.Machines.Read"
-#: Asked for too with the default scopes, for robot logs, the identity in the history and job
-#: attachments (input over 10,000 characters sent as a file); an application not granted them
-#: gets ``invalid_scope``, and is then signed in without them.
-OPTIONAL_SCOPES = "OR.Monitoring.Read OR.Users.Read OR.Folders.Write"
+#: Asked for too with the default scopes, for robot logs, the identity in the history, job
+#: attachments (input over 10,000 characters sent as a file) and queue items; an application
+#: not granted them gets ``invalid_scope``, and is then signed in without them.
+OPTIONAL_SCOPES = "OR.Monitoring.Read OR.Users.Read OR.Folders.Write OR.Queues"
 CLOUD_IDENTITY_URL = "https://cloud.uipath.com/identity_/connect/token"
 #: Client-credentials fallback when the identity server does not say ``expires_in``.
 DEFAULT_TOKEN_LIFETIME = 3600.0
