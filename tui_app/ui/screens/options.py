@@ -157,7 +157,7 @@ Tab / Shift+Tab move between fields; Enter opens a list; Ctrl+N continues.
             mark = "    " if found.takes_jobs else "  ! "
             options.append((visible(f"{mark}{found.host_machine_name}: {words}",
                                     single_line=True),
-                            target_value(machine, found.host_machine_name)))
+                            target_value(found.machine_name, found.host_machine_name)))
         values.update(value for _, value in options)
         chosen = target_value(choice.machine, choice.host)
         if chosen not in values:  # a saved name that is not listed (yet): kept, said so
