@@ -102,7 +102,7 @@ import asyncio
 import dataclasses
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
@@ -1012,18 +1012,8 @@ async def _add_queue_item(context: _Context) -> None:
 async def _record_item(context: _Context, plan: Any, item: Any, shown: dict) -> Optional[str]:
     """Append the addition to the history (a problem is a warning, never a failure)."""
     from tui_app.history import record_item
-    from tui_app.identity import who_started
 
-    client = context.client
-    identity = await who_started(client, context.settings)
-    try:
-        entry = record_item("headless", plan, item, template_name=context.template.name,
-                            template_path=str(context.path), orchestrator_url=client.base_url,
-                            tenant=context.settings.tenant, identity=identity, body=shown)
-    except (OSError, LocationError, ValueError) as exc:
-        context.report.warn(f"The addition was not written to the history: {exc}")
-        return None
-    return entry.id
+    return await _append_history(context, record_item, "addition", plan, item, shown)
 
 
 async def _wait_item(context: _Context, entry_id: Optional[str]) -> None:
@@ -1107,16 +1097,24 @@ async def _record(context: _Context, plan: StartPlan, jobs: list[Job],
     body as printed, ``ask`` values hidden); a history problem is a warning, never a
     failure."""
     from tui_app.history import record_start
+
+    return await _append_history(context, record_start, "start", plan, jobs, shown)
+
+
+async def _append_history(context: _Context, record: Callable[..., Any], what: str,
+                          plan: Any, found: Any, shown: dict) -> Optional[str]:
+    """``record`` (history.record_start / record_item) with where and by whom; the entry id,
+    or None after warning that the ``what`` was not written."""
     from tui_app.identity import who_started
 
     client = context.client
     identity = await who_started(client, context.settings)
     try:
-        entry = record_start("headless", plan, jobs, template_name=context.template.name,
-                             template_path=str(context.path), orchestrator_url=client.base_url,
-                             tenant=context.settings.tenant, identity=identity, body=shown)
+        entry = record("headless", plan, found, template_name=context.template.name,
+                       template_path=str(context.path), orchestrator_url=client.base_url,
+                       tenant=context.settings.tenant, identity=identity, body=shown)
     except (OSError, LocationError, ValueError) as exc:
-        context.report.warn(f"The start was not written to the history: {exc}")
+        context.report.warn(f"The {what} was not written to the history: {exc}")
         return None
     return entry.id
 
