@@ -360,3 +360,21 @@ def test_serve_reports_a_busy_port(capsys):
     with Sandbox() as running:
         assert serve("127.0.0.1", running.port) == 1
     assert "Cannot start the sandbox" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
+def test_a_ctrl_c_while_the_banner_is_printed_still_stops_cleanly(monkeypatch, capsys):
+    """CI saw exit -2: a Ctrl+C landing before the wait loop escaped as KeyboardInterrupt."""
+    from tui_app.sandbox import server
+
+    banner = server._banner
+
+    def banner_then_ctrl_c(sandbox):
+        os.kill(os.getpid(), signal.SIGINT)
+        return banner(sandbox)
+
+    monkeypatch.setattr(server, "_banner", banner_then_ctrl_c)
+    handler = signal.getsignal(signal.SIGINT)
+    assert server.serve("127.0.0.1", 0, SandboxConfig()) == 0
+    assert "Sandbox stopped." in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is handler

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -302,7 +303,12 @@ def _banner(sandbox: Sandbox) -> str:
 
 def serve(host: str = "127.0.0.1", port: int = 8765,
           config: Optional[SandboxConfig] = None) -> int:
-    """Run the sandbox in the foreground until Ctrl+C; returns the process exit code."""
+    """Run the sandbox in the foreground until Ctrl+C (or SIGTERM); returns the exit code.
+
+    The stop signals only set an event, and their handlers are in place before the banner
+    says "Press Ctrl+C": a Ctrl+C at any moment after that stops the sandbox cleanly instead
+    of interrupting whatever line the main thread happens to be on.
+    """
     sandbox = Sandbox(config, host, port)
     try:
         sandbox.start()
@@ -310,12 +316,16 @@ def serve(host: str = "127.0.0.1", port: int = 8765,
         print(f"Cannot start the sandbox on {host}:{port}: {exc.strerror or exc}",
               file=sys.stderr)
         return 1
-    print(_banner(sandbox), flush=True)
+    stopping = threading.Event()
+    previous = {number: signal.signal(number, lambda *_: stopping.set())
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while True:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
+        print(_banner(sandbox), flush=True)
+        while not stopping.wait(0.5):
+            pass
         print("Sandbox stopped.", flush=True)
     finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         sandbox.stop()
     return 0
