@@ -347,14 +347,14 @@ def test_an_unreadable_history_is_one_line_and_exit_1(capsys):
     assert len(err.splitlines()) == 1
 
 
-def test_opening_a_queue_template_in_the_wizard_says_how_to_run_it(tmp_path, capsys,
-                                                                   wizard_calls):
+def test_a_queue_template_opens_in_the_wizard_with_its_template(tmp_path, wizard_calls):
     path = tmp_path / "notes.toml"
     path.write_text('version = 1\nname = "Note"\naction = "add_queue_item"\n\n'
                     '[connection]\nurl = "https://x.test/orchestrator_"\nfolder = "Shared"\n\n'
                     '[queue]\nname = "Notes"\n\n[item]\n\n[content]\nText = "hello"\n',
                     encoding="utf-8")
-    assert main(["open", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "adds a queue item" in err and "startjob run" in err
-    assert wizard_calls == []
+    assert main(["open", str(path)]) == 0
+    (settings, options), = wizard_calls
+    assert options["template"].action == "add_queue_item"
+    assert options["template"].queue.name == "Notes"
+    assert settings.url == "https://x.test/orchestrator_"

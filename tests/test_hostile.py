@@ -130,6 +130,8 @@ async def connect_to(pilot, folder: str = HOSTILE_FOLDER) -> None:
     await fill(pilot, folder)
     await pilot.press("enter")
     await settle(pilot, 0.1)
+    await pilot.press("enter")  # Action: Start a job
+    await settle(pilot, 0.1)
     assert isinstance(pilot.app.screen, ProcessScreen)
 
 

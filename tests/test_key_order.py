@@ -184,6 +184,8 @@ async def test_arguments_enter_moves_on_before_the_next_key(make_wizard):
         await fill(pilot, "Finance")
         await pilot.press("enter")
         await settle(pilot, 0.1)
+        await pilot.press("enter")  # Action: Start a job
+        await settle(pilot, 0.1)
         app.screen.query_one("#search", Input).value = "ArgumentShowcase"
         await settle(pilot, 0.4)
         await pilot.press("enter")

@@ -119,6 +119,8 @@ async def test_highlighted_folder_and_process_are_marked_with_a_glyph(make_wizar
         assert shown[1].startswith("▸ Finance") and not shown[0].startswith("▸")
         await pilot.press("up", "enter")
         await settle(pilot)
+        await pilot.press("enter")  # Action: Start a job
+        await settle(pilot)
         await search(pilot, "triage")
         processes = app.screen.query_one("#processes")
         first, second = screen_text(app, processes).splitlines()[:2]
@@ -323,11 +325,13 @@ async def test_another_folder_starts_with_an_empty_search(make_wizard):
     async with app.run_test(size=SIZE) as pilot:
         await tour.to_process(pilot, "Default")
         await search(pilot, "triage")
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # back past the Action step
         await settle(pilot)
         assert isinstance(app.screen, FolderScreen)
         await fill(pilot, "Finance")
         await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # Action: Start a job
         await settle(pilot)
         assert isinstance(app.screen, ProcessScreen)
         assert app.screen.query_one("#search", Input).value == ""

@@ -361,7 +361,7 @@ async def test_an_upgrade_under_a_running_wizard_is_explained(make_wizard, monke
         # What a new version on disk looks like to a lazy import: the module is gone.
         monkeypatch.setitem(
             __import__("tui_app.ui.screens", fromlist=["_WHERE"])._WHERE,
-            "Folder",
+            ("start_job", "Folder"),
             ("no_such_module_any_more", "FolderScreen"),
         )
         await pilot.press("enter")

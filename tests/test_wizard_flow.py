@@ -10,6 +10,7 @@ from tour import fill, past_options, search, settle, to_review, wait_for_final_j
 
 from tui_app.sandbox import SandboxConfig
 from tui_app.ui.screens import (
+    ActionScreen,
     ArgumentsScreen,
     ConnectScreen,
     FolderScreen,
@@ -31,8 +32,12 @@ async def connect(pilot) -> None:
 
 
 async def choose_folder(pilot, name: str) -> None:
+    """Choose the folder ``name``, then Start a job on the Action step."""
     assert isinstance(pilot.app.screen, FolderScreen)
     await fill(pilot, name)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ActionScreen)
     await pilot.press("enter")
     await settle(pilot)
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tui_app.wizard.flow import FLOW, STEPS, Facts, next_step, skipped_steps, steps_until
+import dataclasses
+
+from tui_app.wizard.flow import (
+    FLOW,
+    FLOWS,
+    STEPS,
+    Facts,
+    next_step,
+    skipped_steps,
+    step_names,
+    steps_until,
+)
 
 #: A classic tenant: folders, a process released to two environments.
 CLASSIC = Facts(connected=True, folders=3, release_chosen=True, releases=2, has_arguments=True)
@@ -13,11 +24,13 @@ CLASSIC = Facts(connected=True, folders=3, release_chosen=True, releases=2, has_
 MODERN = Facts(connected=True, folders=2, release_chosen=True, releases=1, has_arguments=False)
 #: A tenant without folders (old on-prem): one release.
 NO_FOLDERS = Facts(connected=True, folders=0, release_chosen=True, releases=1)
+#: Adding a queue item in a tenant with folders.
+QUEUE = Facts(connected=True, folders=2, action="add_queue_item")
 
 
 def walk(facts: Facts) -> list:
     steps = ["Connect"]
-    while steps[-1] != "Run":
+    while steps[-1] != step_names(facts)[-1]:
         steps.append(next_step(steps[-1], facts))
     return steps
 
@@ -27,25 +40,37 @@ def test_the_table_is_the_step_list_shared_by_the_indicator_and_the_screens():
     from tui_app.ui.screens import _WHERE, screen_class
 
     assert tuple(step.name for step in FLOW) == STEPS
-    assert STEPS == ("Connect", "Folder", "Process", "Release", "Strategy", "Options",
-                     "Arguments", "Review", "Run")
-    assert widgets.STEPS is STEPS and tuple(_WHERE) == STEPS
-    assert [screen_class(step).STEP for step in STEPS] == list(STEPS)
+    assert STEPS == ("Connect", "Folder", "Action", "Process", "Release", "Strategy",
+                     "Options", "Arguments", "Review", "Run")
+    assert step_names(QUEUE) == ("Connect", "Folder", "Action", "Queue", "Content", "Item",
+                                 "Review", "Monitor")
+    assert widgets.STEPS is STEPS
+    assert set(_WHERE) == {(action, step.name) for action, steps in FLOWS.items()
+                           for step in steps}
+    for action in FLOWS:
+        names = step_names(Facts(action=action))
+        assert [screen_class(step, action).STEP for step in names] == list(names)
+    assert screen_class("Review", "add_queue_item") is not screen_class("Review")
 
 
 @pytest.mark.parametrize(
     "facts, expected",
     [
         (CLASSIC, list(STEPS)),
-        (MODERN, ["Connect", "Folder", "Process", "Strategy", "Options", "Review", "Run"]),
-        (NO_FOLDERS, ["Connect", "Process", "Strategy", "Options", "Arguments", "Review",
-                      "Run"]),
+        (MODERN, ["Connect", "Folder", "Action", "Process", "Strategy", "Options", "Review",
+                  "Run"]),
+        (NO_FOLDERS, ["Connect", "Action", "Process", "Strategy", "Options", "Arguments",
+                      "Review", "Run"]),
+        (QUEUE, ["Connect", "Folder", "Action", "Queue", "Content", "Item", "Review",
+                 "Monitor"]),
+        (dataclasses.replace(QUEUE, folders=0), ["Connect", "Action", "Queue", "Content",
+                                                 "Item", "Review", "Monitor"]),
     ],
-    ids=["classic", "modern", "no-folders"],
+    ids=["classic", "modern", "no-folders", "queue", "queue-no-folders"],
 )
 def test_next_step_skips_what_the_choices_make_useless(facts, expected):
     assert walk(facts) == expected
-    assert next_step("Run", facts) == "Run"
+    assert next_step(expected[-1], facts) == expected[-1]
 
 
 def test_skipped_steps_are_only_told_once_known():
@@ -58,10 +83,13 @@ def test_skipped_steps_are_only_told_once_known():
 
 
 def test_steps_until_a_landing_open_every_step_in_between():
-    assert steps_until("Review", CLASSIC) == ["Folder", "Process", "Release", "Strategy",
-                                              "Options", "Arguments", "Review"]
-    assert steps_until("Strategy", NO_FOLDERS) == ["Process", "Strategy"]
+    assert steps_until("Review", CLASSIC) == ["Folder", "Action", "Process", "Release",
+                                              "Strategy", "Options", "Arguments", "Review"]
+    assert steps_until("Strategy", NO_FOLDERS) == ["Action", "Process", "Strategy"]
     assert steps_until("Folder", CLASSIC) == ["Folder"]
     # A landing the facts skip is never passed: the walk stops at Review.
-    assert steps_until("Arguments", MODERN) == ["Folder", "Process", "Strategy", "Options",
-                                                "Review"]
+    assert steps_until("Arguments", MODERN) == ["Folder", "Action", "Process", "Strategy",
+                                                "Options", "Review"]
+    assert steps_until("Item", QUEUE) == ["Folder", "Action", "Queue", "Content", "Item"]
+    assert steps_until("Review", QUEUE) == ["Folder", "Action", "Queue", "Content", "Item",
+                                            "Review"]

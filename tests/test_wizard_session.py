@@ -62,7 +62,8 @@ def test_the_session_skips_folder_release_and_arguments_when_they_do_not_apply()
     assert session.skipped_steps() == ("Release",)  # not connected: Folder is not known yet
     session.state.folders = []
     session.state.release = MODERN_RELEASE  # no input arguments
-    assert session.next_step("Connect") == "Process"
+    assert session.next_step("Connect") == "Action"
+    assert session.next_step("Action") == "Process"
     assert session.next_step("Options") == "Review"
 
 

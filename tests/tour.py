@@ -58,10 +58,24 @@ async def to_folder(pilot) -> None:
     await settle(pilot)
 
 
-async def to_process(pilot, folder: str = "Default") -> None:
+async def to_action(pilot, folder: str = "Default") -> None:
+    """The Action step of ``folder``."""
     await to_folder(pilot)
     await fill(pilot, folder)
     await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_process(pilot, folder: str = "Default") -> None:
+    await to_action(pilot, folder)
+    await pilot.press("enter")  # Start a job: the highlighted action
+    await settle(pilot)
+
+
+async def to_queue(pilot, folder: str = "Finance") -> None:
+    """The Queue step of ``folder`` (Add a queue item chosen on the Action step)."""
+    await to_action(pilot, folder)
+    await pilot.press("down", "enter")
     await settle(pilot)
 
 

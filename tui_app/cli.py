@@ -537,10 +537,6 @@ def _run_open(args: argparse.Namespace) -> int:
             template, path = find_template(args.template)
             problem = _demo_problem(template, launch,
                                     f"startjob --demo open {quote(args.template)}")
-            if template.action != "start_job":  # the wizard's queue steps are to come
-                problem = (f"{template.name!r} adds a queue item; the wizard opens job "
-                           f"templates only. Run it with: startjob run {quote(args.template)} "
-                           "(add --dry-run to check it first).")
             if problem:
                 raise ReplayError(problem)
             settings = connection_settings(template, launch.connection, profile=launch.profile)

@@ -88,6 +88,12 @@ class Draft:
     #: The folder id of those jobs (None: no folder) and their history entry id ("": none).
     started_folder_id: Optional[int] = None
     history_id: str = ""
+    #: ``add_queue_item``: the queue; ``argument_texts`` then holds the content as typed,
+    #: ``options`` the item options, ``content_kinds`` the key/value editor's kinds, and
+    #: ``started_jobs`` the item added ({id, key}).
+    action: str = ""
+    queue_name: str = ""
+    content_kinds: dict = field(default_factory=dict)
     #: The wizard step reached (Connect, Folder, Process, ...).
     step: str = ""
     #: When the draft was saved (ISO 8601, UTC).
@@ -135,11 +141,11 @@ class Draft:
                     isinstance(v, str) for v in value.values()
                 ):
                     raise TypeError("options must map names to text")
-            elif item.name == "argument_texts":
+            elif item.name in ("argument_texts", "content_kinds"):
                 if not isinstance(value, dict) or not all(
                     isinstance(v, str) for v in value.values()
                 ):
-                    raise TypeError("argument_texts must map names to text")
+                    raise TypeError(f"{item.name} must map names to text")
             elif not isinstance(value, str):
                 raise TypeError(f"{item.name} must be text")
             values[item.name] = value
@@ -300,6 +306,14 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         robot_names = []
     started = [{"id": job.id, "key": job.key} for job in getattr(state, "jobs", None) or ()
                if isinstance(getattr(job, "id", None), int) and isinstance(job.key, str)]
+    if getattr(state, "action", "") == "add_queue_item":
+        return Draft(
+            url=setting("url"), auth_mode=setting("auth_mode"), client_id=setting("client_id"),
+            tenancy_name=setting("tenancy_name"), username=setting("username"),
+            scope=setting("scope"), identity_url=setting("identity_url"),
+            folder_path=getattr(folder, "fully_qualified_name", "") or "",
+            ask_names=sorted(getattr(state, "ask_names", ()) or ()), step=step,
+            **_queue_fields(state))
     return Draft(
         url=setting("url"),
         auth_mode=setting("auth_mode"),
@@ -324,3 +338,23 @@ def draft_from_state(state: Any, step: str = "") -> Draft:
         started_folder_id=getattr(folder, "id", None) if started else None,
         step=step,
     )
+
+
+def _queue_fields(state: Any) -> dict:
+    """The draft fields of the queue steps' choices (``state.queue``)."""
+    choice = state.queue
+    queue, added = choice.queue, choice.added
+    rows = [row for row in choice.rows if row.name.strip()]
+    values: dict = {
+        "action": "add_queue_item",
+        "queue_name": getattr(queue, "name", "") or "",
+        "search_text": choice.search_text,
+        "argument_texts": ({row.name.strip(): row.text for row in rows} if rows
+                           else dict(choice.content_texts)),
+        "content_kinds": {row.name.strip(): row.kind for row in rows},
+        "options": _options(choice.item),
+    }
+    if added is not None:
+        values["started_jobs"] = [{"id": added.id, "key": added.key}]
+        values["started_folder_id"] = getattr(state.folder, "id", None)
+    return values

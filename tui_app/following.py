@@ -257,6 +257,15 @@ async def _newest_attempt(client: Any, item: Any) -> Any:
     return newest if newest is not None and newest.id != item.id else item
 
 
+async def poll_item(client: Any, item: Any) -> Any:
+    """``item`` as Orchestrator has it now; a Retried item as its newest attempt (same
+    ``Key``). Raises ``OrchestratorError`` (``RateLimited`` when throttled)."""
+    fresh = await client.queue_item(item.id)
+    if fresh.status == "Retried":
+        fresh = await _newest_attempt(client, fresh)
+    return fresh
+
+
 async def follow_item(
     client: Any,
     item: Any,
@@ -284,9 +293,7 @@ async def follow_item(
             wait = min(wait, remaining)
         await sleep(wait)
         try:
-            fresh = await client.queue_item(current.id)
-            if fresh.status == "Retried":
-                fresh = await _newest_attempt(client, fresh)
+            fresh = await poll_item(client, current)
         except RateLimited as exc:
             log.info("Polling the queue item was throttled (%s); following goes on", exc)
             continue

@@ -498,6 +498,11 @@ class OrchestratorClient:
         values = self._values(data, "Releases")
         return self._parse(Release.from_api, values[0]) if values else None
 
+    async def release_by_id(self, release_id: int) -> Release:
+        """One release by id (``GET /odata/Releases(id)``), e.g. the one a queue names."""
+        data = await self._get_object(f"{_ODATA}/Releases({odata.path_int(release_id)})")
+        return self._parse(Release.from_api, data)
+
     # -- robots -----------------------------------------------------------------------------
 
     async def _session_states(self, folder: Any = _CURRENT) -> dict[int, str]:

@@ -35,7 +35,9 @@ EXIT_UNEXPECTED = 70
 
 
 class WizardApp(OrderedKeys, App):
-    """Connect › Folder › Process › Release › Strategy › Arguments › Review › Run."""
+    """Connect › Folder › Action, then Process › Release › Strategy › Options › Arguments ›
+    Review › Run to start a job, or Queue › Content › Item › Review › Monitor to add a queue
+    item."""
 
     TITLE = "startjob"
     CSS_PATH = "styles.tcss"
@@ -104,7 +106,8 @@ class WizardApp(OrderedKeys, App):
     def go_next(self, step: str) -> None:
         from tui_app.ui.screens import screen_class
 
-        self.push_screen(screen_class(self.session.next_step(step))())
+        session = self.session
+        self.push_screen(screen_class(session.next_step(step), session.state.action)())
 
     async def after_connect(self) -> None:
         """Continue after signing in: the next step, or everything a template fills in, or
@@ -122,7 +125,7 @@ class WizardApp(OrderedKeys, App):
             opening = await session.open_pending()
             steps = opening.steps if opening is not None else [session.next_step("Connect")]
             for step in steps:
-                await self.push_screen(screen_class(step)())
+                await self.push_screen(screen_class(step, session.state.action)())
             if opening is not None and opening.message is not None:
                 cast("StepScreen", self.screen).message.show(*opening.message)  # the landing
             if session.pending_watch is not None:
@@ -134,7 +137,7 @@ class WizardApp(OrderedKeys, App):
         """Open the Run step on the jobs ``opening`` (a session call) looks up; a problem is
         told on the step on screen."""
         from tui_app.jobrefs import RefError
-        from tui_app.ui.screens.run import RunScreen
+        from tui_app.ui.screens import screen_class
         from tui_app.wizard.errors import ServerProblem
 
         screen = cast("StepScreen", self.screen)
@@ -148,7 +151,8 @@ class WizardApp(OrderedKeys, App):
             return
         if warnings:
             self.session.start_notice = "\n".join(warnings)
-        await self.push_screen(RunScreen())
+        session = self.session
+        await self.push_screen(screen_class(session.monitor_step(), session.state.action)())
 
     def go_back(self) -> None:
         """Back one step; everything entered stays in the session and in the kept screens."""
@@ -193,12 +197,18 @@ class WizardApp(OrderedKeys, App):
         draft = self.session.draft_to_offer()
         if draft is None:
             return
-        what = draft.process_key or draft.url or "a connection"
+        what = draft.process_key or draft.queue_name or draft.url or "a connection"
         question = (
             f"An unfinished start was kept when the last session ended ({draft.saved_at}, "
             f"{visible(what, single_line=True)}, at the {draft.step or 'Connect'} step). "
             "Resume it? (No discards it.)")
-        if draft.started_jobs:
+        if draft.started_jobs and draft.action == "add_queue_item":
+            question = (
+                f"The last session ended ({draft.saved_at}) while following the queue item it "
+                f"had added: {draft.started_jobs[0]['id']} ({visible(what, single_line=True)}). "
+                "Resume it? Its monitor opens again; nothing is added. (No discards the draft; "
+                "the item stays in the queue either way.)")
+        elif draft.started_jobs:
             ids = ", ".join(str(job["id"]) for job in draft.started_jobs[:10])
             question = (
                 f"The last session ended ({draft.saved_at}) while following the job(s) it had "
@@ -323,9 +333,10 @@ class WizardApp(OrderedKeys, App):
         )
 
     def check_action(self, action: str, parameters: tuple):
-        """Recent starts: not over a dialog, nor on the Run step (it follows its jobs)."""
+        """Recent starts: not over a dialog, nor on the Run or Monitor step (they follow
+        what was started or added)."""
         if action == "recent_starts":
-            return getattr(self.screen, "STEP", "") not in ("", "Run")
+            return getattr(self.screen, "STEP", "") not in ("", "Run", "Monitor")
         return True
 
     def action_recent_starts(self) -> None:

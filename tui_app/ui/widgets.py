@@ -27,15 +27,17 @@ class StepIndicator(Static):
 
     SEPARATORS = (" › ", "› ", "›")
 
-    def __init__(self, current: str, skipped: tuple = ()) -> None:
+    def __init__(self, current: str, skipped: tuple = (), steps: tuple = STEPS) -> None:
         super().__init__(id="steps")
         self.current = current
         self.skipped = skipped
+        #: The steps of the chosen action's flow.
+        self.steps = steps
 
     def _forms(self) -> list:
         """(separator, steps) from the widest form to the narrowest."""
-        kept = [step for step in STEPS if step == self.current or step not in self.skipped]
-        return [(separator, steps) for steps in (list(STEPS), kept)
+        kept = [step for step in self.steps if step == self.current or step not in self.skipped]
+        return [(separator, steps) for steps in (list(self.steps), kept)
                 for separator in self.SEPARATORS]
 
     def render(self) -> Text:
@@ -45,13 +47,13 @@ class StepIndicator(Static):
             ((sep, steps) for sep, steps in forms
              if sum(map(len, steps)) + len(sep) * (len(steps) - 1) <= width), forms[-1])
         text = Text(no_wrap=True, overflow="ellipsis")
-        index = STEPS.index(self.current)
+        index = self.steps.index(self.current)
         for position, step in enumerate(steps):
             if position:
                 text.append(separator, style="dim")
             if step == self.current:
                 text.append(step, style="reverse bold")
-            elif STEPS.index(step) < index and step not in self.skipped:
+            elif self.steps.index(step) < index and step not in self.skipped:
                 text.append(step)
             else:
                 text.append(step, style="dim")

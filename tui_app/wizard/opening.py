@@ -60,6 +60,8 @@ def options_choice(options: StartOptions, priority: Any = None) -> OptionsChoice
 
 def draft_template(draft: Draft) -> Optional[Template]:
     """A resumed draft as a template to fill the wizard with (None: nothing past Connect)."""
+    if draft.action == "add_queue_item":
+        return _queue_draft_template(draft)
     if not draft.process_key:
         return None
     return Template(
@@ -78,6 +80,27 @@ def draft_template(draft: Draft) -> Optional[Template]:
         ),
         # Typed text: the argument model reads a string as if typed in the form.
         arguments=dict(draft.argument_texts),
+        ask=tuple(draft.ask_names),
+    )
+
+
+def _queue_draft_template(draft: Draft) -> Optional[Template]:
+    """A resumed queue draft as an ``add_queue_item`` template (content as typed text)."""
+    from tui_app.queue_plan import ITEM_DATE_FIELDS, ItemOptions
+    from tui_app.templates import QueueSpec
+
+    if not draft.queue_name:
+        return None
+    typed = {name: draft.options.get(name, "") for name in ("priority", "reference",
+                                                             *ITEM_DATE_FIELDS)}
+    return Template(
+        name="resumed draft",
+        process=ProcessSpec(""),
+        action="add_queue_item",
+        connection=ConnectionSpec(folder=draft.folder_path or None),
+        queue=QueueSpec(draft.queue_name),
+        item=ItemOptions(**{name: text or None for name, text in typed.items()}),
+        content=dict(draft.argument_texts),
         ask=tuple(draft.ask_names),
     )
 

@@ -79,6 +79,7 @@ from tui_app.wizard import flow
 from tui_app.wizard.choices import argument_specs, parse_jobs_count
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
 from tui_app.wizard.notify import notify_mode
+from tui_app.wizard.queueing import QueueSteps
 from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
 from tui_app.wizard.state import DURATION_FIELDS, WizardState
 
@@ -250,6 +251,8 @@ class WizardSession:
         self._pending_watch: Optional[PendingWatch] = None
         #: What Orchestrator said about each job that stayed Pending.
         self.pending_checks: dict[int, ServerCheck] = {}
+        #: The queue steps (``state.action == "add_queue_item"``).
+        self.queue = QueueSteps(self)
 
     # -- the flow -------------------------------------------------------------------------
 
@@ -268,7 +271,21 @@ class WizardSession:
             release_chosen=state.release is not None,
             releases=len(state.releases),
             has_arguments=has_arguments,
+            action=state.action,
         )
+
+    @property
+    def adds_item(self) -> bool:
+        """The Action step chose to add a queue item (not to start a job)."""
+        return self.state.action == "add_queue_item"
+
+    def choose_action(self, action: str) -> None:
+        """Start a job or add a queue item (``tui_app.actions`` names)."""
+        self.state.action = action
+
+    def step_names(self) -> tuple[str, ...]:
+        """The steps of the chosen action's flow (the step indicator shows them)."""
+        return flow.step_names(self.facts())
 
     def next_step(self, step: str) -> str:
         """The step after ``step`` for the current choices (skipping what does not apply)."""
@@ -897,6 +914,8 @@ class WizardSession:
         """What a template stores of the current choice: folder, release, strategy (kind,
         robots, count, runtime) and argument values (``ask`` ones are typed each time)."""
         state = self.state
+        if self.adds_item:
+            return ("add_queue_item", *self.queue.fingerprint())
         kind = state.strategy_kind
         robots: tuple[int, ...] = ()
         if kind in ROBOT_STRATEGIES:
@@ -953,6 +972,8 @@ class WizardSession:
         identity = self.template_identity()
         if identity is not None:
             return identity.name
+        if self.adds_item:
+            return self.queue.default_name()
         release = self._release()
         if release.environment_name:
             return f"{release.process_key} on {release.environment_name}"
@@ -966,6 +987,8 @@ class WizardSession:
 
         demo = " --demo" if self.demo else ""  # a demo template runs on a fresh sandbox
         identity = self.template_identity()
+        if self.adds_item:
+            return self.queue.headless_command(identity)
         if identity is not None and identity.path is not None:
             return f"startjob run {shlex.quote(str(identity.path))}{demo}"
         path = templates_dir() / f"{slug(self.template_default_name())}.toml"
@@ -973,7 +996,10 @@ class WizardSession:
                 "(once saved with Save template, ctrl+s)")
 
     def argument_names(self) -> list[str]:
-        """The input argument names of the chosen release (the Save dialog's ``ask`` list)."""
+        """The input argument names of the chosen release, or the queue item's content
+        names (the Save dialog's ``ask`` list)."""
+        if self.adds_item:
+            return self.queue.content_names()
         return [spec.name for spec in self.argument_specs()]
 
     def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
@@ -981,6 +1007,8 @@ class WizardSession:
         Raises ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
         from tui_app.templates import save_template, template_from_plan
 
+        if self.adds_item:
+            return self.queue.save_template(request, overwrite=overwrite)
         plan = self.current_plan()
         template = template_from_plan(
             plan,
@@ -1282,6 +1310,10 @@ class WizardSession:
 
     # -- watching jobs started earlier ----------------------------------------------------------
 
+    def monitor_step(self) -> str:
+        """The step that follows what was started or added: Run (jobs) or Monitor (an item)."""
+        return flow.step_names(self.facts())[-1]
+
     def watch_title(self) -> str:
         """What the Run step's heading names: the release started, or what is watched."""
         if self.watching is not None:
@@ -1293,6 +1325,7 @@ class WizardSession:
         if folder is not None and (self.state.folder is None or self.state.folder.id != folder.id):
             self.choose_folder(folder)
         self.client.use_folder(folder)
+        self.state.action = "start_job"  # the Run step follows jobs
         self.state.jobs = list(jobs)
         self.watching = title
         self.history_entry = entry
@@ -1359,11 +1392,15 @@ class WizardSession:
         template, self.pending_template = self.pending_template, None
         if template is None:
             return None
+        draft = self.pending_draft if self.pending_is_draft else None
         with asking_orchestrator():
-            landing, self.drift_findings = await prefill(
-                self, template, check=not self.pending_is_draft,
-                draft=self.pending_draft if self.pending_is_draft else None,
-            )
+            if template.action == "add_queue_item":
+                landing, self.drift_findings = await self.queue.prefill(
+                    template, check=not self.pending_is_draft,
+                    kinds=draft.content_kinds if draft is not None else None)
+            else:
+                landing, self.drift_findings = await prefill(
+                    self, template, check=not self.pending_is_draft, draft=draft)
         if not self.pending_is_draft and self.opened is not None:
             self.remember_template(self.opened)
         steps = flow.steps_until(landing, self.facts())
@@ -1423,7 +1460,8 @@ class WizardSession:
         """A folder or a release was chosen, or jobs are followed (worth a draft when the
         terminal goes away)."""
         state = self.state
-        return state.release is not None or state.folder is not None or bool(state.jobs)
+        return (state.release is not None or state.folder is not None or bool(state.jobs)
+                or state.queue.queue is not None)
 
     async def open_watch(self) -> Optional[list[str]]:
         """Open the monitor on the pending jobs (``pending_watch``; None: there are none):
@@ -1432,6 +1470,8 @@ class WizardSession:
         if pending is None:
             return None
         if isinstance(pending, drafts.Draft):
+            if pending.action == "add_queue_item":
+                return await self.queue.watch_draft_item(pending)
             return await self.watch_draft_jobs(pending)
         return await self.watch_refs(pending)
 
@@ -1446,8 +1486,9 @@ class WizardSession:
             state = dataclasses.replace(state, settings=settings)
         try:
             draft = drafts.draft_from_state(state, step=step)
-            if draft.started_jobs and self.history_entry is not None:
-                draft.history_id = self.history_entry.id
+            entry = self.queue.entry if self.adds_item else self.history_entry
+            if draft.started_jobs and entry is not None:
+                draft.history_id = entry.id
             return drafts.save_draft(draft)
         except Exception:  # noqa: BLE001 - keeping a draft must never fail the way out
             return None
@@ -1468,6 +1509,10 @@ class WizardSession:
                 f"{len(running)} job(s) you started are still running; they keep running "
                 "in Orchestrator, but this screen stops following them. Quit anyway?"
             )
+        if self.adds_item:
+            if self.state.queue.queue is not None and self.state.queue.added is None:
+                return "The queue item you prepared has not been added. Quit anyway?"
+            return None
         if self.state.release is not None and not self.state.jobs:
             return "The choices you made have not been used to start a job. Quit anyway?"
         return None
@@ -1482,7 +1527,10 @@ class WizardSession:
         secrets: set[str] = set()
         for settings in (self.state.settings, *also):
             secrets.update(getattr(settings, name, "") for name in SECRET_FIELDS)
-        for name, value in self.state.argument_texts.items():
+        queue = self.state.queue
+        typed = [*self.state.argument_texts.items(), *queue.content_texts.items(),
+                 *((row.name.strip(), row.text) for row in queue.rows)]
+        for name, value in typed:
             if name in self.state.ask_names or looks_secret(name):
                 secrets.add(value)
         for secret in sorted((s for s in secrets if isinstance(s, str) and s), key=len)[::-1]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from tui_app.actions import DEFAULT_ACTION
 from tui_app.connection import ConnectionSettings
-from tui_app.orchestrator.models import Environment, Folder, Job, Release
+from tui_app.orchestrator.models import Environment, Folder, Job, QueueDefinition, QueueItem, Release
 
 
 @dataclass
@@ -40,6 +41,46 @@ DURATION_FIELDS = (
 
 
 @dataclass
+class ItemChoice:
+    """The Item step as typed ("" leaves a field out: the queue's own rules apply)."""
+
+    #: Low / Normal / High ("": not sent, Orchestrator's default Normal).
+    priority: str = ""
+    #: The item's Reference ("": startjob makes one up, ``startjob:<uuid>``).
+    reference: str = ""
+    defer_date: str = ""
+    due_date: str = ""
+    risk_sla_date: str = ""
+
+
+@dataclass
+class ContentRow:
+    """One row of the key/value editor of a queue without an item schema."""
+
+    name: str = ""
+    #: One of ``queue_schema.TYPED_KINDS``.
+    kind: str = "text"
+    text: str = ""
+
+
+@dataclass
+class QueueChoice:
+    """Everything chosen or typed on the queue steps."""
+
+    search_text: str = ""
+    queue: Optional[QueueDefinition] = None
+    #: What the person typed per schema field name.
+    content_texts: dict = field(default_factory=dict)
+    #: The key/value editor's rows (a queue without an item schema).
+    rows: list = field(default_factory=list)
+    #: The content that will be sent (set when the Content step is left).
+    content_values: dict = field(default_factory=dict)
+    item: ItemChoice = field(default_factory=ItemChoice)
+    #: The item added (the Monitor step follows it), as last polled.
+    added: Optional[QueueItem] = None
+
+
+@dataclass
 class WizardState:
     settings: ConnectionSettings
     folders: list = field(default_factory=list)
@@ -64,6 +105,9 @@ class WizardState:
     #: Argument names never stored or shown in clear (a template's ``ask``): masked in the
     #: form, ``•••`` on Review, never in a draft.
     ask_names: frozenset = frozenset()
+    #: What the Action step chose (``tui_app.actions``), and the queue steps' choices.
+    action: str = DEFAULT_ACTION
+    queue: QueueChoice = field(default_factory=QueueChoice)
 
     @property
     def is_classic(self) -> bool:

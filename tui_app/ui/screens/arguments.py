@@ -122,8 +122,30 @@ needs attention).
         else:
             self.complete = True
 
+    @property
+    def texts(self) -> dict:
+        """What was typed per field name (kept in the wizard state)."""
+        return self.state.argument_texts
+
+    def type_of(self, index: int) -> str:
+        """The type shown beside a field's name."""
+        return self.specs[index].short_type
+
+    def hint_of(self, index: int) -> str:
+        """What to type in a field (its placeholder, or a line of its own when long)."""
+        return self.specs[index].hint
+
+    def unset_label(self, default) -> str:
+        """The Boolean choice that leaves the value out."""
+        shown = f": {default}" if default is not None else ""
+        return f"not set (process default{shown})"
+
+    def notes(self, index: int) -> list:
+        """Lines shown under a field's title besides its hint (none here)."""
+        return []
+
     def _field(self, index: int, spec) -> Widget:
-        texts = self.state.argument_texts
+        texts = self.texts
         default = self.defaults.get(spec.name)
         text = texts.get(spec.name)
         if text is None and default is not None:
@@ -132,7 +154,7 @@ needs attention).
         title = Text(visible(spec.name, single_line=True), style="bold")
         if spec.required:
             title.append(" *", style="bold red")
-        title.append(f"  {visible(spec.short_type, single_line=True)}", style="dim")
+        title.append(f"  {visible(self.type_of(index), single_line=True)}", style="dim")
         if spec.required:
             title.append("  required", style="dim")
         if default is not None:
@@ -141,11 +163,27 @@ needs attention).
             title.append("  has a default in the process", style="dim")
         if masked:
             title.append("  asked every time (masked)", style="dim")
-        hint = "" if spec.kind is Kind.BOOLEAN and not masked else spec.hint
+        hint = "" if spec.kind is Kind.BOOLEAN and not masked else self.hint_of(index)
         placeholder = hint if len(hint) <= HINT_IN_FIELD else ""
+        editor = self._editor(index, spec, text, default, masked, placeholder)
+        if isinstance(editor, (Input, TextArea)):
+            editor.cursor_blink = False  # a steady cursor, as on every other step
+        parts: list[Widget] = [Label(title, classes="arg-title")]
+        parts += [Static(Text(visible(note)), classes="arg-hint") for note in self.notes(index)]
+        if hint and not placeholder:
+            parts.append(Static(Text(visible(hint)), classes="arg-hint"))
+        parts += [
+            Horizontal(editor, classes="arg-editor"),
+            Static("", classes="arg-error", id=f"{field_id(index)}-error"),
+        ]
+        return Vertical(*parts, classes="arg-field")
+
+    def _editor(self, index: int, spec, text: Optional[str], default, masked: bool,
+                placeholder: str) -> Widget:
+        """The editor of one field: true/false/not set, a JSON editor, or a line."""
         editor: Widget
         if spec.kind is Kind.BOOLEAN and not masked:
-            editor = self._boolean_editor(index, spec, texts.get(spec.name), default)
+            editor = self._boolean_editor(index, spec, self.texts.get(spec.name), default)
         elif spec.kind in JSON_KINDS and not masked:
             editor = OrderedTextArea(
                 escape_controls(text or ""),
@@ -163,23 +201,14 @@ needs attention).
                 placeholder=placeholder,
                 password=masked,  # a template's ``ask``: never shown in clear
             )
-        if isinstance(editor, (Input, TextArea)):
-            editor.cursor_blink = False  # a steady cursor, as on every other step
-        parts: list[Widget] = [Label(title, classes="arg-title")]
-        if hint and not placeholder:
-            parts.append(Static(Text(visible(hint)), classes="arg-hint"))
-        parts += [
-            Horizontal(editor, classes="arg-editor"),
-            Static("", classes="arg-error", id=f"{field_id(index)}-error"),
-        ]
-        return Vertical(*parts, classes="arg-field")
+        return editor
 
     def _boolean_editor(self, index: int, spec, text: Optional[str], default) -> RadioSet:
         """true / false / not set: every state in words, and a way back to "not set"."""
         choices = [("true", "true"), ("false", "false")]
         if not spec.required or default is not None:
-            shown = f": {spec.to_text(default)}" if default is not None else ""
-            choices.append((UNSET, f"not set (process default{shown})"))
+            choices.append((UNSET, self.unset_label(
+                spec.to_text(default) if default is not None else None)))
         current = boolean_choice(text)
         if text is None and spec.required and default is None:
             current = "false"  # what is sent when a required switch is left alone
@@ -230,26 +259,30 @@ needs attention).
         if isinstance(widget, RadioSet):
             pressed = widget.pressed_button
             if pressed is None or pressed.name == UNSET:
-                self.state.argument_texts.pop(spec.name, None)
+                self.texts.pop(spec.name, None)
             else:
-                self.state.argument_texts[spec.name] = pressed.name or ""
+                self.texts[spec.name] = pressed.name or ""
         elif isinstance(widget, TextArea):
-            self.state.argument_texts[spec.name] = widget.text
+            self.texts[spec.name] = widget.text
         elif isinstance(widget, Input):
-            self.state.argument_texts[spec.name] = widget.value
+            self.texts[spec.name] = widget.value
 
     def _check(self, widget: Widget) -> Optional[str]:
         """Validate one field as typed; empty is fine here (required is checked on Next)."""
-        spec = self.specs[self._index(widget)]
-        text = self.state.argument_texts.get(spec.name, "")
-        error = None
+        index = self._index(widget)
+        error = self.problem(index, self.texts.get(self.specs[index].name, ""))
+        self._show_field_error(index, error)
+        return error
+
+    def problem(self, index: int, text: str) -> Optional[str]:
+        """What is wrong with ``text`` as field ``index``'s value (None: nothing; empty text
+        is checked on Next)."""
         if text.strip():
             try:
-                spec.parse(text)
+                self.specs[index].parse(text)
             except ArgumentValueError as exc:
-                error = str(exc)
-        self._show_field_error(self._index(widget), error)
-        return error
+                return str(exc)
+        return None
 
     def _show_field_error(self, index: int, error: Optional[str]) -> None:
         label = self.query_one(f"#{field_id(index)}-error", Static)
@@ -342,7 +375,7 @@ needs attention).
         """Text per spec: what was typed; Booleans left "not set" are left out."""
         result = {}
         for spec in self.specs:
-            text = self.state.argument_texts.get(spec.name)
+            text = self.texts.get(spec.name)
             required = spec.required and spec.name not in self.defaults
             if text is None and spec.kind is Kind.BOOLEAN and required:
                 text = "false"

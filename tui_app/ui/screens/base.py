@@ -43,7 +43,8 @@ class StepScreen(Screen):
         return self.wizard.session.state
 
     def compose(self) -> ComposeResult:
-        yield StepIndicator(self.STEP, skipped=self.session.skipped_steps())
+        yield StepIndicator(self.STEP, skipped=self.session.skipped_steps(),
+                            steps=self.session.step_names())
         yield Static(Text(self.heading(), style="bold"), id="heading")
         if self.state.settings.insecure:
             yield Static(
@@ -66,6 +67,15 @@ class StepScreen(Screen):
                 marked.remove_class("-focused-row")
         if row is not None and (row.has_class("row") or row.has_class("option")):
             row.add_class("-focused-row")
+
+    @on(events.ScreenResume)
+    def _refresh_steps(self) -> None:
+        """Back on this step: the indicator shows the flow as the choices are now (the
+        Action step may have changed it)."""
+        for indicator in self.query(StepIndicator):
+            indicator.steps = self.session.step_names()
+            indicator.skipped = self.session.skipped_steps()
+            indicator.refresh()
 
     def on_mount(self) -> None:
         # Runs besides each step's own on_mount (Textual calls the handler of every class in

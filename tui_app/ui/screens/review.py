@@ -62,14 +62,14 @@ def _check_text(check) -> Text:
     return text
 
 
-def summary_text(rows: list, value_width: int) -> Text:
+def summary_text(rows: list, value_width: int, label_width: int = LABEL_WIDTH) -> Text:
     """Summary rows as aligned text: bold labels, then the values made visible and wrapped
     at ``value_width`` under their column."""
     text = Text()
     for label, value in rows:
-        text.append(f"{label:<{LABEL_WIDTH}}", style="bold")
+        text.append(f"{label:<{label_width}}", style="bold")
         lines = textwrap.wrap(visible(value, single_line=True, limit=300), value_width) or [""]
-        text.append(("\n" + " " * LABEL_WIDTH).join(lines) + "\n")
+        text.append(("\n" + " " * label_width).join(lines) + "\n")
     return text
 
 
