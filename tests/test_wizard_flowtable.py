@@ -3,9 +3,9 @@ kind (no Pilot: plain functions of the facts)."""
 
 from __future__ import annotations
 
-import pytest
-
 import dataclasses
+
+import pytest
 
 from tui_app.wizard.flow import (
     FLOW,

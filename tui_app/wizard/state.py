@@ -7,7 +7,14 @@ from typing import Optional
 
 from tui_app.actions import DEFAULT_ACTION
 from tui_app.connection import ConnectionSettings
-from tui_app.orchestrator.models import Environment, Folder, Job, QueueDefinition, QueueItem, Release
+from tui_app.orchestrator.models import (
+    Environment,
+    Folder,
+    Job,
+    QueueDefinition,
+    QueueItem,
+    Release,
+)
 
 
 @dataclass

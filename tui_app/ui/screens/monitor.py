@@ -14,10 +14,10 @@ from tui_app.arguments.jsontext import printable_json
 from tui_app.text import visible
 from tui_app.ui.screens.base import StepScreen
 from tui_app.ui.screens.review import summary_text
+from tui_app.wizard.errors import ServerProblem
 
 #: The width of the label column ("Postpone until" fits).
 LABEL_WIDTH = 16
-from tui_app.wizard.errors import ServerProblem
 
 #: What each item status means, in words.
 STATUS_WORDS = {
