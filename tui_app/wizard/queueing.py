@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from tui_app.orchestrator.errors import OrchestratorError
 from tui_app.orchestrator.models import Page, QueueDefinition, QueueItem
-from tui_app.plan import PlanError, new_reference
+from tui_app.plan import PlanError
 from tui_app.queue_plan import ITEM_DATE_FIELDS, MAX_REFERENCE_LENGTH, ItemOptions, QueuePlan
 from tui_app.text import visible
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
@@ -72,7 +72,7 @@ class QueueSteps:
     def __init__(self, session: WizardSession) -> None:
         self.session = session
         #: The Reference of the next addition when none is typed (made anew after each try).
-        self.reference = new_reference()
+        self.reference = session.reference_factory()
         #: The history entry of the addition (its final status is added later).
         self.entry: Optional[HistoryEntry] = None
         #: Release names by id (``processed_by``), fetched once per session.
@@ -272,7 +272,7 @@ class QueueSteps:
 
         plan = self.current_plan()
         outcome = await add_once(self.session.client, plan)
-        self.reference = new_reference()  # another attempt is a new item
+        self.reference = self.session.reference_factory()  # another attempt: a new item
         self.unknown = outcome.state == "unknown"
         if outcome.added and outcome.item is not None:
             self.choice.added = outcome.item

@@ -44,17 +44,24 @@ they are sent as JSON text, because Orchestrator keeps an item's content flat (n
 value), and the process reads them back with a JSON deserializer.
 
 Without a schema, type each value's name, its kind (text, number, boolean or JSON) and
-the value. Ctrl+A adds a row, Ctrl+D removes the row with the cursor; empty rows are
+the value. Ctrl+O adds a row, Ctrl+G removes the row with the cursor; empty rows are
 ignored.
 
 Tab / Shift+Tab move between fields; Ctrl+N continues.
 """
     BINDINGS = [
         Binding("ctrl+n", "next", "Next", key_display="^n", id="wizard.next"),
-        Binding("ctrl+a", "add_row", "Add a value", key_display="^a", id="content.add"),
-        Binding("ctrl+d", "remove_row", "Remove the value", key_display="^d",
+        Binding("ctrl+o", "add_row", "Add a value", key_display="^o", id="content.add"),
+        Binding("ctrl+g", "remove_row", "Remove the value", key_display="^g",
                 id="content.remove"),
     ]
+
+    DEFAULT_CSS = """
+    ContentScreen .kv-row { height: 1; }
+    ContentScreen .row-name { width: 24; }
+    ContentScreen .row-kind { width: 12; margin: 0 1; }
+    ContentScreen .row-text { width: 1fr; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +80,8 @@ Tab / Shift+Tab move between fields; Ctrl+N continues.
                 choice.content_texts.setdefault(content_field.name, "false")
         if not self.fields and not choice.rows:
             choice.rows.append(ContentRow())
+        #: The key/value rows' widget numbers, in row order (ids stay put when one goes).
+        self.serials = list(range(len(choice.rows)))
 
     def heading(self) -> str:
         queue = self.state.queue.queue
@@ -94,8 +103,21 @@ Tab / Shift+Tab move between fields; Ctrl+N continues.
 
     def hint_of(self, index: int) -> str:
         content_field = self.fields[index]
-        if content_field.schema_type.startswith("string (date)"):
+        kind = content_field.schema_type.split(",")[0]
+        schema = content_field.schema if isinstance(content_field.schema, dict) else {}
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if kind == "string (date)":
             return "a date, e.g. 2024-05-01"
+        if kind in ("integer", "number") and (low is not None or high is not None):
+            what = "a whole number" if kind == "integer" else "a number (a dot for decimals)"
+            if low is not None and high is not None:
+                return f"{what} from {low} to {high}"
+            return f"{what} of at least {low}" if low is not None else f"{what} up to {high}"
+        if kind == "string" and ("minLength" in schema or "maxLength" in schema):
+            shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+            if longest is None:
+                return f"text of at least {shortest} characters"
+            return f"text of {shortest} to {longest} characters"
         return content_field.spec.hint
 
     def unset_label(self, default) -> str:
@@ -137,42 +159,44 @@ Tab / Shift+Tab move between fields; Ctrl+N continues.
             return
         with VerticalScroll(id="arguments", classes="form", can_focus=False):
             yield Static(Text(self._rows_intro()), classes="note", id="rows-intro")
-            for index, row in enumerate(self.state.queue.rows):
-                yield self._row(index, row)
+            for serial, row in zip(self.serials, self.state.queue.rows):
+                yield self._row(serial, row)
 
     def _rows_intro(self) -> str:
         if self.schema_problem:
             return (f"{self.schema_problem} Type the content as names and values; "
                     "Orchestrator still checks it against the queue's schema.")
         return ("This queue has no item schema: type each value's name, kind and value "
-                "(ctrl+a adds a row, ctrl+d removes one).")
+                "(ctrl+o adds a row, ctrl+g removes one).")
 
-    def _row(self, index: int, row: ContentRow) -> Widget:
+    def _row(self, serial: int, row: ContentRow) -> Widget:
         masked = row.name.strip() in self.state.ask_names
         return Vertical(
             Horizontal(
-                SafeInput(row.name, placeholder="name", compact=True, id=f"row-name-{index}",
+                SafeInput(row.name, placeholder="name", compact=True, id=f"row-name-{serial}",
                           classes="row-name"),
                 Select([(kind, kind) for kind in TYPED_KINDS], value=row.kind, compact=True,
-                       allow_blank=False, id=f"row-kind-{index}", classes="row-kind"),
+                       allow_blank=False, id=f"row-kind-{serial}", classes="row-kind"),
                 SafeInput(row.text, placeholder=KIND_HINTS[row.kind], compact=True,
-                          id=f"row-text-{index}", classes="row-text", password=masked),
+                          id=f"row-text-{serial}", classes="row-text", password=masked),
                 classes="kv-row",
             ),
-            Static("", classes="arg-error", id=f"row-error-{index}"),
-            classes="arg-field", id=f"row-{index}",
+            Static("", classes="arg-error", id=f"row-error-{serial}"),
+            classes="arg-field", id=f"row-{serial}",
         )
 
     def on_mount(self) -> None:
         if self.fields:
             return  # ArgumentsScreen.on_mount builds and focuses the form
         self.complete = True
-        self.query_one("#row-name-0").focus(scroll_visible=False)
+        self.query_one(f"#row-name-{self.serials[0]}").focus(scroll_visible=False)
 
     def _row_index(self, widget: Widget) -> Optional[int]:
+        """The row (its index in ``state.queue.rows``) that ``widget`` belongs to."""
         for node in (widget, *widget.ancestors):
             if node.id and node.id.startswith("row-") and node.id.split("-")[-1].isdigit():
-                return int(node.id.split("-")[-1])
+                serial = int(node.id.split("-")[-1])
+                return self.serials.index(serial) if serial in self.serials else None
         return None
 
     @on(Input.Changed, ".row-name, .row-text")
@@ -190,36 +214,40 @@ Tab / Shift+Tab move between fields; Ctrl+N continues.
             row.text = widget.value
         elif isinstance(widget.value, str):
             row.kind = widget.value
-            self.query_one(f"#row-text-{index}", Input).placeholder = KIND_HINTS[row.kind]
+            self.query_one(f"#row-text-{self.serials[index]}", Input).placeholder = \
+                KIND_HINTS[row.kind]
         problems = self.session.queue.row_content()[1]
         self._show_row_error(index, problems.get(index) if row.text.strip() else None)
 
     def _show_row_error(self, index: int, error: Optional[str]) -> None:
-        label = self.query_one(f"#row-error-{index}", Static)
+        label = self.query_one(f"#row-error-{self.serials[index]}", Static)
         label.update(Text("✗ " + visible(error)) if error else "")
         label.set_class(bool(error), "-shown")
 
-    def action_add_row(self) -> None:
+    async def action_add_row(self) -> None:
+        await self._add_row()
+
+    async def _add_row(self) -> None:
         rows = self.state.queue.rows
         rows.append(ContentRow())
-        index = len(rows) - 1
-        self.query_one("#arguments").mount(self._row(index, rows[index]))
-        self.call_after_refresh(lambda: self.query_one(f"#row-name-{index}").focus())
+        serial = max(self.serials, default=-1) + 1
+        self.serials.append(serial)
+        await self.query_one("#arguments").mount(self._row(serial, rows[-1]))
+        self.query_one(f"#row-name-{serial}").focus()
 
     async def action_remove_row(self) -> None:
         focused = self.focused
         index = self._row_index(focused) if focused is not None else None
         rows = self.state.queue.rows
-        if index is None or index >= len(rows):
+        if index is None:
             self.message.show("info", "Move to the row to remove first (Tab).")
             return
         del rows[index]
+        self.query_one(f"#row-{self.serials.pop(index)}").remove()
         if not rows:
-            rows.append(ContentRow())
-        form = self.query_one("#arguments")
-        await form.query(".arg-field").remove()
-        await form.mount_all(self._row(i, row) for i, row in enumerate(rows))
-        self.query_one(f"#row-name-{min(index, len(rows) - 1)}").focus()
+            await self._add_row()
+            return
+        self.query_one(f"#row-name-{self.serials[min(index, len(rows) - 1)]}").focus()
 
     # -- leaving --------------------------------------------------------------------------
 
@@ -244,7 +272,7 @@ Tab / Shift+Tab move between fields; Ctrl+N continues.
                 self._show_row_error(index, problems.get(index))
             if problems:
                 self.message.show("error", f"{len(problems)} value(s) need attention.")
-                self.query_one(f"#row-name-{min(problems)}").focus()
+                self.query_one(f"#row-name-{self.serials[min(problems)]}").focus()
                 return
         self.message.clear()
         self.state.queue.content_values = values
