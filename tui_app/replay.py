@@ -374,6 +374,8 @@ _MISSING = object()
 class _Override:
     flag: str  # "--set" or "--set-json"
     raw: Any  # text for --set, parsed JSON for --set-json
+    #: Where the value came from when not the command line (a batch row: "row 7 Name").
+    label: Optional[str] = None
 
 
 def _assignments(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
@@ -517,7 +519,7 @@ def _value_of(spec: ArgumentSpec, template: Template, overrides: Mapping[str, _O
     if name in overrides:
         override = overrides[name]
         result.given.add(name)
-        result.sources[name] = override.flag
+        result.sources[name] = override.label or override.flag
         if override.flag == "--set":
             if not override.raw.strip():
                 result.left_out.add(name)
@@ -648,6 +650,7 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
                   environ: Mapping[str, str], stdin: Optional[IO[Any]],
                   client_options: dict) -> None:
     template, path = find_template(options.template)
+    result.template, result.template_path = template.name, str(path)
     overrides = parse_overrides(options.sets, options.set_json)
     event = read_event(options.event, stdin) if options.event is not None else None
     if event is not None and not template.bindings and "{" not in (template.item.reference
@@ -962,7 +965,7 @@ def _content_value(name: str, spec: Any, template: Template,
     if name in overrides:
         override = overrides[name]
         result.given.add(name)
-        result.sources[name] = override.flag
+        result.sources[name] = override.label or override.flag
         if override.flag == "--set" and not override.raw.strip():
             result.left_out.add(name)
             return _MISSING
