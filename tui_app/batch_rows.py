@@ -54,7 +54,7 @@ class RowSource:
             self.name = "standard input"
             self.kind = "jsonl"
             stream = stdin if stdin is not None else sys.stdin
-            self._spool = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)
+            self._spool = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)  # noqa: SIM115 - close()
             shutil.copyfileobj(getattr(stream, "buffer", stream), self._spool)
             return
         path = Path(source).expanduser()

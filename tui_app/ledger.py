@@ -37,6 +37,7 @@ __all__ = [
     "BatchSummary",
     "batch_id",
     "batches_dir",
+    "event_reference",
     "find_batch",
     "list_batches",
     "read_records",
@@ -72,6 +73,18 @@ def row_reference(batch: str, number: int, digest: str, prefix: Optional[str] = 
     the template's own reference (``prefix``) when it has one; ``ValueError`` over 128
     characters."""
     tail = f"b{batch[:12]}:{number}:{digest[:8]}"
+    reference = f"{prefix}:{tail}" if prefix else f"startjob:{tail}"
+    if len(reference) > MAX_REFERENCE:
+        raise ValueError(f"the reference {reference[:40]}... is {len(reference)} characters; "
+                         f"Orchestrator takes at most {MAX_REFERENCE}")
+    return reference
+
+
+def event_reference(key: str, event_id: str, prefix: Optional[str] = None) -> str:
+    """``startjob:e<12 hex of key>:<16 hex of the event id>`` (after ``prefix``): the same
+    event id gives the same Reference in every stream of the template (``key``)."""
+    digest = hashlib.sha256(f"{key}\0{event_id}".encode()).hexdigest()
+    tail = f"e{key[:12]}:{digest[:16]}"
     reference = f"{prefix}:{tail}" if prefix else f"startjob:{tail}"
     if len(reference) > MAX_REFERENCE:
         raise ValueError(f"the reference {reference[:40]}... is {len(reference)} characters; "
