@@ -7,13 +7,12 @@ from collections import Counter
 
 import pytest
 
-from tui_app import batch, replay
+from tui_app import replay
 from tui_app.cli import main
 from tui_app.exit_codes import (
     EXIT_OK,
     EXIT_REFUSED,
     EXIT_SOME_REFUSED,
-    EXIT_UNKNOWN,
     EXIT_USAGE,
 )
 from tui_app.following import FollowPolicy

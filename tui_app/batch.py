@@ -14,7 +14,7 @@ a row is written to the batch ledger (``tui_app.ledger``) as ``starting`` before
 StartJobs is sent (``starting.start_once``: never a blind retry; a 429, which Orchestrator
 refused before acting, is sent again after its ``Retry-After``), then ``started``,
 ``refused`` or ``unknown``. Each row's Reference is deterministic
-(``ledger.row_reference``), so running the same command again resumes the same batch:
+(``ledger.row_tail``), so running the same command again resumes the same batch:
 started rows are skipped, a ``starting``/``unknown`` row is looked up by its Reference in
 Orchestrator and only started when Orchestrator has no job for it, refused rows are tried
 again. Queue templates add their rows with ``BulkAddQueueItems`` in chunks of
@@ -71,12 +71,13 @@ from tui_app.exit_codes import (
 )
 from tui_app.ledger import (
     DONE_STATES,
+    MAX_REFERENCE,
     Ledger,
     batch_id,
     batches_dir,
-    event_reference,
-    row_reference,
+    event_tail,
     row_states,
+    row_tail,
 )
 from tui_app.orchestrator.errors import OrchestratorError, RateLimited
 from tui_app.replay import (
@@ -312,35 +313,30 @@ class _Engine:
             self.warned.add(line)
             self.context.report.warn(line)
 
-    def reference(self, row: Row, event: dict, prefix: Optional[str]) -> str:
+    def tail(self, row: Row, event: dict) -> str:
+        """The unique end of a row's Reference: from the event's id (``[events] id``), else
+        from the batch id, the row number and its content."""
         if self.event_id:
             found = lookup(event, self.event_id)
             if found is _MISSING or found in (None, ""):
                 raise ReplayError(f"the event has no id at {quote(self.event_id)} "
                                   "([events] id)")
-            text = found if isinstance(found, str) else dumps(found)
-            return event_reference(self.stream_key, text, prefix)
-        return row_reference(self.bid, row.number, row.digest, prefix)
+            return event_tail(self.stream_key,
+                              found if isinstance(found, str) else dumps(found))
+        return row_tail(self.bid, row.number, row.digest)
 
     def plan(self, row: Row, csv_row: bool) -> _Prepared:
         """One row's plan; a ``ReplayError`` lists its problems."""
-        from tui_app.replay import _fill_reference
-
         template = self.context.template
         overrides, event, problems = row_values(template, self.known, row, csv_row,
                                                 self.context.overrides)
         if problems:
             raise ReplayError(problems)
         if template.action == "start_job":
-            prefix = _fill_reference(getattr(template.strategy, "reference", None), event)
-            try:
-                reference = self.reference(row, event, prefix)
-            except ValueError as exc:
-                raise ReplayError(str(exc)) from None
             built = job_plan(self.context, self.target, overrides, event, self.warn,
-                             reference=reference)
-            return _Prepared(row.number, reference, {}, built.plan, built.shown,
-                             bool(self.event_id))
+                             tail=self.tail(row, event))
+            return _Prepared(row.number, str(built.plan.reference), {}, built.plan,
+                             built.shown, bool(self.event_id))
         return self._queue_plan(row, overrides, event)
 
     def _queue_plan(self, row: Row, overrides: dict, event: dict) -> _Prepared:
@@ -367,10 +363,11 @@ class _Engine:
         if problems:
             raise ReplayError(problems)
         prefix = _fill_reference(template.item.reference, event)
-        try:
-            reference = self.reference(row, event, prefix)
-        except ValueError as exc:
-            raise ReplayError(str(exc)) from None
+        reference = f"{prefix or 'startjob'}:{self.tail(row, event)}"
+        if len(reference) > MAX_REFERENCE:
+            raise ReplayError(f"the reference {quote(reference[:40] + '...')} is "
+                              f"{len(reference)} characters; Orchestrator takes at most "
+                              f"{MAX_REFERENCE}")
         item = replace(template.item, reference=reference)
         if context.options.priority is not None:
             item = replace(item, priority=str(context.options.priority))

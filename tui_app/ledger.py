@@ -14,7 +14,7 @@ Reference and its state:
 Each record is one ``os.write`` of one line on an ``O_APPEND`` descriptor, then ``fsync``:
 a kill leaves at most a torn last line, which reading ignores. The batch id is a hash of
 the command (``batch_id``), so running the same command again finds the same ledger and
-resumes it; each row's Reference (``row_reference``) is deterministic too.
+resumes it; each row's Reference ends in ``row_tail`` (or ``event_tail``), deterministic too.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from tui_app.locations import data_dir, ensure_dir
 
@@ -37,12 +37,12 @@ __all__ = [
     "BatchSummary",
     "batch_id",
     "batches_dir",
-    "event_reference",
+    "event_tail",
     "find_batch",
     "list_batches",
     "read_records",
-    "row_reference",
     "row_states",
+    "row_tail",
 ]
 
 #: Row states after which a row is never sent again.
@@ -68,28 +68,18 @@ def batch_id(parts: Sequence[str]) -> str:
     return hashed.hexdigest()
 
 
-def row_reference(batch: str, number: int, digest: str, prefix: Optional[str] = None) -> str:
-    """``startjob:b<12 hex of the batch id>:<row number>:<8 hex of the row's hash>``, after
-    the template's own reference (``prefix``) when it has one; ``ValueError`` over 128
-    characters."""
-    tail = f"b{batch[:12]}:{number}:{digest[:8]}"
-    reference = f"{prefix}:{tail}" if prefix else f"startjob:{tail}"
-    if len(reference) > MAX_REFERENCE:
-        raise ValueError(f"the reference {reference[:40]}... is {len(reference)} characters; "
-                         f"Orchestrator takes at most {MAX_REFERENCE}")
-    return reference
+def row_tail(batch: str, number: int, digest: str) -> str:
+    """The unique end of a row's Reference, ``b<12 hex of the batch id>:<row>:<8 hex of the
+    row's hash>`` (after ``startjob:`` or the template's own reference)."""
+    return f"b{batch[:12]}:{number}:{digest[:8]}"
 
 
-def event_reference(key: str, event_id: str, prefix: Optional[str] = None) -> str:
-    """``startjob:e<12 hex of key>:<16 hex of the event id>`` (after ``prefix``): the same
-    event id gives the same Reference in every stream of the template (``key``)."""
+def event_tail(key: str, event_id: str) -> str:
+    """The unique end of an event's Reference, ``e<12 hex of key>:<16 hex of the event id's
+    hash>``: the same event id gives the same Reference in every stream of the template
+    (``key``)."""
     digest = hashlib.sha256(f"{key}\0{event_id}".encode()).hexdigest()
-    tail = f"e{key[:12]}:{digest[:16]}"
-    reference = f"{prefix}:{tail}" if prefix else f"startjob:{tail}"
-    if len(reference) > MAX_REFERENCE:
-        raise ValueError(f"the reference {reference[:40]}... is {len(reference)} characters; "
-                         f"Orchestrator takes at most {MAX_REFERENCE}")
-    return reference
+    return f"e{key[:12]}:{digest[:16]}"
 
 
 def _now() -> str:

@@ -766,12 +766,44 @@ class JobPlan:
     rows: list
 
 
+def job_reference(template: Template, values: Mapping[str, Any], event: Optional[dict],
+                  tail: Optional[str] = None) -> str:
+    """The job's Reference: ``startjob:<tail>``, or the template's ``reference`` with its
+    ``{Name}`` placeholders filled (an argument's value, else a dotted path into the
+    event), then ``:<tail>``; ``tail`` defaults to a random one (``startjob:<uuid>``
+    without a template reference). Over 128 characters is a ``ReplayError``."""
+    import uuid
+
+    from tui_app.queue_plan import MAX_REFERENCE_LENGTH
+    from tui_app.templates import _PLACEHOLDER
+
+    pattern = template.reference
+    if not pattern:
+        return f"startjob:{tail}" if tail else new_reference()
+
+    def value(match: Any) -> str:
+        name = match.group(1)
+        found = values[name] if name in values else (
+            lookup(event, name) if event is not None else _MISSING)
+        if found is _MISSING or found is None:
+            raise ReplayError(f"The reference {quote(pattern)} needs a value for {{{name}}}: "
+                              "an argument of that name, or that path in the event.")
+        return found if isinstance(found, str) else dumps(found)
+
+    reference = f"{_PLACEHOLDER.sub(value, pattern)}:{tail or uuid.uuid4().hex[:12]}"
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        raise ReplayError(f"The reference {quote(reference[:40] + '...')} is {len(reference)} "
+                          f"characters; Orchestrator takes at most {MAX_REFERENCE_LENGTH} "
+                          "(shorten the template's reference).")
+    return reference
+
+
 def job_plan(context: _Context, target: JobTarget, overrides: Mapping[str, _Override],
              event: Optional[dict], warn: Callable[[str], None],
-             reference: Optional[str] = None) -> JobPlan:
+             tail: Optional[str] = None) -> JobPlan:
     """The values of one start (``overrides``, ``event``) made into its plan by the
     argument precedence and drift rules of a replay; the problems are a ``ReplayError``.
-    ``reference`` defaults to a new ``startjob:<uuid>``."""
+    The Reference is ``job_reference`` (``tail``: the unique end)."""
     template, options = context.template, context.options
     release, folder, pool = target.release, context.folder, target.pool
     collected = collect_arguments(template, target.specs, target.defaults, overrides, event,
@@ -797,7 +829,8 @@ def job_plan(context: _Context, target: JobTarget, overrides: Mapping[str, _Over
     if options.priority is not None:
         strategy = replace(strategy, priority=options.priority)
     plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                     folder=folder, reference=reference or new_reference(),
+                     folder=folder,
+                     reference=job_reference(template, collected.values, event, tail),
                      options=resolver.resolve_options(release, target.chosen, target.facts))
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
     shown = _shown(plan, hidden)
