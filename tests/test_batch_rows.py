@@ -11,7 +11,7 @@ import pytest
 
 from tui_app import replay
 from tui_app.batch import BatchOptions, run_batch
-from tui_app.batch_rows import RowSource, RowsError
+from tui_app.batch_rows import RowsError, RowSource
 from tui_app.cli import main
 from tui_app.exit_codes import EXIT_OK, EXIT_USAGE
 from tui_app.following import FollowPolicy
@@ -77,14 +77,15 @@ def test_a_torn_last_line_is_ignored(tmp_path, monkeypatch):
 def test_batches_lists_and_shows_by_id_prefix(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     path = batches_dir() / ("ab" * 32 + ".jsonl")
-    with Ledger(path, {"template": "Triage incident", "rows": 3, "rows_source": "r.csv"}) as l:
-        l.row(1, "started", "startjob:b1:1:x", jobs=[{"Id": 10001, "Key": "k"}])
-        l.row(2, "refused", "startjob:b1:2:y", message="no robot")
+    header = {"template": "Triage incident", "rows": 3, "rows_source": "r.csv"}
+    with Ledger(path, header) as ledger:
+        ledger.row(1, "started", "startjob:b1:1:x", jobs=[{"Id": 10001, "Key": "k"}])
+        ledger.row(2, "refused", "startjob:b1:2:y", message="no robot")
     assert main(["batches"]) == EXIT_OK
     out = capsys.readouterr().out
     assert "abababababab" in out and "Triage incident" in out
     assert all(len(line) <= 80 for line in out.splitlines())
-    header, row = out.splitlines()[:2]
+    row = out.splitlines()[1]
     assert row.split()[-4:] == ["3", "1", "1", "1"]  # rows, started, refused, pending
     assert main(["batches", "show", "abab"]) == EXIT_OK
     out = capsys.readouterr().out
