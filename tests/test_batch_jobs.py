@@ -119,7 +119,7 @@ def test_every_row_is_validated_before_anything_starts(sandbox, cli, files):
     text = "IncidentId,Colour\n" + "".join(f"INC{n},\n" for n in range(1, 10))
     code, _, err = cli(template, "--rows", files("rows.csv", text))
     assert code == EXIT_USAGE
-    assert "row 1 (line 2)" in err and "Colour" in err and "IncidentId" in err
+    assert "rows 1, 2, 3 and more" in err and "Colour" in err and "IncidentId" in err
     assert started(sandbox) == []
 
 
@@ -217,3 +217,33 @@ def test_json_output_is_one_object_per_row_and_totals(sandbox, cli, files):
     assert Counter(line.get("state") for line in lines[:-1]) == {"started": 3}
     assert lines[-1]["totals"]["started"] == 3 and lines[-1]["totals"]["exit_code"] == 0
     assert all(line["jobs"][0]["Id"] for line in lines[:-1])
+
+
+def test_wait_follows_every_job_in_batched_polls(sandbox, cli, files):
+    template = files("t.toml", TRIAGE.format(extra=""))
+    code, out, err = cli(template, "--rows", files("rows.csv", csv_rows(6)), "--wait")
+    assert code == EXIT_OK, err
+    assert "Successful 6" in out
+    polls = [r for r in sandbox.request_log if r.route == "GET /odata/Jobs"
+             and "Id in (" in r.query.get("$filter", "")]
+    assert polls[0].query["$filter"].count(",") == 5  # the 6 jobs in one request
+
+
+def test_validation_problems_every_row_shares_are_said_once(sandbox, cli, files):
+    template = files("t.toml", TRIAGE.format(extra="").replace('"JobsCount"', '"ModernJobsCount"'))
+    code, _, err = cli(template, "--rows", files("rows.csv", csv_rows(9)))
+    assert code == EXIT_USAGE
+    assert err.count("ModernJobsCount is for modern folders") == 1
+    assert "rows 1, 2, 3 and more" in err and started(sandbox) == []
+
+
+def test_dry_run_of_an_event_stream_starts_nothing(sandbox, files, capsys, monkeypatch):
+    import io
+    import sys
+
+    template = files("t.toml", TRIAGE.format(extra='[bindings]\nIncidentId = "n"'))
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"n": "A"}\n{"n": "B"}\n'))
+    code = main(["run", template, "--events", "-", "--dry-run", "--url",
+                 sandbox.orchestrator_url])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert started(sandbox) == []

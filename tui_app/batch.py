@@ -651,21 +651,35 @@ async def _run(options: BatchOptions, environ: Mapping[str, str], stdin: Optiona
 
 
 def _validate(engine: _Engine, source: RowSource) -> int:
-    """Plan every row (nothing is kept); all problems with their rows are a ReplayError."""
-    problems: list = []
+    """Plan every row (nothing is kept); all problems with their rows are a ReplayError (a
+    problem every row shares, such as drift, is said once with the rows it affects)."""
+    problems: dict[str, list] = {}
     count = 0
     for row in source.rows():
         count += 1
         try:
             engine.plan(row, source.kind == "csv")
         except ReplayError as exc:
-            problems += [f"row {row.number} (line {row.line}): {line}" for line in exc.lines]
+            for line in exc.lines:
+                rows = problems.setdefault(line, [])
+                if len(rows) < 4:
+                    rows.append(row)
+                else:
+                    rows[3] = None  # and more
     if problems:
-        shown = problems[:50]
-        if len(problems) > 50:
-            shown.append(f"... and {len(problems) - 50} more problems")
+        lines = [f"{_rows_named(rows)}: {line}" for line, rows in problems.items()]
+        shown = lines[:50]
+        if len(lines) > 50:
+            shown.append(f"... and {len(lines) - 50} more problems")
         raise ReplayError(shown + ["Nothing was started."], EXIT_USAGE)
     return count
+
+
+def _rows_named(rows: list) -> str:
+    if len(rows) == 1:
+        return f"row {rows[0].number} (line {rows[0].line})"
+    named = ", ".join(str(row.number) for row in rows if row is not None)
+    return f"rows {named}" + (" and more" if rows[-1] is None else "")
 
 
 async def _rows(engine: _Engine, source: RowSource) -> None:
@@ -852,7 +866,9 @@ async def _events(engine: _Engine, stdin: Optional[IO[Any]]) -> None:
               "template_path": str(engine.context.path), "rows_source": f"events: {name}",
               "action": engine.context.template.action, "stream": True}
     path = batches_dir() / f"{engine.bid}.jsonl"
-    engine.context.report.say(f"Stream       {engine.bid[:12]}  (events from {name})")
+    engine.context.report.say(f"Stream       {engine.bid[:12]}  (events from {name})"
+                              + ("; dry run: nothing is started" if engine.options.replay.dry_run
+                                 else ""))
     with Ledger(path, header) as ledger:
         engine.ledger = ledger
         seen: set = set()
@@ -907,6 +923,8 @@ def _event_handler(engine: _Engine) -> Callable[[Any], Awaitable[None]]:
             engine.record(_Prepared(number, "", {}), "invalid", message=value)
         elif kind == "filtered":
             engine.record(_Prepared(number, "", {}), "filtered")
+        elif engine.options.replay.dry_run:
+            engine.emit(number, value.reference, "planned")
         elif engine.context.template.action == "start_job":
             await engine.start_row(value)
         else:
