@@ -10,8 +10,8 @@ row is also the event the template's ``[bindings]`` read.
 Every row is planned before anything starts: the problems of all rows are listed with their
 row numbers (exit 2, nothing started). ``--dry-run`` stops there and prints one line per row
 and the first full body. Then the rows go through ``--parallel N`` workers (default 4):
-a row is written to the batch ledger (``tui_app.ledger``) as ``starting`` before its
-StartJobs is sent (``starting.start_once``: never a blind retry; a 429, which Orchestrator
+a row is written to the batch ledger (``tui_app.ledger``) as ``starting`` (and synced to
+disk, off the event loop) before its StartJobs is sent (``starting.start_once``: never a blind retry; a 429, which Orchestrator
 refused before acting, is sent again after its ``Retry-After``), then ``started``,
 ``refused`` or ``unknown``. Each row's Reference is deterministic
 (``ledger.row_tail``), so running the same command again resumes the same batch:
@@ -435,7 +435,7 @@ class _Engine:
                 self.record(prepared, "refused", message=f"the input file: {exc}",
                             error_code=str(exc.error_code or ""))
                 return
-        self.record_starting(prepared)
+        await self.record_starting(prepared)
         outcome = await self._send(plan.start_info())
         if outcome.started:
             self.record(prepared, "started", jobs=_jobs(outcome.jobs))
@@ -449,9 +449,14 @@ class _Engine:
                         error_code=str(getattr(error, "error_code", "") or ""),
                         exit=_classify(error)[0] if error is not None else EXIT_REFUSED)
 
-    def record_starting(self, prepared: _Prepared) -> None:
-        assert self.ledger is not None
-        self.ledger.row(prepared.number, "starting", prepared.reference)
+    async def record_starting(self, *prepared: _Prepared) -> None:
+        """Write the rows as ``starting`` and sync the ledger (off the event loop, so the
+        other workers go on) before their request is sent."""
+        ledger = self.ledger
+        assert ledger is not None
+        for row in prepared:
+            ledger.row(row.number, "starting", row.reference)
+        await asyncio.get_running_loop().run_in_executor(None, ledger.sync)
 
     async def _send(self, start_info: dict) -> Any:
         for attempt in range(RATE_RETRIES + 1):
@@ -510,8 +515,7 @@ class _Engine:
             todo.append(prepared)
         if not todo or self.stop:
             return
-        for prepared in todo:
-            self.record_starting(prepared)
+        await self.record_starting(*todo)
         try:
             result = await client.bulk_add_queue_items(self.queue.name,
                                                        self.options.commit_type,

@@ -11,8 +11,10 @@ Reference and its state:
 - ``unknown``: the answer was lost and Orchestrator could not be asked;
 - ``filtered``: an event the template's filter skipped (event streams).
 
-Each record is one ``os.write`` of one line on an ``O_APPEND`` descriptor, then ``fsync``:
-a kill leaves at most a torn last line, which reading ignores. The batch id is a hash of
+Each record is one ``os.write`` of one line on an ``O_APPEND`` descriptor: a kill leaves at
+most a torn last line, which reading ignores. A ``starting`` record is synced (``fsync``,
+off the event loop) before its request is sent, which also syncs every record before it;
+the other records reach the disk with the next sync or when the ledger is closed. The batch id is a hash of
 the command (``batch_id``), so running the same command again finds the same ledger and
 resumes it; each row's Reference ends in ``row_tail`` (or ``event_tail``), deterministic too.
 """
@@ -96,19 +98,30 @@ class Ledger:
         if os.fstat(self._fd).st_size == 0:
             self.append({"kind": "header", "version": 1, "created": _now(), **header})
 
-    def append(self, record: dict) -> None:
-        """Write ``record`` as one line, in one write, and sync it to disk."""
+    def append(self, record: dict, *, sync: bool = True) -> None:
+        """Write ``record`` as one line, in one write; ``sync``: then ``fsync`` the file
+        (which also syncs every record written before it)."""
         line = json.dumps({"at": _now(), **record}, ensure_ascii=False,
                           separators=(",", ":"), default=str) + "\n"
         os.write(self._fd, line.encode("utf-8"))
+        if sync:
+            self.sync()
+
+    def sync(self) -> None:
         os.fsync(self._fd)
 
-    def row(self, number: int, state: str, reference: str, **facts: Any) -> None:
+    def row(self, number: int, state: str, reference: str, *, sync: bool = False,
+            **facts: Any) -> None:
+        """A row record; unsynced by default (a kill loses nothing written: the next sync,
+        or closing, puts it on disk)."""
         self.append({"kind": "row", "row": number, "state": state, "reference": reference,
-                     **facts})
+                     **facts}, sync=sync)
 
     def close(self) -> None:
-        os.close(self._fd)
+        try:
+            self.sync()
+        finally:
+            os.close(self._fd)
 
     def __enter__(self) -> Ledger:
         return self
