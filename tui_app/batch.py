@@ -11,8 +11,9 @@ Every row is planned before anything starts: the problems of all rows are listed
 row numbers (exit 2, nothing started). ``--dry-run`` stops there and prints one line per row
 and the first full body. Then the rows go through ``--parallel N`` workers (default 4):
 a row is written to the batch ledger (``tui_app.ledger``) as ``starting`` (and synced to
-disk, off the event loop) before its StartJobs is sent (``starting.start_once``: never a blind retry; a 429, which Orchestrator
-refused before acting, is sent again after its ``Retry-After``), then ``started``,
+disk, off the event loop) before its StartJobs is sent (``starting.start_once``: never a
+blind retry; a 429, which Orchestrator refused before acting, is sent again after its
+``Retry-After``), then ``started``,
 ``refused`` or ``unknown``. Each row's Reference is deterministic
 (``ledger.row_tail``), so running the same command again resumes the same batch:
 started rows are skipped, a ``starting``/``unknown`` row is looked up by its Reference in

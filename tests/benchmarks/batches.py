@@ -63,7 +63,8 @@ async def main():
         async def start(n):
             async with gate:
                 answer = await http.post(START, headers=headers, json={"startInfo": {
-                    "ReleaseName": "SupportTriage_QuickstartDemo", "Strategy": "JobsCount", "JobsCount": 1,
+                    "ReleaseName": "SupportTriage_QuickstartDemo",
+                    "Strategy": "JobsCount", "JobsCount": 1,
                     "Reference": f"bench:{n}",
                     "InputArguments": '{"IncidentId": "INC%05d"}' % n}})
                 answer.raise_for_status()
