@@ -15,8 +15,9 @@ Each record is one ``os.write`` of one line on an ``O_APPEND`` descriptor: a kil
 most a torn last line, which reading ignores. A ``starting`` record is synced (``fsync``,
 off the event loop) before its request is sent, which also syncs every record before it;
 the other records reach the disk with the next sync or when the ledger is closed. The
-batch id is a hash of the command (``batch_id``), so running the same command again finds the same ledger and
-resumes it; each row's Reference ends in ``row_tail`` (or ``event_tail``), deterministic too.
+batch id is a hash of the command (``batch_id``), so running the same command again finds
+the same ledger and resumes it; each row's Reference ends in ``row_tail`` (or
+``event_tail``), deterministic too.
 """
 
 from __future__ import annotations
