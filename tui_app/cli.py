@@ -133,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_argument(templates)
     _add_history_parser(sub)
+    _add_batches_parser(sub)
     _add_jobs_parsers(sub)
     return parser
 
@@ -450,8 +451,39 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="input arguments over 10,000 characters: refuse them, or send them as a file "
              "(a job attachment); default: the template's large_input, else refuse",
     )
+    batch = run.add_argument_group("batches and event streams")
+    batch.add_argument("--rows", metavar="FILE",
+                       help="one start (queue item) per row: a .csv (header row), a .jsonl "
+                            "file, or - (JSON lines on stdin); resumable (see 'startjob "
+                            "batches')")
+    batch.add_argument("--events", metavar="FILE",
+                       help="one start per JSON event line, read as it comes ('-' = stdin)")
+    batch.add_argument("--parallel", type=_parallel, default=4, metavar="N",
+                       help="rows started at once, 1 to 32 (default 4)")
+    batch.add_argument("--stop-on-refusal", dest="stop_on_refusal", action="store_true",
+                       help="stop at the first refused row (rows in flight finish)")
+    batch.add_argument("--commit-type", dest="commit_type",
+                       choices=("AllOrNothing", "StopOnFirstFailure", "ProcessAllIndependently"),
+                       default="ProcessAllIndependently",
+                       help="a queue batch's BulkAddQueueItems commit type (default "
+                            "ProcessAllIndependently)")
     _add_demo_argument(run)
     add_connection_arguments(run)
+
+
+def _parallel(text: str) -> int:
+    return _whole(text, 1, 32, "a whole number from 1 to 32")
+
+
+def _add_batches_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    batches = sub.add_parser(
+        "batches", help="list batches (startjob run --rows) with their counts",
+        description="The batches of 'startjob run --rows/--events', newest first; "
+                    "'startjob batches show ID' (the start of an id works) shows each row's "
+                    "outcome.")
+    batches.add_argument("action", nargs="?", choices=("show",), help="show one batch")
+    batches.add_argument("batch", nargs="?", metavar="ID", help="a batch id, or its start")
+    _add_output_argument(batches)
 
 
 @dataclass
@@ -605,6 +637,12 @@ def _run_replay(args: argparse.Namespace) -> int:
     if args.timeout is not None and not args.wait:
         print("startjob run: --timeout needs --wait", file=sys.stderr)
         return REPLAY_USAGE
+    given = [flag for flag, value in (("--event", args.event), ("--rows", args.rows),
+                                      ("--events", args.events)) if value is not None]
+    if len(given) > 1:
+        print(f"startjob run: {' and '.join(given)} cannot be combined; give one",
+              file=sys.stderr)
+        return REPLAY_USAGE
     with _launch(args) as launch:
         try:
             template, _ = find_template(args.template)
@@ -630,6 +668,14 @@ def _run_replay(args: argparse.Namespace) -> int:
             profile=launch.profile,
         )
         _debug_log(args, launch)
+        if args.rows is not None or args.events is not None:
+            from tui_app.batch import BatchOptions, run_batch
+
+            return run_batch(BatchOptions(options, rows=args.rows, events=args.events,
+                                          parallel=args.parallel,
+                                          stop_on_refusal=args.stop_on_refusal,
+                                          commit_type=args.commit_type),
+                             client_options=launch.client_options)
         return run(options, client_options=launch.client_options)
 
 
@@ -816,6 +862,12 @@ def _run_jobs_command(args: argparse.Namespace) -> int:
         return run(args.command, args, settings, client_options=launch.client_options)
 
 
+def _batches(args: argparse.Namespace) -> int:
+    from tui_app.batches_cli import run_batches
+
+    return run_batches(args.action, args.batch, args.output)
+
+
 def _print_json(data: object) -> None:
     import json
 
@@ -833,6 +885,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _run_replay,
     "templates": _run_templates,
     "history": _run_history,
+    "batches": _batches,
     **dict.fromkeys(("jobs", "watch", "logs", "stop", "kill", "restart", "resume"),
                     _run_jobs_command),
 }

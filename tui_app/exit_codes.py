@@ -40,6 +40,9 @@ EXIT_UNKNOWN = 7
 #: long-running workflow waiting on a trigger: a queue item, a job, a task, a timer). It goes
 #: on by itself when the trigger fires; it is not a timeout.
 EXIT_SUSPENDED = 8
+#: A batch (``--rows``, ``--events``): some rows were refused (or did not validate, for an
+#: event), the others started; running the same command again retries the refused rows.
+EXIT_SOME_REFUSED = 9
 
 EXIT_CODES = (
     (EXIT_OK, "started (with --wait: every job ended Successful), or the queue item added "
@@ -59,6 +62,8 @@ EXIT_CODES = (
     (EXIT_UNKNOWN, "not known whether the jobs started (the item was added): look for the "
                    "reference first"),
     (EXIT_SUSPENDED, "with --wait: a job is Suspended, waiting on a trigger (none failed)"),
+    (EXIT_SOME_REFUSED, "a batch (--rows, --events): some rows were refused, the others "
+                        "started (4: every row refused)"),
 )
 
 

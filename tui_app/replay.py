@@ -99,10 +99,11 @@ refused (exit 2). Output arguments kept as a file (``OutputFile``) are downloade
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
@@ -373,6 +374,8 @@ _MISSING = object()
 class _Override:
     flag: str  # "--set" or "--set-json"
     raw: Any  # text for --set, parsed JSON for --set-json
+    #: Where the value came from when not the command line (a batch row: "row 7 Name").
+    label: Optional[str] = None
 
 
 def _assignments(items: Sequence[str], flag: str) -> list[tuple[str, str]]:
@@ -516,7 +519,7 @@ def _value_of(spec: ArgumentSpec, template: Template, overrides: Mapping[str, _O
     if name in overrides:
         override = overrides[name]
         result.given.add(name)
-        result.sources[name] = override.flag
+        result.sources[name] = override.label or override.flag
         if override.flag == "--set":
             if not override.raw.strip():
                 result.left_out.add(name)
@@ -647,13 +650,26 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
                   environ: Mapping[str, str], stdin: Optional[IO[Any]],
                   client_options: dict) -> None:
     template, path = find_template(options.template)
-    result.template = template.name
-    result.template_path = str(path)
+    result.template, result.template_path = template.name, str(path)
     overrides = parse_overrides(options.sets, options.set_json)
     event = read_event(options.event, stdin) if options.event is not None else None
     if event is not None and not template.bindings and "{" not in (template.item.reference
                                                                    or ""):
         report.warn("The template has no [bindings], so the event is not used.")
+    async with connected(options, result, report, environ, client_options, template, path,
+                         overrides, event) as context:
+        await _RUNNERS[template.action](context)
+
+
+@contextlib.asynccontextmanager
+async def connected(options: ReplayOptions, result: ReplayResult, report: _Reporter,
+                    environ: Mapping[str, str], client_options: dict, template: Template,
+                    path: Path, overrides: dict,
+                    event: Optional[dict]) -> AsyncIterator[_Context]:
+    """Connect as the template says (``connection_settings``), sign in, enter its folder and
+    yield the ``_Context`` the action runners take (one replay, or a whole batch)."""
+    result.template = template.name
+    result.template_path = str(path)
     settings = connection_settings(template, options.connection, profile=options.profile,
                                    environ=environ)
     if settings.insecure:
@@ -670,9 +686,8 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
             if folder is None:
                 _stop(check_drift(effective, None, folder_missing=True))
             client.use_folder(folder)
-        await _RUNNERS[template.action](_Context(
-            options, result, report, environ, client_options, template, path, effective,
-            overrides, event, client, folder, settings))
+        yield _Context(options, result, report, environ, client_options, template, path,
+                       effective, overrides, event, client, folder, settings)
 
 
 @dataclass
@@ -696,20 +711,32 @@ class _Context:
     settings: ConnectionSettings
 
 
-async def _start_job(context: _Context) -> None:
-    """The ``start_job`` action: find the release and robots again, check drift, build the
-    plan, start once, record it and (with ``--wait``) follow the jobs."""
-    options, result, report = context.options, context.result, context.report
-    environ, client_options, template = context.environ, context.client_options, context.template
-    effective, overrides = context.effective, context.overrides
-    event, client, folder = context.event, context.client, context.folder
+@dataclass
+class JobTarget:
+    """What a ``start_job`` template resolves to once (``resolve_job``): the release, the
+    start options' facts, the argument model and the robot pool; every plan built from it
+    (``job_plan``: one replay, or each row of a batch) uses the same resolution."""
+
+    release: Release
+    chosen: Any
+    facts: Any
+    specs: list
+    defaults: dict
+    pool: Optional[list]
+
+
+async def resolve_job(context: _Context) -> JobTarget:
+    """Find the release and robots again and read its argument model (drift that blocks
+    before any value is known is a ``ReplayError``)."""
+    options, template, client, folder = (context.options, context.template, context.client,
+                                         context.folder)
     try:
         release = resolver.pick_release(
             template.process, await client.releases_for_process(template.process.key))
     except resolver.AmbiguousRelease as exc:
         raise ReplayError(str(exc)) from None
     if release is None:
-        _stop(check_drift(effective, None))
+        _stop(check_drift(context.effective, None))
     chosen = replace(template.options,
                      large_input=options.large_input or template.options.large_input)
     spec = STRATEGY_TABLE[template.strategy.kind]
@@ -724,12 +751,69 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
                           EXIT_REFUSED) from None
     pool = await _robot_pool(client, template, release, folder)
-    collected = collect_arguments(template, specs, defaults, overrides, event, environ)
-    debug_log = client_options.get("debug_log")
+    return JobTarget(release, chosen, facts, list(specs), dict(defaults), pool)
+
+
+@dataclass
+class JobPlan:
+    """One start, ready to send: the plan, the body as printed (``ask`` values hidden), the
+    collected values and the summary rows."""
+
+    plan: StartPlan
+    shown: dict
+    hidden: dict
+    collected: _Values
+    rows: list
+
+
+def job_reference(template: Template, values: Mapping[str, Any], event: Optional[dict],
+                  tail: Optional[str] = None) -> str:
+    """The job's Reference: ``startjob:<tail>``, or the template's ``reference`` with its
+    ``{Name}`` placeholders filled (an argument's value, else a dotted path into the
+    event), then ``:<tail>``; ``tail`` defaults to a random one (``startjob:<uuid>``
+    without a template reference). Over 128 characters is a ``ReplayError``."""
+    import uuid
+
+    from tui_app.queue_plan import MAX_REFERENCE_LENGTH
+    from tui_app.templates import _PLACEHOLDER
+
+    pattern = template.reference
+    if not pattern:
+        return f"startjob:{tail}" if tail else new_reference()
+
+    def value(match: Any) -> str:
+        name = match.group(1)
+        found = values[name] if name in values else (
+            lookup(event, name) if event is not None else _MISSING)
+        if found is _MISSING or found is None:
+            raise ReplayError(f"The reference {quote(pattern)} needs a value for {{{name}}}: "
+                              "an argument of that name, or that path in the event.")
+        return found if isinstance(found, str) else dumps(found)
+
+    reference = f"{_PLACEHOLDER.sub(value, pattern)}:{tail or uuid.uuid4().hex[:12]}"
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        raise ReplayError(f"The reference {quote(reference[:40] + '...')} is {len(reference)} "
+                          f"characters; Orchestrator takes at most {MAX_REFERENCE_LENGTH} "
+                          "(shorten the template's reference).")
+    return reference
+
+
+def job_plan(context: _Context, target: JobTarget, overrides: Mapping[str, _Override],
+             event: Optional[dict], warn: Callable[[str], None],
+             tail: Optional[str] = None) -> JobPlan:
+    """The values of one start (``overrides``, ``event``) made into its plan by the
+    argument precedence and drift rules of a replay; the problems are a ``ReplayError``.
+    The Reference is ``job_reference`` (``tail``: the unique end)."""
+    template, options = context.template, context.options
+    release, folder, pool = target.release, context.folder, target.pool
+    collected = collect_arguments(template, target.specs, target.defaults, overrides, event,
+                                  context.environ)
+    debug_log = context.client_options.get("debug_log")
     if debug_log is not None:  # the --debug log masks ask values too
         asked = [collected.values[name] for name in template.ask if name in collected.values]
         debug_log.add_secret(*(v if isinstance(v, str) else dumps(v) for v in asked))
-    findings = check_drift(effective, release, specs, pool, given=collected.given, facts=facts)
+    findings = check_drift(context.effective, release, target.specs, pool,
+                           given=collected.given, facts=target.facts)
     blocked_names = {f.subject for f in findings if f.blocks and f.subject}
     problems = [f.text for f in findings if f.blocks]
     problems += [text for name, text in collected.problems.items()
@@ -737,22 +821,34 @@ async def _start_job(context: _Context) -> None:
     problems += resolver.strategy_fits(template.strategy.kind, release, folder)
     for finding in findings:
         if not finding.blocks:
-            report.warn(finding.text)
+            warn(finding.text)
     if problems:
         raise ReplayError(problems)
     strategy = resolver.strategy_choice(
         template.strategy, resolver.robots_named(pool or [], template.strategy.robots))
     if options.priority is not None:
         strategy = replace(strategy, priority=options.priority)
-    reference = new_reference()
     plan = StartPlan(release=release, strategy=strategy, arguments=dict(collected.values),
-                     folder=folder, reference=reference,
-                     options=resolver.resolve_options(release, chosen, facts))
+                     folder=folder,
+                     reference=job_reference(template, collected.values, event, tail),
+                     options=resolver.resolve_options(release, target.chosen, target.facts))
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
-    result.start_info = shown = _shown(plan, hidden)
-    rows = plan_rows(plan, specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
+    shown = _shown(plan, hidden)
+    rows = plan_rows(plan, target.specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
                      sources=collected.sources)
-    for line in format_rows(rows):
+    return JobPlan(plan, shown, hidden, collected, rows)
+
+
+async def _start_job(context: _Context) -> None:
+    """The ``start_job`` action: find the release and robots again, check drift, build the
+    plan, start once, record it and (with ``--wait``) follow the jobs."""
+    options, result, report = context.options, context.result, context.report
+    client = context.client
+    target = await resolve_job(context)
+    built = job_plan(context, target, context.overrides, context.event, report.warn)
+    plan, hidden, reference = built.plan, built.hidden, str(built.plan.reference)
+    result.start_info = shown = built.shown
+    for line in format_rows(built.rows):
         report.say(line)
     if options.dry_run:
         check = {k: v for k, v in shown.items() if v != INPUT_FILE_PLACEHOLDER}
@@ -902,7 +998,7 @@ def _content_value(name: str, spec: Any, template: Template,
     if name in overrides:
         override = overrides[name]
         result.given.add(name)
-        result.sources[name] = override.flag
+        result.sources[name] = override.label or override.flag
         if override.flag == "--set" and not override.raw.strip():
             result.left_out.add(name)
             return _MISSING

@@ -20,6 +20,15 @@ The version-1 format is a public contract; in outline::
     [signature]              # input argument name = full .NET type name at save time
     [bindings]               # argument = dotted path into an event JSON object
 
+Also optional, both for batches and streams (``tui_app.batch``)::
+
+    reference = "INC:{IncidentId}"   # top level, before the tables (job templates): the job
+                             # Reference from values: {Name} an argument's value (not an ask
+                             # one), else a dotted path into the event; startjob adds a
+                             # unique suffix; at most 128 characters in all
+    [events]                 # id = "incident.id": the dotted path of an event's id, so a
+                             # re-delivered event (--events) is not started twice
+
 A template that adds a queue item says ``action = "add_queue_item"`` and has, instead of
 ``[process]``, ``[strategy]``, ``[options]``, ``[arguments]`` and ``[signature]``::
 
@@ -114,7 +123,7 @@ SLUG_MAX_LENGTH = 64
 _TOP_KEYS = (
     "version", "name", "description", "action", "ask",
     "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
-    "queue", "item", "content", "schema",
+    "queue", "item", "content", "schema", "reference", "events",
 )
 #: The tables that belong to one action (a template of another action must not have them).
 _ACTION_TABLES = ("process", "strategy", "options", "arguments", "signature", "queue", "item",
@@ -215,6 +224,12 @@ class Template:
     item: ItemOptions = field(default_factory=ItemOptions)
     content: dict[str, Any] = field(default_factory=dict)
     schema: dict[str, str] = field(default_factory=dict)
+    #: ``start_job``: the job ``Reference`` made from the values (``reference = "INC:{Id}"``,
+    #: ``{Name}`` an argument, else a dotted path into the event); startjob adds a suffix.
+    reference: Optional[str] = None
+    #: ``[events] id``: the dotted path of an event's id (``--events``: a re-delivered event
+    #: is not started twice).
+    event_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -408,8 +423,15 @@ class _Parser:
         ask = self.ask(data.get("ask", []), arguments)
         if signature:
             self.in_signature(signature, arguments, bindings, ask)
+        reference = self.reference_pattern(data, "reference")
+        for placeholder in _PLACEHOLDER.findall(reference or ""):
+            if placeholder in ask:
+                self.fail("reference", f"must not use the ask argument {_show(placeholder)} "
+                          "(references are shown and stored)")
         return Template(
             name=name,
+            reference=reference,
+            event_id=self.event_id(data),
             description=description,
             connection=connection,
             process=process,
@@ -437,6 +459,9 @@ class _Parser:
                        connection: ConnectionSpec) -> Template:
         """An ``add_queue_item`` template: ``[queue]``, ``[item]``, ``[content]``,
         ``[schema]``, ``[bindings]``."""
+        if "reference" in data:
+            self.fail("reference", "does not apply to a queue template: its reference is "
+                      "[item] reference")
         queue = self.table(data, "queue", _QUEUE_KEYS, required=True)
         unique = queue.get("unique_reference")
         if unique is not None and not isinstance(unique, bool):
@@ -467,7 +492,16 @@ class _Parser:
         return Template(name=name, description=description, connection=connection,
                         process=ProcessSpec(""), action="add_queue_item", queue=spec,
                         item=item, content=content, schema=schema, bindings=bindings,
-                        ask=ask)
+                        ask=ask, event_id=self.event_id(data))
+
+    def event_id(self, data: dict) -> Optional[str]:
+        """``[events] id``: a dotted path into an event."""
+        table = self.table(data, "events", ("id",))
+        path = table.get("id")
+        if path is not None and (not isinstance(path, str) or not _DOTTED_PATH.match(path)):
+            self.fail("events.id", "must be a dotted path into the event JSON such as "
+                      f"\"incident.id\", got {_show(path)}")
+        return path
 
     def item(self, table: dict) -> ItemOptions:
         priority = table.get("priority")
@@ -486,19 +520,26 @@ class _Parser:
                     self.fail(_key("item", name), f"must be a date and time with a time zone "
                               f"such as \"2024-05-01T09:00:00+02:00\" ({exc})")
             dates[name] = value
-        reference = self.text(table, ("item", "reference"))
+        reference = self.reference_pattern(table, "item", "reference")
+        return ItemOptions(priority=priority, reference=reference, **dates)
+
+    def reference_pattern(self, table: dict, *keys: str) -> Optional[str]:
+        """A reference that may hold ``{dotted.path}`` placeholders (at most 128
+        characters)."""
+        key = ".".join(keys)
+        reference = self.text(table, keys)
         if reference is not None:
             if len(reference) > MAX_REFERENCE_LENGTH:
-                self.fail("item.reference", f"must be at most {MAX_REFERENCE_LENGTH} "
+                self.fail(key, f"must be at most {MAX_REFERENCE_LENGTH} "
                           f"characters, got {len(reference)}")
             for path in _PLACEHOLDER.findall(reference):
                 if not _DOTTED_PATH.match(path):
-                    self.fail("item.reference", "may hold placeholders such as "
+                    self.fail(key, "may hold placeholders such as "
                               f"\"{{incident.number}}\" (a dotted path), got {_show(path)}")
             if "{" in _PLACEHOLDER.sub("", reference) or "}" in _PLACEHOLDER.sub("", reference):
-                self.fail("item.reference", "has a { or } that is not part of a placeholder "
+                self.fail(key, "has a { or } that is not part of a placeholder "
                           "such as \"{incident.number}\"")
-        return ItemOptions(priority=priority, reference=reference, **dates)
+        return reference
 
     def known_keys(self, table: dict, prefix: tuple, allowed: tuple) -> None:
         for key in table:
@@ -707,6 +748,10 @@ def _render(template: Template, source: str) -> str:
         data["action"] = template.action
     if template.ask:
         data["ask"] = list(template.ask)
+    if template.reference:
+        data["reference"] = template.reference
+    if template.event_id:
+        data["events"] = {"id": template.event_id}
     connection = compact(
         {
             "profile": template.connection.profile,

@@ -20,6 +20,9 @@ What is measured, and how:
   ``textual`` was imported on that path.
 - Round trips: each wizard flow (Specific, JobsCount, All) driven by Pilot with the keyboard
   helpers of tests/tour.py, and a replay, counted from the sandbox's request log by route.
+- Batches (tests/benchmarks/batches.py): a 1,000-row ``--rows`` batch against a minimal httpx
+  script with the same StartJobs and concurrency, peak memory for 100 and 10,000 rows, and
+  the resume of a 10,000-row batch killed at row 5,000.
 - Large tenant: ``SandboxConfig(scale=10000)`` (10,000 releases, 5,000 robots in "ScaleEnv"):
   the UI work after a search answer, the robot checklist filter per keystroke, a form of 100
   arguments, and the requests per poll while 50 jobs run.
@@ -62,7 +65,7 @@ from common import (  # noqa: E402
     verdict,
 )
 
-SECTIONS = ("startup", "replay", "trips", "large")
+SECTIONS = ("startup", "replay", "trips", "large", "batches")
 TARGETS = {
     "startup_time": 1.25,
     "startup_memory": 1.3,
@@ -480,6 +483,10 @@ def main(argv=None) -> int:
         if "large" in wanted:
             section("Large tenant",
                     lambda: rows.extend(measure_large_tenant(runs, args.timeout, args.scale)))
+        if "batches" in wanted:
+            from batches import measure_batches
+
+            section("Batches", lambda: rows.extend(measure_batches(runs, args.timeout, tmp)))
     log(f"done in {time.perf_counter() - started:.0f} s")
     print("\n".join(machine_lines(runs, load_before)))
     print()
