@@ -384,7 +384,13 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "{dotted.path} placeholders from --event, refuses a reference a unique-reference "
             "queue already has (exit 4), adds the item once and, with --wait, follows it until "
             "it is processed: exit 0 Successful, 1 Failed or Abandoned, 5 --timeout. "
-            "--dry-run prints the exact itemData and adds nothing."
+            "--dry-run prints the exact itemData and adds nothing.\n\n"
+            "On a terminal (standard input and standard error), ask arguments without a "
+            "value and missing required ones are asked for, hidden for ask arguments and "
+            "secret-looking names, parsed as --set parses them (3 tries; Ctrl+C cancels, "
+            "exit 2). --no-input turns this off.\n\n"
+            "A template's filter (filter = '...') is checked against --event: an event it "
+            "does not match starts nothing and exits 0 (--dry-run says whether it matches)."
         ),
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -413,7 +419,15 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--event",
         metavar="FILE",
-        help="JSON object filling the template's [bindings] ('-' = stdin)",
+        help="JSON object filling the template's [bindings] ('-' = stdin); an event that "
+             "does not match the template's filter starts nothing (exit 0)",
+    )
+    run.add_argument(
+        "--no-input",
+        dest="no_input",
+        action="store_true",
+        help="never ask on the terminal for a missing or ask value (for scripts: exit 2 "
+             "instead); without a terminal nothing is ever asked",
     )
     run.add_argument("--wait", action="store_true",
                      help="wait until every job has ended (a queue item: is processed)")
@@ -632,6 +646,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             priority=args.priority,
             connection=launch.connection,
             profile=launch.profile,
+            no_input=args.no_input,
         )
         _debug_log(args, launch)
         return run(options, client_options=launch.client_options)

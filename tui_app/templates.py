@@ -6,6 +6,7 @@ The version-1 format is a public contract; in outline::
     name = "Triage incident"
     description = "Start SupportTriage for one incident"
     ask = []                 # arguments never stored, asked at every replay
+    filter = '...'           # optional: an --event must match it (tui_app.event_filter)
 
     [connection]             # optional: profile or url, and folder; never a secret
     [process]                # key (required), environment, release_key, release_name, version
@@ -112,7 +113,7 @@ DEMO_URL = "http://demo.startjob.invalid/demo/DefaultTenant/orchestrator_"
 SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
-    "version", "name", "description", "action", "ask",
+    "version", "name", "description", "action", "ask", "filter",
     "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
     "queue", "item", "content", "schema",
 )
@@ -215,6 +216,9 @@ class Template:
     item: ItemOptions = field(default_factory=ItemOptions)
     content: dict[str, Any] = field(default_factory=dict)
     schema: dict[str, str] = field(default_factory=dict)
+    #: The top-level ``filter`` (``tui_app.event_filter``): an ``--event`` that does not
+    #: match it starts nothing. None: every event.
+    filter: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -393,8 +397,10 @@ class _Parser:
         if not isinstance(description, str):
             self.fail("description", f"must be a string, got {_show(description)}")
         connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
+        condition = self.filter(data)
         if action == "add_queue_item":
-            return self.queue_template(data, name, description, connection)
+            return replace(self.queue_template(data, name, description, connection),
+                           filter=condition)
         process = self.process(
             self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
         strategy = self.strategy(
@@ -420,7 +426,21 @@ class _Parser:
             bindings=bindings,
             ask=ask,
             action=action,
+            filter=condition,
         )
+
+    def filter(self, data: dict) -> Optional[str]:
+        """The top-level ``filter``: text that ``event_filter.compile_filter`` takes."""
+        from tui_app.event_filter import FilterError, compile_filter
+
+        text = self.text(data, ("filter",))
+        if text is not None:
+            try:
+                compile_filter(text)
+            except FilterError as exc:
+                self.fail("filter", f"is not a valid filter (column {exc.column}: "
+                                    f"{exc.problem})")
+        return text
 
     def bindings(self, data: dict) -> dict:
         bindings = self.table(data, "bindings")
@@ -707,6 +727,8 @@ def _render(template: Template, source: str) -> str:
         data["action"] = template.action
     if template.ask:
         data["ask"] = list(template.ask)
+    if template.filter:
+        data["filter"] = template.filter
     connection = compact(
         {
             "profile": template.connection.profile,
