@@ -78,11 +78,11 @@ class Prompter:
                 return getpass.getpass(label, stream=self.out)
             except (KeyboardInterrupt, EOFError):
                 raise PromptCancelled from None
-        self.out.write(label)
-        self.out.flush()
         try:
             with _interruptible(), (_no_echo(self.stdin) if masked else
                                     contextlib.nullcontext()):
+                self.out.write(label)  # after echo is off: nothing typed early is echoed
+                self.out.flush()
                 line = self.stdin.readline()
         except KeyboardInterrupt:
             raise PromptCancelled from None
