@@ -21,8 +21,8 @@ from tui_app.exit_codes import EXIT_OK, EXIT_USAGE
 from tui_app.prompts import (
     TRIES,
     PromptCancelled,
-    PromptFailed,
     Prompter,
+    PromptFailed,
     Wanted,
     ask_values,
     terminal,
