@@ -209,3 +209,125 @@ def test_python_is_never_evaluated():
         except FilterError:
             continue
         assert flt.matches({"a": 1}) is False  # a path that is not there, never Python
+
+
+# -- the template's filter key and startjob run --event ------------------------------------
+
+TEMPLATE = """\
+version = 1
+name = "Triage incident"
+{top}
+[connection]
+folder = "Default"
+
+[process]
+key = "SupportTriage"
+
+[strategy]
+kind = "Specific"
+robots = ["SUPPORT-BOT-01"]
+
+[signature]
+IncidentId = "System.String"
+
+[bindings]
+IncidentId = "incident.number"
+"""
+FILTERED = TEMPLATE.format(top="filter = 'incident.state == \"new\"'")
+START_JOBS = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
+
+
+def test_the_template_key_is_read_and_written_back():
+    from tui_app.templates import dump_template, parse_template
+
+    template = parse_template(FILTERED, "t.toml")
+    assert template.filter == 'incident.state == "new"'
+    assert parse_template(dump_template(template), "t.toml") == template
+    assert "filter = " in dump_template(template)
+    plain = parse_template(TEMPLATE.format(top=""), "t.toml")
+    assert plain.filter is None and "filter" not in dump_template(plain)
+
+
+def test_a_queue_template_keeps_its_filter():
+    from tui_app.templates import dump_template, parse_template
+
+    text = ('version = 1\nname = "Q"\naction = "add_queue_item"\nfilter = "urgent"\n'
+            '[queue]\nname = "Tickets"\n[item]\n')
+    template = parse_template(text, "q.toml")
+    assert template.filter == "urgent"
+    assert parse_template(dump_template(template), "q.toml") == template
+
+
+@pytest.mark.parametrize("top, message", [
+    ("filter = 'incident.state =='",
+     't.toml: filter is not a valid filter (column 18: expected a value after "==", found '
+     "end of text)"),
+    ("filter = 3", "t.toml: filter must be a non-empty string, got 3"),
+    ("filter = ''", 't.toml: filter must be a non-empty string, got ""'),
+])
+def test_a_bad_filter_is_a_template_error_naming_the_key(top, message):
+    from tui_app.templates import TemplateError, parse_template
+
+    with pytest.raises(TemplateError) as caught:
+        parse_template(TEMPLATE.format(top=top), "t.toml")
+    assert str(caught.value) == message and caught.value.key == "filter"
+
+
+@pytest.fixture
+def run_event(sandbox, tmp_path):
+    import io
+
+    from tui_app import replay
+    from tui_app.replay import ReplayOptions
+
+    def run(text, event, **flags):
+        path = tmp_path / "template.toml"
+        path.write_text(text, encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        options = ReplayOptions(template=str(path), event="-",
+                                connection={"url": sandbox.orchestrator_url}, **flags)
+        code = replay.run(options, environ={"UIPATH_CLIENT_ID": "demo-client",
+                                            "UIPATH_CLIENT_SECRET": "demo-secret"},
+                          stdin=io.StringIO(event), out=out, err=err,
+                          client_options={"token_cache": False})
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+NEW = '{"incident": {"state": "new", "number": "INC-7"}}'
+OLD = '{"incident": {"state": "closed", "number": "INC-8"}}'
+
+
+def test_run_starts_for_an_event_that_matches(sandbox, run_event):
+    code, out, err = run_event(FILTERED, NEW)
+    assert code == 0, err
+    assert 'Filter       the event matches: incident.state == "new"' in out
+    assert sandbox.count(START_JOBS) == 1
+
+
+def test_run_starts_nothing_for_an_event_that_does_not_match(sandbox, run_event):
+    code, out, err = run_event(FILTERED, OLD)
+    assert code == 0, err
+    assert ("The event does not match the template's filter (incident.state == \"new\"): "
+            "nothing started.") in out
+    assert sandbox.count(START_JOBS) == 0
+    assert sandbox.request_log == [] or all("Jobs" not in r.route for r in sandbox.request_log)
+
+
+def test_dry_run_says_whether_the_event_matches(sandbox, run_event):
+    code, out, _ = run_event(FILTERED, OLD, dry_run=True)
+    assert code == 0 and "Dry run: the event does not match the template's filter" in out
+    code, out, _ = run_event(FILTERED, NEW, dry_run=True)
+    assert code == 0 and "the event matches" in out and "Dry run: nothing was started" in out
+    assert sandbox.count(START_JOBS) == 0
+
+
+def test_json_output_says_whether_the_event_matched(sandbox, run_event):
+    import json
+
+    code, out, _ = run_event(FILTERED, OLD, output="json")
+    data = json.loads(out)
+    assert code == 0 and data["filter_matches"] is False and data["request"] is None
+    code, out, _ = run_event(TEMPLATE.format(top=""), OLD, output="json")
+    assert "filter_matches" not in json.loads(out)  # no filter: the key is not there
