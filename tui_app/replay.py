@@ -27,6 +27,16 @@ Argument values, highest precedence first:
 5. the process defaults: Orchestrator applies them to arguments that are left out, so they are
    never sent, but a required argument that has one is not missing.
 
+A template's ``filter`` (``tui_app.event_filter``) is checked against the event before
+connecting: an event it does not match starts nothing and exits 0 (``filter_matches`` in
+``--output json``; ``--dry-run`` says it). ``ReplayOptions.event_data`` gives an event
+already parsed (``startjob route``) instead of ``--event``.
+
+On a terminal (standard input and standard error), right after the values are collected,
+``_ask_missing`` asks for ``ask`` values and missing required ones (``tui_app.prompts``;
+hidden for ``ask`` and secret-looking names, which are then hidden in print as ``ask``
+values are); ``--no-input`` (``ReplayOptions.no_input``) and ``--event -`` turn it off.
+
 Where to connect, as for every command (``tui_app.precedence.resolve_settings``): flags, then
 the template's ``[connection]``, then the ``UIPATH_*`` variables, then the profile
 (``--profile``, else the template's, else ``STARTJOB_PROFILE``); see ``connection_settings``.
@@ -668,8 +678,8 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
     if event is not None and template.filter and not _event_matches(template, event, options,
                                                                      result, report):
         return
-    if event is not None and not template.bindings and "{" not in (template.item.reference
-                                                                   or ""):
+    if (event is not None and not template.bindings and not template.filter
+            and "{" not in (template.item.reference or "")):
         report.warn("The template has no [bindings], so the event is not used.")
     settings = connection_settings(template, options.connection, profile=options.profile,
                                    environ=environ)
