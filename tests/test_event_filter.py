@@ -331,3 +331,17 @@ def test_json_output_says_whether_the_event_matched(sandbox, run_event):
     assert code == 0 and data["filter_matches"] is False and data["request"] is None
     code, out, _ = run_event(TEMPLATE.format(top=""), OLD, output="json")
     assert "filter_matches" not in json.loads(out)  # no filter: the key is not there
+
+
+def test_a_deeply_nested_event_cannot_exhaust_the_stack():
+    from tui_app.event_filter import MAX_COMPARE_DEPTH
+
+    def nested(levels):
+        value: list = []
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    flt = compile_filter("a == b")
+    assert flt.matches({"a": nested(MAX_COMPARE_DEPTH - 1), "b": nested(MAX_COMPARE_DEPTH - 1)})
+    assert not flt.matches({"a": nested(5000), "b": nested(5000)})

@@ -34,7 +34,8 @@ loosest binding first::
   lower-case; a key that is a keyword cannot start a path.
 
 Limits: at most ``MAX_LENGTH`` characters and ``MAX_DEPTH`` nested parentheses / ``not``, so
-hostile text cannot exhaust the stack. Errors are ``FilterError`` (a ``ValueError``) with the
+hostile text cannot exhaust the stack; ``==`` between two arrays or objects of the event looks
+at most ``MAX_COMPARE_DEPTH`` levels deep (deeper ones are not equal). Errors are ``FilterError`` (a ``ValueError``) with the
 column and what was expected, e.g. ``filter: column 18: expected a value after "==", found
 end of text``.
 """
@@ -53,6 +54,8 @@ __all__ = ["MAX_DEPTH", "MAX_LENGTH", "Filter", "FilterError", "compile_filter",
 MAX_LENGTH = 2000
 #: How deeply parentheses and ``not`` may nest.
 MAX_DEPTH = 32
+#: How deeply ``==`` looks into the event's arrays and objects (deeper ones are not equal).
+MAX_COMPARE_DEPTH = 64
 
 _KEYWORDS = frozenset({"and", "or", "not", "in", "contains", "startswith", "endswith",
                        "exists", "true", "false", "null"})
@@ -410,15 +413,21 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _equal(left: Any, right: Any) -> bool:
+def _equal(left: Any, right: Any, depth: int = 0) -> bool:
+    """Equal by JSON type and value; arrays and objects nested deeper than
+    ``MAX_COMPARE_DEPTH`` are not equal (a hostile event cannot exhaust the stack)."""
     left, right = _value(left), _value(right)
     kind = _kind(left)
     if kind != _kind(right):
         return False
+    if kind in ("array", "object") and depth >= MAX_COMPARE_DEPTH:
+        return False
     if kind == "array":
-        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(_equal(a, b, depth + 1)
+                                               for a, b in zip(left, right))
     if kind == "object":
-        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
+        return left.keys() == right.keys() and all(_equal(left[k], right[k], depth + 1)
+                                                   for k in left)
     return bool(left == right)
 
 

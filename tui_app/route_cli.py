@@ -19,7 +19,7 @@ import asyncio
 import io
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Optional, TextIO
@@ -90,36 +90,47 @@ def route_events(table: RouteTable, stream: IO[str], *, connection: Mapping[str,
     out = out or sys.stdout
     err = err or sys.stderr
     counts = RouteCounts()
-    for number, event, problem in read_events(stream):
-        if event is None:
-            counts.invalid += 1
-            _report(out, output, {"event": number, "route": None, "template": None,
-                                  "outcome": "invalid", "errors": [f"line {number}: {problem}"]},
-                    f"event {number}: not started: line {number} is {problem}")
-            continue
-        route = table.route_for(event)
-        if route is None:
-            counts.skipped += 1
-            _report(out, output, {"event": number, "route": None, "template": None,
-                                  "outcome": "skipped", "errors": []},
-                    f"event {number}: no route matches: skipped")
-            continue
-        result = _run(route.path, event, connection, profile, dry_run, environ, client_options)
-        name = visible(route.template.name, single_line=True)
-        outcome, text = _outcome(result)
-        if outcome == "not_started":
-            counts.failed += 1
-        else:
-            counts.started += 1
-        _report(out, output, {"event": number, "route": route.number or "default",
-                              "template": route.template.name, "outcome": outcome,
-                              "exit_code": result.exit_code, "history_id": result.history_id,
-                              "jobs": [job.id for job in result.jobs],
-                              "item": result.item.id if result.item is not None else None,
-                              "errors": list(result.errors)},
-                f"event {number}: {route.label} -> {name}: {text}")
-    print(f"startjob route: {counts.summary()}", file=err, flush=True)
+    try:
+        for number, event, problem in read_events(stream):
+            _route_one(table, number, event, problem, counts, out, output,
+                       lambda path, found: _run(path, found, connection, profile, dry_run,
+                                                environ, client_options))
+    finally:  # also after Ctrl+C: what ran so far
+        print(f"startjob route: {counts.summary()}", file=err, flush=True)
     return counts.exit_code
+
+
+def _route_one(table: RouteTable, number: int, event: Optional[dict], problem: Optional[str],
+               counts: RouteCounts, out: TextIO, output: str,
+               run: Callable[[Path, dict], Any]) -> None:
+    """Route one line of the events, run it, count it and print its line."""
+    if event is None:
+        counts.invalid += 1
+        _report(out, output, {"event": number, "route": None, "template": None,
+                              "outcome": "invalid", "errors": [f"line {number}: {problem}"]},
+                f"event {number}: not started: line {number} is {problem}")
+        return
+    route = table.route_for(event)
+    if route is None:
+        counts.skipped += 1
+        _report(out, output, {"event": number, "route": None, "template": None,
+                              "outcome": "skipped", "errors": []},
+                f"event {number}: no route matches: skipped")
+        return
+    result = run(route.path, event)
+    outcome, text = _outcome(result)
+    if outcome == "not_started":
+        counts.failed += 1
+    else:
+        counts.started += 1
+    _report(out, output, {"event": number, "route": route.number or "default",
+                          "template": route.template.name, "outcome": outcome,
+                          "exit_code": result.exit_code, "history_id": result.history_id,
+                          "jobs": [job.id for job in result.jobs],
+                          "item": result.item.id if result.item is not None else None,
+                          "errors": list(result.errors)},
+            f"event {number}: {route.label} -> "
+            f"{visible(route.template.name, single_line=True)}: {text}")
 
 
 def _run(path: Path, event: dict, connection: Mapping[str, Any], profile: Optional[str],
