@@ -34,10 +34,10 @@ loosest binding first::
   lower-case; a key that is a keyword cannot start a path.
 
 Limits: at most ``MAX_LENGTH`` characters and ``MAX_DEPTH`` nested parentheses / ``not``, so
-hostile text cannot exhaust the stack; ``==`` between two arrays or objects of the event looks
-at most ``MAX_COMPARE_DEPTH`` levels deep (deeper ones are not equal). Errors are ``FilterError`` (a ``ValueError``) with the
-column and what was expected, e.g. ``filter: column 18: expected a value after "==", found
-end of text``.
+hostile text cannot exhaust the stack; ``==`` between two arrays or objects of the event
+looks at most ``MAX_COMPARE_DEPTH`` levels deep (deeper ones are not equal). Errors are
+``FilterError`` (a ``ValueError``) with the column and what was expected, e.g. ``filter:
+column 18: expected a value after "==", found end of text``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
-__all__ = ["MAX_DEPTH", "MAX_LENGTH", "Filter", "FilterError", "compile_filter", "lookup"]
+__all__ = ["MAX_COMPARE_DEPTH", "MAX_DEPTH", "MAX_LENGTH", "Filter", "FilterError",
+           "compile_filter", "lookup"]
 
 #: The longest filter text accepted, in characters.
 MAX_LENGTH = 2000
