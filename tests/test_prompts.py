@@ -316,3 +316,14 @@ def _drain(fd: int, seen: bytes) -> bytes:
         if not chunk:
             return seen
         seen += chunk
+
+
+def test_run_help_explains_prompts_and_no_input(capsys):
+    from tui_app.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--no-input" in text and "never ask on the terminal" in text
+    assert "On a terminal (standard input and standard error)" in text
+    assert "does not match the template's filter" in text
