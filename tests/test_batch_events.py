@@ -115,3 +115,19 @@ def test_a_single_run_fills_the_reference_from_the_values(sandbox, template, cap
     (info,) = started(sandbox)
     prefix, _, suffix = info["Reference"].rpartition(":")
     assert prefix == "INC:C9" and len(suffix) == 12  # still unique
+
+
+def test_a_stream_starts_only_the_events_the_template_filter_matches(sandbox, tmp_path,
+                                                                      monkeypatch, capsys):
+    path = tmp_path / "filtered.toml"
+    path.write_text("filter = 'state == \"new\"'\n" + TEMPLATE, encoding="utf-8")
+    lines = (json.dumps({"id": "F1", "state": "new", "incident": {"number": "N1"}}) + "\n"
+             + json.dumps({"id": "F2", "state": "closed", "incident": {"number": "N2"}})
+             + "\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    code = main(["run", str(path), "--events", "-", "--url", sandbox.orchestrator_url,
+                 "--output", "json"])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert [json.loads(i["InputArguments"])["IncidentId"] for i in started(sandbox)] == ["N1"]
+    totals = json.loads(capsys.readouterr().out.splitlines()[-1])["totals"]
+    assert totals["filtered"] == 1 and totals["started"] == 1

@@ -160,15 +160,14 @@ class BatchTotals:
 
 def template_filter(template: Template) -> Optional[Any]:
     """The template's compiled ``filter`` (``tui_app.event_filter``), or None without one."""
-    text = getattr(template, "filter", None)
-    if not text:
-        return None
-    import importlib
+    from tui_app.event_filter import FilterError, compile_filter
 
-    try:  # part of the filter language's module (issue 17), looked up by name
-        return importlib.import_module("tui_app.event_filter").compile_filter(text)
-    except ValueError as exc:
-        raise ReplayError(f"The template's filter {quote(text)}: {exc}") from None
+    if not template.filter:
+        return None
+    try:
+        return compile_filter(template.filter)
+    except FilterError as exc:
+        raise ReplayError(f"The template's filter {quote(template.filter)}: {exc}") from None
 
 
 def template_hash(path: Any) -> str:

@@ -7,7 +7,8 @@ options for all three.
 
 Exit codes: 0 done; 1 failed (``locate``, ``logout``, ``profiles``, ``settings``; ``history``
 cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or value, unusable
-template, event or settings); ``run`` also uses 1-7 (``tui_app.exit_codes``), the jobs
+template, event or settings); ``run`` also uses 1-8 (``tui_app.exit_codes``), ``route`` 4
+(some events not started, ``tui_app.route_cli``), the jobs
 commands (``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``) 0-6 and 8
 (``tui_app.jobs_cli``); 130 interrupted
 (Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_argument(opener)
     add_connection_arguments(opener)
     _add_run_parser(sub)
+    _add_route_parser(sub)
     templates = sub.add_parser(
         "templates",
         help="list the saved templates",
@@ -385,7 +387,13 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "{dotted.path} placeholders from --event, refuses a reference a unique-reference "
             "queue already has (exit 4), adds the item once and, with --wait, follows it until "
             "it is processed: exit 0 Successful, 1 Failed or Abandoned, 5 --timeout. "
-            "--dry-run prints the exact itemData and adds nothing."
+            "--dry-run prints the exact itemData and adds nothing.\n\n"
+            "On a terminal (standard input and standard error), ask arguments without a "
+            "value and missing required ones are asked for, hidden for ask arguments and "
+            "secret-looking names, parsed as --set parses them (3 tries; Ctrl+C cancels, "
+            "exit 2). --no-input turns this off.\n\n"
+            "A template's filter (filter = '...') is checked against --event: an event it "
+            "does not match starts nothing and exits 0 (--dry-run says whether it matches)."
         ),
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -414,7 +422,15 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--event",
         metavar="FILE",
-        help="JSON object filling the template's [bindings] ('-' = stdin)",
+        help="JSON object filling the template's [bindings] ('-' = stdin); an event that "
+             "does not match the template's filter starts nothing (exit 0)",
+    )
+    run.add_argument(
+        "--no-input",
+        dest="no_input",
+        action="store_true",
+        help="never ask on the terminal for a missing or ask value (for scripts: exit 2 "
+             "instead); without a terminal nothing is ever asked",
     )
     run.add_argument("--wait", action="store_true",
                      help="wait until every job has ended (a queue item: is processed)")
@@ -484,6 +500,35 @@ def _add_batches_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     batches.add_argument("action", nargs="?", choices=("show",), help="show one batch")
     batches.add_argument("batch", nargs="?", metavar="ID", help="a batch id, or its start")
     _add_output_argument(batches)
+def _add_route_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    route = sub.add_parser(
+        "route",
+        help="send each event (JSON lines) to the template whose filter matches it",
+        description=(
+            "Read events, one JSON object per line, from --events (a file, or '-' for "
+            "standard input, handled as each line arrives) and run, for each, the first "
+            "[[route]] of ROUTES.toml whose filter (and its template's own filter) matches "
+            "it, else the [default] template, else skip it. Each run is 'startjob run "
+            "TEMPLATE' with the event (its [bindings] fill the values; nothing is asked). "
+            "One line per event on standard output (route, template, outcome); a summary "
+            "on standard error."
+        ),
+        epilog=("exit codes:\n"
+                "  0  every event a route matched was started (unmatched ones are counted)\n"
+                "  2  the route file, a template it names, or --events cannot be used\n"
+                "  4  some events were not started (the line says why), or a line was not "
+                "a JSON object"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    route.add_argument("routes", metavar="ROUTES.toml", help="the route file")
+    route.add_argument("--events", required=True, metavar="FILE",
+                       help="JSON lines to route ('-' = standard input)")
+    route.add_argument("--dry-run", action="store_true",
+                       help="route and check each event's run, start nothing")
+    route.add_argument("--output", choices=("text", "json"), default="text",
+                       help="text (default) or one JSON object per event")
+    _add_demo_argument(route)
+    add_connection_arguments(route)
 
 
 @dataclass
@@ -666,6 +711,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             priority=args.priority,
             connection=launch.connection,
             profile=launch.profile,
+            no_input=args.no_input,
         )
         _debug_log(args, launch)
         if args.rows is not None or args.events is not None:
@@ -677,6 +723,30 @@ def _run_replay(args: argparse.Namespace) -> int:
                                           commit_type=args.commit_type),
                              client_options=launch.client_options)
         return run(options, client_options=launch.client_options)
+
+
+def _run_route(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tui_app.route_cli import exit_usage, open_events, route_events
+    from tui_app.routes import RouteError, load_routes
+
+    try:
+        table = load_routes(Path(args.routes))
+        events = open_events(args.events)
+    except RouteError as exc:
+        return exit_usage(str(exc))
+    except OSError as exc:
+        return exit_usage(f"Cannot read the events file {args.events}: {exc.strerror or exc}.")
+    try:
+        with _launch(args) as launch:
+            _debug_log(args, launch)
+            return route_events(table, events, connection=launch.connection,
+                                profile=launch.profile, dry_run=args.dry_run,
+                                output=args.output, client_options=launch.client_options)
+    finally:
+        if events is not sys.stdin:
+            events.close()
 
 
 def _replay_refused(args: argparse.Namespace, problem: str) -> int:
@@ -883,6 +953,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "settings": cmd_settings,
     "open": _run_open,
     "run": _run_replay,
+    "route": _run_route,
     "templates": _run_templates,
     "history": _run_history,
     "batches": _batches,

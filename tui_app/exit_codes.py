@@ -8,7 +8,9 @@ from __future__ import annotations
 
 #: Jobs started (with ``--wait``: every job ended Successful); a queue item added (with
 #: ``--wait``: processed Successful); ``--dry-run``: request valid (the pre-flight check
-#: found nothing that blocks; warnings are printed).
+#: found nothing that blocks; warnings are printed). Also: the ``--event`` does not match the
+#: template's ``filter``, so nothing was started on purpose (``--output json`` has
+#: ``"filter_matches": false``).
 EXIT_OK = 0
 #: With ``--wait``: at least one job ended Faulted or Stopped; the queue item ended Failed
 #: or Abandoned (or was deleted).
@@ -46,7 +48,8 @@ EXIT_SOME_REFUSED = 9
 
 EXIT_CODES = (
     (EXIT_OK, "started (with --wait: every job ended Successful), or the queue item added "
-              "(with --wait: Successful); --dry-run: request is valid"),
+              "(with --wait: Successful); --dry-run: request is valid; the --event does not "
+              "match the template's filter (nothing started)"),
     (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped, or the queue item "
                       "Failed or Abandoned"),
     (EXIT_USAGE, "usage or template error, missing/invalid argument (too large without "

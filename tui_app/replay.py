@@ -27,6 +27,16 @@ Argument values, highest precedence first:
 5. the process defaults: Orchestrator applies them to arguments that are left out, so they are
    never sent, but a required argument that has one is not missing.
 
+A template's ``filter`` (``tui_app.event_filter``) is checked against the event before
+connecting: an event it does not match starts nothing and exits 0 (``filter_matches`` in
+``--output json``; ``--dry-run`` says it). ``ReplayOptions.event_data`` gives an event
+already parsed (``startjob route``) instead of ``--event``.
+
+On a terminal (standard input and standard error), right after the values are collected,
+``_ask_missing`` asks for ``ask`` values and missing required ones (``tui_app.prompts``;
+hidden for ``ask`` and secret-looking names, which are then hidden in print as ``ask``
+values are); ``--no-input`` (``ReplayOptions.no_input``) and ``--event -`` turn it off.
+
 Where to connect, as for every command (``tui_app.precedence.resolve_settings``): flags, then
 the template's ``[connection]``, then the ``UIPATH_*`` variables, then the profile
 (``--profile``, else the template's, else ``STARTJOB_PROFILE``); see ``connection_settings``.
@@ -108,7 +118,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, Optional, TextIO, Union
 
-from tui_app import diagnosis, following, outputs, resolver
+from tui_app import diagnosis, following, outputs, prompts, resolver
 from tui_app.arguments import (
     ArgumentsFormatError,
     ArgumentSpec,
@@ -208,6 +218,10 @@ class ReplayOptions:
     #: Connection flags (``url``, ``folder``, ``client_id``, ...); empty ones are ignored.
     connection: Mapping[str, Any] = field(default_factory=dict)
     profile: Optional[str] = None
+    #: An event already parsed (``startjob route``), used instead of reading ``event``.
+    event_data: Optional[dict] = None
+    #: ``--no-input``: never ask on the terminal for a missing value (``tui_app.prompts``).
+    no_input: bool = False
 
 
 @dataclass
@@ -233,8 +247,16 @@ class ReplayResult:
     #: The ``itemData`` as printed (``ask`` values replaced by ``ASK_PLACEHOLDER``).
     item_data: Optional[dict] = None
     item: Any = None
+    #: Whether the event matched the template's ``filter`` (None: no filter or no event).
+    filter_matches: Optional[bool] = None
 
     def to_json(self) -> dict:
+        data = self._json()
+        if self.filter_matches is not None:
+            data["filter_matches"] = self.filter_matches
+        return data
+
+    def _json(self) -> dict:
         if self.action == "add_queue_item":
             return {"template": self.template, "dry_run": self.dry_run,
                     "request": ({"itemData": self.item_data} if self.item_data is not None
@@ -652,22 +674,30 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
     template, path = find_template(options.template)
     result.template, result.template_path = template.name, str(path)
     overrides = parse_overrides(options.sets, options.set_json)
-    event = read_event(options.event, stdin) if options.event is not None else None
-    if event is not None and not template.bindings and "{" not in (template.item.reference
-                                                                   or ""):
+    event = options.event_data
+    if event is None and options.event is not None:
+        event = read_event(options.event, stdin)
+    if event is not None and template.filter and not _event_matches(template, event, options,
+                                                                     result, report):
+        return
+    if (event is not None and not template.bindings and not template.filter
+            and "{" not in (template.item.reference or "")):
         report.warn("The template has no [bindings], so the event is not used.")
+    prompter = (None if options.no_input or options.event == "-"
+                else prompts.terminal(stdin, report.err))
     async with connected(options, result, report, environ, client_options, template, path,
-                         overrides, event) as context:
+                         overrides, event, prompter=prompter) as context:
         await _RUNNERS[template.action](context)
 
 
 @contextlib.asynccontextmanager
 async def connected(options: ReplayOptions, result: ReplayResult, report: _Reporter,
                     environ: Mapping[str, str], client_options: dict, template: Template,
-                    path: Path, overrides: dict,
-                    event: Optional[dict]) -> AsyncIterator[_Context]:
+                    path: Path, overrides: dict, event: Optional[dict], *,
+                    prompter: Optional[prompts.Prompter] = None) -> AsyncIterator[_Context]:
     """Connect as the template says (``connection_settings``), sign in, enter its folder and
-    yield the ``_Context`` the action runners take (one replay, or a whole batch)."""
+    yield the ``_Context`` the action runners take (one replay, or a whole batch; only a
+    single replay on a terminal has a ``prompter``)."""
     result.template = template.name
     result.template_path = str(path)
     settings = connection_settings(template, options.connection, profile=options.profile,
@@ -687,7 +717,28 @@ async def connected(options: ReplayOptions, result: ReplayResult, report: _Repor
                 _stop(check_drift(effective, None, folder_missing=True))
             client.use_folder(folder)
         yield _Context(options, result, report, environ, client_options, template, path,
-                       effective, overrides, event, client, folder, settings)
+                       effective, overrides, event, client, folder, settings, prompter)
+
+
+def _event_matches(template: Template, event: dict, options: ReplayOptions,
+                   result: ReplayResult, report: _Reporter) -> bool:
+    """Whether ``event`` matches the template's ``filter``; a mismatch starts nothing (exit
+    0) and says so."""
+    from tui_app.event_filter import compile_filter
+
+    assert template.filter is not None
+    shown = visible(template.filter, single_line=True, limit=200)
+    result.filter_matches = compile_filter(template.filter).matches(event)
+    if result.filter_matches:
+        report.say(f"Filter       the event matches: {shown}")
+        return True
+    if options.dry_run:
+        report.say(f"Dry run: the event does not match the template's filter ({shown}): "
+                   "nothing would start.")
+    else:
+        report.say(f"The event does not match the template's filter ({shown}): nothing "
+                   "started.")
+    return False
 
 
 @dataclass
@@ -709,6 +760,40 @@ class _Context:
     client: Any
     folder: Optional[Folder]
     settings: ConnectionSettings
+    #: Asks for missing values on the terminal (None: not on one, or ``--no-input``).
+    prompter: Optional[prompts.Prompter] = None
+
+
+def _ask_missing(context: _Context, collected: _Values,
+                 candidates: Sequence[tuple[str, str, Callable[[str], Any]]]) -> Template:
+    """Right after the values are collected: on a terminal, ask for the ``ask`` values and
+    the required ones that nothing gave (``tui_app.prompts``). Returns the template with
+    the names read hidden added to ``ask``, so they are hidden in print as ``ask`` values."""
+    template, prompter = context.template, context.prompter
+    if prompter is None:
+        return template
+    missing = {name: text for name, text in collected.problems.items()
+               if name not in collected.sources}
+    wanted = prompts.wanted_values(candidates, template.ask, collected.sources, missing)
+    what = "argument" if template.action == "start_job" else "content field"
+    try:
+        typed = prompts.ask_values(prompter, wanted, what)
+    except prompts.PromptCancelled:
+        raise ReplayError("Cancelled: nothing was started.") from None
+    except prompts.PromptFailed as exc:
+        raise ReplayError(str(exc)) from None
+    for name, value in typed.items():
+        collected.values[name] = value
+        collected.sources[name] = "typed in"
+        collected.given.add(name)
+        collected.problems.pop(name, None)
+    hidden = tuple(item.name for item in wanted if item.masked and item.name not in template.ask)
+    debug_log = context.client_options.get("debug_log")
+    if debug_log is not None:
+        debug_log.add_secret(*(value if isinstance(value, str) else dumps(value)
+                               for name, value in typed.items()
+                               if name in hidden or name in template.ask))
+    return replace(template, ask=template.ask + hidden) if hidden else template
 
 
 @dataclass
@@ -808,6 +893,8 @@ def job_plan(context: _Context, target: JobTarget, overrides: Mapping[str, _Over
     release, folder, pool = target.release, context.folder, target.pool
     collected = collect_arguments(template, target.specs, target.defaults, overrides, event,
                                   context.environ)
+    template = _ask_missing(context, collected,
+                            [(s.name, s.hint, s.parse) for s in target.specs])
     debug_log = context.client_options.get("debug_log")
     if debug_log is not None:  # the --debug log masks ask values too
         asked = [collected.values[name] for name in template.ask if name in collected.values]
@@ -1044,6 +1131,8 @@ async def _add_queue_item(context: _Context) -> None:
         fields = []  # check_queue_drift warns; Orchestrator still checks the content
     collected = collect_content(template, fields, context.overrides, context.event,
                                 context.environ)
+    template = _ask_missing(context, collected, [(f.name, f.spec.hint, f.parse) for f in fields]
+                            or [(name, "text", str) for name in template.ask])
     findings = check_queue_drift(context.effective, queue, given=collected.given)
     for finding in findings:
         if not finding.blocks:

@@ -6,6 +6,7 @@ The version-1 format is a public contract; in outline::
     name = "Triage incident"
     description = "Start SupportTriage for one incident"
     ask = []                 # arguments never stored, asked at every replay
+    filter = '...'           # optional: an --event must match it (tui_app.event_filter)
 
     [connection]             # optional: profile or url, and folder; never a secret
     [process]                # key (required), environment, release_key, release_name, version
@@ -121,7 +122,7 @@ DEMO_URL = "http://demo.startjob.invalid/demo/DefaultTenant/orchestrator_"
 SLUG_MAX_LENGTH = 64
 
 _TOP_KEYS = (
-    "version", "name", "description", "action", "ask",
+    "version", "name", "description", "action", "ask", "filter",
     "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
     "queue", "item", "content", "schema", "reference", "events",
 )
@@ -230,6 +231,9 @@ class Template:
     #: ``[events] id``: the dotted path of an event's id (``--events``: a re-delivered event
     #: is not started twice).
     event_id: Optional[str] = None
+    #: The top-level ``filter`` (``tui_app.event_filter``): an ``--event`` that does not
+    #: match it starts nothing. None: every event.
+    filter: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -408,8 +412,10 @@ class _Parser:
         if not isinstance(description, str):
             self.fail("description", f"must be a string, got {_show(description)}")
         connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
+        condition = self.filter(data)
         if action == "add_queue_item":
-            return self.queue_template(data, name, description, connection)
+            return replace(self.queue_template(data, name, description, connection),
+                           filter=condition)
         process = self.process(
             self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
         strategy = self.strategy(
@@ -442,7 +448,21 @@ class _Parser:
             bindings=bindings,
             ask=ask,
             action=action,
+            filter=condition,
         )
+
+    def filter(self, data: dict) -> Optional[str]:
+        """The top-level ``filter``: text that ``event_filter.compile_filter`` takes."""
+        from tui_app.event_filter import FilterError, compile_filter
+
+        text = self.text(data, ("filter",))
+        if text is not None:
+            try:
+                compile_filter(text)
+            except FilterError as exc:
+                self.fail("filter", f"is not a valid filter (column {exc.column}: "
+                                    f"{exc.problem})")
+        return text
 
     def bindings(self, data: dict) -> dict:
         bindings = self.table(data, "bindings")
@@ -752,6 +772,8 @@ def _render(template: Template, source: str) -> str:
         data["reference"] = template.reference
     if template.event_id:
         data["events"] = {"id": template.event_id}
+    if template.filter:
+        data["filter"] = template.filter
     connection = compact(
         {
             "profile": template.connection.profile,
