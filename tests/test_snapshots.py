@@ -11,6 +11,8 @@ import time
 import pytest
 import tour
 
+from tui_app.sandbox import SandboxConfig
+
 SIZE = (80, 24)
 #: 2026-01-05 09:00:00 UTC: the sandbox clock for the Run snapshot, so job times are fixed.
 FIXED_EPOCH = 1767603600.0
@@ -27,8 +29,8 @@ def utc(monkeypatch):
 
 @pytest.mark.parametrize(
     "step",
-    ["connect", "folder", "process", "release", "strategy", "options", "modern_options",
-     "arguments", "review"],
+    ["connect", "folder", "action", "process", "release", "strategy", "options",
+     "modern_options", "arguments", "review", "queue", "content", "item", "queue_review"],
 )
 def test_step(step, snap_compare, make_wizard):
     assert snap_compare(make_wizard(), run_before=getattr(tour, f"to_{step}"), terminal_size=SIZE)
@@ -46,6 +48,22 @@ def test_run(snap_compare, make_wizard, sandbox):
         await tour.settle(pilot, 0.2)
 
     assert snap_compare(make_wizard(), run_before=run_and_finish, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("sandbox_config", [SandboxConfig(item_processing_seconds=0.2)])
+def test_monitor(snap_compare, make_wizard, sandbox):
+    clock = {"now": FIXED_EPOCH}
+    sandbox.tenant.clock = lambda: clock["now"]
+
+    async def add_and_finish(pilot):
+        await tour.to_queue_review(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.2)
+        clock["now"] += 60  # the robot has processed the item by now
+        await tour.wait_until(pilot, lambda: pilot.app.state.queue.added.is_final)
+        await tour.settle(pilot, 0.2)
+
+    assert snap_compare(make_wizard(), run_before=add_and_finish, terminal_size=SIZE)
 
 
 def test_strategy_jobs_count(snap_compare, make_wizard):

@@ -153,3 +153,35 @@ async def to_run(pilot) -> None:
     await to_review(pilot)
     await pilot.press("ctrl+r")
     await settle(pilot)
+
+
+async def to_content(pilot) -> None:
+    """The Content step of InvoiceIntake (Finance): the form from its item schema."""
+    await to_queue(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def to_item(pilot) -> None:
+    """The Item step, the invoice's required content typed in."""
+    await to_content(pilot)
+    for text in ("INV-20417", "ACME Supplies", "1249.90"):
+        await fill(pilot, text)
+        await pilot.press("tab")
+    screen = pilot.app.screen
+    index = [f.name for f in screen.fields].index("Currency")
+    screen.query_one(f"#arg-{index}").focus()
+    await pilot.press("space")  # EUR
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def to_queue_review(pilot) -> None:
+    """The queue flow's Review, High priority and the invoice number as the reference."""
+    await to_item(pilot)
+    pilot.app.screen.query_one("#priority").value = "High"
+    pilot.app.screen.query_one("#reference").focus()
+    await pilot.pause()
+    await fill(pilot, "INV-20417")
+    await pilot.press("ctrl+n")
+    await settle(pilot)
