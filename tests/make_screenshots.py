@@ -22,8 +22,9 @@ from tui_app.connection import ConnectionSettings  # noqa: E402
 from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tui_app.ui.app import make_app  # noqa: E402
 
-STEPS = ["connect", "folder", "process", "release", "strategy", "modern_options", "arguments",
-         "review", "run", "run-log"]
+STEPS = ["connect", "folder", "action", "process", "release", "strategy", "modern_options",
+         "arguments", "review", "run", "run-log", "queue", "content", "item", "queue_review",
+         "monitor"]
 OUT = HERE.parent / "screenshots"
 
 
@@ -35,7 +36,14 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
         poll_interval=0.05,
     )
     async with app.run_test(size=(80, 24)) as pilot:
-        if step.startswith("run"):
+        if step == "monitor":
+            await tour.to_queue_review(pilot)
+            await pilot.press("ctrl+r")
+            await pilot.pause(0.3)
+            sandbox.tenant.clock = lambda: time.time() + 60  # the robot has processed it now
+            await tour.wait_until(pilot, lambda: app.state.queue.added.is_final)
+            await tour.settle(pilot, 0.3)
+        elif step.startswith("run"):
             await tour.to_review(pilot)
             await pilot.press("ctrl+r")
             await pilot.pause(0.3)
@@ -51,7 +59,7 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
         if step == "strategy":
             await tour.tick_first_robot(pilot)
             await tour.settle(pilot)
-        name = f"{index:02d}-{step.replace('modern_', '')}.svg"
+        name = f"{index:02d}-{step.replace('modern_', '').replace('_', '-')}.svg"
         app.save_screenshot(filename=name, path=str(OUT))
     return OUT / name
 
@@ -60,7 +68,8 @@ async def main() -> None:
     OUT.mkdir(exist_ok=True)
     os.environ.setdefault("TZ", "UTC")
     time.tzset()
-    config = SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4)
+    config = SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4,
+                           item_processing_seconds=0.3)
     for index, step in enumerate(STEPS, start=1):
         with Sandbox(config) as sandbox:
             print(await shoot(sandbox, index, step))
