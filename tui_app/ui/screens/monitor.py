@@ -101,6 +101,9 @@ here: quitting only stops following it.
         rows = item_rows(item, queue.name if queue else "the queue")
         self.query_one("#item-summary", Static).update(summary_text(rows, width, LABEL_WIDTH))
         output = Text()
+        if item.status == "New" and queue is not None and queue.release_id is None:
+            output.append("\nOrchestrator names no process that consumes this queue: the item "
+                          "waits until a queue trigger or a robot takes it.", style="dim")
         if item.output:
             output.append("\nOutput\n", style="bold")
             output.append(visible(printable_json(item.output)))
