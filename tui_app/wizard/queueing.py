@@ -22,7 +22,7 @@ from tui_app.plan import PlanError
 from tui_app.queue_plan import ITEM_DATE_FIELDS, MAX_REFERENCE_LENGTH, ItemOptions, QueuePlan
 from tui_app.text import visible
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
-from tui_app.wizard.requests import SaveTemplateRequest
+from tui_app.wizard.requests import MASK, SaveTemplateRequest, TemplateIdentity
 from tui_app.wizard.state import ContentRow, ItemChoice, QueueChoice
 
 if TYPE_CHECKING:
@@ -242,7 +242,6 @@ class QueueSteps:
     def shown_content(self, plan: QueuePlan) -> QueuePlan:
         """``plan`` with ``ask`` content values masked (what screens and the history show)."""
         from tui_app.secretnames import looks_secret
-        from tui_app.wizard.session import MASK
 
         hidden = {name: MASK for name in plan.content
                   if name in self.session.state.ask_names or looks_secret(name)}
@@ -386,7 +385,6 @@ class QueueSteps:
         """Write the queue choice as an ``add_queue_item`` template; its path. Raises
         ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
         from tui_app.templates import save_template, template_from_queue_plan
-        from tui_app.wizard.session import TemplateIdentity
 
         session = self.session
         plan = self.current_plan()

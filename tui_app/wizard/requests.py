@@ -1,8 +1,20 @@
-"""What the Save dialogs ask the session to do: plain requests, typed."""
+"""What the Save dialogs ask the session to do, and what a saved choice is: plain, typed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple, Optional
+
+#: Shown instead of an ``ask`` argument's value (and of a secret in an error message).
+MASK = "•••"
+
+
+class TemplateIdentity(NamedTuple):
+    """The template file the current choice was saved to or opened from."""
+
+    name: str
+    path: Optional[Path]
 
 
 @dataclass(frozen=True)

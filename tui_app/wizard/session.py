@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 # Imported at start-up on purpose: saving a draft must still work when the installed files
 # changed under a running wizard (an upgrade), and that is when lazy imports fail.
@@ -80,7 +80,12 @@ from tui_app.wizard.choices import argument_specs, parse_jobs_count
 from tui_app.wizard.errors import ServerProblem, asking_orchestrator
 from tui_app.wizard.notify import notify_mode
 from tui_app.wizard.queueing import QueueSteps
-from tui_app.wizard.requests import SaveProfileRequest, SaveTemplateRequest
+from tui_app.wizard.requests import (
+    MASK,
+    SaveProfileRequest,
+    SaveTemplateRequest,
+    TemplateIdentity,
+)
 from tui_app.wizard.state import DURATION_FIELDS, WizardState
 
 if TYPE_CHECKING:
@@ -90,8 +95,6 @@ if TYPE_CHECKING:
     from tui_app.starting import StartOutcome
     from tui_app.templates import Template
 
-#: Shown instead of an ``ask`` argument's value (and of a secret in an error message).
-MASK = "•••"
 #: Strategies with a typed number of jobs.
 COUNTED = ("JobsCount", MODERN_STRATEGY)
 #: How many of a job's last robot log lines the Run step reads (one request).
@@ -109,13 +112,6 @@ class JobLog:
     complete: bool = False
     #: Why the log could not be read ("" when it was).
     problem: str = ""
-
-
-class TemplateIdentity(NamedTuple):
-    """The template file the current choice was saved to or opened from."""
-
-    name: str
-    path: Optional[Path]
 
 
 @dataclass(frozen=True)
