@@ -584,3 +584,13 @@ def test_unreachable_orchestrator_is_exit_3(cli, monkeypatch):
     code, out, err = cli("watch", "5", "--output", "json")
     assert code == 3 and json.loads(out)["exit_code"] == 3
     assert "Cannot reach Orchestrator" in err
+
+
+def test_watch_of_a_queue_item_entry_says_it_started_no_job(connected, cli):
+    append_entry(HistoryEntry(
+        source="wizard", process_key="", kind="queue_item", queue="Notes", folder="Shared",
+        folder_id=2, jobs=(HistoryJob(50001, "item-key"),),
+        orchestrator_url=connected.orchestrator_url, strategy="queue item"))
+    code, _, err = cli("watch", "@1")
+    assert code == 4
+    assert "@1 added a queue item (item 50001 to Notes), it started no job" in err

@@ -214,6 +214,11 @@ async def _entry_jobs(client: Any, folders: _Folders, ref: Ref, entries: History
             f"{ref.text} was started on {visible(entry.orchestrator_url, single_line=True)}, "
             f"not on {visible(client.base_url, single_line=True)}: connect to it with --url "
             "(or its --profile) to use it.")
+    if entry.kind == "queue_item":  # ``history.QUEUE_ITEM``: an item, not jobs
+        item = entry.jobs[0].id if entry.jobs else "?"
+        raise RefError(f"{ref.text} added a queue item (item {item} to "
+                       f"{visible(entry.queue or '', single_line=True)}), it started no job: "
+                       f"see it with 'startjob history {ref.text}'.", EXIT_REFUSED)
     found.entries.append((number, entry))
     if not entry.jobs:
         raise RefError(f"{ref.text} started no job.", EXIT_REFUSED)
