@@ -399,3 +399,28 @@ async def test_a_dropped_session_keeps_the_queue_choice_as_a_draft(make_wizard):
         await tour.settle(pilot, 0.3)
         assert isinstance(resumed.screen, ContentScreen)
         assert resumed.state.queue.content_texts["Vendor"] == "ACME"
+
+
+async def test_a_session_dropped_while_following_an_item_reopens_its_monitor(make_wizard,
+                                                                             sandbox):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_queue_review(pilot)
+        await pilot.press("ctrl+r")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, MonitorScreen)
+        added = app.state.queue.added
+        app.session.keep_draft("Monitor")
+    resumed = make_wizard()
+    async with resumed.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        shown = " ".join(screen_text(resumed).replace("█", " ").split())
+        assert f"the queue item it had added: {added.id} (InvoiceIntake)" in shown, shown
+        await pilot.press("y")
+        await tour.settle(pilot)
+        await pilot.press("enter")
+        await tour.settle(pilot, 0.3)
+        assert isinstance(resumed.screen, MonitorScreen)
+        assert resumed.state.queue.added.id == added.id
+    adds = [r for r in sandbox.request_log if "AddQueueItem" in r.path]
+    assert len(adds) == 1  # nothing added again
