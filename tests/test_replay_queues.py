@@ -248,3 +248,12 @@ def test_round_trip_plan_to_template_to_replay_sends_the_same_body(run, fake):
     code, out, err = run(dump_template(template), dry_run=True, output="json")
     assert code == 0, err
     assert json.loads(out)["request"]["itemData"] == plan.item_data()
+
+
+def test_without_a_saved_schema_only_a_missing_required_field_is_drift(run, fake):
+    """A hand-written template has no [schema]: optional fields are not "new"."""
+    code, _, err = run(invoice().split("[schema]")[0])
+    assert code == 0, err
+    assert "new optional field" not in err
+    code, _, err = run(invoice().split("[schema]")[0].replace("Amount = 12.5\n", ""))
+    assert code == 2 and "new required field \"Amount\"" in err

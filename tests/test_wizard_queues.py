@@ -424,3 +424,30 @@ async def test_a_session_dropped_while_following_an_item_reopens_its_monitor(mak
         assert resumed.state.queue.added.id == added.id
     adds = [r for r in sandbox.request_log if "AddQueueItem" in r.path]
     assert len(adds) == 1  # nothing added again
+
+
+async def test_an_opened_queue_template_asks_for_its_ask_field_on_content(make_wizard,
+                                                                         tmp_path):
+    path = tmp_path / "invoice.toml"
+    path.write_text('version = 1\nname = "Invoice"\naction = "add_queue_item"\n'
+                    'ask = ["Vendor"]\n\n[connection]\nfolder = "Finance"\n\n'
+                    '[queue]\nname = "InvoiceIntake"\n\n[item]\npriority = "Low"\n\n'
+                    '[content]\nInvoiceNumber = "INV-0001"\nAmount = 5\nCurrency = "GBP"\n',
+                    encoding="utf-8")
+    template = load_template(path)
+    app = make_wizard(template=template, template_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot, 0.3)
+        await tour.wait_until(pilot, lambda: isinstance(app.screen, ContentScreen))
+        await tour.settle(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "Type Vendor: the template asks for it at every replay" in text
+        assert field(app, "Vendor").password  # masked
+        assert app.state.queue.item.priority == "Low"
+        await type_into(pilot, "Vendor", "Secret Vendor Ltd")
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)
+        assert "Secret Vendor" not in screen_text(app)  # an ask value is never shown

@@ -398,7 +398,10 @@ def check_queue_drift(template: Template, queue: Optional[QueueDefinition], *,
     for field_name, spec in current.items():
         was = schema.get(field_name)
         if was is None:
-            findings.append(_field_added(spec, field_name in has_value))
+            # Without a saved [schema] (a hand-written template) only a required field
+            # without a value matters.
+            if schema or (spec.required and field_name not in has_value):
+                findings.append(_field_added(spec, field_name in has_value))
             continue
         old_type, _, old_required = was.partition(", ")
         new_type = spec.schema_type.partition(", ")[0]

@@ -212,12 +212,29 @@ def _landing(
     return "Review"
 
 
+def _queue_landing_note(landing: str, session: WizardSession,
+                        template: Template) -> Optional[str]:
+    if landing == "Queue":
+        return "Choose the queue: the saved one was not found."
+    if landing == "Content":
+        asked = session.queue.asked_for(template)
+        if asked:
+            return (f"Type {', '.join(asked)}: the template asks for it at every replay and "
+                    "never stores it. Then press ctrl+n.")
+        return "Some content values need attention (see the fields below)."
+    if landing == "Item":
+        return "Some item options need attention (see the fields below)."
+    return None
+
+
 def landing_note(landing: str, session: WizardSession, template: Template) -> Optional[str]:
     """Why the wizard stopped on ``landing`` after filling it from ``template`` (None: on
     Review, nothing to say). Drift findings, when there are any, are shown instead."""
     state = session.state
     if landing == "Folder":
         return "Choose the folder: the saved one was not found."
+    if template.action == "add_queue_item":
+        return _queue_landing_note(landing, session, template)
     if landing == "Process":
         return "Choose the process: the saved release was not found."
     if landing == "Release":

@@ -437,7 +437,8 @@ class QueueSteps:
         if queue is None:
             return "Queue", check_queue_drift(template, None) if check else []
         self.choose_queue(queue)
-        findings = check_queue_drift(template, queue) if check else []
+        # ``ask`` fields are typed on the Content step: they have a value to come.
+        findings = check_queue_drift(template, queue, given=template.ask) if check else []
         self._fill_item(template)
         try:
             fields = self.fields()
@@ -448,16 +449,23 @@ class QueueSteps:
         else:
             choice.rows = [ContentRow(name, (kinds or {}).get(name) or _kind_of(value),
                                       _row_text(value)) for name, value in template.content.items()]
-        if any(f.blocks for f in findings):
+            choice.rows += [ContentRow(name) for name in template.ask
+                            if name not in template.content]  # typed at every replay
+        if any(f.blocks for f in findings) or self.asked_for(template):
             return "Content", findings
         values, problems = self.schema_content() if fields else self.row_content()
-        if problems or any(name not in choice.content_texts for name in template.ask
-                           if fields):
+        if problems:
             return "Content", findings
         choice.content_values = values
         if self.item_problems():
             return "Item", findings
         return "Review", findings
+
+    def asked_for(self, template: Template) -> list[str]:
+        """The template's ``ask`` content fields still without a value."""
+        typed = {**self.choice.content_texts,
+                 **{row.name.strip(): row.text for row in self.choice.rows}}
+        return [name for name in template.ask if not typed.get(name, "").strip()]
 
     def _fill_fields(self, template: Template, fields: tuple) -> None:
         from tui_app.arguments import ArgumentValueError
