@@ -27,7 +27,9 @@ def start(sandbox):
 
     def post(folder: str, **start_info) -> httpx.Response:
         if folder not in clients:
+            # 10,000 jobs in one answer take a while on a loaded CI machine.
             clients[folder] = httpx.Client(base_url=sandbox.orchestrator_url, verify=False,
+                                           timeout=60,
                                            headers={"Authorization":
                                                     f"Bearer {DEMO.personal_access_token}",
                                                     "X-UIPATH-FolderPath": folder})

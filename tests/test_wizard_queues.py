@@ -396,8 +396,7 @@ async def test_a_dropped_session_keeps_the_queue_choice_as_a_draft(make_wizard):
         await pilot.press("y")  # Resume
         await tour.settle(pilot)
         await pilot.press("enter")  # sign in
-        await tour.settle(pilot, 0.3)
-        assert isinstance(resumed.screen, ContentScreen)
+        await tour.wait_until(pilot, lambda: isinstance(resumed.screen, ContentScreen))
         assert resumed.state.queue.content_texts["Vendor"] == "ACME"
 
 
@@ -419,8 +418,7 @@ async def test_a_session_dropped_while_following_an_item_reopens_its_monitor(mak
         await pilot.press("y")
         await tour.settle(pilot)
         await pilot.press("enter")
-        await tour.settle(pilot, 0.3)
-        assert isinstance(resumed.screen, MonitorScreen)
+        await tour.wait_until(pilot, lambda: isinstance(resumed.screen, MonitorScreen))
         assert resumed.state.queue.added.id == added.id
     adds = [r for r in sandbox.request_log if "AddQueueItem" in r.path]
     assert len(adds) == 1  # nothing added again
