@@ -449,3 +449,20 @@ async def test_an_opened_queue_template_asks_for_its_ask_field_on_content(make_w
         await tour.settle(pilot)
         assert isinstance(app.screen, QueueReviewScreen)
         assert "Secret Vendor" not in screen_text(app)  # an ask value is never shown
+
+
+async def test_another_folder_starts_the_queue_choice_afresh(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_invoice_content(pilot)
+        await type_into(pilot, "Vendor", "ACME")
+        await pilot.press("escape", "escape", "escape")  # Content › Queue › Action › Folder
+        await tour.settle(pilot)
+        await tour.fill(pilot, "Shared/Support")
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        await pilot.press("enter")  # the Action step keeps "Add a queue item"
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.state.queue.queue is None and app.state.queue.content_texts == {}
+        assert app.screen.query_one("#search", Input).value == ""

@@ -291,7 +291,7 @@ class QueueSteps:
                 template_name=template.name if template else None,
                 template_path=str(template.path) if template and template.path else None,
                 body=self.shown_content(plan).item_data(),
-                **session._where(identity),
+                **session.where(identity),
             )
         except (OSError, ValueError, LocationError) as exc:
             session.warn(f"The history file could not be written: {exc}")
@@ -421,7 +421,7 @@ class QueueSteps:
         from tui_app.queue_schema import SchemaError
         from tui_app.resolver import find_folder
 
-        session, choice = self.session, self.choice
+        session = self.session
         state = session.state
         state.action = "add_queue_item"
         state.ask_names = state.ask_names | frozenset(template.ask)
@@ -429,7 +429,8 @@ class QueueSteps:
             folder = find_folder(state.folders, template.connection.folder)
             if folder is None:
                 return "Folder", check_drift(template, None, folder_missing=True)
-            session.choose_folder(folder)
+            session.choose_folder(folder)  # a new folder starts a new queue choice
+        choice = self.choice
         assert template.queue is not None  # the parser requires [queue]
         choice.search_text = template.queue.name
         with asking_orchestrator():

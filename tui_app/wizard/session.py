@@ -86,7 +86,7 @@ from tui_app.wizard.requests import (
     SaveTemplateRequest,
     TemplateIdentity,
 )
-from tui_app.wizard.state import DURATION_FIELDS, WizardState
+from tui_app.wizard.state import DURATION_FIELDS, QueueChoice, WizardState
 
 if TYPE_CHECKING:
     from tui_app.drift import Finding
@@ -387,6 +387,8 @@ class WizardSession:
             state.release = None
             state.releases = []
             state.environments = {}
+            if state.queue.added is None:  # a queue is another folder's: choose again
+                state.queue = dataclasses.replace(QueueChoice(), item=state.queue.item)
         state.folder = folder
         self.client.use_folder(folder)
 
@@ -1078,7 +1080,7 @@ class WizardSession:
             self._identity = (await who_started(self.client, self.state.settings),)
         return self._identity[0]
 
-    def _where(self, identity: Any) -> dict[str, Any]:
+    def where(self, identity: Any) -> dict[str, Any]:
         """The history fields saying where and as whom: Orchestrator URL, tenant, identity."""
         from tui_app.urls import without_userinfo
 
@@ -1113,7 +1115,7 @@ class WizardSession:
                 template_name=template.name if template else None,
                 template_path=str(template.path) if template and template.path else None,
                 body=self.recorded_body(plan),
-                **self._where(identity),
+                **self.where(identity),
             )
         except (OSError, ValueError, LocationError) as exc:
             self.warn(f"The history file could not be written: {exc}")
@@ -1126,7 +1128,7 @@ class WizardSession:
 
         first = self.history_entry
         release, folder = self.state.release, self.state.folder
-        where = self._where(identity)
+        where = self.where(identity)
         try:
             self.restart_entries.append(append_entry(HistoryEntry(
                 source="wizard",
