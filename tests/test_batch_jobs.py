@@ -151,6 +151,19 @@ def test_running_the_same_command_again_starts_nothing_twice(sandbox, cli, files
     assert "resumed" in out
 
 
+def test_an_edited_template_resumes_the_same_batch_without_a_double_start(sandbox, cli,
+                                                                         files):
+    template = files("t.toml", TRIAGE.format(extra=""))
+    rows = files("rows.csv", csv_rows(3))
+    assert cli(template, "--rows", rows)[0] == EXIT_OK
+    with open(template, "a", encoding="utf-8") as stream:
+        stream.write("# a comment: the file changed\n")
+    code, out, err = cli(template, "--rows", rows)
+    assert code == EXIT_OK, err
+    assert len(started(sandbox)) == 3
+    assert "resumed" in out
+
+
 def test_a_row_left_starting_is_reconciled_by_reference(sandbox, cli, files, monkeypatch):
     """The answer to a start was lost after Orchestrator acted: the ledger says
     ``starting``; the next run finds the job by its Reference and does not start it."""

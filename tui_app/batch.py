@@ -56,6 +56,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO, Any, Callable, Optional, TextIO
 
 from tui_app.arguments.jsontext import dumps, printable_json, quote
@@ -168,12 +169,6 @@ def template_filter(template: Template) -> Optional[Any]:
         return compile_filter(template.filter)
     except FilterError as exc:
         raise ReplayError(f"The template's filter {quote(template.filter)}: {exc}") from None
-
-
-def template_hash(path: Any) -> str:
-    """The SHA-256 of a template file's bytes."""
-    with open(path, "rb") as stream:
-        return hashlib.sha256(stream.read()).hexdigest()
 
 
 # -- row values --------------------------------------------------------------------------
@@ -614,7 +609,9 @@ async def _run(options: BatchOptions, environ: Mapping[str, str], stdin: Optiona
     try:
         template, path = find_template(replay_options.template)
         overrides = parse_overrides(replay_options.sets, replay_options.set_json)
-        identity = [str(path), template_hash(path)]
+        # The template's file and name, not its content: an edited template resumes the same
+        # batch, so a row already started is never started again.
+        identity = [str(Path(path).resolve()), template.name]
         if options.rows is not None:
             source = RowSource(options.rows, stdin)
             bid = batch_id(["rows", *identity, source.digest(),
