@@ -45,9 +45,10 @@ async def open_bindings(pilot, name: str = "Triage incident") -> None:
 
 
 async def pick(pilot, downs: int) -> None:
-    """On a picker: open it, go ``downs`` options down from "(not bound)", choose."""
+    """On a picker: open it, go ``downs`` options down from the chosen one (up when
+    negative), choose."""
     assert isinstance(pilot.app.focused, Select), pilot.app.focused
-    await pilot.press("enter", *["down"] * downs, "enter")
+    await pilot.press("enter", *["down" if downs > 0 else "up"] * abs(downs), "enter")
     await tour.settle(pilot)
 
 
@@ -89,3 +90,157 @@ async def test_pick_a_path_preview_save_and_replay_with_the_event(make_wizard, s
     event.write_text(json.dumps({"incident": {"number": "INC4242"}}))
     request = await replayed(sandbox, capsys, path, event)
     assert json.loads(request["startInfo"]["InputArguments"]) == {"IncidentId": "INC4242"}
+
+
+TRIAGE = """
+version = 1
+name = "Triage incident"
+
+[connection]
+folder = "Default"
+
+[process]
+key = "SupportTriage"
+environment = "QuickstartDemo"
+release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
+version = "1.0.1"
+
+[strategy]
+kind = "Specific"
+robots = ["SUPPORT-BOT-01"]
+
+[arguments]
+IncidentId = "INC0010234"
+
+[signature]
+IncidentId = "System.String"
+
+[bindings]
+IncidentId = "ticket.id"
+"""
+
+
+async def test_an_opened_templates_bindings_are_kept_and_start_the_dialog(make_wizard,
+                                                                          tmp_path):
+    from tui_app.templates import parse_template
+
+    source = tmp_path / "triage.toml"
+    source.write_text(TRIAGE)
+    app = make_wizard(template=parse_template(TRIAGE, str(source)), template_path=source)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await open_bindings(pilot, "Copy")
+        assert app.screen.query_one("#bind-0", Select).value == "ticket.id"
+        text = screen_text(app)
+        assert "ticket.id  (not in the sample)" in text
+        assert "no sample to preview with" in text
+        await tour.fill(pilot, '{"ticket": {"id": 17}}')
+        await tour.settle(pilot)
+        assert "problem: expected text, got the number 17" in screen_text(app)
+        await pilot.press("escape")  # keeps nothing
+        await tour.settle(pilot)
+        assert isinstance(app.screen, SaveTemplateDialog)
+        assert "IncidentId <- ticket.id" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    assert load_template(templates_dir() / "copy.toml").bindings == {"IncidentId": "ticket.id"}
+
+
+async def test_unbinding_in_the_dialog_removes_the_binding(make_wizard, tmp_path):
+    from tui_app.templates import parse_template
+
+    source = tmp_path / "triage.toml"
+    source.write_text(TRIAGE)
+    app = make_wizard(template=parse_template(TRIAGE, str(source)), template_path=source)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        await open_bindings(pilot, "Unbound")
+        await pilot.press("tab")
+        await pick(pilot, -1)  # up to "(not bound)"
+        assert "not bound: the value comes from the template" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert "No bindings" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+    assert load_template(templates_dir() / "unbound.toml").bindings == {}
+
+
+async def test_a_sample_file_is_loaded_by_path_and_a_bad_one_says_why(make_wizard, tmp_path):
+    good = tmp_path / "event.json"
+    good.write_text(json.dumps({"IncidentId": "INC-FILE"}))
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await pilot.press("shift+tab")  # the sample box -> the file field
+        await tour.fill(pilot, str(tmp_path / "missing.json"))
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        assert "cannot be read" in screen_text(app)
+        await tour.fill(pilot, str(good))
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "Using the file" in text and "1 path(s)" in text
+        # The same name: suggested, pre-selected, previewed.
+        assert app.screen.query_one("#bind-0", Select).value == "IncidentId"
+        assert 'yields "INC-FILE"' in text
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+    path = templates_dir() / "triage-incident.toml"
+    assert load_template(path).bindings == {"IncidentId": "IncidentId"}
+    assert "INC-FILE" not in path.read_text()
+
+
+async def test_hostile_sample_text_is_shown_escaped_and_its_odd_keys_left_out(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps({"evil\x1b[2Jkey": 1, "a.b": 2,
+                                           "ok": "\x1b]0;title\x07\u202e"}))
+        await tour.settle(pilot)
+        assert "1 path(s)" in screen_text(app) and "2 key(s)" in screen_text(app)
+        await pilot.press("tab")
+        await pick(pilot, 1)
+        line = str(app.screen.query_one("#preview-0").render())
+        assert "\x1b" not in line and "\u202e" not in line and "yields" in line
+
+
+async def test_queue_template_bindings_from_suggestions_round_trip(make_wizard, sandbox,
+                                                                   capsys, tmp_path):
+    from test_wizard_queues import fill_invoice, to_invoice_content
+
+    from tui_app.ui.screens import QueueReviewScreen
+
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_invoice_content(pilot)
+        await fill_invoice(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)
+        await open_bindings(pilot, "Invoice")
+        await tour.fill(pilot, json.dumps({"invoice": {"amount": "99.5"}, "vendor": "Globex"}))
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert 'yields "Globex"' in text and "yields 99.5" in text  # suggested by name
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)
+    path = templates_dir() / "invoice.toml"
+    assert load_template(path).bindings == {"Vendor": "vendor", "Amount": "invoice.amount"}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"invoice": {"amount": 7}, "vendor": "Initech"}))
+    request = await replayed(sandbox, capsys, path, event)
+    content = request["itemData"]["SpecificContent"]
+    assert content["Amount"] == 7 and content["Vendor"] == "Initech"
