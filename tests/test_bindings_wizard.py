@@ -210,6 +210,7 @@ async def test_hostile_sample_text_is_shown_escaped_and_its_odd_keys_left_out(ma
         await pick(pilot, 1)
         line = str(app.screen.query_one("#preview-0").render())
         assert "\x1b" not in line and "\u202e" not in line and "yields" in line
+        assert "\x1b" not in screen_text(app) and "\u202e" not in screen_text(app)
 
 
 async def test_queue_template_bindings_from_suggestions_round_trip(make_wizard, sandbox,
@@ -244,3 +245,17 @@ async def test_queue_template_bindings_from_suggestions_round_trip(make_wizard, 
     request = await replayed(sandbox, capsys, path, event)
     content = request["itemData"]["SpecificContent"]
     assert content["Amount"] == 7 and content["Vendor"] == "Initech"
+
+
+async def test_bindings_of_names_the_choice_lacks_are_dropped_on_save(make_wizard):
+    """A binding of an argument the chosen release no longer has would make a template that
+    does not load: the session keeps only the current names."""
+    from tui_app.wizard.requests import SaveTemplateRequest
+
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        path = app.session.save_template(SaveTemplateRequest(
+            "Kept", "", bindings={"IncidentId": "incident.number", "Gone": "x"}))
+        assert app.session.bindings == {"IncidentId": "incident.number"}
+    assert load_template(path).bindings == {"IncidentId": "incident.number"}
