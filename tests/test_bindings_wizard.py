@@ -85,6 +85,7 @@ async def test_pick_a_path_preview_save_and_replay_with_the_event(make_wizard, s
         assert isinstance(app.screen, ReviewScreen)
     path = templates_dir() / "triage-incident.toml"
     assert load_template(path).bindings == {"IncidentId": "incident.number"}
+    assert '[bindings]\nIncidentId = "incident.number"' in path.read_text()
     assert "INC0099" not in path.read_text()  # the sample is never stored
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"incident": {"number": "INC4242"}}))
@@ -259,3 +260,18 @@ async def test_bindings_of_names_the_choice_lacks_are_dropped_on_save(make_wizar
             "Kept", "", bindings={"IncidentId": "incident.number", "Gone": "x"}))
         assert app.session.bindings == {"IncidentId": "incident.number"}
     assert load_template(path).bindings == {"IncidentId": "incident.number"}
+
+
+async def test_a_sample_edited_into_invalid_json_previews_nothing(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, '{"IncidentId": "INC1"}')
+        await tour.settle(pilot)
+        assert 'yields "INC1"' in screen_text(app)  # suggested by its name
+        await tour.fill(pilot, '{"IncidentId": "INC1"')
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "is not valid JSON" in text and "no sample to preview with" in text
+        assert "INC1\"" not in str(app.screen.query_one("#preview-0").render())

@@ -164,7 +164,8 @@ class Preview:
     problem: bool = False
 
 
-def _name(target: Any) -> str:
+def target_name(target: Any) -> str:
+    """The name of a binding's target (an ``ArgumentSpec``, a ``ContentField`` or a name)."""
     return target if isinstance(target, str) else target.name
 
 
@@ -177,7 +178,7 @@ def preview(bindings: Mapping[str, str], sample: Any,
 
     result = {}
     for target in targets:
-        name = _name(target)
+        name = target_name(target)
         path = bindings.get(name)
         if not path:
             continue

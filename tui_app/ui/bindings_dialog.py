@@ -26,6 +26,7 @@ from tui_app.bindings import (
     load_sample,
     preview,
     suggest,
+    target_name,
 )
 from tui_app.text import visible
 from tui_app.ui.dialogs import WrappedText
@@ -35,10 +36,6 @@ from tui_app.ui.widgets import OrderedTextArea, SafeInput
 LABEL_WIDTH = 44
 NO_SAMPLE = ("No sample yet: paste an event JSON object above, or type the path of a file "
              "holding one and press Enter.")
-
-
-def _name(target: Any) -> str:
-    return target if isinstance(target, str) else target.name
 
 
 class BindingsDialog(ModalScreen[Optional[dict]]):
@@ -73,7 +70,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
             yield WrappedText(NO_SAMPLE, id="sample-status")
             with VerticalScroll(id="fields", can_focus=False):
                 for index, target in enumerate(self.targets):
-                    name = _name(target)
+                    name = target_name(target)
                     with Horizontal(classes="row"):
                         yield Label(visible(name, single_line=True, limit=15),
                                     classes="field-label")
@@ -115,6 +112,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         try:
             sample = load_sample(source)
         except SampleError as exc:
+            self._set_sample(None)  # no preview from a sample that is no longer there
             self._status(str(exc))
             return
         self._set_sample(sample)
@@ -131,9 +129,10 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         self.sample = sample
         self.paths = event_paths(sample) if sample is not None else PathList()
         chosen = self.chosen()
-        guesses = suggest([_name(t) for t in self.targets if _name(t) not in chosen], self.paths)
+        unbound = [target_name(t) for t in self.targets if target_name(t) not in chosen]
+        guesses = suggest(unbound, self.paths)
         for index, target in enumerate(self.targets):
-            name = _name(target)
+            name = target_name(target)
             picker = self.query_one(f"#bind-{index}", Select)
             with picker.prevent(Select.Changed):
                 picker.set_options(self._options(name, chosen.get(name)))
@@ -165,7 +164,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         for index, target in enumerate(self.targets):
             value = self.query_one(f"#bind-{index}", Select).value
             if isinstance(value, str):
-                result[_name(target)] = value
+                result[target_name(target)] = value
         return result
 
     @on(Select.Changed)
@@ -176,7 +175,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         chosen = self.chosen()
         found = preview(chosen, self.sample, self.targets) if self.sample is not None else {}
         for index, target in enumerate(self.targets):
-            name = _name(target)
+            name = target_name(target)
             line = self.query_one(f"#preview-{index}", Static)
             if name not in chosen:
                 line.update(Text("not bound: the value comes from the template or --set",

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
+from tui_app.bindings import target_name
 from tui_app.locations import LocationError, templates_dir
 from tui_app.templates import slug
 from tui_app.text import visible
@@ -62,7 +63,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
         self.save = save
         self.asked = set(asked)
         self.targets = list(targets)
-        names = {target if isinstance(target, str) else target.name for target in self.targets}
+        names = {target_name(target) for target in self.targets}
         self.bindings = {k: v for k, v in (bindings or {}).items() if k in names}
 
     def compose(self) -> ComposeResult:
