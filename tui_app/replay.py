@@ -577,6 +577,20 @@ def _from_json(spec: ArgumentSpec, value: Any) -> Any:
     return spec.from_toml(value)
 
 
+def event_value(target: Any, value: Any) -> Any:
+    """An event's JSON ``value`` converted as a replay converts it for ``target``: an
+    ``ArgumentSpec`` (a job argument), a ``queue_schema.ContentField`` (a queue content
+    field) or None (a content field without a schema: sent as it is). Raises
+    ``ArgumentValueError`` when it does not fit."""
+    if isinstance(target, ArgumentSpec):
+        return _from_json(target, value)
+    if target is None:
+        return value
+    if target.spec.kind is Kind.JSON and isinstance(value, str):
+        value = dumps(value)
+    return target.convert(value)
+
+
 def _missing(spec: ArgumentSpec, template: Template) -> str:
     name = spec.name
     ways = [f"pass --set {name}=VALUE"]
@@ -1074,13 +1088,9 @@ def _content_value(name: str, spec: Any, template: Template,
                    overrides: Mapping[str, _Override], event: Optional[dict],
                    environ: Mapping[str, str], result: _Values) -> Any:
     def typed(value: Any, text: bool = False) -> Any:
-        if spec is None:
-            return value
-        if text:
+        if spec is not None and text:
             return spec.parse(value)
-        if spec.spec.kind is Kind.JSON and isinstance(value, str):
-            value = dumps(value)
-        return spec.convert(value)
+        return event_value(spec, value)
 
     if name in overrides:
         override = overrides[name]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from rich.text import Text
 from textual import on
@@ -15,19 +15,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
+from tui_app.bindings import target_name
 from tui_app.locations import LocationError, templates_dir
 from tui_app.templates import slug
 from tui_app.text import visible
+from tui_app.ui.bindings_dialog import BindingsDialog
 from tui_app.ui.dialogs import ConfirmDialog, WrappedText
 from tui_app.ui.widgets import CheckList, SafeInput
 from tui_app.wizard.requests import SaveTemplateRequest
 
 
 class SaveTemplateDialog(ModalScreen[Optional[Path]]):
-    """Ask for a name, a description and the arguments never to store; show the path.
+    """Ask for a name, a description, the arguments never to store and (Bindings…) the
+    event fields that fill them; show the path.
 
     ``save(request, overwrite=...)`` writes the file and returns its path; the dialog closes
     with that path (None: cancelled), or stays open and says why it could not be written.
+    ``targets`` (``WizardSession.binding_targets``) are what a binding can fill, ``bindings``
+    the ones to start from (an opened template's).
     """
 
     # The fields scroll and the buttons stay at the bottom, however many arguments there are.
@@ -38,6 +43,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="dialog.save"),
+        Binding("ctrl+b", "bindings", "Bindings", id="dialog.bindings"),
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
@@ -48,12 +54,17 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
         save: Callable[..., Path],
         *,
         asked: Collection[str] = (),
+        targets: Sequence[Any] = (),
+        bindings: Optional[Mapping[str, str]] = None,
     ) -> None:
         super().__init__()
         self.default_name = default_name
         self.argument_names = argument_names
         self.save = save
         self.asked = set(asked)
+        self.targets = list(targets)
+        names = {target_name(target) for target in self.targets}
+        self.bindings = {k: v for k, v in (bindings or {}).items() if k in names}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", can_focus=False):
@@ -77,8 +88,12 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
                     id="ask",
                     compact=True,
                 )
+            if self.targets:
+                yield WrappedText(id="bindings-summary", classes="dialog-text")
             yield WrappedText(id="path", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
+                if self.targets:
+                    yield Button("Bindings… (ctrl+b)", id="bindings", compact=True)
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
@@ -87,6 +102,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
             editor.cursor_blink = False
         self.query_one("#name", Input).focus()
         self._show_path()
+        self._show_bindings()
 
     def path(self):
         return templates_dir() / f"{slug(self.query_one('#name', Input).value)}.toml"
@@ -111,7 +127,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
             return
         ask = tuple(self.query_one(CheckList).selected) if self.argument_names else ()
         description = self.query_one("#description", Input).value.strip()
-        self._save(SaveTemplateRequest(name, description, ask))
+        self._save(SaveTemplateRequest(name, description, ask, dict(self.bindings)))
 
     def _save(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> None:
         try:
@@ -142,3 +158,24 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#bindings")
+    def action_bindings(self) -> None:
+        if not self.targets:
+            return
+
+        def picked(bindings: Optional[dict]) -> None:
+            if bindings is not None:
+                self.bindings = bindings
+                self._show_bindings()
+
+        self.app.push_screen(BindingsDialog(self.targets, self.bindings), picked)
+
+    def _show_bindings(self) -> None:
+        if not self.targets:
+            return
+        text = ("Bindings (startjob run --event): "
+                + ", ".join(f"{name} <- {path}" for name, path in self.bindings.items())
+                if self.bindings else "No bindings: startjob run --event fills nothing.")
+        self.query_one("#bindings-summary", WrappedText).set_text(
+            visible(text, single_line=True, limit=300), style="dim")

@@ -393,8 +393,10 @@ class QueueSteps:
                                                                          reference=None))
         template = template_from_queue_plan(plan, name=request.name,
                                             description=request.description, ask=request.ask,
-                                            demo=session.demo, url=session.state.settings.url)
+                                            demo=session.demo, url=session.state.settings.url,
+                                            bindings=session.keep_bindings(request.bindings))
         path = save_template(template, overwrite=overwrite)
+        session.bindings = dict(template.bindings)
         session.state.ask_names = session.state.ask_names | frozenset(request.ask)
         session.remember_template(TemplateIdentity(template.name, path))
         return path

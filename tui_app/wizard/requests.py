@@ -23,6 +23,8 @@ class SaveTemplateRequest:
     description: str
     #: Argument names asked at every replay, never stored.
     ask: tuple[str, ...] = ()
+    #: ``[bindings]``: argument or content field name -> dotted path into an event.
+    bindings: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import shlex
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -222,6 +222,8 @@ class WizardSession:
         #: choice (see ``template_identity``); an opened one is fingerprinted once filled in.
         self._template: Optional[tuple[TemplateIdentity, tuple[Any, ...]]] = None
         self.opened = TemplateIdentity(template.name, template_path) if template else None
+        #: The ``[bindings]`` of the template opened or last saved (the Save dialog's start).
+        self.bindings: dict[str, str] = dict(template.bindings) if template else {}
         #: A template to apply once signed in (``startjob open``, a resumed draft).
         self.pending_template = template
         #: The pending template is a resumed draft (it skips the drift check).
@@ -1000,6 +1002,19 @@ class WizardSession:
             return self.queue.content_names()
         return [spec.name for spec in self.argument_specs()]
 
+    def binding_targets(self) -> list:
+        """What a binding can fill, for the Bindings dialog's preview: the chosen release's
+        ``ArgumentSpec``s, or the queue's ``ContentField``s (names alone without a schema)."""
+        if self.adds_item:
+            return list(self.queue.fields()) or self.queue.content_names()
+        return list(self.argument_specs())
+
+    def keep_bindings(self, bindings: Mapping[str, str]) -> dict[str, str]:
+        """``bindings`` of the names the current choice still has (a binding of an argument
+        the chosen release lacks would not load)."""
+        names = set(self.argument_names())
+        return {name: path for name, path in bindings.items() if name in names}
+
     def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
         """Write the current choices as a template (never a secret); return its path.
         Raises ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
@@ -1015,9 +1030,11 @@ class WizardSession:
             url=self.state.settings.url,
             specs=list(self.argument_specs()),
             ask=request.ask,
+            bindings=self.keep_bindings(request.bindings),
             demo=self.demo,
         )
         path = save_template(template, overwrite=overwrite)
+        self.bindings = dict(template.bindings)
         self.state.ask_names = self.state.ask_names | frozenset(request.ask)
         self.remember_template(TemplateIdentity(template.name, path))
         return path

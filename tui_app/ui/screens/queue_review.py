@@ -101,6 +101,8 @@ never written, nor the values you mark "ask at every replay".
             self.session.argument_names(),
             self.session.save_template,
             asked=self.state.ask_names,
+            targets=self.session.binding_targets(),
+            bindings=self.session.bindings,
         )
         self.app.push_screen(dialog, self._saved)
 

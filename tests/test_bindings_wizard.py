@@ -1,0 +1,277 @@
+"""Pilot tests at 80x24, keyboard only: the Save dialog's Bindings… (issue 17) — paste or
+load a sample event, pick a path per argument or content field with a live preview, save,
+and replay the template with that event."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+import tour
+from textual.widgets import Select
+
+from tui_app.cli import main
+from tui_app.exit_codes import EXIT_OK
+from tui_app.locations import templates_dir
+from tui_app.templates import load_template
+from tui_app.ui.bindings_dialog import BindingsDialog
+from tui_app.ui.save_template import SaveTemplateDialog
+from tui_app.ui.screens import ReviewScreen
+
+SIZE = (80, 24)
+SAMPLE = {"incident": {"number": "INC0099", "state": "new"}, "ignored": [1, 2]}
+
+
+@pytest.fixture(autouse=True)
+def demo_credentials(monkeypatch):
+    monkeypatch.setenv("UIPATH_CLIENT_ID", "demo-client")
+    monkeypatch.setenv("UIPATH_CLIENT_SECRET", "demo-secret")
+
+
+def screen_text(app) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(s.text for s in strip if not s.control) for strip in strips)
+
+
+async def open_bindings(pilot, name: str = "Triage incident") -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, SaveTemplateDialog)
+    await tour.fill(pilot, name)
+    await pilot.press("ctrl+b")
+    await tour.settle(pilot)
+    assert isinstance(pilot.app.screen, BindingsDialog)
+
+
+async def pick(pilot, downs: int) -> None:
+    """On a picker: open it, go ``downs`` options down from the chosen one (up when
+    negative), choose."""
+    assert isinstance(pilot.app.focused, Select), pilot.app.focused
+    await pilot.press("enter", *["down" if downs > 0 else "up"] * abs(downs), "enter")
+    await tour.settle(pilot)
+
+
+async def replayed(sandbox, capsys, path, event, *args):
+    """``startjob run PATH --event EVENT --dry-run`` (in a thread: the test's loop runs)."""
+    code = await asyncio.to_thread(main, [
+        "run", str(path), "--url", sandbox.orchestrator_url, "--event", str(event),
+        "--dry-run", "--output", "json", *args])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    return json.loads(captured.out)["request"]
+
+
+async def test_pick_a_path_preview_save_and_replay_with_the_event(make_wizard, sandbox,
+                                                                  capsys, tmp_path):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot, incident="INC0010234")
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps(SAMPLE))  # the sample box has the focus
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "never stored" in text
+        assert "path(s) to pick from" in text
+        await pilot.press("tab")
+        await pick(pilot, 2)  # (not bound), incident, incident.number
+        assert 'yields "INC0099"' in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, SaveTemplateDialog)
+        assert "IncidentId <- incident.number" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    path = templates_dir() / "triage-incident.toml"
+    assert load_template(path).bindings == {"IncidentId": "incident.number"}
+    assert '[bindings]\nIncidentId = "incident.number"' in path.read_text()
+    assert "INC0099" not in path.read_text()  # the sample is never stored
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"incident": {"number": "INC4242"}}))
+    request = await replayed(sandbox, capsys, path, event)
+    assert json.loads(request["startInfo"]["InputArguments"]) == {"IncidentId": "INC4242"}
+
+
+TRIAGE = """
+version = 1
+name = "Triage incident"
+
+[connection]
+folder = "Default"
+
+[process]
+key = "SupportTriage"
+environment = "QuickstartDemo"
+release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
+version = "1.0.1"
+
+[strategy]
+kind = "Specific"
+robots = ["SUPPORT-BOT-01"]
+
+[arguments]
+IncidentId = "INC0010234"
+
+[signature]
+IncidentId = "System.String"
+
+[bindings]
+IncidentId = "ticket.id"
+"""
+
+
+async def test_an_opened_templates_bindings_are_kept_and_start_the_dialog(make_wizard,
+                                                                          tmp_path):
+    from tui_app.templates import parse_template
+
+    source = tmp_path / "triage.toml"
+    source.write_text(TRIAGE)
+    app = make_wizard(template=parse_template(TRIAGE, str(source)), template_path=source)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await open_bindings(pilot, "Copy")
+        assert app.screen.query_one("#bind-0", Select).value == "ticket.id"
+        text = screen_text(app)
+        assert "ticket.id  (not in the sample)" in text
+        assert "no sample to preview with" in text
+        await tour.fill(pilot, '{"ticket": {"id": 17}}')
+        await tour.settle(pilot)
+        assert "problem: expected text, got the number 17" in screen_text(app)
+        await pilot.press("escape")  # keeps nothing
+        await tour.settle(pilot)
+        assert isinstance(app.screen, SaveTemplateDialog)
+        assert "IncidentId <- ticket.id" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+    assert load_template(templates_dir() / "copy.toml").bindings == {"IncidentId": "ticket.id"}
+
+
+async def test_unbinding_in_the_dialog_removes_the_binding(make_wizard, tmp_path):
+    from tui_app.templates import parse_template
+
+    source = tmp_path / "triage.toml"
+    source.write_text(TRIAGE)
+    app = make_wizard(template=parse_template(TRIAGE, str(source)), template_path=source)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        await open_bindings(pilot, "Unbound")
+        await pilot.press("tab")
+        await pick(pilot, -1)  # up to "(not bound)"
+        assert "not bound: the value comes from the template" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert "No bindings" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+    assert load_template(templates_dir() / "unbound.toml").bindings == {}
+
+
+async def test_a_sample_file_is_loaded_by_path_and_a_bad_one_says_why(make_wizard, tmp_path):
+    good = tmp_path / "event.json"
+    good.write_text(json.dumps({"IncidentId": "INC-FILE"}))
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await pilot.press("shift+tab")  # the sample box -> the file field
+        await tour.fill(pilot, str(tmp_path / "missing.json"))
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        assert "cannot be read" in screen_text(app)
+        await tour.fill(pilot, str(good))
+        await pilot.press("enter")
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "Using the file" in text and "1 path(s)" in text
+        # The same name: suggested, pre-selected, previewed.
+        assert app.screen.query_one("#bind-0", Select).value == "IncidentId"
+        assert 'yields "INC-FILE"' in text
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+    path = templates_dir() / "triage-incident.toml"
+    assert load_template(path).bindings == {"IncidentId": "IncidentId"}
+    assert "INC-FILE" not in path.read_text()
+
+
+async def test_hostile_sample_text_is_shown_escaped_and_its_odd_keys_left_out(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps({"evil\x1b[2Jkey": 1, "a.b": 2,
+                                           "ok": "\x1b]0;title\x07\u202e"}))
+        await tour.settle(pilot)
+        assert "1 path(s)" in screen_text(app) and "2 key(s)" in screen_text(app)
+        await pilot.press("tab")
+        await pick(pilot, 1)
+        line = str(app.screen.query_one("#preview-0").render())
+        assert "\x1b" not in line and "\u202e" not in line and "yields" in line
+        assert "\x1b" not in screen_text(app) and "\u202e" not in screen_text(app)
+
+
+async def test_queue_template_bindings_from_suggestions_round_trip(make_wizard, sandbox,
+                                                                   capsys, tmp_path):
+    from test_wizard_queues import fill_invoice, to_invoice_content
+
+    from tui_app.ui.screens import QueueReviewScreen
+
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await to_invoice_content(pilot)
+        await fill_invoice(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)
+        await open_bindings(pilot, "Invoice")
+        await tour.fill(pilot, json.dumps({"invoice": {"amount": "99.5"}, "vendor": "Globex"}))
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert 'yields "Globex"' in text and "yields 99.5" in text  # suggested by name
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)
+    path = templates_dir() / "invoice.toml"
+    assert load_template(path).bindings == {"Vendor": "vendor", "Amount": "invoice.amount"}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"invoice": {"amount": 7}, "vendor": "Initech"}))
+    request = await replayed(sandbox, capsys, path, event)
+    content = request["itemData"]["SpecificContent"]
+    assert content["Amount"] == 7 and content["Vendor"] == "Initech"
+
+
+async def test_bindings_of_names_the_choice_lacks_are_dropped_on_save(make_wizard):
+    """A binding of an argument the chosen release no longer has would make a template that
+    does not load: the session keeps only the current names."""
+    from tui_app.wizard.requests import SaveTemplateRequest
+
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        path = app.session.save_template(SaveTemplateRequest(
+            "Kept", "", bindings={"IncidentId": "incident.number", "Gone": "x"}))
+        assert app.session.bindings == {"IncidentId": "incident.number"}
+    assert load_template(path).bindings == {"IncidentId": "incident.number"}
+
+
+async def test_a_sample_edited_into_invalid_json_previews_nothing(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, '{"IncidentId": "INC1"}')
+        await tour.settle(pilot)
+        assert 'yields "INC1"' in screen_text(app)  # suggested by its name
+        await tour.fill(pilot, '{"IncidentId": "INC1"')
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "is not valid JSON" in text and "no sample to preview with" in text
+        assert "INC1\"" not in str(app.screen.query_one("#preview-0").render())
