@@ -39,7 +39,7 @@ async def open_bindings(pilot, name: str = "Triage incident") -> None:
     await pilot.pause()
     assert isinstance(pilot.app.screen, SaveTemplateDialog)
     await tour.fill(pilot, name)
-    await pilot.press("ctrl+b")
+    await pilot.press("f2")
     await tour.settle(pilot)
     assert isinstance(pilot.app.screen, BindingsDialog)
 

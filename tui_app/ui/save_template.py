@@ -43,7 +43,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="dialog.save"),
-        Binding("ctrl+b", "bindings", "Bindings", id="dialog.bindings"),
+        Binding("f2", "bindings", "Bindings", id="dialog.bindings"),
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
@@ -93,7 +93,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
             yield WrappedText(id="path", classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 if self.targets:
-                    yield Button("Bindings… (ctrl+b)", id="bindings", compact=True)
+                    yield Button("Bindings… (F2)", id="bindings", compact=True)
                 yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
