@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import pytest
+import tour
 from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
@@ -205,3 +206,22 @@ async def test_arguments_enter_moves_on_before_the_next_key(make_wizard):
         editor.text = ""
         await burst(pilot, *'["a"]', "left", "left", "backspace", "b", "end", "left", ",")
         assert editor.text == '["b",]'
+
+
+async def test_a_space_typed_before_the_robots_are_listed_ticks_the_first(make_wizard, sandbox):
+    """A laggy link: Tab, Tab, Space arrive while the checklist's robots are on their way."""
+    import asyncio
+
+    from wizard_fakes import intercept
+
+    async def slowly(request, forward):
+        await asyncio.sleep(0.5)
+        return await forward()
+
+    app = make_wizard()
+    intercept(app, sandbox, {"/odata/Environments": slowly})
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_strategy(pilot)
+        await pilot.press("tab", "tab", "space")
+        await settle(pilot, 0.8)
+        assert app.session.ticked_robots() == {101}

@@ -112,7 +112,24 @@ class MarkedCheckbox(_MarkedToggle, Checkbox):
 
 class CheckList(SelectionList):
     """A SelectionList that draws ✓ for ticked items and a blank for the others, and ▸ at the
-    highlighted row while it has focus."""
+    highlighted row while it has focus. A Space typed while it is still empty (its items on
+    their way) is kept (``typed_ahead``), and ``catch_up`` applies it once they are listed."""
+
+    typed_ahead = False
+
+    def action_select(self) -> None:
+        if not self.option_count:
+            self.typed_ahead = True
+            return
+        super().action_select()
+
+    def catch_up(self) -> None:
+        """Tick the highlighted item for a Space typed before the items were listed."""
+        if self.typed_ahead and self.option_count:
+            self.typed_ahead = False
+            if self.highlighted is None:
+                self.highlighted = 0
+            super().action_select()
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)

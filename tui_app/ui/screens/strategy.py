@@ -295,15 +295,15 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
     async def load_robots(self, tick: Optional[bool] = None) -> None:
         """Fetch the robots once per environment/folder, then show them; then tick (True)
         or clear (False) every robot shown when ``tick`` is given (ctrl+t / ctrl+y)."""
-        picker = self.query_one("#robots", SelectionList)
-        picker.loading = not self.session.robots_loaded()
+        # Not ``loading``: Textual gives a loading widget neither focus nor keys, and a Tab and
+        # Space typed ahead must reach the list (it keeps the Space until robots are listed).
+        if not self.session.robots_loaded():
+            self.query_one("#robot-count", Static).update(Text("Listing the robots…"))
         try:
             robots = await self.session.load_robots()
         except ServerProblem as problem:
             self.message.show_error(problem)
             return
-        finally:
-            picker.loading = False
         if robots is None:
             name = self._environment_name()
             self.message.show(
@@ -316,6 +316,7 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
         self._show_availability()
         if tick is not None:
             self._set_all(tick)
+        self.query_one("#robots", CheckList).catch_up()  # a Space typed while loading
 
     def _rows(self) -> list:
         """(robot, label, lower-case search text) per robot, built once per robot list."""
@@ -378,6 +379,7 @@ chosen type is free. Tab moves between fields; Ctrl+N continues.
 
     @on(Input.Changed, "#robot-filter")
     def _filter_robots(self) -> None:
+        self.query_one("#robots", CheckList).typed_ahead = False  # a Space in an empty filter
         self._refill_robots()
 
     @on(SelectionList.SelectionToggled, "#robots")
