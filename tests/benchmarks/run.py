@@ -18,6 +18,10 @@ What is measured, and how:
 - Headless replay: ``startjob run TEMPLATE --dry-run`` of a SupportTriage template against a
   sandbox in this process, against ``python -c "import httpx"`` (spawn to exit), and whether
   ``textual`` was imported on that path.
+- Real start: ``startjob run TEMPLATE`` (token cached; resolution cache warm, and cold: its
+  folder removed before each run) against tests/benchmarks/floor_start.py, a minimal httpx
+  script that signs in and sends one StartJobs with the release key and robot id known (the
+  floor for any Python client); spawn to exit, with each side's requests from the sandbox log.
 - Round trips: each wizard flow (Specific, JobsCount, All) driven by Pilot with the keyboard
   helpers of tests/tour.py, and a replay, counted from the sandbox's request log by route.
 - Batches (tests/benchmarks/batches.py): a 1,000-row ``--rows`` batch against a minimal httpx
@@ -65,11 +69,12 @@ from common import (  # noqa: E402
     verdict,
 )
 
-SECTIONS = ("startup", "replay", "trips", "large", "batches")
+SECTIONS = ("startup", "replay", "start", "trips", "large", "batches")
 TARGETS = {
     "startup_time": 1.25,
     "startup_memory": 1.3,
     "replay": 2.5,
+    "start": 1.2,
     "search_ms": 0.100,
     "filter_ms": 0.100,
     "form_ms": 0.300,
@@ -212,6 +217,7 @@ def route_name(route: str) -> str:
     return route
 
 
+CURRENT_USER_ROUTE = "GET /odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser"
 SHOWN_ROUTES = ("token", "Folders", "Releases", "Environments", "Sessions", "StartJobs",
                 "GetArguments")
 
@@ -373,6 +379,106 @@ def measure_replay(runs: int, timeout: float, tmp: Path, timing: bool = True) ->
     return rows, trips
 
 
+# ---------------------------------------------------------------------------- real start
+
+
+#: Per-answer latencies the real start is measured with (sign-in too): loopback, a WAN.
+START_DELAYS = (0.0, 0.05)
+
+
+def measure_start(runs: int, timeout: float, tmp: Path) -> list:
+    """``startjob run TEMPLATE`` (a real start, token cached) against the httpx floor, on
+    loopback and with every sandbox answer delayed as over a WAN (``SandboxConfig.latency``)."""
+    rows = []
+    for delay in START_DELAYS:
+        rows += _start_rows(runs, timeout, tmp, delay)
+    return rows
+
+
+def _start_rows(runs: int, timeout: float, tmp: Path, delay: float) -> list:
+    import shutil
+
+    from tui_app.sandbox import DEMO, Sandbox, SandboxConfig
+    from tui_app.templates import (
+        ConnectionSpec,
+        ProcessSpec,
+        StrategySpec,
+        Template,
+        save_template,
+    )
+
+    where = f"{delay * 1000:.0f} ms per request" if delay else "loopback"
+    section = f"Real start ({where})"
+    credentials = {"UIPATH_CLIENT_ID": DEMO.client_id,
+                   "UIPATH_CLIENT_SECRET": DEMO.client_secret}
+    home = tmp / f"home-start-{delay:g}"
+    env = child_env(home, tmp / "pycache", credentials)
+    # Jobs end at once, so the robot never holds a Pending job (errorCode 1670) between runs.
+    config = SandboxConfig(job_pending_seconds=0.0, job_running_seconds=0.02, latency=delay)
+    with Sandbox(config) as sandbox:
+        template = Template(
+            name="Benchmark triage", description="SupportTriage on one robot (benchmark)",
+            process=ProcessSpec(key="SupportTriage", environment="QuickstartDemo"),
+            connection=ConnectionSpec(url=sandbox.orchestrator_url, folder="Default"),
+            strategy=StrategySpec(kind="Specific", robots=("SUPPORT-BOT-01",)),
+            arguments={"IncidentId": "INC0010234"},
+        )
+        path = save_template(template, tmp / "templates" / "benchmark-start.toml",
+                             overwrite=True)
+        release = next(r for r in sandbox.tenant.releases.values()
+                       if r.process_key == "SupportTriage" and r.folder_id == 4)
+        commands = {
+            "cached": startjob_command() + ["run", str(path)],
+            "uncached": startjob_command() + ["run", str(path)],
+            "floor": [sys.executable, str(HERE / "floor_start.py"), sandbox.orchestrator_url,
+                      sandbox.identity_url, release.key, "101"],
+        }
+        routes = {}
+        times = {name: Sample() for name in commands}
+
+        def once(name: str):
+            if name == "uncached":
+                shutil.rmtree(home / "cache" / "resolutions", ignore_errors=True)
+            sandbox.clear_log()
+            result = run_child(commands[name], env, timeout)
+            if result.timed_out or result.returncode != 0:
+                raise RuntimeError(f"{name} start failed (exit {result.returncode}): "
+                                   f"{(result.stderr or result.stdout)[-600:]}")
+            routes[name] = Counter(route_name(e.route) for e in sandbox.request_log)
+            return result
+
+        log(f"real start ({where}): warm-up (signs in, fills the caches)")
+        for name in ("uncached", "cached", "floor"):
+            once(name)
+        for run in range(runs):
+            order = (("cached", "floor", "uncached") if run % 2 == 0
+                     else ("uncached", "floor", "cached"))
+            for name in order:
+                times[name].add(once(name).seconds_to_exit)
+            log(f"real start ({where}): run {run + 1}/{runs}: " + ", ".join(
+                f"{name} {times[name].values[-1] * 1000:.0f} ms" for name in commands))
+
+    def requests(name: str) -> str:
+        return " · ".join(f"{route.replace(CURRENT_USER_ROUTE, 'GetCurrentUser')} {n}"
+                          for route, n in sorted(routes[name].items()))
+
+    cached_ratio = ratio(times["cached"], times["floor"])
+    uncached_ratio = ratio(times["uncached"], times["floor"])
+    return [
+        Row(section, "startjob run TEMPLATE, token and resolution cached: spawn → exit "
+            f"({requests('cached')})", times["cached"].show("ms")),
+        Row(section, "startjob run TEMPLATE, token cached, resolution cache empty "
+            f"({requests('uncached')})", times["uncached"].show("ms")),
+        Row(section, f"minimal httpx script: sign in + one StartJobs ({requests('floor')})",
+            times["floor"].show("ms")),
+        Row(section, "Cached run ÷ httpx script",
+            _ratio_text(cached_ratio, pair_ratios(times["cached"], times["floor"])),
+            f"≤ {TARGETS['start']}×", verdict(cached_ratio, TARGETS["start"])),
+        Row(section, "Uncached run ÷ httpx script (what every run cost before the cache)",
+            _ratio_text(uncached_ratio, pair_ratios(times["uncached"], times["floor"]))),
+    ]
+
+
 # ---------------------------------------------------------------------------- large tenant
 
 
@@ -477,6 +583,8 @@ def main(argv=None) -> int:
                     rows.extend(replay_rows)
                 trip_rows.extend(trips)
             section("Headless replay", replay)
+        if "start" in wanted:
+            section("Real start", lambda: rows.extend(measure_start(runs, args.timeout, tmp)))
         if "trips" in wanted:
             section("Round trips",
                     lambda: rows.extend(measure_round_trips(args.timeout) + trip_rows))

@@ -232,6 +232,8 @@ class Sandbox:
 
     def answer(self, request: Request, match: RouteMatch) -> Optional[Response]:
         """The response to send, or None to drop the connection without one."""
+        if self.config.latency:
+            time.sleep(self.config.latency)
         if not match.is_sign_in and self.faults.config.applies_to(match.label):
             delay = self.faults.delay()
             if delay:
