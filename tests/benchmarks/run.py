@@ -27,6 +27,9 @@ What is measured, and how:
 - Batches (tests/benchmarks/batches.py): a 1,000-row ``--rows`` batch against a minimal httpx
   script with the same StartJobs and concurrency, peak memory for 100 and 10,000 rows, and
   the resume of a 10,000-row batch killed at row 5,000.
+- Jobs (tests/benchmarks/jobs_scale.py): ``startjob jobs`` / ``watch`` / ``logs`` in a folder
+  of 10,000 jobs, with a job of 100,000 log lines: time, peak memory, requests and bytes.
+- ``templates --check`` over 100 templates: not yet (issue 18).
 - Large tenant: ``SandboxConfig(scale=10000)`` (10,000 releases, 5,000 robots in "ScaleEnv"):
   the UI work after a search answer, the robot checklist filter per keystroke, a form of 100
   arguments, a queue item form of 100 schema fields, and the Run step with 50 jobs (first
@@ -70,7 +73,7 @@ from common import (  # noqa: E402
     verdict,
 )
 
-SECTIONS = ("startup", "replay", "start", "trips", "large", "batches")
+SECTIONS = ("startup", "replay", "start", "trips", "large", "jobs", "batches")
 TARGETS = {
     "startup_time": 1.25,
     "startup_memory": 1.3,
@@ -608,6 +611,11 @@ def main(argv=None) -> int:
         if "large" in wanted:
             section("Large tenant",
                     lambda: rows.extend(measure_large_tenant(runs, args.timeout, args.scale)))
+        if "jobs" in wanted:
+            from jobs_scale import measure_jobs
+
+            section("Jobs", lambda: rows.extend(
+                measure_jobs(runs, args.timeout, tmp)))
         if "batches" in wanted:
             from batches import measure_batches
 
