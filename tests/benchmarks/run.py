@@ -210,6 +210,12 @@ def route_name(route: str) -> str:
         return "token"
     if "GetArguments" in route:
         return "GetArguments"
+    if "GetCurrentUser" in route:
+        return "GetCurrentUser"
+    if "ValidateDynamicJob" in route:
+        return "ValidateDynamicJob"
+    if "ValidateExistingJob" in route:
+        return "why pending"
     if route == "GET /odata/Jobs" or route.startswith("GET /odata/Jobs("):
         return "job polls"
     for name in ("Folders", "Releases", "Environments", "Sessions"):
@@ -223,22 +229,27 @@ def route_name(route: str) -> str:
 
 
 CURRENT_USER_ROUTE = "GET /odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser"
-SHOWN_ROUTES = ("token", "Folders", "Releases", "Environments", "Sessions", "StartJobs",
-                "GetArguments")
+SHOWN_ROUTES = ("token", "Folders", "Releases", "Environments", "Sessions",
+                "ValidateDynamicJob", "StartJobs", "GetCurrentUser", "GetArguments")
+#: Requests not held against the minimum, shown as "+ N ...": job polls, and the why-pending
+#: check the Run step makes once for a job that stays Pending.
+EXTRA_ROUTES = ("job polls", "why pending")
 
 
 def minimum(*, token: int = 1, releases: int = 2, robots: bool, start: bool) -> dict:
-    """The fewest requests a flow can make (routes not listed: none allowed, except polls)."""
+    """The fewest requests a flow can make (routes not listed: none allowed, except
+    ``EXTRA_ROUTES``): the pre-flight check (``ValidateDynamicJob``) once before a start or
+    in a dry run, ``GetCurrentUser`` once after a start (who started it, for the history)."""
     return {"token": token, "Folders": 1, "Releases": releases,
-            "Environments": int(robots), "Sessions": int(robots), "StartJobs": int(start),
-            "GetArguments": 0}
+            "Environments": int(robots), "Sessions": int(robots), "ValidateDynamicJob": 1,
+            "StartJobs": int(start), "GetCurrentUser": int(start), "GetArguments": 0}
 
 
 def trips_row(section: str, figure: str, routes: Counter, wanted: dict) -> Row:
     counts = Counter()
     for route, number in routes.items():
         counts[route_name(route)] += number
-    polls = counts.pop("job polls", 0)
+    extras = {name: counts.pop(name, 0) for name in EXTRA_ROUTES}
     names = list(SHOWN_ROUTES) + sorted(set(counts) - set(SHOWN_ROUTES))
     parts, ok = [], True
     for name in names:
@@ -248,8 +259,9 @@ def trips_row(section: str, figure: str, routes: Counter, wanted: dict) -> Row:
             ok = False
             mark = f" ✗ (min {allowed})"
         parts.append(f"{name} {got}{mark}")
-    if polls:
-        parts.append(f"+ {polls} job poll(s)")
+    for name, number in extras.items():
+        if number:
+            parts.append(f"+ {number} {name.replace('job polls', 'job poll(s)')}")
     target = " · ".join(f"{name} {wanted[name]}" for name in SHOWN_ROUTES)
     return Row(section, figure, " · ".join(parts), target, ok)
 
@@ -629,9 +641,12 @@ def main(argv=None) -> int:
     if "trips" in wanted:
         print("Round-trip minimums: token 1 (0 with a cached token) · Folders 1 · Releases: "
               "the list on arrival + 1 per pause in typing (wizard), 1 (replay) · Environments "
-              "and Sessions 1 each, only where robots are listed (Specific, All) · StartJobs 1 "
-              "(0 for a dry run) · GetArguments 0. Job polls are not held against the minimum: "
-              "see the Monitor row (1 request per poll).")
+              "and Sessions 1 each, only where robots are listed (Specific, All) · "
+              "ValidateDynamicJob 1 (the pre-flight check on Review and in a dry run) · "
+              "StartJobs 1 (0 for a dry run) · GetCurrentUser 1 after a start (who started it, "
+              "for the history) · GetArguments 0. Job polls and the why-pending check "
+              "(ValidateExistingJob, once per job that stays Pending) are not held against the "
+              "minimum: see the Monitor row (1 request per poll).")
         print()
     print(f"{sum(1 for r in rows if r.met)} target(s) met, {len(missed)} missed.")
     return 0
