@@ -156,6 +156,7 @@ from tui_app.orchestrator.errors import (
 )
 from tui_app.orchestrator.models import Folder, Job, Release, Robot
 from tui_app.plan import ROBOT_STRATEGIES, STRATEGY_TABLE, PlanError, StartPlan, new_reference
+from tui_app.resolution_cache import Resolution, ResolutionCache, cache_key, stale_refusal
 from tui_app.start_options import INPUT_FILE_PLACEHOLDER, Priority
 from tui_app.starting import REFUSAL_CODES, Preflight, preflight, prepare_input, start_once
 from tui_app.summary import format_rows, plan_rows
@@ -700,7 +701,7 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
     prompter = (None if options.no_input or options.event == "-"
                 else prompts.terminal(stdin, report.err))
     async with connected(options, result, report, environ, client_options, template, path,
-                         overrides, event, prompter=prompter) as context:
+                         overrides, event, prompter=prompter, cache=True) as context:
         await _RUNNERS[template.action](context)
 
 
@@ -708,10 +709,13 @@ async def _replay(options: ReplayOptions, result: ReplayResult, report: _Reporte
 async def connected(options: ReplayOptions, result: ReplayResult, report: _Reporter,
                     environ: Mapping[str, str], client_options: dict, template: Template,
                     path: Path, overrides: dict, event: Optional[dict], *,
-                    prompter: Optional[prompts.Prompter] = None) -> AsyncIterator[_Context]:
+                    prompter: Optional[prompts.Prompter] = None,
+                    cache: bool = False) -> AsyncIterator[_Context]:
     """Connect as the template says (``connection_settings``), sign in, enter its folder and
     yield the ``_Context`` the action runners take (one replay, or a whole batch; only a
-    single replay on a terminal has a ``prompter``)."""
+    single replay on a terminal has a ``prompter``). ``cache``: a real start of a
+    ``start_job`` template may use the resolution cache (``tui_app.resolution_cache``; its
+    folder stands in for the Folders list); a dry run never does."""
     result.template = template.name
     result.template_path = str(path)
     settings = connection_settings(template, options.connection, profile=options.profile,
@@ -722,16 +726,35 @@ async def connected(options: ReplayOptions, result: ReplayResult, report: _Repor
     folder_path = settings.folder.strip() or None
     effective = replace(template, connection=replace(template.connection, folder=folder_path))
     report.say(f"Template     {visible(template.name, single_line=True)}  ({path})")
+    store = key = cached = None
+    if cache and not options.dry_run and template.action == "start_job":
+        key = cache_key(settings, folder_path, template.process.key, path)
+        store = ResolutionCache() if key else None
+        cached = store.load(key) if store is not None and key else None
+        if cached is not None and (cached.folder is None) != (folder_path is None):
+            cached = None
     client = settings.open_client(**client_options)
     async with client:
-        folder = None
-        if folder_path:
-            folder = resolver.find_folder(await client.list_folders(), folder_path)
-            if folder is None:
-                _stop(check_drift(effective, None, folder_missing=True))
+        if cached is not None:
+            folder = cached.folder
             client.use_folder(folder)
+        else:
+            folder = await _find_folder(client, effective)
         yield _Context(options, result, report, environ, client_options, template, path,
-                       effective, overrides, event, client, folder, settings, prompter)
+                       effective, overrides, event, client, folder, settings, prompter,
+                       store, key, cached, cached.identity if cached is not None else None)
+
+
+async def _find_folder(client: OrchestratorClient, effective: Template) -> Optional[Folder]:
+    """The template's folder by path (Folders list), entered; None without a folder."""
+    folder_path = effective.connection.folder
+    if not folder_path:
+        return None
+    folder = resolver.find_folder(await client.list_folders(), folder_path)
+    if folder is None:
+        _stop(check_drift(effective, None, folder_missing=True))
+    client.use_folder(folder)
+    return folder
 
 
 def _event_matches(template: Template, event: dict, options: ReplayOptions,
@@ -776,6 +799,13 @@ class _Context:
     settings: ConnectionSettings
     #: Asks for missing values on the terminal (None: not on one, or ``--no-input``).
     prompter: Optional[prompts.Prompter] = None
+    #: The resolution cache and this start's key in it (None: not used).
+    cache: Optional[ResolutionCache] = None
+    cache_key: Optional[str] = None
+    #: The cached resolution in use (None: a full resolution).
+    cached: Optional[Resolution] = None
+    #: Who started, for the history (None: ask ``identity.who_started``).
+    identity: Optional[Any] = None
 
 
 def _ask_missing(context: _Context, collected: _Values,
@@ -849,7 +879,10 @@ async def resolve_job(context: _Context) -> JobTarget:
     except ArgumentsFormatError as exc:
         raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
                           EXIT_REFUSED) from None
-    pool = await _robot_pool(client, template, release, folder)
+    if context.cached is not None:
+        pool = context.cached.pool
+    else:
+        pool = await _robot_pool(client, template, release, folder)
     return JobTarget(release, chosen, facts, list(specs), dict(defaults), pool)
 
 
@@ -945,8 +978,7 @@ async def _start_job(context: _Context) -> None:
     plan, start once, record it and (with ``--wait``) follow the jobs."""
     options, result, report = context.options, context.result, context.report
     client = context.client
-    target = await resolve_job(context)
-    built = job_plan(context, target, context.overrides, context.event, report.warn)
+    target, built = await _resolved_plan(context)
     plan, hidden, reference = built.plan, built.hidden, str(built.plan.reference)
     result.start_info = shown = built.shown
     for line in format_rows(built.rows):
@@ -962,19 +994,23 @@ async def _start_job(context: _Context) -> None:
             raise ReplayError([f"Pre-flight check: the job could not run: {finding.text}"
                                for finding in checked.blocking], EXIT_REFUSED)
         return
-    if plan.sends_file:
-        try:
-            plan = await prepare_input(client, plan)
-        except OrchestratorError as exc:
-            code, line = _classify(exc)
-            raise ReplayError("No job was started: the input arguments could not be uploaded "
-                              f"as a file (a job attachment). {line}", code) from None
-        result.start_info = shown = _shown(plan, hidden)
-    start_info = plan.start_info()
-    jobs = await _start(client, start_info, report)
+    try:
+        plan, shown, jobs = await _send(context, plan, shown, hidden)
+    except _StaleStart:
+        report.say("StartJobs refused the cached folder, release or robots (nothing started): "
+                   "looking them up again.")
+        await _full_resolution(context)
+        target, built = await _resolved_plan(context)
+        plan, hidden, reference = built.plan, built.hidden, str(built.plan.reference)
+        result.start_info = shown = built.shown
+        for line in format_rows(built.rows):
+            report.say(line)
+        plan, shown, jobs = await _send(context, plan, shown, hidden)
     result.jobs = list(jobs)
     entry_id = await _record(context, plan, jobs, shown)
     result.history_id = entry_id
+    if context.cache is not None and context.cache_key and context.cached is None:
+        context.cache.save(context.cache_key, context.folder, target.pool, context.identity)
     ids = ", ".join(str(job.id) for job in jobs)
     report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {reference})")
     if not options.wait:
@@ -986,6 +1022,59 @@ async def _start_job(context: _Context) -> None:
         raise ReplayError(_not_followed(result.jobs, reference, exc),
                           EXIT_NOT_FOLLOWED) from None
     _finish(report, result, entry_id, timed_out)
+
+
+class _StaleStart(Exception):
+    """StartJobs refused a start built from a cached resolution for a reason a stale cache
+    explains (``resolution_cache.stale_refusal``); nothing started."""
+
+
+async def _resolved_plan(context: _Context) -> tuple[JobTarget, JobPlan]:
+    """``resolve_job`` and ``job_plan``; a cached resolution that does not check out (the
+    folder refused, no release, a blocking drift finding...) is dropped, and the full
+    resolution decides (warnings of the cached attempt are not shown)."""
+    report = context.report
+    if context.cached is not None:
+        warnings: list = []
+        try:
+            target = await resolve_job(context)
+            built = job_plan(context, target, context.overrides, context.event,
+                             warnings.append)
+        except (ReplayError, OrchestratorError):
+            await _full_resolution(context)
+        else:
+            for line in warnings:
+                report.warn(line)
+            return target, built
+    target = await resolve_job(context)
+    return target, job_plan(context, target, context.overrides, context.event, report.warn)
+
+
+async def _full_resolution(context: _Context) -> None:
+    """Drop the cached resolution (file and context) and find the folder again."""
+    if context.cache is not None and context.cache_key:
+        context.cache.forget(context.cache_key)
+    context.cached = None
+    context.identity = None
+    context.folder = await _find_folder(context.client, context.effective)
+
+
+async def _send(context: _Context, plan: StartPlan, shown: dict,
+                hidden: dict) -> tuple[StartPlan, dict, list[Job]]:
+    """Upload the arguments file if the plan sends one, then StartJobs once: (the plan as
+    sent, the body as printed, the jobs)."""
+    result, client = context.result, context.client
+    if plan.sends_file:
+        try:
+            plan = await prepare_input(client, plan)
+        except OrchestratorError as exc:
+            code, line = _classify(exc)
+            raise ReplayError("No job was started: the input arguments could not be uploaded "
+                              f"as a file (a job attachment). {line}", code) from None
+        result.start_info = shown = _shown(plan, hidden)
+    jobs = await _start(client, plan.start_info(), context.report,
+                        cached=context.cached is not None)
+    return plan, shown, jobs
 
 
 def _shown(plan: StartPlan, hidden: dict) -> dict:
@@ -1271,9 +1360,12 @@ async def _robot_pool(client: OrchestratorClient, template: Template, release: R
         raise ReplayError(str(exc)) from None
 
 
-async def _start(client: OrchestratorClient, start_info: dict, report: _Reporter) -> list[Job]:
+async def _start(client: OrchestratorClient, start_info: dict, report: _Reporter, *,
+                 cached: bool = False) -> list[Job]:
     """Send StartJobs once; when the answer is lost, ask Orchestrator by Reference whether the
-    jobs exist, so a start is never repeated blindly (``tui_app.starting``)."""
+    jobs exist, so a start is never repeated blindly (``tui_app.starting``). ``cached``: the
+    start was built from a cached resolution, and a refusal that a stale cache explains is
+    ``_StaleStart``."""
     outcome = await start_once(client, start_info)
     if outcome.started:
         if outcome.error is not None:
@@ -1281,6 +1373,8 @@ async def _start(client: OrchestratorClient, start_info: dict, report: _Reporter
         return list(outcome.jobs)
     if outcome.unknown:
         raise ReplayError(outcome.message, EXIT_UNKNOWN)
+    if cached and stale_refusal(outcome.error):
+        raise _StaleStart()
     # Not started (refused, never sent, or confirmed absent): the error's own exit code.
     assert outcome.error is not None  # start_once always says why nothing started
     raise ReplayError(outcome.message, _classify(outcome.error)[0])
@@ -1303,7 +1397,9 @@ async def _append_history(context: _Context, record: Callable[..., Any], what: s
     from tui_app.identity import who_started
 
     client = context.client
-    identity = await who_started(client, context.settings)
+    identity = context.identity
+    if identity is None:
+        identity = context.identity = await who_started(client, context.settings)
     try:
         entry = record("headless", plan, found, template_name=context.template.name,
                        template_path=str(context.path), orchestrator_url=client.base_url,

@@ -135,7 +135,15 @@ async def _all(pilot) -> None:
     await _arguments_review_start(pilot, "INC0010236")
 
 
+async def past_options(pilot) -> None:
+    """The Options step (between Strategy and Arguments): Next keeps every option."""
+    expect(pilot.app, "OptionsScreen")
+    await pilot.press("ctrl+n")
+    await tour.settle(pilot)
+
+
 async def _arguments_review_start(pilot, incident: str) -> None:
+    await past_options(pilot)
     expect(pilot.app, "ArgumentsScreen")
     await tour.fill(pilot, incident)
     await pilot.press("ctrl+n")
@@ -179,6 +187,14 @@ class LargeTenantFigures:
     poll_jobs: int = 0
     poll_cycles: int = 0
     poll_requests: Counter = field(default_factory=Counter)
+    #: Start answered (Review's go_next) → first frame of the Run step, 50 jobs.
+    run_first_frame: Timing = field(default_factory=Timing)
+    #: One poll's UI work on the Run step (``_updated``: table cells, detail, status).
+    poll_ui: Timing = field(default_factory=Timing)
+    #: Bytes of the poll answers (``GET /odata/Jobs``), in all.
+    poll_bytes: int = 0
+    content_fields: int = 0
+    content_build: Timing = field(default_factory=Timing)
 
 
 async def _to_scale_process(pilot, search_text: str) -> None:
@@ -297,13 +313,16 @@ def hundred_arguments() -> list:
 
 
 async def measure_argument_form(sandbox, runs: int, figures: LargeTenantFigures) -> None:
-    """From Next on the Strategy step to the first frame of a 100-field Arguments step."""
+    """From Next on the Options step to the first frame of a 100-field Arguments step."""
     fresh_home()
     app = make_wizard(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await _to_scale_process(pilot, "Wide100")
         await pilot.press("right", "enter")  # Number of jobs: no robots needed
         await tour.settle(pilot)
+        await pilot.press("ctrl+n")
+        await tour.settle(pilot)
+        expect(app, "OptionsScreen")
         watch = FrameWatch(app)
         stamps: dict = {}
         go_next = app.go_next
@@ -324,7 +343,7 @@ async def measure_argument_form(sandbox, runs: int, figures: LargeTenantFigures)
             expect(app, "ArgumentsScreen")
             await pilot.press("escape")
             await tour.settle(pilot)
-            expect(app, "StrategyScreen")
+            expect(app, "OptionsScreen")
 
 
 async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> None:
@@ -338,6 +357,7 @@ async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> No
         await tour.fill(pilot, str(jobs))
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
+        await past_options(pilot)
         expect(app, "ArgumentsScreen")
         await tour.fill(pilot, "benchmark")
         await pilot.press("ctrl+n")
@@ -352,17 +372,92 @@ async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> No
             return await get_jobs(ids)
 
         app.session.client.get_jobs = counted_get_jobs
+        watch = FrameWatch(app)
+        stamps: dict = {}
+        go_next = app.go_next
+
+        def timed_go_next(step):
+            stamps["next"] = now()
+            go_next(step)
+            screen = app.screen
+            updated = screen._updated
+
+            def timed_updated(changed, delay):
+                started = now()
+                updated(changed, delay)
+                figures.poll_ui.add(started, now())
+
+            screen._updated = timed_updated
+
+        app.go_next = timed_go_next
         before = len(sandbox.request_log)
         await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: "next" in stamps, "the start")
+        frame = await watch.wait_after(pilot, stamps["next"], "RunScreen")
+        figures.run_first_frame.add(stamps["next"], frame)
         await tour.settle(pilot)
         expect(app, "RunScreen")
         await wait_for_final_jobs(pilot)
+        figures.poll_bytes = sum(entry.response_bytes for entry in sandbox.request_log[before:]
+                                 if entry.route == "GET /odata/Jobs")
         figures.poll_jobs = len(app.state.jobs)
         figures.poll_cycles = len(calls)
+        # The start itself (StartJobs, and GetCurrentUser for the history) is not a poll.
         figures.poll_requests = Counter(
             entry.route for entry in sandbox.request_log[before:]
-            if "StartJobs" not in entry.route
+            if "StartJobs" not in entry.route and "GetCurrentUser" not in entry.route
         )
+
+
+def hundred_field_schema() -> dict:
+    """A queue item schema of 100 properties cycling through InvoiceIntake's kinds."""
+    from tui_app.sandbox.seed import INVOICE_SCHEMA
+
+    kinds = list(INVOICE_SCHEMA["properties"].items())
+    properties, required = {}, []
+    for number in range(100):
+        name, schema = kinds[number % len(kinds)]
+        properties[f"F{number:03d}_{name}"] = schema
+        if name in INVOICE_SCHEMA["required"] and number % 3 == 0:
+            required.append(f"F{number:03d}_{name}")
+    return {"type": "object", "required": required, "properties": properties}
+
+
+async def measure_content_form(sandbox, runs: int, figures: LargeTenantFigures) -> None:
+    """From Next on the Queue step to the first frame of a 100-field Content form."""
+    fresh_home()
+    app = make_wizard(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_queue(pilot, "Finance")
+        expect(app, "QueueScreen")
+        watch = FrameWatch(app)
+        stamps: dict = {}
+        go_next = app.go_next
+
+        def timed_go_next(step):
+            stamps["next"] = now()
+            go_next(step)
+
+        app.go_next = timed_go_next
+        for _ in range(runs):
+            stamps.clear()
+            await pilot.press("enter")  # the highlighted queue: Batch100 sorts first
+            await wait_until(pilot, lambda: "next" in stamps, "Next")
+            frame = await watch.wait_after(pilot, stamps["next"], "ContentScreen")
+            figures.content_build.add(stamps["next"], frame)
+            figures.content_fields = len(app.screen.fields)
+            await tour.settle(pilot)
+            expect(app, "ContentScreen")
+            await pilot.press("escape")
+            await tour.settle(pilot)
+            expect(app, "QueueScreen")
+
+
+def add_wide_queue(sandbox) -> None:
+    import json
+
+    sandbox.tenant.add_queue(3, "Batch100", description="A queue whose items have 100 fields",
+                             specific_data_json_schema=json.dumps(hundred_field_schema()))
 
 
 def add_wide_release(sandbox) -> None:
@@ -388,9 +483,11 @@ def large_tenant(runs: int, timeout: float, filters: tuple, poll_jobs: int = 50,
                            stop_seconds=0.2)
     with Sandbox(config) as sandbox:
         add_wide_release(sandbox)
+        add_wide_queue(sandbox)
         run(measure_search(sandbox, runs, figures), timeout)
         run(measure_robot_filter(sandbox, runs, figures, filters), timeout)
         run(measure_argument_form(sandbox, runs, figures), timeout)
+        run(measure_content_form(sandbox, runs, figures), timeout)
         run(measure_polling(sandbox, poll_jobs, figures), timeout)
     return figures
 

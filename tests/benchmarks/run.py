@@ -18,14 +18,22 @@ What is measured, and how:
 - Headless replay: ``startjob run TEMPLATE --dry-run`` of a SupportTriage template against a
   sandbox in this process, against ``python -c "import httpx"`` (spawn to exit), and whether
   ``textual`` was imported on that path.
+- Real start: ``startjob run TEMPLATE`` (token cached; resolution cache warm, and cold: its
+  folder removed before each run) against tests/benchmarks/floor_start.py, a minimal httpx
+  script that signs in and sends one StartJobs with the release key and robot id known (the
+  floor for any Python client); spawn to exit, with each side's requests from the sandbox log.
 - Round trips: each wizard flow (Specific, JobsCount, All) driven by Pilot with the keyboard
   helpers of tests/tour.py, and a replay, counted from the sandbox's request log by route.
 - Batches (tests/benchmarks/batches.py): a 1,000-row ``--rows`` batch against a minimal httpx
   script with the same StartJobs and concurrency, peak memory for 100 and 10,000 rows, and
   the resume of a 10,000-row batch killed at row 5,000.
+- Jobs (tests/benchmarks/jobs_scale.py): ``startjob jobs`` / ``watch`` / ``logs`` in a folder
+  of 10,000 jobs, with a job of 100,000 log lines: time, peak memory, requests and bytes.
+- ``templates --check`` over 100 templates: not yet (issue 18).
 - Large tenant: ``SandboxConfig(scale=10000)`` (10,000 releases, 5,000 robots in "ScaleEnv"):
   the UI work after a search answer, the robot checklist filter per keystroke, a form of 100
-  arguments, and the requests per poll while 50 jobs run.
+  arguments, a queue item form of 100 schema fields, and the Run step with 50 jobs (first
+  frame, UI work and requests per poll, bytes per poll answer).
 
 pytest collects nothing here: no file is named test_*.py. (There is deliberately no
 conftest.py: pytest imports every conftest.py as the module ``conftest``, and a second one
@@ -65,14 +73,16 @@ from common import (  # noqa: E402
     verdict,
 )
 
-SECTIONS = ("startup", "replay", "trips", "large", "batches")
+SECTIONS = ("startup", "replay", "start", "trips", "large", "jobs", "batches")
 TARGETS = {
     "startup_time": 1.25,
     "startup_memory": 1.3,
     "replay": 2.5,
+    "start": 1.2,
     "search_ms": 0.100,
     "filter_ms": 0.100,
     "form_ms": 0.300,
+    "poll_ms": 0.050,
 }
 ROBOT_FILTERS = ("7", "s", "074")  # 1 character (a third of the robots), 1 (all), 3 (a few)
 
@@ -200,6 +210,12 @@ def route_name(route: str) -> str:
         return "token"
     if "GetArguments" in route:
         return "GetArguments"
+    if "GetCurrentUser" in route:
+        return "GetCurrentUser"
+    if "ValidateDynamicJob" in route:
+        return "ValidateDynamicJob"
+    if "ValidateExistingJob" in route:
+        return "why pending"
     if route == "GET /odata/Jobs" or route.startswith("GET /odata/Jobs("):
         return "job polls"
     for name in ("Folders", "Releases", "Environments", "Sessions"):
@@ -212,22 +228,28 @@ def route_name(route: str) -> str:
     return route
 
 
-SHOWN_ROUTES = ("token", "Folders", "Releases", "Environments", "Sessions", "StartJobs",
-                "GetArguments")
+CURRENT_USER_ROUTE = "GET /odata/Users/UiPath.Server.Configuration.OData.GetCurrentUser"
+SHOWN_ROUTES = ("token", "Folders", "Releases", "Environments", "Sessions",
+                "ValidateDynamicJob", "StartJobs", "GetCurrentUser", "GetArguments")
+#: Requests not held against the minimum, shown as "+ N ...": job polls, and the why-pending
+#: check the Run step makes once for a job that stays Pending.
+EXTRA_ROUTES = ("job polls", "why pending")
 
 
 def minimum(*, token: int = 1, releases: int = 2, robots: bool, start: bool) -> dict:
-    """The fewest requests a flow can make (routes not listed: none allowed, except polls)."""
+    """The fewest requests a flow can make (routes not listed: none allowed, except
+    ``EXTRA_ROUTES``): the pre-flight check (``ValidateDynamicJob``) once before a start or
+    in a dry run, ``GetCurrentUser`` once after a start (who started it, for the history)."""
     return {"token": token, "Folders": 1, "Releases": releases,
-            "Environments": int(robots), "Sessions": int(robots), "StartJobs": int(start),
-            "GetArguments": 0}
+            "Environments": int(robots), "Sessions": int(robots), "ValidateDynamicJob": 1,
+            "StartJobs": int(start), "GetCurrentUser": int(start), "GetArguments": 0}
 
 
 def trips_row(section: str, figure: str, routes: Counter, wanted: dict) -> Row:
     counts = Counter()
     for route, number in routes.items():
         counts[route_name(route)] += number
-    polls = counts.pop("job polls", 0)
+    extras = {name: counts.pop(name, 0) for name in EXTRA_ROUTES}
     names = list(SHOWN_ROUTES) + sorted(set(counts) - set(SHOWN_ROUTES))
     parts, ok = [], True
     for name in names:
@@ -237,8 +259,9 @@ def trips_row(section: str, figure: str, routes: Counter, wanted: dict) -> Row:
             ok = False
             mark = f" ✗ (min {allowed})"
         parts.append(f"{name} {got}{mark}")
-    if polls:
-        parts.append(f"+ {polls} job poll(s)")
+    for name, number in extras.items():
+        if number:
+            parts.append(f"+ {number} {name.replace('job polls', 'job poll(s)')}")
     target = " · ".join(f"{name} {wanted[name]}" for name in SHOWN_ROUTES)
     return Row(section, figure, " · ".join(parts), target, ok)
 
@@ -373,6 +396,106 @@ def measure_replay(runs: int, timeout: float, tmp: Path, timing: bool = True) ->
     return rows, trips
 
 
+# ---------------------------------------------------------------------------- real start
+
+
+#: Per-answer latencies the real start is measured with (sign-in too): loopback, a WAN.
+START_DELAYS = (0.0, 0.05)
+
+
+def measure_start(runs: int, timeout: float, tmp: Path) -> list:
+    """``startjob run TEMPLATE`` (a real start, token cached) against the httpx floor, on
+    loopback and with every sandbox answer delayed as over a WAN (``SandboxConfig.latency``)."""
+    rows = []
+    for delay in START_DELAYS:
+        rows += _start_rows(runs, timeout, tmp, delay)
+    return rows
+
+
+def _start_rows(runs: int, timeout: float, tmp: Path, delay: float) -> list:
+    import shutil
+
+    from tui_app.sandbox import DEMO, Sandbox, SandboxConfig
+    from tui_app.templates import (
+        ConnectionSpec,
+        ProcessSpec,
+        StrategySpec,
+        Template,
+        save_template,
+    )
+
+    where = f"{delay * 1000:.0f} ms per request" if delay else "loopback"
+    section = f"Real start ({where})"
+    credentials = {"UIPATH_CLIENT_ID": DEMO.client_id,
+                   "UIPATH_CLIENT_SECRET": DEMO.client_secret}
+    home = tmp / f"home-start-{delay:g}"
+    env = child_env(home, tmp / "pycache", credentials)
+    # Jobs end at once, so the robot never holds a Pending job (errorCode 1670) between runs.
+    config = SandboxConfig(job_pending_seconds=0.0, job_running_seconds=0.02, latency=delay)
+    with Sandbox(config) as sandbox:
+        template = Template(
+            name="Benchmark triage", description="SupportTriage on one robot (benchmark)",
+            process=ProcessSpec(key="SupportTriage", environment="QuickstartDemo"),
+            connection=ConnectionSpec(url=sandbox.orchestrator_url, folder="Default"),
+            strategy=StrategySpec(kind="Specific", robots=("SUPPORT-BOT-01",)),
+            arguments={"IncidentId": "INC0010234"},
+        )
+        path = save_template(template, tmp / "templates" / "benchmark-start.toml",
+                             overwrite=True)
+        release = next(r for r in sandbox.tenant.releases.values()
+                       if r.process_key == "SupportTriage" and r.folder_id == 4)
+        commands = {
+            "cached": startjob_command() + ["run", str(path)],
+            "uncached": startjob_command() + ["run", str(path)],
+            "floor": [sys.executable, str(HERE / "floor_start.py"), sandbox.orchestrator_url,
+                      sandbox.identity_url, release.key, "101"],
+        }
+        routes = {}
+        times = {name: Sample() for name in commands}
+
+        def once(name: str):
+            if name == "uncached":
+                shutil.rmtree(home / "cache" / "resolutions", ignore_errors=True)
+            sandbox.clear_log()
+            result = run_child(commands[name], env, timeout)
+            if result.timed_out or result.returncode != 0:
+                raise RuntimeError(f"{name} start failed (exit {result.returncode}): "
+                                   f"{(result.stderr or result.stdout)[-600:]}")
+            routes[name] = Counter(route_name(e.route) for e in sandbox.request_log)
+            return result
+
+        log(f"real start ({where}): warm-up (signs in, fills the caches)")
+        for name in ("uncached", "cached", "floor"):
+            once(name)
+        for run in range(runs):
+            order = (("cached", "floor", "uncached") if run % 2 == 0
+                     else ("uncached", "floor", "cached"))
+            for name in order:
+                times[name].add(once(name).seconds_to_exit)
+            log(f"real start ({where}): run {run + 1}/{runs}: " + ", ".join(
+                f"{name} {times[name].values[-1] * 1000:.0f} ms" for name in commands))
+
+    def requests(name: str) -> str:
+        return " · ".join(f"{route.replace(CURRENT_USER_ROUTE, 'GetCurrentUser')} {n}"
+                          for route, n in sorted(routes[name].items()))
+
+    cached_ratio = ratio(times["cached"], times["floor"])
+    uncached_ratio = ratio(times["uncached"], times["floor"])
+    return [
+        Row(section, "startjob run TEMPLATE, token and resolution cached: spawn → exit "
+            f"({requests('cached')})", times["cached"].show("ms")),
+        Row(section, "startjob run TEMPLATE, token cached, resolution cache empty "
+            f"({requests('uncached')})", times["uncached"].show("ms")),
+        Row(section, f"minimal httpx script: sign in + one StartJobs ({requests('floor')})",
+            times["floor"].show("ms")),
+        Row(section, "Cached run ÷ httpx script",
+            _ratio_text(cached_ratio, pair_ratios(times["cached"], times["floor"])),
+            f"≤ {TARGETS['start']}×", verdict(cached_ratio, TARGETS["start"])),
+        Row(section, "Uncached run ÷ httpx script (what every run cost before the cache)",
+            _ratio_text(uncached_ratio, pair_ratios(times["uncached"], times["floor"]))),
+    ]
+
+
 # ---------------------------------------------------------------------------- large tenant
 
 
@@ -415,6 +538,21 @@ def measure_large_tenant(runs: int, timeout: float, scale: int) -> list:
     detail += ")"
     rows.append(Row(section, f"Monitor: requests per poll, {figures.poll_jobs} jobs",
                     detail, "1", per_poll == 1 and not others))
+    if figures.poll_cycles:
+        rows.append(Row(section, f"Run step, {figures.poll_jobs} jobs: bytes per poll answer",
+                        f"{figures.poll_bytes / figures.poll_cycles / 1024:.1f} KiB"))
+    rows.append(Row(section, f"Run step, {figures.poll_jobs} jobs: start answered → first "
+                    "frame of Run", figures.run_first_frame.show(),
+                    f"≤ {TARGETS['form_ms'] * 1000:.0f} ms",
+                    verdict(figures.run_first_frame.median, TARGETS["form_ms"])))
+    rows.append(Row(section, f"Run step, {figures.poll_jobs} jobs: UI work per poll (cells, "
+                    f"detail, status; {len(figures.poll_ui.wall.values)} polls)",
+                    figures.poll_ui.show(), f"≤ {TARGETS['poll_ms'] * 1000:.0f} ms",
+                    verdict(figures.poll_ui.median, TARGETS["poll_ms"])))
+    rows.append(Row(
+        section, f"Queue item form, {figures.content_fields}-field schema: Next → first frame "
+        "of Content", figures.content_build.show(), f"≤ {TARGETS['form_ms'] * 1000:.0f} ms",
+        verdict(figures.content_build.median, TARGETS["form_ms"])))
     return rows
 
 
@@ -477,12 +615,19 @@ def main(argv=None) -> int:
                     rows.extend(replay_rows)
                 trip_rows.extend(trips)
             section("Headless replay", replay)
+        if "start" in wanted:
+            section("Real start", lambda: rows.extend(measure_start(runs, args.timeout, tmp)))
         if "trips" in wanted:
             section("Round trips",
                     lambda: rows.extend(measure_round_trips(args.timeout) + trip_rows))
         if "large" in wanted:
             section("Large tenant",
                     lambda: rows.extend(measure_large_tenant(runs, args.timeout, args.scale)))
+        if "jobs" in wanted:
+            from jobs_scale import measure_jobs
+
+            section("Jobs", lambda: rows.extend(
+                measure_jobs(runs, args.timeout, tmp)))
         if "batches" in wanted:
             from batches import measure_batches
 
@@ -496,9 +641,12 @@ def main(argv=None) -> int:
     if "trips" in wanted:
         print("Round-trip minimums: token 1 (0 with a cached token) · Folders 1 · Releases: "
               "the list on arrival + 1 per pause in typing (wizard), 1 (replay) · Environments "
-              "and Sessions 1 each, only where robots are listed (Specific, All) · StartJobs 1 "
-              "(0 for a dry run) · GetArguments 0. Job polls are not held against the minimum: "
-              "see the Monitor row (1 request per poll).")
+              "and Sessions 1 each, only where robots are listed (Specific, All) · "
+              "ValidateDynamicJob 1 (the pre-flight check on Review and in a dry run) · "
+              "StartJobs 1 (0 for a dry run) · GetCurrentUser 1 after a start (who started it, "
+              "for the history) · GetArguments 0. Job polls and the why-pending check "
+              "(ValidateExistingJob, once per job that stays Pending) are not held against the "
+              "minimum: see the Monitor row (1 request per poll).")
         print()
     print(f"{sum(1 for r in rows if r.met)} target(s) met, {len(missed)} missed.")
     return 0

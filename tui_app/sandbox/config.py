@@ -66,7 +66,7 @@ class SandboxConfig:
     an item of a queue that a demo process consumes waits ``item_processing_seconds`` before
     its robot takes it, and is processed for as long again;
     ``queue_items_rate_limit`` is the ``GET /odata/QueueItems`` collection requests allowed per
-    rolling minute.
+    rolling minute; every answer, sign-in included, waits ``latency`` (a WAN, for benchmarks).
     """
 
     token_lifetime: float = 3600.0
@@ -85,11 +85,13 @@ class SandboxConfig:
     expression_seconds: float = 1.0
     item_processing_seconds: float = 3.0
     queue_items_rate_limit: int = 100
+    #: Seconds every answer waits, sign-in too (a WAN's round trip, for benchmarks).
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("token_lifetime", "job_pending_seconds", "job_running_seconds",
                      "stop_seconds", "busy_seconds", "reconnect_seconds",
-                     "expression_seconds", "item_processing_seconds"):
+                     "expression_seconds", "item_processing_seconds", "latency"):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"{name} must not be negative")

@@ -14,7 +14,8 @@ MAX_ENTRIES = 100_000
 @dataclass(frozen=True)
 class LoggedRequest:
     """One request. ``route`` is normalised, e.g. "GET /odata/Jobs({id})"; ``status`` is 0 when
-    the connection was dropped without an answer."""
+    the connection was dropped without an answer; ``response_bytes`` is the answer's body
+    size."""
 
     method: str
     path: str
@@ -23,6 +24,7 @@ class LoggedRequest:
     headers: dict
     body: Optional[str]
     status: int
+    response_bytes: int = 0
 
 
 class RequestLog:

@@ -73,7 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                     0).to_response()
         else:
             response = sandbox.answer(request, match)
-        sandbox.record(request, match, response.status if response else 0)
+        sandbox.record(request, match, response.status if response else 0,
+                       len(response.body) if response else 0)
         if response is None:
             self.close_connection = True
             return
@@ -232,6 +233,8 @@ class Sandbox:
 
     def answer(self, request: Request, match: RouteMatch) -> Optional[Response]:
         """The response to send, or None to drop the connection without one."""
+        if self.config.latency:
+            time.sleep(self.config.latency)
         if not match.is_sign_in and self.faults.config.applies_to(match.label):
             delay = self.faults.delay()
             if delay:
@@ -254,10 +257,12 @@ class Sandbox:
                 return replaced
         return response
 
-    def record(self, request: Request, match: RouteMatch, status: int) -> None:
+    def record(self, request: Request, match: RouteMatch, status: int,
+               response_bytes: int = 0) -> None:
         body = request.body.decode("utf-8", errors="replace") if request.body else None
         self._log.add(LoggedRequest(request.method, request.path, match.label,
-                                    dict(request.query), dict(request.headers), body, status))
+                                    dict(request.query), dict(request.headers), body, status,
+                                    response_bytes))
 
     @property
     def request_log(self) -> list:
