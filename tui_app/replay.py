@@ -879,10 +879,7 @@ async def resolve_job(context: _Context) -> JobTarget:
     except ArgumentsFormatError as exc:
         raise ReplayError(f"Cannot read the input arguments of {quote(release.name)}: {exc}",
                           EXIT_REFUSED) from None
-    if context.cached is not None:
-        pool = context.cached.pool
-    else:
-        pool = await _robot_pool(client, template, release, folder)
+    pool = await _robot_pool(client, template, release, folder)
     return JobTarget(release, chosen, facts, list(specs), dict(defaults), pool)
 
 
@@ -997,7 +994,7 @@ async def _start_job(context: _Context) -> None:
     try:
         plan, shown, jobs = await _send(context, plan, shown, hidden)
     except _StaleStart:
-        report.say("StartJobs refused the cached folder, release or robots (nothing started): "
+        report.say("StartJobs refused the cached folder or release (nothing started): "
                    "looking them up again.")
         await _full_resolution(context)
         target, built = await _resolved_plan(context)
@@ -1010,7 +1007,7 @@ async def _start_job(context: _Context) -> None:
     entry_id = await _record(context, plan, jobs, shown)
     result.history_id = entry_id
     if context.cache is not None and context.cache_key and context.cached is None:
-        context.cache.save(context.cache_key, context.folder, target.pool, context.identity)
+        context.cache.save(context.cache_key, context.folder, context.identity)
     ids = ", ".join(str(job.id) for job in jobs)
     report.say(f"Started {len(jobs)} job(s): {ids or 'none'}  (reference {reference})")
     if not options.wait:

@@ -1,9 +1,9 @@
-"""The resolution cache of ``startjob run``: the folder, robots and identity found last time.
+"""The resolution cache of ``startjob run``: the folder and identity found last time.
 
-A real start (never ``--dry-run``) of a ``start_job`` template looks up, besides the release,
-the folder (``GET /odata/Folders``), the robots the template names (``Environments`` +
-``Sessions``, or ``GetRobotsFromFolder``) and who is signed in (``GetCurrentUser``, for the
-history). After a start that went through with a full resolution, those answers are kept in
+A real start (never ``--dry-run``) of a ``start_job`` template looks up, besides the release
+and the robots, the folder (``GET /odata/Folders``) and who is signed in (``GetCurrentUser``,
+for the history). After a start that went through with a full resolution, those answers are
+kept in
 ``cache_dir()/resolutions/<key>.json`` (0600) for ``TTL`` seconds. The key is a digest of
 the Orchestrator URL, the tenant, the folder path, the process key, the sign-in (as the token
 cache tells sign-ins apart, no secret in it) and the template file's bytes: editing the
@@ -11,12 +11,13 @@ template, or pointing it elsewhere, misses.
 
 What a hit skips, and what it never skips:
 
-- skipped: the Folders list (the cached folder id is sent), the robot look-up (the cached
-  robots, as they were, stand in for the robot drift check; their states are not shown
-  again), ``GetCurrentUser`` (a personal access token's identity is never cached);
+- skipped: the Folders list (the cached folder id is sent; a folder id never names another
+  folder), ``GetCurrentUser`` (a personal access token's identity is never cached);
 - never skipped: the release (``Releases`` is read in the cached folder every time, so the
   release key, its version and argument model, and the argument drift check are today's),
-  the option facts (entry points, machine sessions, runtimes) and StartJobs' own checks.
+  the robots (a template names robots, and a renamed robot must not be started by its old
+  name; their states are today's too), the option facts (entry points, machine sessions,
+  runtimes) and StartJobs' own checks.
 
 A hit is only used when it checks out: a cached folder that Orchestrator refuses, no release
 in it, or any blocking drift finding against it drops the cache and the full resolution
@@ -41,14 +42,14 @@ from tui_app.connection import ConnectionSettings
 from tui_app.files import atomic_write_text
 from tui_app.locations import LocationError, cache_dir
 from tui_app.orchestrator.errors import OrchestratorError
-from tui_app.orchestrator.models import CurrentUser, Folder, Robot
+from tui_app.orchestrator.models import CurrentUser, Folder
 from tui_app.token_cache import fingerprint
 from tui_app.urls import without_userinfo
 
 FORMAT_VERSION = 1
 #: Seconds a full resolution stands in for the next ones (a hit never extends it).
 TTL = 15 * 60.0
-#: StartJobs refusals that a stale folder, release or robot explains (``stale_refusal``).
+#: StartJobs refusals that a stale folder or release explains (``stale_refusal``).
 STALE_CODES = frozenset({"1002", "1100", "1101", "2810"})
 
 
@@ -75,7 +76,7 @@ def cache_key(settings: ConnectionSettings, folder_path: Optional[str], process_
 
 
 def stale_refusal(error: Optional[OrchestratorError]) -> bool:
-    """Whether a StartJobs refusal may come from a stale cached folder, release or robot."""
+    """Whether a StartJobs refusal may come from a stale cached folder or release."""
     if error is None:
         return False
     return error.status == 404 or str(error.error_code) in STALE_CODES
@@ -83,11 +84,10 @@ def stale_refusal(error: Optional[OrchestratorError]) -> bool:
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a full resolution found: the folder (None: no folder), the robot pool (None: the
-    strategy names no robots) and the identity (None: not cached)."""
+    """What a full resolution found: the folder (None: no folder) and the identity (None:
+    not cached)."""
 
     folder: Optional[Folder]
-    pool: Optional[list]
     identity: Optional[CurrentUser]
     saved_at: float
 
@@ -118,18 +118,13 @@ class ResolutionCache:
             if not 0 <= self._clock() - saved_at <= self.ttl:
                 return None
             folder = Folder.from_api(data["folder"]) if data["folder"] is not None else None
-            pool = None
-            if data["robots"] is not None:
-                pool = [Robot.from_api(item["raw"], str(item["state"]))
-                        for item in data["robots"]]
             identity = (CurrentUser.from_api(data["identity"])
                         if data["identity"] is not None else None)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        return Resolution(folder, pool, identity, saved_at)
+        return Resolution(folder, identity, saved_at)
 
-    def save(self, key: str, folder: Optional[Folder], pool: Optional[list],
-             identity: Optional[Any]) -> None:
+    def save(self, key: str, folder: Optional[Folder], identity: Optional[Any]) -> None:
         """File a full resolution under ``key`` (``identity``: only a ``CurrentUser`` that
         Orchestrator answered is kept)."""
         data = {
@@ -137,15 +132,11 @@ class ResolutionCache:
             "key": key,
             "saved_at": self._clock(),
             "folder": dict(folder.raw) if folder is not None and folder.raw else None,
-            "robots": None if pool is None else [{"raw": dict(robot.raw), "state": robot.state}
-                                                 for robot in pool],
             "identity": (dict(identity.raw) if isinstance(identity, CurrentUser) and identity.raw
                          else None),
         }
         if folder is not None and data["folder"] is None:
             return  # a folder without its answer cannot be rebuilt
-        if pool is not None and any(not robot.raw for robot in pool):
-            return
         with contextlib.suppress(OSError, LocationError, TypeError, ValueError):
             atomic_write_text(self.path_for(key), json.dumps(data), mode=0o600)
 
