@@ -11,10 +11,8 @@ from textual.widgets import Button, Static
 
 from tui_app.plan import PlanError
 from tui_app.text import visible
-from tui_app.ui.dialogs import ConfirmDialog, WrappedText, wrap_at_separators
-from tui_app.ui.save_template import SaveTemplateDialog
-from tui_app.ui.screens.base import StepScreen
-from tui_app.ui.screens.review import summary_text
+from tui_app.ui.dialogs import ConfirmDialog, WrappedText
+from tui_app.ui.screens.review import ReviewFrame, summary_text
 
 #: The width of the label column ("Postpone until" fits).
 LABEL_WIDTH = 16
@@ -22,7 +20,7 @@ LABEL_WIDTH = 16
 ADD_PATH = "/odata/Queues/UiPathODataSvc.AddQueueItem"
 
 
-class QueueReviewScreen(StepScreen):
+class QueueReviewScreen(ReviewFrame):
     STEP = "Review"
     HEADING = "Review and add"
     HELP = """
@@ -86,36 +84,6 @@ never written, nor the values you mark "ask at every replay".
         text.append("Headless equivalent", style="bold")
         self.query_one("#body", Static).update(text)
         self.query_one("#headless", WrappedText).set_text(visible(self.session.headless_command()))
-
-    def action_scroll_review(self, pages: int) -> None:
-        review = self.query_one("#review", VerticalScroll)
-        if pages > 0:
-            review.scroll_page_down(animate=False)
-        else:
-            review.scroll_page_up(animate=False)
-
-    @on(Button.Pressed, "#save")
-    def action_save_template(self) -> None:
-        dialog = SaveTemplateDialog(
-            self.session.template_default_name(),
-            self.session.argument_names(),
-            self.session.save_template,
-            asked=self.state.ask_names,
-            targets=self.session.binding_targets(),
-            bindings=self.session.bindings,
-        )
-        self.app.push_screen(dialog, self._saved)
-
-    def _saved(self, path) -> None:
-        if path is None:
-            return
-        note = f"Saved {path}. Replay it with: {self.session.headless_command()}"
-        self.message.show("info", wrap_at_separators(note, self.size.width - 4))
-        self.refresh_review()
-
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.action_back()
 
     @on(Button.Pressed, "#add")
     def action_add(self) -> None:

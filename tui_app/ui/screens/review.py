@@ -73,7 +73,47 @@ def summary_text(rows: list, value_width: int, label_width: int = LABEL_WIDTH) -
     return text
 
 
-class ReviewScreen(StepScreen):
+class ReviewFrame(StepScreen):
+    """What both Review steps (a job's, a queue item's) do besides sending: scroll the
+    review, save the choice as a template, go back. Subclasses compose ``#review``,
+    ``#save`` and ``#back`` and define ``refresh_review``."""
+
+    def refresh_review(self) -> None:
+        raise NotImplementedError
+
+    def action_scroll_review(self, pages: int) -> None:
+        review = self.query_one("#review", VerticalScroll)
+        if pages > 0:
+            review.scroll_page_down(animate=False)
+        else:
+            review.scroll_page_up(animate=False)
+
+    @on(Button.Pressed, "#save")
+    def action_save_template(self) -> None:
+        dialog = SaveTemplateDialog(
+            self.session.template_default_name(),
+            self.session.argument_names(),
+            self.session.save_template,
+            asked=self.state.ask_names,
+            targets=self.session.binding_targets(),
+            bindings=self.session.bindings,
+        )
+        self.app.push_screen(dialog, self._saved)
+
+    def _saved(self, path) -> None:
+        if path is None:
+            return
+        note = f"Saved {path}. Replay it with: {self.session.headless_command()}"
+        # Wrapped for the message line (its margin and padding take 4 columns).
+        self.message.show("info", wrap_at_separators(note, self.size.width - 4))
+        self.refresh_review()
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.action_back()
+
+
+class ReviewScreen(ReviewFrame):
     STEP = "Review"
     HEADING = "Review and start"
     HELP = """
@@ -159,37 +199,6 @@ are never written, nor the values of arguments you mark "ask at every replay".
         except (PlanError, ValueError):
             return  # the choices are unfinished: refresh_review says why
         self.query_one("#preflight", Static).update(preflight_text(check, self._file_note))
-
-    def action_scroll_review(self, pages: int) -> None:
-        review = self.query_one("#review", VerticalScroll)
-        if pages > 0:
-            review.scroll_page_down(animate=False)
-        else:
-            review.scroll_page_up(animate=False)
-
-    @on(Button.Pressed, "#save")
-    def action_save_template(self) -> None:
-        dialog = SaveTemplateDialog(
-            self.session.template_default_name(),
-            self.session.argument_names(),
-            self.session.save_template,
-            asked=self.state.ask_names,
-            targets=self.session.binding_targets(),
-            bindings=self.session.bindings,
-        )
-        self.app.push_screen(dialog, self._saved)
-
-    def _saved(self, path) -> None:
-        if path is None:
-            return
-        note = f"Saved {path}. Replay it with: {self.session.headless_command()}"
-        # Wrapped for the message line (its margin and padding take 4 columns).
-        self.message.show("info", wrap_at_separators(note, self.size.width - 4))
-        self.refresh_review()
-
-    @on(Button.Pressed, "#back")
-    def _back(self) -> None:
-        self.action_back()
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
