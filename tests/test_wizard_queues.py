@@ -5,6 +5,7 @@ the Monitor, templates, ``startjob open`` and drafts."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from textual.widgets import Input, RadioSet
 
 from tui_app import drafts
 from tui_app.history import read_entries
+from tui_app.replay import ReplayOptions, replay
 from tui_app.sandbox import SandboxConfig
 from tui_app.templates import load_template
 from tui_app.ui.screens import (
@@ -24,6 +26,7 @@ from tui_app.ui.screens import (
     QueueReviewScreen,
     QueueScreen,
 )
+from tui_app.wizard.requests import SaveTemplateRequest
 
 SIZE = (80, 24)
 FAST = SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4, stop_seconds=0.2,
@@ -353,7 +356,7 @@ async def test_a_unique_reference_queue_needs_a_free_reference(make_wizard, sand
 # -- templates, startjob open and drafts ---------------------------------------------------------
 
 
-async def test_save_from_review_and_open_the_template_again(make_wizard, tmp_path):
+async def test_save_from_review_and_open_the_template_again(make_wizard, sandbox, tmp_path):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
         await to_invoice_content(pilot)
@@ -363,11 +366,19 @@ async def test_save_from_review_and_open_the_template_again(make_wizard, tmp_pat
         await pilot.press("ctrl+n")
         await tour.settle(pilot)
         body = json.loads(app.session.queue.body_text(app.session.queue.current_plan()))
-        path = app.session.save_template(
-            __import__("tui_app.wizard.requests", fromlist=["x"]).SaveTemplateRequest(
-                "Invoice", "an invoice"))
+        path = app.session.save_template(SaveTemplateRequest("Invoice", "an invoice"))
         assert "startjob run" in app.session.headless_command()
         assert app.session.template_identity().name == "Invoice"
+    # startjob run of the saved template sends the same body (but its own made-up reference)
+    result = await replay(
+        ReplayOptions(str(path), dry_run=True, output="json",
+                      connection={"url": sandbox.orchestrator_url}),
+        environ={"UIPATH_CLIENT_ID": "demo-client", "UIPATH_CLIENT_SECRET": "demo-secret"},
+        out=io.StringIO(), err=io.StringIO())
+    assert result.exit_code == 0, result.errors
+    assert result.item_data["Reference"].startswith("startjob:")
+    assert ({k: v for k, v in result.item_data.items() if k != "Reference"}
+            == {k: v for k, v in body["itemData"].items() if k != "Reference"})
     template = load_template(path)
     assert template.action == "add_queue_item" and template.queue.name == "InvoiceIntake"
     assert template.content["Amount"] == 12.5 and template.item.reference is None
