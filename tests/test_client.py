@@ -1156,3 +1156,19 @@ async def test_job_error_robot_type_and_suspended_are_read():
     assert fine.job_error is None and fine.is_resting
     resumed = faulted.__class__.from_api(job(6, "Resumed"))
     assert not resumed.is_final and not resumed.is_resting
+
+
+def test_httpcores_sniffio_probe_fails_at_once_when_sniffio_is_absent():
+    """httpcore tries ``import sniffio`` at every request; without sniffio each try searched
+    sys.path again (over a second in a 1,000-row batch)."""
+    import importlib.machinery
+    import sys
+
+    import tui_app.orchestrator.client  # noqa: F401 - its import sets the entry
+
+    if sys.modules.get("sniffio") is not None:
+        pytest.skip("sniffio is installed: httpcore uses it")
+    assert importlib.machinery.PathFinder.find_spec("sniffio") is None
+    assert "sniffio" in sys.modules and sys.modules["sniffio"] is None
+    with pytest.raises(ImportError):
+        import sniffio  # noqa: F401
