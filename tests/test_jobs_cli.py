@@ -424,6 +424,35 @@ def test_logs_limit_0_pages_through_everything(monitoring, cli, monkeypatch):
         ("0", "4"), ("4", "4"), ("8", "4"), ("12", "4")]
 
 
+
+def test_logs_json_is_written_as_the_pages_arrive_and_still_closed_after_a_failure(
+        monitoring, cli, monkeypatch):
+    """``--limit 0 --output json`` writes each page before asking for the next (a job of
+    100,000 lines is never held in memory), and a failure on a later page still ends in one
+    valid object with the lines so far, the error and its exit code."""
+    import sys
+
+    from tui_app.orchestrator.errors import ServerError
+
+    job = start_release(monitoring, "MonthEndClose")
+    later(monitoring, 60)
+    read_pages = OrchestratorClient.robot_logs
+    written_before = []
+
+    async def robot_logs(self, *args, **kwargs):
+        written_before.append(sys.stdout.getvalue().count('"Message"'))
+        if len(written_before) == 2:
+            raise ServerError("Orchestrator answered 503.", status=503)
+        return await read_pages(self, *args, **kwargs)
+
+    monkeypatch.setattr(OrchestratorClient, "robot_logs", robot_logs)
+    code, out, err = cli("logs", job.key, "--limit", "0", "--output", "json")
+    assert written_before == [0, 1000]
+    data = json.loads(out)
+    assert len(data["lines"]) == 1000 and data["job"]["Id"] == job.id
+    assert data["exit_code"] == code == 3 and len(data["errors"]) == 1
+    assert data["folder"]["Path"] == "Workshop"
+
 def test_logs_of_a_long_job_need_more_than_one_page(monitoring, cli):
     job = start_release(monitoring, "MonthEndClose")
     later(monitoring, 60)

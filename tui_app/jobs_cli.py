@@ -60,6 +60,36 @@ class Outcome:
     warnings: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     exit_code: int = EXIT_OK
+    #: ``logs --output json``: the lines already written (``run`` closes the object).
+    stream: Optional[JsonLines] = None
+
+
+class JsonLines:
+    """``logs --output json`` written as the pages arrive: ``{"folder": …, "lines": [`` first,
+    each line as it comes, then ``run`` closes the array and adds the rest (``job`` in its
+    final state, ``warnings``, ``errors``, ``exit_code``). A job of 100,000 lines is never
+    held in memory."""
+
+    def __init__(self, out: TextIO, head: dict) -> None:
+        self.out = out
+        self.count = 0
+        out.write("{\n" + "".join(_member(key, value) + ",\n" for key, value in head.items())
+                  + '  "lines": [')
+
+    def add(self, item: dict) -> None:
+        body = printable_json(item).replace("\n", "\n    ")
+        self.out.write(("," if self.count else "") + "\n    " + body)
+        self.count += 1
+
+    def close(self, tail: dict) -> None:
+        members = ",\n".join(_member(key, value) for key, value in tail.items())
+        self.out.write(("\n  " if self.count else "") + "],\n" + members + "\n}\n")
+        self.out.flush()
+
+
+def _member(key: str, value: object) -> str:
+    """``  "key": value`` as ``printable_json`` indents it inside an object."""
+    return printable_json({key: value})[2:-2]
 
 
 @dataclass
@@ -101,9 +131,12 @@ def run(command: str, args: Any, settings: ConnectionSettings, *,
     outcome = asyncio.run(_run(command, args, settings, {**CLIENT_OPTIONS,
                                                          **(client_options or {})}, out, err))
     if args.output == "json":
-        print(printable_json({**outcome.data, "warnings": outcome.warnings,
-                              "errors": outcome.errors, "exit_code": outcome.exit_code}),
-              file=out, flush=True)
+        tail = {**outcome.data, "warnings": outcome.warnings, "errors": outcome.errors,
+                "exit_code": outcome.exit_code}
+        if outcome.stream is not None:
+            outcome.stream.close(tail)
+        else:
+            print(printable_json(tail), file=out, flush=True)
     for line in outcome.errors:
         print(f"startjob {command}: {visible(line, single_line=True)}", file=err, flush=True)
     return outcome.exit_code
@@ -317,14 +350,19 @@ async def _logs(context: _Context, refs: Sequence[Ref]) -> None:
     args, client = context.args, context.client
     found = await _find(context, refs, one=True)
     job = found.jobs[0]
-    lines: list = []
-    context.outcome.data = {"folder": _folder_json(found.folder),
-                            "job": job_json(job, client.base_url), "lines": lines}
+    context.outcome.data = {"job": job_json(job, client.base_url)}
+    if not context.text:
+        context.outcome.stream = JsonLines(context.out, {"folder": _folder_json(found.folder)})
+    shown = 0
 
     def show(entries: Sequence[LogEntry]) -> None:
+        nonlocal shown
         for entry in entries:
-            lines.append(_log_json(entry))
-            context.say(format_log_line(entry))
+            shown += 1
+            if context.outcome.stream is not None:
+                context.outcome.stream.add(_log_json(entry))
+            else:
+                context.say(format_log_line(entry))
 
     level = args.level
     if args.limit:
@@ -333,7 +371,7 @@ async def _logs(context: _Context, refs: Sequence[Ref]) -> None:
         seen = max(page.total, len(page.items))
     else:
         seen = await _drain(client, job, level, 0, show)
-    if not lines and not args.follow:
+    if not shown and not args.follow:
         context.say(f"Job {job.id} has no robot log lines"
                     + (f" at level {level} or above." if level else "."))
     if args.follow:
@@ -343,7 +381,8 @@ async def _logs(context: _Context, refs: Sequence[Ref]) -> None:
             await asyncio.sleep(wait)
             job = await client.get_job(job.id)
             seen = await _drain(client, job, level, seen, show)
-        context.outcome.data["job"] = job_json(job, client.base_url)
+    context.outcome.data["job"] = job_json(job, client.base_url)
+    if args.follow:
         context.say(f"Job {job.id} is {visible(job.state, single_line=True)}.")
 
 
