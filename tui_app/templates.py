@@ -453,10 +453,10 @@ class _Parser:
 
     def filter(self, data: dict) -> Optional[str]:
         """The top-level ``filter``: text that ``event_filter.compile_filter`` takes."""
-        from tui_app.event_filter import FilterError, compile_filter
-
         text = self.text(data, ("filter",))
         if text is not None:
+            from tui_app.event_filter import FilterError, compile_filter
+
             try:
                 compile_filter(text)
             except FilterError as exc:
