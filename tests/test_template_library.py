@@ -7,7 +7,7 @@ import os
 
 import pytest
 import tour
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from tui_app.cli import main
 from tui_app.library import SharedFolderError, owner, personal_target, search_path
@@ -250,6 +250,8 @@ async def test_saving_a_shared_template_writes_a_personal_copy(make_wizard, team
         note = str(app.screen.query_one("#shared").render())
         assert "Shared template (owner" in note and "saving a personal copy" in note
         assert app.screen.path() == templates_dir() / "triage-incident.toml"
+        for button in app.screen.query(Button):  # the note leaves the buttons on screen
+            assert app.screen.get_widget_at(button.region.x, button.region.y)[0] is button
         await pilot.press("ctrl+s")
         await tour.settle(pilot)
         assert isinstance(app.screen, ReviewScreen)

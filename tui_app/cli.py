@@ -797,6 +797,8 @@ def _run_templates(args: argparse.Namespace) -> int:
         environment = f" ({template.process.environment})" if template.process.environment else ""
         rows.append((template.name, template.process.key + environment, template.strategy.kind,
                      where, entry.owner, template.description))
+    if not any(row[5] for row in rows[1:]):  # no descriptions: room for the others
+        rows = [row[:5] for row in rows]
     rows = [tuple(visible(cell, single_line=True) for cell in row) for row in rows]
     print("\n".join(format_table(rows, terminal_width(), keep=(2,))))
     for entry in entries:

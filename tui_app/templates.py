@@ -372,12 +372,12 @@ def list_templates(folder: Union[str, os.PathLike, None] = None, *,
         ) from None
     entries = []
     for path in paths:
-        where = {"origin": origin, "owner": owner(path),
-                 "read_only": origin == "shared" or not writable(path)}
+        found = TemplateEntry(path, origin=origin, owner=owner(path),
+                              read_only=origin == "shared" or not writable(path))
         try:
-            entries.append(TemplateEntry(path, template=load_template(path), **where))
+            entries.append(replace(found, template=load_template(path)))
         except TemplateError as exc:
-            entries.append(TemplateEntry(path, error=str(exc), **where))
+            entries.append(replace(found, error=str(exc)))
     return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.path.name))
 
 
