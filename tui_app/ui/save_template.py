@@ -132,7 +132,7 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
         if folder is None:
             return ""
         return visible(f"Shared template (owner {owner(self.source)}, in {folder.path}): "
-                       f"saving a personal copy in {templates_dir()}", single_line=True)
+                       "saving a personal copy", single_line=True)
 
     @on(Input.Changed, "#name")
     @on(Input.Changed, "#folder")
