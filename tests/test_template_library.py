@@ -111,14 +111,13 @@ def test_entries_say_origin_folder_owner_and_read_only(team):
     assert theirs.owner == owner(shared) and theirs.owner not in ("", "?")
 
 
-def test_an_unwritable_personal_file_is_read_only():
+def test_an_unwritable_personal_file_is_read_only(monkeypatch):
+    import tui_app.library as library
+
     path = _save(templates_dir(), "Locked")
-    path.chmod(0o444)
-    try:
-        [entry] = list_library().entries
-        assert entry.read_only or os.geteuid() == 0  # root may write anything
-    finally:
-        path.chmod(0o644)
+    monkeypatch.setattr(library, "writable", lambda p: p != path)  # root writes anything
+    [entry] = list_library().entries
+    assert entry.origin == "personal" and entry.read_only
 
 
 def test_name_clashes_across_and_within_folders(team):
@@ -286,3 +285,39 @@ async def test_the_queue_flow_refuses_a_shared_path_too(make_wizard, team):
         path = app.session.save_template(SaveTemplateRequest("Invoice", ""))
     assert path.parent == templates_dir()
     assert list(team.iterdir()) == []
+
+
+def test_owner_falls_back_to_the_uid(tmp_path, monkeypatch):
+    import tui_app.library as library
+
+    path = _save(tmp_path, "Anyone")
+    monkeypatch.setitem(__import__("sys").modules, "pwd", None)  # as on Windows
+    library._login_name.cache_clear()
+    try:
+        assert owner(path) == str(path.stat().st_uid)
+    finally:
+        library._login_name.cache_clear()
+    assert owner(tmp_path / "gone.toml") == "?"
+
+
+def test_an_unreadable_shared_folder_is_a_warning(team, monkeypatch):
+    _save(team, "Hidden")
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(team):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(type(team), "iterdir", lambda self: scandir(self))
+    library = list_library()
+    assert library.entries == []
+    [warning] = library.warnings
+    assert str(team) in warning and "cannot be read (Permission denied)" in warning
+
+
+def test_a_shared_path_that_is_a_file_is_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("STARTJOB_TEMPLATE_PATH", str(tmp_path / "file"))
+    assert "is not a folder" in list_library().warnings[0]

@@ -9,6 +9,7 @@ a shared folder that is missing or cannot be read is reported as a warning, neve
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import dataclass, field
@@ -80,7 +81,8 @@ def folder_problem(path: Path) -> Optional[str]:
     try:
         if not path.is_dir():
             return "does not exist" if not path.exists() else "is not a folder"
-        next(iter(os.scandir(path)), None)
+        with os.scandir(path) as listing:
+            next(listing, None)
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     return None
@@ -122,9 +124,14 @@ def personal_target(path: Optional[Path]) -> Optional[Path]:
 def owner(path: Path) -> str:
     """The login name of the file's owner; its uid when it has none (or no ``pwd``)."""
     try:
-        uid = path.stat().st_uid
+        return _login_name(path.stat().st_uid)
     except OSError:
         return "?"
+
+
+@functools.lru_cache(maxsize=64)
+def _login_name(uid: int) -> str:
+    """Looked up once per uid (a directory service can be slow)."""
     try:
         import pwd
     except ImportError:  # Windows: no owner names
