@@ -109,6 +109,7 @@ else:
 
 if TYPE_CHECKING:
     from tui_app.arguments import ArgumentSpec
+    from tui_app.library import Folder
     from tui_app.secretnames import looks_secret
 from tui_app.plan import StartPlan
 
@@ -282,8 +283,8 @@ class Library:
 
     entries: list[TemplateEntry]
     clashes: list[NameClash]
-    #: The folders searched, in order (``library.Folder``).
-    folders: tuple[Any, ...]
+    #: The folders searched, in order.
+    folders: tuple[Folder, ...]
     #: Shared folders that are missing or unreadable, a settings file that is not valid.
     warnings: tuple[str, ...]
 
@@ -397,7 +398,7 @@ def list_library() -> Library:
             if folder.origin == "personal":
                 raise
             message = f"shared template folder {folder.path} ({folder.source}): {exc}"
-            if not any(str(folder.path) in w for w in warnings):
+            if not any(w.startswith(f"shared template folder {folder.path} (") for w in warnings):
                 warnings.append(message)
     groups: dict[str, list[TemplateEntry]] = {}
     for entry in entries:
