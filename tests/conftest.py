@@ -17,6 +17,7 @@ def isolated_home(tmp_path, monkeypatch):
         "STARTJOB_CACHE_DIR",
         "STARTJOB_LOG_DIR",
         "STARTJOB_PROFILE",
+        "STARTJOB_TEMPLATE_PATH",
     ):
         monkeypatch.delenv(name, raising=False)
     for name in (

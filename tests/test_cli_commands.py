@@ -14,6 +14,7 @@ import pytest
 from tui_app.cli import build_parser, main
 from tui_app.exit_codes import EXIT_CODES
 from tui_app.history import HistoryEntry, HistoryJob, append_entry, update_final_states
+from tui_app.library import owner
 from tui_app.locations import history_file, templates_dir
 from tui_app.templates import ProcessSpec, StrategySpec, Template, save_template
 
@@ -48,12 +49,14 @@ def test_templates_lists_saved_and_broken_templates(capsys):
     (templates_dir() / "broken.toml").write_text("version = 2\n", encoding="utf-8")
     assert main(["templates"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["Name", "Process", "Strategy", "File"]
+    # No template has a description: no Description column.
+    assert lines[0].split() == ["Name", "Process", "Strategy", "From", "Owner"]
     assert lines[1].split()[:2] == ["broken", "(cannot"]
-    # The File column shows the file name (issue 10.8: fit the terminal); the folder is below.
-    assert lines[2].split() == ["Hello", "HelloWorld", "ModernJobsCount", "hello.toml"]
+    # From says personal or the shared folder (issue 18); the folders are below.
+    me = owner(templates_dir() / "hello.toml")
+    assert lines[2].split() == ["Hello", "HelloWorld", "ModernJobsCount", "personal", me]
     assert lines[3].split() == ["Weekly", "report", "ReportGenerator", "(Production)",
-                                "JobsCount", "weekly-report.toml"]
+                                "JobsCount", "personal", me]
     assert lines[4] == (f"error: {templates_dir() / 'broken.toml'}: version must be 1 (the only "
                         "template format this startjob reads), got 2")
     assert lines[5] == f"(in {templates_dir()})"

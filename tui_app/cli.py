@@ -129,9 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_route_parser(sub)
     templates = sub.add_parser(
         "templates",
-        help="list the saved templates",
-        description="List the saved templates (name, process, strategy, file); files that "
-        "cannot be read are listed with the reason.",
+        help="list the saved templates (personal and shared folders)",
+        description="List the templates of every template folder, personal first, then the "
+        "shared ones (STARTJOB_TEMPLATE_PATH, then template_path in settings.toml): name, "
+        "process, strategy, folder, owner, description. Files that cannot be read are listed "
+        "with the reason; templates sharing a name are warned about.",
     )
     _add_output_argument(templates)
     _add_history_parser(sub)
@@ -758,48 +760,70 @@ def _replay_refused(args: argparse.Namespace, problem: str) -> int:
 
 
 def _run_templates(args: argparse.Namespace) -> int:
-    from tui_app.locations import LocationError, templates_dir
+    from tui_app.locations import LocationError
     from tui_app.table import format_table, terminal_width
-    from tui_app.templates import list_templates
+    from tui_app.templates import list_library
     from tui_app.text import visible
 
     try:
-        folder = templates_dir()
-        entries = list_templates(folder)
+        library = list_library()
     except LocationError as exc:
         print(f"startjob templates: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    entries, personal = library.entries, library.folders[0].path
+    for warning in library.warnings:
+        print(f"warning: {visible(warning, single_line=True)}", file=sys.stderr)
     if args.output == "json":
-        _print_json({"folder": str(folder), "templates": [_template_json(e) for e in entries]})
+        _print_json({"folder": str(personal),
+                     "folders": [{"path": str(f.path), "origin": f.origin, "source": f.source}
+                                 for f in library.folders],
+                     "templates": [_template_json(e) for e in entries],
+                     "clashes": [{"name": c.name, "paths": [str(e.path) for e in c.entries],
+                                  "winner": str(c.winner.path) if c.winner else None}
+                                 for c in library.clashes],
+                     "warnings": list(library.warnings)})
         return EXIT_OK
     if not entries:
-        print(f"No templates saved yet (they are kept in {folder}).")
+        print(f"No templates saved yet (they are kept in {visible(str(personal))}).")
         return EXIT_OK
-    rows: list[tuple[str, ...]] = [("Name", "Process", "Strategy", "File")]
+    rows: list[tuple[str, ...]] = [("Name", "Process", "Strategy", "From", "Owner",
+                                    "Description")]
     for entry in entries:
+        where = "personal" if entry.origin == "personal" else str(entry.folder)
         template = entry.template
         if template is None:
-            rows.append((entry.name, "(cannot be read)", "-", entry.path.name))
+            rows.append((entry.name, "(cannot be read)", "-", where, entry.owner, ""))
             continue
         environment = f" ({template.process.environment})" if template.process.environment else ""
         rows.append((template.name, template.process.key + environment, template.strategy.kind,
-                     entry.path.name))
+                     where, entry.owner, template.description))
+    if not any(row[5] for row in rows[1:]):  # no descriptions: room for the others
+        rows = [row[:5] for row in rows]
     rows = [tuple(visible(cell, single_line=True) for cell in row) for row in rows]
     print("\n".join(format_table(rows, terminal_width(), keep=(2,))))
     for entry in entries:
         if entry.error:
             print(f"error: {visible(entry.error, single_line=True)}")
-    print(f"(in {visible(str(folder), single_line=True)})")
+    for clash in library.clashes:
+        paths = ", ".join(str(e.path) for e in clash.entries)
+        outcome = (f"{clash.winner.path} is the one a name finds" if clash.winner else
+                   "a name finds none of them (two in one folder): give the path")
+        print(visible(f"warning: {len(clash.entries)} templates are named "
+                      f"{clash.name!r} ({paths}); {outcome}", single_line=True))
+    folders = ", then ".join(str(f.path) for f in library.folders)
+    print(f"(in {visible(folders, single_line=True)})")
     return EXIT_OK
 
 
 def _template_json(entry: TemplateEntry) -> dict:
+    where = {"origin": entry.origin, "folder": str(entry.folder), "owner": entry.owner,
+             "read_only": entry.read_only}
     template = entry.template
     if template is None:
-        return {"name": entry.name, "path": str(entry.path), "error": entry.error}
+        return {"name": entry.name, "path": str(entry.path), "error": entry.error, **where}
     return {"name": template.name, "path": str(entry.path), "description": template.description,
             "process": template.process.key, "environment": template.process.environment,
-            "strategy": template.strategy.kind, "error": None}
+            "strategy": template.strategy.kind, "error": None, **where}
 
 
 def _run_history(args: argparse.Namespace) -> int:

@@ -50,6 +50,12 @@ def templates_dir() -> Path:
     return data_dir() / "templates"
 
 
+def settings_file() -> Path:
+    """``settings.toml``: settings that are not a profile (``template_path``, see
+    ``tui_app.library``)."""
+    return config_dir() / "settings.toml"
+
+
 def history_file() -> Path:
     return data_dir() / "history.jsonl"
 

@@ -143,7 +143,7 @@ from tui_app.exit_codes import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
 )
-from tui_app.locations import LocationError, templates_dir
+from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import (
     AuthenticationError,
     ConnectionFailed,
@@ -160,7 +160,7 @@ from tui_app.resolution_cache import Resolution, ResolutionCache, cache_key, sta
 from tui_app.start_options import INPUT_FILE_PLACEHOLDER, Priority
 from tui_app.starting import REFUSAL_CODES, Preflight, preflight, prepare_input, start_once
 from tui_app.summary import format_rows, plan_rows
-from tui_app.templates import Template, TemplateError, list_templates, load_template, slug
+from tui_app.templates import Template, TemplateError, list_library, load_template, slug
 from tui_app.text import visible
 
 if TYPE_CHECKING:
@@ -317,35 +317,39 @@ def _job_json(job: Job, pending: Optional[following.PendingReport] = None) -> di
 
 def find_template(reference: str) -> tuple[Template, Path]:
     """The template a command line names: a path to a file, or a saved template's name
-    (``name = ...`` in any case, or its file name without ``.toml``)."""
+    (``name = ...`` in any case, or its file name without ``.toml``), looked up in the
+    library folders in order (``tui_app.library``): the first folder holding it wins."""
     path = Path(reference).expanduser()
     if path.is_file() or path.suffix.lower() == ".toml":
         return load_template(path), path.absolute()
     try:
-        entries = list_templates()
+        library = list_library()
     except LocationError as exc:
         raise ReplayError(str(exc)) from None
     wanted = reference.casefold()
     stem = slug(reference)
-    matches = [e for e in entries if e.template is not None and e.name.casefold() == wanted]
-    if not matches:
-        matches = [e for e in entries if e.path.stem == stem or e.path.stem == reference]
-    if len(matches) > 1:
-        raise ReplayError(
-            f"Several templates are named {quote(reference)}: "
-            + ", ".join(str(e.path) for e in matches) + "; give the path of one."
-        )
-    if matches:
-        entry = matches[0]
-        if entry.template is None:
-            raise ReplayError(entry.error or f"{entry.path}: cannot be read")
-        return entry.template, entry.path.absolute()
+    for folder in library.folders:
+        entries = [e for e in library.entries if e.folder == folder.path]
+        matches = [e for e in entries if e.template is not None and e.name.casefold() == wanted]
+        if not matches:
+            matches = [e for e in entries if e.path.stem == stem or e.path.stem == reference]
+        if len(matches) > 1:
+            raise ReplayError(
+                f"Several templates are named {quote(reference)}: "
+                + ", ".join(str(e.path) for e in matches) + "; give the path of one."
+            )
+        if matches:
+            entry = matches[0]
+            if entry.template is None:
+                raise ReplayError(entry.error or f"{entry.path}: cannot be read")
+            return entry.template, entry.path.absolute()
     if any(sep and sep in reference for sep in ("/", os.sep, os.altsep)):
         return load_template(path), path.absolute()  # a path to a missing file: say so
-    names = ", ".join(quote(e.name) for e in entries if e.template is not None)
+    names = ", ".join(quote(e.name) for e in library.entries if e.template is not None)
     known = f"saved templates: {names}" if names else "no templates are saved there yet"
+    searched = ", ".join(str(folder.path) for folder in library.folders)
     raise ReplayError(
-        f"No template named {quote(reference)} in {templates_dir()} ({known}); "
+        f"No template named {quote(reference)} in {searched} ({known}); "
         "give a template name (see 'startjob templates') or the path of a .toml file."
     )
 

@@ -109,6 +109,7 @@ else:
 
 if TYPE_CHECKING:
     from tui_app.arguments import ArgumentSpec
+    from tui_app.library import Folder
     from tui_app.secretnames import looks_secret
 from tui_app.plan import StartPlan
 
@@ -238,15 +239,54 @@ class Template:
 
 @dataclass(frozen=True)
 class TemplateEntry:
-    """A file in the templates folder: its template, or why it could not be loaded."""
+    """A file in a template folder: its template, or why it could not be loaded; where it
+    comes from (``origin`` "personal" or "shared"), its owner's login name, and whether
+    startjob must not write it (``read_only``: every shared file, and any not writable)."""
 
     path: Path
     template: Optional[Template] = None
     error: Optional[str] = None
+    origin: str = "personal"
+    owner: str = ""
+    read_only: bool = False
 
     @property
     def name(self) -> str:
         return self.template.name if self.template is not None else self.path.stem
+
+    @property
+    def folder(self) -> Path:
+        """The library folder holding the file."""
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class NameClash:
+    """Library entries whose names match case-insensitively, in search order."""
+
+    entries: tuple[TemplateEntry, ...]
+
+    @property
+    def name(self) -> str:
+        return self.entries[0].name
+
+    @property
+    def winner(self) -> Optional[TemplateEntry]:
+        """The entry a name finds (the first folder's); None when that folder holds two."""
+        first, second = self.entries[0], self.entries[1]
+        return None if first.folder == second.folder else first
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every template of every library folder (``tui_app.library``), in search order."""
+
+    entries: list[TemplateEntry]
+    clashes: list[NameClash]
+    #: The folders searched, in order.
+    folders: tuple[Folder, ...]
+    #: Shared folders that are missing or unreadable, a settings file that is not valid.
+    warnings: tuple[str, ...]
 
 
 def is_demo_template(template: Template) -> bool:
@@ -311,11 +351,15 @@ def save_template(
         ) from None
 
 
-def list_templates(folder: Union[str, os.PathLike, None] = None) -> list[TemplateEntry]:
+def list_templates(folder: Union[str, os.PathLike, None] = None, *,
+                   origin: str = "personal") -> list[TemplateEntry]:
     """Every ``*.toml`` file in ``folder`` (default: the templates folder), sorted by name.
 
-    A file that cannot be loaded is listed with its error; it never hides the others.
+    A file that cannot be loaded is listed with its error; it never hides the others. Entries
+    of a ``"shared"`` folder are read-only.
     """
+    from tui_app.library import owner, writable
+
     where = Path(folder) if folder is not None else templates_dir()
     try:
         paths = [
@@ -329,11 +373,38 @@ def list_templates(folder: Union[str, os.PathLike, None] = None) -> list[Templat
         ) from None
     entries = []
     for path in paths:
+        found = TemplateEntry(path, origin=origin, owner=owner(path),
+                              read_only=origin == "shared" or not writable(path))
         try:
-            entries.append(TemplateEntry(path, template=load_template(path)))
+            entries.append(replace(found, template=load_template(path)))
         except TemplateError as exc:
-            entries.append(TemplateEntry(path, error=str(exc)))
+            entries.append(replace(found, error=str(exc)))
     return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.path.name))
+
+
+def list_library() -> Library:
+    """The templates of every library folder in search order (personal first), with the
+    name clashes. A shared folder that cannot be read is a warning; the personal folder
+    raises ``LocationError`` as ``list_templates`` does."""
+    from tui_app.library import search_path
+
+    search = search_path()
+    warnings = list(search.warnings)
+    entries: list[TemplateEntry] = []
+    for folder in search.folders:
+        try:
+            entries += list_templates(folder.path, origin=folder.origin)
+        except LocationError as exc:
+            if folder.origin == "personal":
+                raise
+            message = f"shared template folder {folder.path} ({folder.source}): {exc}"
+            if not any(w.startswith(f"shared template folder {folder.path} (") for w in warnings):
+                warnings.append(message)
+    groups: dict[str, list[TemplateEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.name.casefold(), []).append(entry)
+    clashes = [NameClash(tuple(group)) for group in groups.values() if len(group) > 1]
+    return Library(entries, clashes, search.folders, tuple(warnings))
 
 
 def slug(name: str) -> str:

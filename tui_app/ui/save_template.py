@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.widgets.selection_list import Selection
 
 from tui_app.bindings import target_name
+from tui_app.library import owner, shared_folder_of
 from tui_app.locations import LocationError, templates_dir
 from tui_app.templates import slug
 from tui_app.text import visible
@@ -32,7 +33,10 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
     ``save(request, overwrite=...)`` writes the file and returns its path; the dialog closes
     with that path (None: cancelled), or stays open and says why it could not be written.
     ``targets`` (``WizardSession.binding_targets``) are what a binding can fill, ``bindings``
-    the ones to start from (an opened template's).
+    the ones to start from (an opened template's). The Folder field (or a ``.toml`` path) says
+    where the file goes, the personal templates folder by default; when ``source`` (the file
+    the choice came from) is in a shared folder, a line says a personal copy is saved. A
+    path in a shared folder is refused by ``save`` (``library.personal_target``).
     """
 
     # The fields scroll and the buttons stay at the bottom, however many arguments there are.
@@ -56,8 +60,10 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
         asked: Collection[str] = (),
         targets: Sequence[Any] = (),
         bindings: Optional[Mapping[str, str]] = None,
+        source: Optional[Path] = None,
     ) -> None:
         super().__init__()
+        self.source = source
         self.default_name = default_name
         self.argument_names = argument_names
         self.save = save
@@ -88,6 +94,12 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
                     id="ask",
                     compact=True,
                 )
+            with Horizontal(classes="row"):
+                yield Label("Folder", classes="field-label")
+                yield SafeInput(str(templates_dir()), id="folder", compact=True)
+            note = self._shared_note()
+            if note:
+                yield WrappedText(note, id="shared", classes="dialog-text")
             if self.targets:
                 yield WrappedText(id="bindings-summary", classes="dialog-text")
             yield WrappedText(id="path", classes="dialog-text")
@@ -104,10 +116,26 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
         self._show_path()
         self._show_bindings()
 
-    def path(self):
-        return templates_dir() / f"{slug(self.query_one('#name', Input).value)}.toml"
+    def path(self) -> Path:
+        """The file Save writes: the Folder field's ``.toml`` file, else ``slug(name).toml``
+        in that folder (the personal templates folder when it is empty)."""
+        typed = self.query_one("#folder", Input).value.strip()
+        where = Path(typed).expanduser() if typed else templates_dir()
+        if where.suffix.lower() == ".toml":
+            return where
+        return where / f"{slug(self.query_one('#name', Input).value)}.toml"
+
+    def _shared_note(self) -> str:
+        if self.source is None:
+            return ""
+        folder = shared_folder_of(self.source)
+        if folder is None:
+            return ""
+        return visible(f"Shared template (owner {owner(self.source)}, in {folder.path}): "
+                       "saving a personal copy", single_line=True)
 
     @on(Input.Changed, "#name")
+    @on(Input.Changed, "#folder")
     def _name_changed(self) -> None:
         self._show_path()
 
@@ -127,7 +155,8 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
             return
         ask = tuple(self.query_one(CheckList).selected) if self.argument_names else ()
         description = self.query_one("#description", Input).value.strip()
-        self._save(SaveTemplateRequest(name, description, ask, dict(self.bindings)))
+        self._save(SaveTemplateRequest(name, description, ask, dict(self.bindings),
+                                       self.path()))
 
     def _save(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> None:
         try:

@@ -384,6 +384,7 @@ class QueueSteps:
     def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
         """Write the queue choice as an ``add_queue_item`` template; its path. Raises
         ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
+        from tui_app.library import personal_target
         from tui_app.templates import save_template, template_from_queue_plan
 
         session = self.session
@@ -395,7 +396,7 @@ class QueueSteps:
                                             description=request.description, ask=request.ask,
                                             demo=session.demo, url=session.state.settings.url,
                                             bindings=session.keep_bindings(request.bindings))
-        path = save_template(template, overwrite=overwrite)
+        path = save_template(template, personal_target(request.path), overwrite=overwrite)
         session.bindings = dict(template.bindings)
         session.state.ask_names = session.state.ask_names | frozenset(request.ask)
         session.remember_template(TemplateIdentity(template.name, path))

@@ -25,6 +25,8 @@ class SaveTemplateRequest:
     ask: tuple[str, ...] = ()
     #: ``[bindings]``: argument or content field name -> dotted path into an event.
     bindings: dict[str, str] = field(default_factory=dict)
+    #: The file to write; None: ``slug(name).toml`` in the personal templates folder.
+    path: Optional[Path] = None
 
 
 @dataclass(frozen=True)

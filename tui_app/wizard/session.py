@@ -1018,6 +1018,7 @@ class WizardSession:
     def save_template(self, request: SaveTemplateRequest, *, overwrite: bool = False) -> Path:
         """Write the current choices as a template (never a secret); return its path.
         Raises ``FileExistsError`` (unless ``overwrite``), ``OSError``, ``ValueError``."""
+        from tui_app.library import personal_target
         from tui_app.templates import save_template, template_from_plan
 
         if self.adds_item:
@@ -1033,11 +1034,17 @@ class WizardSession:
             bindings=self.keep_bindings(request.bindings),
             demo=self.demo,
         )
-        path = save_template(template, overwrite=overwrite)
+        path = save_template(template, personal_target(request.path), overwrite=overwrite)
         self.bindings = dict(template.bindings)
         self.state.ask_names = self.state.ask_names | frozenset(request.ask)
         self.remember_template(TemplateIdentity(template.name, path))
         return path
+
+    def template_source(self) -> Optional[Path]:
+        """The file of the template the choice was saved to or opened from (the Save dialog
+        says when it is a shared one)."""
+        identity = self.template_identity() or self.opened
+        return identity.path if identity is not None else None
 
     # -- starting and following ---------------------------------------------------------------
 

@@ -97,6 +97,7 @@ class ReviewFrame(StepScreen):
             asked=self.state.ask_names,
             targets=self.session.binding_targets(),
             bindings=self.session.bindings,
+            source=self.session.template_source(),
         )
         self.app.push_screen(dialog, self._saved)
 
