@@ -449,6 +449,9 @@ def _start_rows(runs: int, timeout: float, tmp: Path, delay: float) -> list:
             "uncached": startjob_command() + ["run", str(path)],
             "floor": [sys.executable, str(HERE / "floor_start.py"), sandbox.orchestrator_url,
                       sandbox.identity_url, release.key, "101"],
+            # Where the gap goes: startjob's own imports on the run path, and the floor's.
+            "imports": [sys.executable, "-c", "import tui_app.cli, tui_app.replay"],
+            "httpx": [sys.executable, "-c", "import httpx"],
         }
         routes = {}
         times = {name: Sample() for name in commands}
@@ -465,11 +468,11 @@ def _start_rows(runs: int, timeout: float, tmp: Path, delay: float) -> list:
             return result
 
         log(f"real start ({where}): warm-up (signs in, fills the caches)")
-        for name in ("uncached", "cached", "floor"):
+        for name in ("uncached", "cached", "floor", "imports", "httpx"):
             once(name)
         for run in range(runs):
-            order = (("cached", "floor", "uncached") if run % 2 == 0
-                     else ("uncached", "floor", "cached"))
+            order = (("cached", "floor", "uncached", "imports", "httpx") if run % 2 == 0
+                     else ("httpx", "imports", "uncached", "floor", "cached"))
             for name in order:
                 times[name].add(once(name).seconds_to_exit)
             log(f"real start ({where}): run {run + 1}/{runs}: " + ", ".join(
@@ -493,7 +496,21 @@ def _start_rows(runs: int, timeout: float, tmp: Path, delay: float) -> list:
             f"≤ {TARGETS['start']}×", verdict(cached_ratio, TARGETS["start"])),
         Row(section, "Uncached run ÷ httpx script (what every run cost before the cache)",
             _ratio_text(uncached_ratio, pair_ratios(times["uncached"], times["floor"]))),
+        Row(section, "Where the gap goes: python -c 'import tui_app.cli, tui_app.replay' "
+            f"{times['imports'].show('ms')} against python -c 'import httpx' "
+            f"{times['httpx'].show('ms')}",
+            _gap_text(times)),
     ]
+
+
+def _gap_text(times: dict) -> str:
+    """How much of the cached run's lead over the floor startjob's imports explain."""
+    gap = times["cached"].median - times["floor"].median
+    imports = times["imports"].median - times["httpx"].median
+    if gap <= 0:
+        return "no gap"
+    return (f"imports {imports * 1000:.0f} ms of the {gap * 1000:.0f} ms gap "
+            f"({100 * imports / gap:.0f}%)")
 
 
 # ---------------------------------------------------------------------------- large tenant
