@@ -1,6 +1,6 @@
 """Pilot tests at 80x24, keyboard only: the Save dialog's Bindings… (issue 17) — paste or
-load a sample event, pick a path per argument or content field with a live preview, save,
-and replay the template with that event."""
+load a sample event, pick a path per argument or content field from the sample's tree (with
+a filter and a live preview), save, and replay the template with that event."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import json
 
 import pytest
 import tour
-from textual.widgets import Select
+from textual.widgets import Button
 
 from tui_app.cli import main
 from tui_app.exit_codes import EXIT_OK
 from tui_app.locations import templates_dir
 from tui_app.templates import load_template
-from tui_app.ui.bindings_dialog import BindingsDialog
+from tui_app.ui.bindings_dialog import BindingsDialog, PathPicker, PathTree
 from tui_app.ui.save_template import SaveTemplateDialog
 from tui_app.ui.screens import ReviewScreen
 
@@ -44,12 +44,27 @@ async def open_bindings(pilot, name: str = "Triage incident") -> None:
     assert isinstance(pilot.app.screen, BindingsDialog)
 
 
-async def pick(pilot, downs: int) -> None:
-    """On a picker: open it, go ``downs`` options down from the chosen one (up when
-    negative), choose."""
-    assert isinstance(pilot.app.focused, Select), pilot.app.focused
-    await pilot.press("enter", *["down" if downs > 0 else "up"] * abs(downs), "enter")
+async def open_picker(pilot) -> None:
+    """On a name's button: open its path picker (the tree has the focus)."""
+    assert isinstance(pilot.app.focused, Button), pilot.app.focused
+    await pilot.press("enter")
     await tour.settle(pilot)
+    assert isinstance(pilot.app.screen, PathPicker)
+    assert isinstance(pilot.app.focused, PathTree)
+
+
+async def keys(pilot, *names: str) -> None:
+    await pilot.press(*names)
+    await tour.settle(pilot)
+
+
+def highlighted(app) -> str:
+    node = app.screen.query_one(PathTree).cursor_node
+    return str(node.label) if node is not None else ""
+
+
+def bound(app, index: int = 0) -> str:
+    return str(app.screen.query_one(f"#bind-{index}", Button).label)
 
 
 async def replayed(sandbox, capsys, path, event, *args):
@@ -74,7 +89,19 @@ async def test_pick_a_path_preview_save_and_replay_with_the_event(make_wizard, s
         assert "never stored" in text
         assert "path(s) to pick from" in text
         await pilot.press("tab")
-        await pick(pilot, 2)  # (not bound), incident, incident.number
+        await open_picker(pilot)
+        text = screen_text(app)
+        assert "(not bound)" in text and "incident: {2 keys}" in text
+        assert "ignored: [2 items]" in text and "number" not in text  # closed
+        await keys(pilot, "down", "right")  # incident, opened
+        assert 'number: "INC0099"' in screen_text(app)
+        await keys(pilot, "right")  # into it: its first child
+        assert highlighted(app) == 'number: "INC0099"'
+        text = screen_text(app)
+        assert "path: incident.number" in text and 'yields "INC0099"' in text  # live
+        await keys(pilot, "enter")
+        assert isinstance(app.screen, BindingsDialog)
+        assert bound(app) == "incident.number"
         assert 'yields "INC0099"' in screen_text(app)
         await pilot.press("ctrl+s")
         await tour.settle(pilot)
@@ -132,7 +159,7 @@ async def test_an_opened_templates_bindings_are_kept_and_start_the_dialog(make_w
         await tour.settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         await open_bindings(pilot, "Copy")
-        assert app.screen.query_one("#bind-0", Select).value == "ticket.id"
+        assert bound(app) == "ticket.id  (not in the sample)"
         text = screen_text(app)
         assert "ticket.id  (not in the sample)" in text
         assert "no sample to preview with" in text
@@ -159,7 +186,10 @@ async def test_unbinding_in_the_dialog_removes_the_binding(make_wizard, tmp_path
         await tour.settle(pilot)
         await open_bindings(pilot, "Unbound")
         await pilot.press("tab")
-        await pick(pilot, -1)  # up to "(not bound)"
+        await open_picker(pilot)
+        assert highlighted(app) == "ticket.id  (not in the sample)"  # the cursor is on it
+        await keys(pilot, "up", "enter")  # up to "(not bound)"
+        assert bound(app) == "(not bound)"
         assert "not bound: the value comes from the template" in screen_text(app)
         await pilot.press("ctrl+s")
         await tour.settle(pilot)
@@ -187,7 +217,7 @@ async def test_a_sample_file_is_loaded_by_path_and_a_bad_one_says_why(make_wizar
         text = screen_text(app)
         assert "Using the file" in text and "1 path(s)" in text
         # The same name: suggested, pre-selected, previewed.
-        assert app.screen.query_one("#bind-0", Select).value == "IncidentId"
+        assert bound(app) == "IncidentId"
         assert 'yields "INC-FILE"' in text
         await pilot.press("ctrl+s")
         await tour.settle(pilot)
@@ -208,7 +238,9 @@ async def test_hostile_sample_text_is_shown_escaped_and_its_odd_keys_left_out(ma
         await tour.settle(pilot)
         assert "1 path(s)" in screen_text(app) and "2 key(s)" in screen_text(app)
         await pilot.press("tab")
-        await pick(pilot, 1)
+        await open_picker(pilot)
+        assert "… 2 key(s) a binding path cannot name" in screen_text(app)
+        await keys(pilot, "down", "enter")
         line = str(app.screen.query_one("#preview-0").render())
         assert "\x1b" not in line and "\u202e" not in line and "yields" in line
         assert "\x1b" not in screen_text(app) and "\u202e" not in screen_text(app)

@@ -203,16 +203,6 @@ def tree_level(value: Any, path: str = "", depth: int = 0) -> Level:
         else:
             level.append(_entry(path, key, child, value, depth + 1))
     return level
-    for index, item in enumerate(items):
-        key, child = item if isinstance(value, dict) else (str(index), item)
-        if not _nameable(key):
-            level.unreachable += 1
-        elif len(level) >= MAX_CHILDREN:
-            level.more = len(items) - index
-            break
-        else:
-            level.append(_entry(path, key, child, value, depth + 1))
-    return level
 
 
 class FilteredTree(dict):
@@ -222,6 +212,8 @@ class FilteredTree(dict):
     matches: int = 0
     #: There are more paths containing the text than are shown.
     cut: bool = False
+    #: The first path containing the text ("" when none does).
+    first: str = ""
 
 
 def filtered_tree(sample: Any, needle: str) -> FilteredTree:
@@ -240,6 +232,7 @@ def filtered_tree(sample: Any, needle: str) -> FilteredTree:
             tree.cut = True
             break
         tree.matches += 1
+        tree.first = tree.first or entry.path
         for line in ancestors:
             if line.path not in shown:
                 shown.add(line.path)

@@ -31,12 +31,12 @@ from tui_app.bindings import (
     SampleError,
     Tally,
     filtered_tree,
+    has_path,
     load_sample,
     preview,
     suggest,
     survey,
     target_name,
-    has_path,
     tree_level,
     walk,
 )
@@ -63,6 +63,13 @@ def yields_line(name: str, path: str, sample: Optional[dict], target: Any) -> Te
         return Text(visible(f"problem: {found.text}", single_line=True, limit=200),
                     style="bold")
     return Text(visible(f"yields {found.text}", single_line=True, limit=200))
+
+
+def _leads_to(data: Any, path: str) -> bool:
+    """Whether a tree node holding ``data`` is ``path`` or one of its ancestors."""
+    if isinstance(data, PathEntry):
+        return path == data.path or path.startswith(data.path + ".")
+    return data == path
 
 
 class PathTree(Tree[Any]):
@@ -171,6 +178,8 @@ class PathPicker(ModalScreen[Optional[str]]):
                                    style="dim"))
         root.expand()
         tree.move_cursor_to_line(0)
+        if filtered:
+            self._reveal(filtered.first)
 
     def _add(self, node: TreeNode, level: Level) -> None:
         for entry in level:
@@ -208,13 +217,13 @@ class PathPicker(ModalScreen[Optional[str]]):
         tree = self.query_one(PathTree)
         node = tree.root
         while path:
-            step = next((child for child in node.children
-                         if isinstance(child.data, PathEntry)
-                         and (path == child.data.path
-                              or path.startswith(child.data.path + "."))), None)
+            step = next((child for child in node.children if _leads_to(child.data, path)),
+                        None)
             if step is None:
                 return
-            if step.data.path == path:
+            entry = step.data
+            if not isinstance(entry, PathEntry) or entry.path == path:
+                tree.get_node_at_line(0)  # lays the lines out again (nodes opened)
                 tree.move_cursor(step)
                 return
             self.fill(step)
