@@ -63,6 +63,7 @@ def highlighted(app) -> str:
     return str(node.label) if node is not None else ""
 
 
+
 def bound(app, index: int = 0) -> str:
     return str(app.screen.query_one(f"#bind-{index}", Button).label)
 
@@ -307,3 +308,127 @@ async def test_a_sample_edited_into_invalid_json_previews_nothing(make_wizard):
         text = screen_text(app)
         assert "is not valid JSON" in text and "no sample to preview with" in text
         assert "INC1\"" not in str(app.screen.query_one("#preview-0").render())
+
+
+NESTED = {"incident": {"number": "INC1", "items": [{"id": "A-7"}, {"id": "A-8"}]},
+          "caller": {"name": "Ann", "id": "U1"}}
+
+
+async def test_a_nested_array_path_is_picked_with_the_arrows_and_replays(make_wizard, sandbox,
+                                                                        capsys, tmp_path):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps(NESTED))
+        await tour.settle(pilot)
+        await pilot.press("tab")
+        await open_picker(pilot)
+        await keys(pilot, "down", "right", "right")  # incident, opened, its number
+        await keys(pilot, "down", "right", "right")  # items, opened, its [0]
+        assert highlighted(app) == "[0]: {1 key}"
+        await keys(pilot, "down", "right", "right")  # [1], opened, its id
+        assert highlighted(app) == 'id: "A-8"'
+        text = screen_text(app)
+        assert "path: incident.items.1.id" in text and 'yields "A-8"' in text
+        await keys(pilot, "left", "left")  # to [1], then closed
+        assert highlighted(app) == "[1]: {1 key}" and 'id: "A-8"' not in screen_text(app)
+        assert "problem: expected text" in screen_text(app)  # an object for a string
+        await keys(pilot, "right", "right", "enter")
+        assert isinstance(app.screen, BindingsDialog)
+        assert bound(app) == "incident.items.1.id" and 'yields "A-8"' in screen_text(app)
+        await open_picker(pilot)  # again (the button kept the focus): the cursor is on the
+        # binding, its parents open
+        assert highlighted(app) == 'id: "A-8"'
+        await keys(pilot, "escape")  # back, nothing changed
+        assert bound(app) == "incident.items.1.id"
+        await keys(pilot, "ctrl+s")
+        assert isinstance(app.screen, SaveTemplateDialog)
+        assert app.screen.bindings == {"IncidentId": "incident.items.1.id"}
+        await keys(pilot, "ctrl+s")
+    path = templates_dir() / "triage-incident.toml"
+    assert load_template(path).bindings == {"IncidentId": "incident.items.1.id"}
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"incident": {"items": [{}, {"id": "B-2"}]}}))
+    request = await replayed(sandbox, capsys, path, event)
+    assert json.loads(request["startInfo"]["InputArguments"]) == {"IncidentId": "B-2"}
+
+
+async def test_typing_on_the_tree_filters_it_to_the_paths_containing_the_text(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps(NESTED))
+        await tour.settle(pilot)
+        await pilot.press("tab")
+        await open_picker(pilot)
+        await keys(pilot, "i", "n", "c")  # the first key moves to the filter
+        field = app.screen.query_one("#filter")
+        assert field.has_focus and field.value == "inc"
+        text = screen_text(app)
+        assert "incident: {2 keys}" in text and 'id: "A-8"' in text  # opened down to it
+        assert "caller" not in text and "(not bound)" in text
+        await keys(pilot, "backspace", "backspace", "backspace", "n", "a", "m", "e")
+        text = screen_text(app)
+        assert "caller: {2 keys}" in text and 'name: "Ann"' in text
+        assert "incident" not in text and 'id: "U1"' not in text
+        assert highlighted(app) == 'name: "Ann"' and 'yields "Ann"' in text  # the first one
+        await keys(pilot, "enter")  # to the tree
+        assert isinstance(app.focused, PathTree)
+        await keys(pilot, "enter")  # picked
+        assert bound(app) == "caller.name"
+        await open_picker(pilot)
+        await keys(pilot, "z", "z", "z")
+        assert 'no path contains "zzz"' in screen_text(app)
+        await keys(pilot, *["backspace"] * 3)  # no filter: the whole tree again
+        await keys(pilot, "down")
+        assert isinstance(app.focused, PathTree)
+        text = screen_text(app)
+        assert "incident: {2 keys}" in text and "caller: {2 keys}" in text
+
+
+async def test_a_large_sample_file_shows_the_first_children_and_counts_the_rest(make_wizard,
+                                                                             tmp_path):
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"rows": [{"id": f"R{i}", "text": "x" * 40}
+                                        for i in range(40_000)]}))
+    assert big.stat().st_size > 2_000_000
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await pilot.press("shift+tab")
+        await tour.fill(pilot, str(big))
+        await keys(pilot, "enter")
+        assert "120,001 path(s)" in screen_text(app)
+        await pilot.press("tab", "tab")
+        await open_picker(pilot)
+        await keys(pilot, "down", "right")
+        tree = app.screen.query_one(PathTree)
+        rows = tree.cursor_node.children
+        assert len(rows) == 201 and str(rows[-1].label) == "… 39,800 more"
+        await keys(pilot, "3", "9", "9", "9", "9")  # past the first 200: found by the filter
+        assert highlighted(app) == "[39999]: {2 keys}"
+        await keys(pilot, *["backspace"] * 5, "i", "d")
+        assert "only the first 500 matching paths" in screen_text(app) or any(
+            "only the first 500" in str(node.label) for node in tree.root.children)
+
+
+async def test_the_tree_cursor_reads_without_colour(make_wizard, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, json.dumps(NESTED))
+        await tour.settle(pilot)
+        await pilot.press("tab")
+        await open_picker(pilot)
+        await keys(pilot, "down")
+        tree = app.screen.query_one(PathTree)
+        rows = [line.strip() for line in screen_text(app).splitlines()]
+        assert any("  ▸ ▶ incident: {2 keys}" in row for row in rows), rows
+        assert sum("▸" in row for row in rows) == 1
+        await keys(pilot, "a")  # to the filter: no marker
+        assert not tree.has_focus and "▸" not in screen_text(app)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -42,7 +43,7 @@ from tui_app.bindings import (
 )
 from tui_app.text import visible
 from tui_app.ui.dialogs import WrappedText
-from tui_app.ui.widgets import OrderedTextArea, SafeInput
+from tui_app.ui.widgets import POINTER, OrderedTextArea, SafeInput
 
 #: The widest a chosen path gets on its button (the dialog is 72 columns inside).
 LABEL_WIDTH = 50
@@ -74,20 +75,21 @@ def _leads_to(data: Any, path: str) -> bool:
 
 class PathTree(Tree[Any]):
     """The sample's tree: Right opens a node (then goes into it), Left closes it (then goes
-    to its parent), Enter picks; the cursor is drawn in reverse (readable without colour).
-    ``fill`` adds a node's children before it opens."""
+    to its parent), Enter picks; while it has the focus the cursor's line is marked ▸, so it
+    reads without colour (NO_COLOR). ``fill`` adds a node's children before it opens."""
 
     BINDINGS = [
         Binding("right", "open", "Open", show=False, id="picker.open"),
         Binding("left", "close", "Close", show=False, id="picker.close"),
     ]
-    DEFAULT_CSS = """
-    PathTree > .tree--cursor { text-style: bold reverse; }
-    """
-
     def __init__(self, fill: Callable[[TreeNode], None], **kwargs: Any) -> None:
         super().__init__(Text("sample"), **kwargs)
         self.fill = fill
+
+    def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
+        marked = node is self.cursor_node and self.has_focus
+        return Text.assemble((f"{POINTER} " if marked else "  ", style),
+                             super().render_label(node, base_style, style))
 
     def action_open(self) -> None:
         node = self.cursor_node
@@ -136,7 +138,7 @@ class PathPicker(ModalScreen[Optional[str]]):
             with Horizontal(classes="row"):
                 yield Label("Filter", classes="field-label")
                 yield SafeInput(placeholder="part of a path, e.g. inc", id="filter",
-                                compact=True)
+                                compact=True, select_on_focus=False)
             yield PathTree(self.fill, id="paths")
             yield Static(id="picker-path")
             yield Static(id="picker-preview")
