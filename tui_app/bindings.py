@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from tui_app.arguments import ArgumentValueError
 from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
@@ -83,7 +84,7 @@ def _count(number: int, noun: str) -> str:
 
 @dataclass
 class Tally:
-    """What ``walk`` went through: the paths, and what it left out."""
+    """What ``survey`` counted: the paths a binding can name, and what was left out."""
 
     paths: int = 0
     #: Keys a binding path cannot name (a dot, a space, a control character...).
@@ -116,6 +117,7 @@ def json_type(value: Any) -> str:
     return "object"
 
 
+@lru_cache(maxsize=4096)  # events repeat their keys (a list of records)
 def _nameable(key: str) -> bool:
     from tui_app.templates import _DOTTED_PATH  # the one rule for a binding path
 
@@ -140,11 +142,12 @@ def _entry(prefix: str, key: str, value: Any, parent: Any, depth: int) -> PathEn
                      value, json_type(value), depth)
 
 
-def walk(sample: Any, tally: Optional[Tally] = None) -> Iterator[PathEntry]:
-    """Every path of ``sample`` a binding can name, in document order, each parent before
-    its children (an object or a list is a path too: a JSON argument takes it whole), at
-    most ``MAX_DEPTH`` parts deep; ``tally`` counts them and what was left out."""
-    tally = tally if tally is not None else Tally()
+#: One step of ``_steps``: the parent's path, the key, the value, the parent, the depth.
+_Step = tuple[str, str, Any, Any, int]
+
+
+def _steps(sample: Any, tally: Tally) -> Iterator[_Step]:
+    """``walk``'s steps, without building a ``PathEntry`` for each (``tally`` counts)."""
     stack = [("", sample, 0, iter(_children(sample)))]
     while stack:
         prefix, parent, depth, items = stack[-1]
@@ -156,19 +159,27 @@ def walk(sample: Any, tally: Optional[Tally] = None) -> Iterator[PathEntry]:
         if not _nameable(key):
             tally.unreachable += 1
             continue
-        entry = _entry(prefix, key, child, parent, depth + 1)
         tally.paths += 1
-        yield entry
-        if entry.openable:
-            stack.append((entry.path, child, depth + 1, iter(_children(child))))
-        elif _has_children(child):
-            tally.deep = True
+        yield prefix, key, child, parent, depth + 1
+        if _has_children(child):
+            if depth + 1 < MAX_DEPTH:
+                path = f"{prefix}.{key}" if prefix else key
+                stack.append((path, child, depth + 1, iter(_children(child))))
+            else:
+                tally.deep = True
+
+
+def walk(sample: Any) -> Iterator[PathEntry]:
+    """Every path of ``sample`` a binding can name, in document order, each parent before
+    its children (an object or a list is a path too: a JSON argument takes it whole), at
+    most ``MAX_DEPTH`` parts deep."""
+    return (_entry(*step) for step in _steps(sample, Tally()))
 
 
 def survey(sample: Any) -> Tally:
     """How many paths ``sample`` has, and what a binding cannot name."""
     tally = Tally()
-    for _ in walk(sample, tally):
+    for _ in _steps(sample, tally):
         pass
     return tally
 
@@ -222,21 +233,24 @@ def filtered_tree(sample: Any, needle: str) -> FilteredTree:
     wanted = needle.casefold()
     tree = FilteredTree()
     shown: set[str] = set()
-    ancestors: list[PathEntry] = []
-    for entry in walk(sample):
-        del ancestors[entry.depth - 1:]
-        ancestors.append(entry)
-        if wanted not in entry.path.casefold():
+    ancestors: list[_Step] = []
+    for step in _steps(sample, Tally()):
+        prefix, key, _, _, depth = step
+        del ancestors[depth - 1:]
+        ancestors.append(step)
+        path = f"{prefix}.{key}" if prefix else key
+        if wanted not in path.casefold():
             continue
         if tree.matches >= MAX_MATCHES:
             tree.cut = True
             break
         tree.matches += 1
-        tree.first = tree.first or entry.path
+        tree.first = tree.first or path
         for line in ancestors:
-            if line.path not in shown:
-                shown.add(line.path)
-                tree.setdefault(line.path.rpartition(".")[0], Level()).append(line)
+            entry = _entry(*line)
+            if entry.path not in shown:
+                shown.add(entry.path)
+                tree.setdefault(line[0], Level()).append(entry)
     return tree
 
 
@@ -322,10 +336,14 @@ def preview(bindings: Mapping[str, str], sample: Any,
     return result
 
 
-def suggest(names: Iterable[str], paths: Iterable[PathEntry]) -> dict[str, str]:
-    """A best-guess path per name: the first path whose last part is the name (any case);
-    names with no such path are left out. Only a suggestion, shown pre-selected."""
-    by_leaf: dict[str, str] = {}
-    for entry in paths:
-        by_leaf.setdefault(entry.path.rpartition(".")[2].casefold(), entry.path)
-    return {name: by_leaf[name.casefold()] for name in names if name.casefold() in by_leaf}
+def suggest(names: Iterable[str], sample: Any) -> dict[str, str]:
+    """A best-guess path per name: the first path of ``sample`` whose last part is the name
+    (any case); names with no such path are left out. Only a suggestion, shown
+    pre-selected."""
+    wanted = {name.casefold(): name for name in names}
+    found: dict[str, str] = {}
+    for prefix, key, _, _, _ in _steps(sample, Tally()):
+        name = wanted.get(key.casefold())
+        if name is not None and name not in found:
+            found[name] = f"{prefix}.{key}" if prefix else key
+    return found

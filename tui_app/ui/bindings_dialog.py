@@ -39,7 +39,6 @@ from tui_app.bindings import (
     survey,
     target_name,
     tree_level,
-    walk,
 )
 from tui_app.text import visible
 from tui_app.ui.dialogs import WrappedText
@@ -386,7 +385,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         if sample is not None:
             unbound = [target_name(t) for t in self.targets
                        if target_name(t) not in self.choice]
-            self.choice.update(suggest(unbound, walk(sample)))
+            self.choice.update(suggest(unbound, sample))
         self._show_choices()
 
     # -- the choices --------------------------------------------------------------------
