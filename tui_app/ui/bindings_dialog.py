@@ -253,9 +253,14 @@ class PathPicker(ModalScreen[Optional[str]]):
 
     @work(thread=True, exclusive=True, group="filter")
     def _filter(self, needle: str) -> None:
+        """Find the paths off the event loop (a large sample takes a moment)."""
         found = filtered_tree(self.sample, needle)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, found, needle)
+            self.app.call_from_thread(self._filtered, found, needle)
+
+    def _filtered(self, found: FilteredTree, needle: str) -> None:
+        if self.is_attached and self.query_one("#filter", Input).value.strip() == needle:
+            self._show(found, needle)  # not a late answer for an older text
 
     @on(Input.Submitted, "#filter")
     def action_to_tree(self) -> None:
@@ -295,7 +300,7 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
     wrong."""
 
     DEFAULT_CSS = """
-    BindingsDialog .binding-path { width: 1fr; content-align: left middle; }
+    BindingsDialog .binding-path { width: 1fr; content-align: left middle; text-align: left; }
     """
     BINDINGS = [
         Binding("ctrl+s", "done", "Done", id="dialog.save"),
@@ -315,8 +320,9 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
         with Vertical(classes="dialog"):
             yield Static(Text("Bindings: which event field fills each name (run --event)",
                               style="bold"))
-            yield Static("The sample is only used here and never stored (it may hold "
-                         "personal data).", classes="hint")
+            yield Static("Enter on a path opens the sample as a tree. The sample is only "
+                         "used here and never stored (it may hold personal data).",
+                         classes="hint")
             with Horizontal(classes="row"):
                 yield Label("Sample file", classes="field-label")
                 yield SafeInput(placeholder="path, then Enter (or paste below)",
