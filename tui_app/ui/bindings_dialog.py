@@ -274,9 +274,10 @@ class PathPicker(ModalScreen[Optional[str]]):
         path = data.path if isinstance(data, PathEntry) else data
         where = self.query_one("#picker-path", Static)
         line = self.query_one("#picker-preview", Static)
-        if path is None:
+        if path is None:  # a note ("… 55 more"), not a path
             where.update("")
-            line.update("")
+            line.update(Text("not a path: type part of a path to find the others",
+                             style="dim"))
             return
         where.update(Text(visible(f"path: {path or NOT_BOUND}", single_line=True,
                                   limit=200), style="dim"))
