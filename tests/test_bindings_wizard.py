@@ -411,7 +411,7 @@ async def test_a_large_sample_file_shows_the_first_children_and_counts_the_rest(
         tree.move_cursor(rows[-1])
         await keys(pilot, "enter")  # a note, not a path: nothing is picked
         assert isinstance(app.screen, PathPicker)
-        assert "not a path: type part of a path" in screen_text(app)
+        assert "not a path (type part of a path to filter" in screen_text(app)
         await keys(pilot, "3", "9", "9", "9", "9")  # past the first 200: found by the filter
         assert highlighted(app) == "[39999]: {2 keys}"
         await keys(pilot, *["backspace"] * 5, "i", "d")

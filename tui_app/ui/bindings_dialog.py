@@ -81,6 +81,7 @@ class PathTree(Tree[Any]):
         Binding("right", "open", "Open", show=False, id="picker.open"),
         Binding("left", "close", "Close", show=False, id="picker.close"),
     ]
+
     def __init__(self, fill: Callable[[TreeNode], None], **kwargs: Any) -> None:
         super().__init__(Text("sample"), **kwargs)
         self.fill = fill
@@ -125,14 +126,14 @@ class PathPicker(ModalScreen[Optional[str]]):
     def __init__(self, target: Any, sample: Optional[dict], current: str) -> None:
         super().__init__()
         self.target = target
-        self.name_ = target_name(target)
+        self.field_name = target_name(target)
         self.sample = sample
         self.current = current
         self._filled: set[int] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(visible(f"Which event field fills {self.name_}?",
+            yield Static(Text(visible(f"Which event field fills {self.field_name}?",
                                       single_line=True, limit=70), style="bold"))
             with Horizontal(classes="row"):
                 yield Label("Filter", classes="field-label")
@@ -274,14 +275,14 @@ class PathPicker(ModalScreen[Optional[str]]):
         path = data.path if isinstance(data, PathEntry) else data
         where = self.query_one("#picker-path", Static)
         line = self.query_one("#picker-preview", Static)
-        if path is None:  # a note ("… 55 more"), not a path
+        if path is None:  # a note ("… 55 more")
             where.update("")
-            line.update(Text("not a path: type part of a path to find the others",
+            line.update(Text("not a path (type part of a path to filter the tree)",
                              style="dim"))
             return
         where.update(Text(visible(f"path: {path or NOT_BOUND}", single_line=True,
                                   limit=200), style="dim"))
-        line.update(yields_line(self.name_, path, self.sample, self.target))
+        line.update(yields_line(self.field_name, path, self.sample, self.target))
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:
