@@ -13,15 +13,22 @@ import pytest
 from tui_app import bindings
 from tui_app.arguments import ArgumentSpec
 from tui_app.bindings import (
+    LABEL_WIDTH,
+    MAX_CHILDREN,
     MAX_DEPTH,
-    MAX_PATHS,
+    MAX_MATCHES,
     MAX_SAMPLE_BYTES,
     Preview,
     SampleError,
-    event_paths,
+    Tally,
+    filtered_tree,
+    has_path,
     load_sample,
     preview,
     suggest,
+    survey,
+    tree_level,
+    walk,
 )
 from tui_app.queue_schema import content_fields
 from tui_app.replay import _MISSING, collect_arguments, lookup
@@ -37,8 +44,12 @@ EVENT = {
 }
 
 
+def paths(sample) -> list:
+    return [e.path for e in walk(sample)]
+
+
 def test_every_path_of_nested_objects_and_lists_in_document_order():
-    found = [(e.path, e.json_type, e.depth) for e in event_paths(EVENT)]
+    found = [(e.path, e.json_type, e.depth) for e in walk(EVENT)]
     assert found == [
         ("incident", "object", 1),
         ("incident.number", "string", 2),
@@ -55,64 +66,148 @@ def test_every_path_of_nested_objects_and_lists_in_document_order():
         ("items.1.id", "number", 3),
         ("0", "string", 1),
     ]
-    assert event_paths(EVENT).note() == ""
+    assert survey(EVENT) == Tally(paths=14) and survey(EVENT).note() == ""
 
 
 def test_each_listed_path_is_what_lookup_finds_and_a_template_takes():
-    for entry in event_paths(EVENT):
+    for entry in walk(EVENT):
         assert lookup(EVENT, entry.path) == entry.value
+        assert has_path(EVENT, entry.path)
         text = (f'{HEAD}[signature]\nA = "System.Object"\n'
                 f'[bindings]\nA = {json.dumps(entry.path)}\n')
         assert parse_template(text, "t.toml").bindings == {"A": entry.path}
+    assert not has_path(EVENT, "items.2") and not has_path(None, "items")
 
 
 @pytest.mark.parametrize("key", ["a.b", "", "with space", "tab\there", "esc\x1b[31m",
-                                 "bidi\u202eevil", 'quote"'])
+                                 "line\nbreak", "bidi\u202eevil", 'quote"'])
 def test_keys_a_binding_path_cannot_name_are_left_out_and_counted(key):
     """``lookup`` splits a path at every dot, so a key holding one is unreachable (``a.b``
     would look for ``{"a": {"b": ...}}``); a binding path holds only letters, digits and
-    ``_ $ @ -``, so keys with other characters are left out too, with their subtrees."""
+    ``_ $ @ -``, so keys with other characters are left out too, with their subtrees: the
+    tree never shows them, it counts them."""
     sample = {key: {"inner": 1}, "ok": 2}
-    found = event_paths(sample)
-    assert [e.path for e in found] == ["ok"]
-    assert found.unreachable == 1
-    assert "1 key(s)" in found.note() and "cannot" in found.note()
+    assert paths(sample) == ["ok"]
+    tally = survey(sample)
+    assert tally.unreachable == 1 and tally.paths == 1
+    assert "1 key(s)" in tally.note() and "cannot" in tally.note()
+    level = tree_level(sample)
+    assert [e.path for e in level] == ["ok"] and level.unreachable == 1
+    assert level.notes() == ["… 1 key(s) a binding path cannot name"]
+    assert filtered_tree(sample, "") == {"": [e for e in level]}
 
 
 def test_a_dotted_key_never_shadows_the_nested_path():
     sample = {"a.b": "flat", "a": {"b": "nested"}}
-    assert [e.path for e in event_paths(sample)] == ["a", "a.b"]
-    assert event_paths(sample)[1].value == "nested" == lookup(sample, "a.b")
+    assert paths(sample) == ["a", "a.b"]
+    assert list(walk(sample))[1].value == "nested" == lookup(sample, "a.b")
 
 
 def test_unicode_letters_and_path_punctuation_are_kept():
     sample = {"café": 1, "$type": 2, "@odata-id": 3}
-    assert [e.path for e in event_paths(sample)] == ["café", "$type", "@odata-id"]
+    assert paths(sample) == ["café", "$type", "@odata-id"]
 
 
-def test_at_most_max_paths_are_listed_and_the_cut_is_said():
-    sample = {f"k{i}": i for i in range(MAX_PATHS + 5)}
-    found = event_paths(sample)
-    assert len(found) == MAX_PATHS and found.cut
-    assert f"first {MAX_PATHS} paths" in found.note()
-
-
-def test_paths_deeper_than_max_depth_are_cut_and_said():
+def test_paths_deeper_than_max_depth_are_left_out_and_said():
     sample: dict = {}
     node = sample
     for _ in range(MAX_DEPTH + 3):
         node["d"] = {}
         node = node["d"]
     node["leaf"] = 1
-    found = event_paths(sample)
-    assert max(e.depth for e in found) == MAX_DEPTH and found.cut
-    assert f"at most {MAX_DEPTH} deep" in found.note()
+    entries = list(walk(sample))
+    assert max(e.depth for e in entries) == MAX_DEPTH and survey(sample).deep
+    assert f"deeper than {MAX_DEPTH} parts" in survey(sample).note()
+    deepest = entries[-1]
+    assert deepest.depth == MAX_DEPTH and not deepest.openable  # the tree stops there too
 
 
-def test_an_empty_container_is_a_path_and_not_a_cut():
-    found = event_paths({"empty": {}, "none": []})
-    assert [(e.path, e.json_type) for e in found] == [("empty", "object"), ("none", "array")]
-    assert not found.cut
+def test_an_empty_container_is_a_path_and_not_openable():
+    found = list(walk({"empty": {}, "none": []}))
+    assert [(e.path, e.json_type, e.openable) for e in found] == [
+        ("empty", "object", False), ("none", "array", False)]
+    assert [e.label for e in found] == ["empty: {}", "none: []"]
+    assert not survey({"empty": {}}).deep
+
+
+# -- the tree ------------------------------------------------------------------------------
+
+
+def test_a_level_is_a_nodes_children_with_labels_and_list_items_as_indexes():
+    top = tree_level(EVENT)
+    assert [(e.path, e.label, e.openable) for e in top] == [
+        ("incident", "incident: {5 keys}", True),
+        ("items", "items: [2 items]", True),
+        ("0", '0: "a key that looks like an index"', False),
+    ]
+    items = tree_level(top[1].value, top[1].path, top[1].depth)
+    assert [(e.path, e.key, e.label, e.depth) for e in items] == [
+        ("items.0", "[0]", "[0]: {1 key}", 2), ("items.1", "[1]", "[1]: {1 key}", 2)]
+    inner = tree_level(items[1].value, items[1].path, items[1].depth)
+    assert [(e.path, e.label) for e in inner] == [("items.1.id", "id: 8")]
+    assert lookup(EVENT, inner[0].path) == 8
+    incident = tree_level(top[0].value, "incident", 1)
+    assert [e.label for e in incident] == [
+        'number: "INC0099"', "priority: 2", "closed: false", "notes: null", "tags: [2 items]"]
+    assert tree_level("a leaf") == [] and tree_level(EVENT).notes() == []
+
+
+def test_a_level_shows_at_most_max_children_and_counts_the_rest():
+    sample = {"rows": list(range(MAX_CHILDREN + 55)), **{f"k{i}": i for i in range(300)}}
+    rows = tree_level(sample["rows"], "rows", 1)
+    assert len(rows) == MAX_CHILDREN and rows[-1].path == f"rows.{MAX_CHILDREN - 1}"
+    assert rows.more == 55 and rows.notes() == ["… 55 more"]
+    top = tree_level(sample)
+    assert len(top) == MAX_CHILDREN and top.more == 101
+
+
+def test_a_five_megabyte_sample_is_built_a_level_at_a_time():
+    """A level's size is bounded whatever the sample's size: a node's children are built
+    only when it is opened (no timing here: the size of what is built is the measure)."""
+    text = json.dumps({"rows": [{"id": f"R{i}", "text": "x" * 60} for i in range(54_000)]})
+    assert MAX_SAMPLE_BYTES - 500_000 < len(text) < MAX_SAMPLE_BYTES
+    sample = load_sample(text)
+    top = tree_level(sample)
+    assert [e.label for e in top] == ["rows: [54,000 items]"]
+    rows = tree_level(sample["rows"], "rows", 1)
+    assert len(rows) == MAX_CHILDREN and rows.more == 54_000 - MAX_CHILDREN
+
+
+def test_labels_are_shortened_and_hostile_values_made_visible():
+    sample = {"long": "y" * 10_000, "evil": "\x1b]0;title\x07\u202e\nnext", "n": Decimal("1.50")}
+    long, evil, number = tree_level(sample)
+    assert len(long.label) == LABEL_WIDTH and long.label.endswith("…")
+    assert long.label.startswith('long: "yyy')
+    assert "\x1b" not in evil.label and "\u202e" not in evil.label and "\n" not in evil.label
+    assert evil.label.isprintable() and evil.value == sample["evil"]  # the value is kept
+    assert number.label == "n: 1.50"
+
+
+def test_the_filter_keeps_the_paths_containing_the_text_with_their_ancestors():
+    found = filtered_tree(EVENT, "ID")  # any case
+    assert {parent: [e.path for e in level] for parent, level in found.items()} == {
+        "": ["incident", "items"],  # "incident" holds "id" itself
+        "incident": ["incident.number", "incident.priority", "incident.closed",
+                     "incident.notes", "incident.tags"],
+        "incident.tags": ["incident.tags.0", "incident.tags.1"],
+        "items": ["items.0", "items.1"],  # ancestors of items.0.id and items.1.id
+        "items.0": ["items.0.id"],
+        "items.1": ["items.1.id"],
+    }
+    assert found.first == "incident" and found.matches == 10 and not found.cut
+    only = filtered_tree(EVENT, "1.i")
+    assert {p: [e.path for e in level] for p, level in only.items()} == {
+        "": ["items"], "items": ["items.1"], "items.1": ["items.1.id"]}
+    assert only.first == "items.1.id" and only.matches == 1
+    assert filtered_tree(EVENT, "nowhere") == {} and not filtered_tree(EVENT, "x").first
+
+
+def test_the_filter_shows_at_most_max_matches():
+    sample = {"rows": [{"id": i} for i in range(MAX_MATCHES + 1)]}
+    found = filtered_tree(sample, "id")
+    assert found.cut and found.matches == MAX_MATCHES
+    assert len(found["rows"]) == MAX_MATCHES  # past MAX_CHILDREN: found by the filter
+    assert not filtered_tree({"rows": sample["rows"][:MAX_MATCHES]}, "id").cut
 
 
 # -- the sample ---------------------------------------------------------------------------
@@ -136,9 +231,9 @@ def test_a_pasted_sample_that_cannot_be_used_says_why_in_one_line(text, said):
     assert said in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_a_pasted_sample_over_one_megabyte_is_refused():
+def test_a_pasted_sample_over_five_megabytes_is_refused():
     text = json.dumps({"a": "x" * MAX_SAMPLE_BYTES})
-    with pytest.raises(SampleError, match="over 1,000,000 bytes"):
+    with pytest.raises(SampleError, match="over 5,000,000 bytes"):
         load_sample(text)
 
 
@@ -262,13 +357,13 @@ def test_preview_of_content_without_a_schema_sends_the_value_as_it_is():
 
 
 def test_suggest_matches_the_last_part_in_any_case_first_one_wins():
-    paths = event_paths({"incident": {"Number": 1, "id": 2}, "items": [{"id": 3}]})
+    paths = {"incident": {"Number": 1, "id": 2}, "items": [{"id": 3}]}
     assert suggest(["number", "ID", "Vendor"], paths) == {
         "number": "incident.Number", "ID": "incident.id"}
 
 
 def test_suggest_never_guesses_from_a_part_of_a_name():
-    paths = event_paths({"incident": {"number": 1}})
+    paths = {"incident": {"number": 1}}
     assert suggest(["IncidentNumber", "incident_number"], paths) == {}
 
 

@@ -2,30 +2,43 @@
 
 A binding maps an argument (or a queue content field) to a dotted path into an event's JSON
 object, read by ``replay.lookup``: each part is an object key, or a number indexing a list
-(``incident.number``, ``items.0.id``). ``event_paths`` lists every path of a sample event
+(``incident.number``, ``items.0.id``). ``walk`` goes through every path of a sample event
 that a binding can name: a key holding a dot (``lookup`` would split it), a space, a control
 character or any other character a template's binding path refuses (``[\\w$@-]``) cannot be
-named, so it is left out with its whole subtree and counted (``PathList.unreachable``).
+named, so it is left out with its whole subtree and counted (``Tally.unreachable``).
+
+The dialog shows the sample as a tree: ``tree_level`` gives one node's children (at most
+``MAX_CHILDREN``, the rest counted), built only when the node is opened, so a large sample
+stays fast; ``filtered_tree`` gives the paths containing a text, with their ancestors (at
+most ``MAX_MATCHES``). Each ``PathEntry`` carries its label (``number: "INC0099"``, a list's
+items as ``[0]``), made safe with ``text.visible``.
+
 ``preview`` converts the value each binding yields exactly as a replay converts an event
 value (``replay.event_value``). The sample itself is never stored: it may hold personal data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Union
 
 from tui_app.arguments import ArgumentValueError
 from tui_app.arguments.jsontext import JsonSyntaxError, dumps, loads, quote
+from tui_app.text import visible
 
-#: The most paths ``event_paths`` lists, and the deepest it goes.
-MAX_PATHS = 2_000
+#: The deepest path shown (its parts), the most children a tree node shows, and the most
+#: paths a filter shows.
 MAX_DEPTH = 32
+MAX_CHILDREN = 200
+MAX_MATCHES = 500
+#: The widest a tree label gets (the picker is 72 columns inside).
+LABEL_WIDTH = 64
 #: The largest sample event read (pasted or from a file).
-MAX_SAMPLE_BYTES = 1_000_000
+MAX_SAMPLE_BYTES = 5_000_000
 
 
 class SampleError(ValueError):
@@ -37,27 +50,53 @@ class PathEntry:
     """One dotted path of a sample event with its value."""
 
     path: str
+    #: The last part as the tree shows it: the key, or ``[0]`` for a list's item.
+    key: str
     value: Any
     #: ``object``, ``array``, ``string``, ``number``, ``boolean`` or ``null``.
     json_type: str
     #: The number of parts of the path (1 for a top-level key).
     depth: int
 
+    @property
+    def openable(self) -> bool:
+        """An object or list with something inside, not at the deepest level shown."""
+        return _has_children(self.value) and self.depth < MAX_DEPTH
 
-class PathList(list):
-    """``event_paths``' answer: the entries, with what was left out."""
+    @property
+    def label(self) -> str:
+        """``key: value``, the value shortened (an object or list by its size), one line."""
+        value = self.value
+        if self.json_type == "object":
+            shown = f"{{{_count(len(value), 'key')}}}" if value else "{}"
+        elif self.json_type == "array":
+            shown = f"[{_count(len(value), 'item')}]" if value else "[]"
+        elif isinstance(value, str):
+            shown = dumps(value[:LABEL_WIDTH])
+        else:
+            shown = dumps(value)
+        return visible(f"{self.key}: {shown}", single_line=True, limit=LABEL_WIDTH)
 
-    #: Some paths were not listed: more than ``MAX_PATHS``, or deeper than ``MAX_DEPTH``.
-    cut: bool = False
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+@dataclass
+class Tally:
+    """What ``survey`` counted: the paths a binding can name, and what was left out."""
+
+    paths: int = 0
     #: Keys a binding path cannot name (a dot, a space, a control character...).
     unreachable: int = 0
+    #: Some paths are deeper than ``MAX_DEPTH``.
+    deep: bool = False
 
     def note(self) -> str:
         """What was left out, in words ("" when nothing was)."""
         notes = []
-        if self.cut:
-            notes.append(f"only the first {MAX_PATHS} paths, at most {MAX_DEPTH} deep, "
-                         "are listed")
+        if self.deep:
+            notes.append(f"paths deeper than {MAX_DEPTH} parts are left out")
         if self.unreachable:
             notes.append(f"{self.unreachable} key(s) with a dot, a space or another character "
                          "a binding path cannot hold are left out")
@@ -78,51 +117,153 @@ def json_type(value: Any) -> str:
     return "object"
 
 
+@lru_cache(maxsize=4096)  # events repeat their keys (a list of records)
 def _nameable(key: str) -> bool:
     from tui_app.templates import _DOTTED_PATH  # the one rule for a binding path
 
     return "." not in key and bool(_DOTTED_PATH.match(key))
 
 
-def _children(value: Any) -> list[tuple[str, Any]]:
+def _has_children(value: Any) -> bool:
+    return isinstance(value, (dict, list)) and bool(value)
+
+
+def _children(value: Any) -> Iterable[tuple[str, Any]]:
     if isinstance(value, dict):
-        return list(value.items())
+        return value.items()
     if isinstance(value, list):
-        return [(str(index), item) for index, item in enumerate(value)]
-    return []
+        return ((str(index), item) for index, item in enumerate(value))
+    return ()
 
 
-def event_paths(sample: Any) -> PathList:
-    """Every path of ``sample`` a binding can name, in document order, each parent before
-    its children (an object or a list is a path too: a JSON argument takes it whole)."""
-    found = PathList()
-    stack = [("", 0, iter(_children(sample)))]
+def _entry(prefix: str, key: str, value: Any, parent: Any, depth: int) -> PathEntry:
+    return PathEntry(f"{prefix}.{key}" if prefix else key,
+                     f"[{key}]" if isinstance(parent, list) else key,
+                     value, json_type(value), depth)
+
+
+#: One step of ``_steps``: the parent's path, the key, the value, the parent, the depth.
+_Step = tuple[str, str, Any, Any, int]
+
+
+def _steps(sample: Any, tally: Tally) -> Iterator[_Step]:
+    """``walk``'s steps, without building a ``PathEntry`` for each (``tally`` counts)."""
+    stack = [("", sample, 0, iter(_children(sample)))]
     while stack:
-        prefix, depth, items = stack[-1]
+        prefix, parent, depth, items = stack[-1]
         step = next(items, None)
         if step is None:
             stack.pop()
             continue
         key, child = step
         if not _nameable(key):
-            found.unreachable += 1
+            tally.unreachable += 1
             continue
-        if len(found) >= MAX_PATHS:
-            found.cut = True
+        tally.paths += 1
+        yield prefix, key, child, parent, depth + 1
+        if _has_children(child):
+            if depth + 1 < MAX_DEPTH:
+                path = f"{prefix}.{key}" if prefix else key
+                stack.append((path, child, depth + 1, iter(_children(child))))
+            else:
+                tally.deep = True
+
+
+def walk(sample: Any) -> Iterator[PathEntry]:
+    """Every path of ``sample`` a binding can name, in document order, each parent before
+    its children (an object or a list is a path too: a JSON argument takes it whole), at
+    most ``MAX_DEPTH`` parts deep."""
+    return (_entry(*step) for step in _steps(sample, Tally()))
+
+
+def survey(sample: Any) -> Tally:
+    """How many paths ``sample`` has, and what a binding cannot name."""
+    tally = Tally()
+    for _ in _steps(sample, tally):
+        pass
+    return tally
+
+
+class Level(list):
+    """One tree node's children (``PathEntry``), with what is not shown."""
+
+    #: Children past ``MAX_CHILDREN`` (or, in a filtered tree, paths past ``MAX_MATCHES``).
+    more: int = 0
+    #: Keys a binding path cannot name.
+    unreachable: int = 0
+
+    def notes(self) -> list[str]:
+        """The lines the tree shows after the children (none when all are shown)."""
+        notes = []
+        if self.more:
+            notes.append(f"… {self.more:,} more")
+        if self.unreachable:
+            notes.append(f"… {self.unreachable:,} key(s) a binding path cannot name")
+        return notes
+
+
+def tree_level(value: Any, path: str = "", depth: int = 0) -> Level:
+    """The children of the node at ``path`` (``depth`` parts; "" and 0 for the sample)."""
+    level = Level()
+    for index, (key, child) in enumerate(_children(value)):
+        if not _nameable(key):
+            level.unreachable += 1
+        elif len(level) >= MAX_CHILDREN:
+            level.more = len(value) - index
             break
+        else:
+            level.append(_entry(path, key, child, value, depth + 1))
+    return level
+
+
+class FilteredTree(dict):
+    """``filtered_tree``'s answer: parent path ("" for the sample) -> its shown children."""
+
+    #: The paths containing the text that are shown (at most ``MAX_MATCHES``).
+    matches: int = 0
+    #: There are more paths containing the text than are shown.
+    cut: bool = False
+    #: The first path containing the text ("" when none does).
+    first: str = ""
+
+
+def filtered_tree(sample: Any, needle: str) -> FilteredTree:
+    """The paths of ``sample`` that contain ``needle`` (any case), each with its ancestors,
+    as levels of a tree in document order."""
+    wanted = needle.casefold()
+    tree = FilteredTree()
+    shown: set[str] = set()
+    ancestors: list[_Step] = []
+    for step in _steps(sample, Tally()):
+        prefix, key, _, _, depth = step
+        del ancestors[depth - 1:]
+        ancestors.append(step)
         path = f"{prefix}.{key}" if prefix else key
-        found.append(PathEntry(path, child, json_type(child), depth + 1))
-        below = _children(child)
-        if below and depth + 1 >= MAX_DEPTH:
-            found.cut = True
-        elif below:
-            stack.append((path, depth + 1, iter(below)))
-    return found
+        if wanted not in path.casefold():
+            continue
+        if tree.matches >= MAX_MATCHES:
+            tree.cut = True
+            break
+        tree.matches += 1
+        tree.first = tree.first or path
+        for line in ancestors:
+            entry = _entry(*line)
+            if entry.path not in shown:
+                shown.add(entry.path)
+                tree.setdefault(line[0], Level()).append(entry)
+    return tree
+
+
+def has_path(sample: Any, path: str) -> bool:
+    """Whether ``sample`` has a value at ``path`` (as a replay looks it up)."""
+    from tui_app.replay import _MISSING, lookup
+
+    return sample is not None and lookup(sample, path) is not _MISSING
 
 
 def load_sample(source: Union[str, Path]) -> dict:
     """The sample event: ``source`` is pasted JSON text, or a ``Path`` to read. Raises
-    ``SampleError`` (not JSON, not an object, the file unreadable, over 1 MB)."""
+    ``SampleError`` (not JSON, not an object, the file unreadable, over 5 MB)."""
     from tui_app.userfiles import UserFileError, read_user_file
 
     where = "The sample"
@@ -195,10 +336,14 @@ def preview(bindings: Mapping[str, str], sample: Any,
     return result
 
 
-def suggest(names: Iterable[str], paths: Sequence[PathEntry]) -> dict[str, str]:
-    """A best-guess path per name: the first path whose last part is the name (any case);
-    names with no such path are left out. Only a suggestion, shown pre-selected."""
-    by_leaf: dict[str, str] = {}
-    for entry in paths:
-        by_leaf.setdefault(entry.path.rpartition(".")[2].casefold(), entry.path)
-    return {name: by_leaf[name.casefold()] for name in names if name.casefold() in by_leaf}
+def suggest(names: Iterable[str], sample: Any) -> dict[str, str]:
+    """A best-guess path per name: the first path of ``sample`` whose last part is the name
+    (any case); names with no such path are left out. Only a suggestion, shown
+    pre-selected."""
+    wanted = {name.casefold(): name for name in names}
+    found: dict[str, str] = {}
+    for prefix, key, _, _, _ in _steps(sample, Tally()):
+        name = wanted.get(key.casefold())
+        if name is not None and name not in found:
+            found[name] = f"{prefix}.{key}" if prefix else key
+    return found
