@@ -24,6 +24,7 @@ from tui_app.bindings import (
     filtered_tree,
     has_path,
     load_sample,
+    pasted_source,
     preview,
     suggest,
     survey,
@@ -235,6 +236,15 @@ def test_a_pasted_sample_over_five_megabytes_is_refused():
     text = json.dumps({"a": "x" * MAX_SAMPLE_BYTES})
     with pytest.raises(SampleError, match="over 5,000,000 bytes"):
         load_sample(text)
+
+
+def test_one_line_naming_a_file_is_that_file_and_anything_else_is_text(tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text("{}")
+    assert pasted_source(f"  {path}\n") == path
+    for text in ('{"a": 1}', str(tmp_path / "missing.json"), str(tmp_path),
+                 f"{path}\n{path}", "x" * 5000, "a\x00b"):
+        assert pasted_source(text) == text
 
 
 def test_a_sample_file_is_read(tmp_path):

@@ -229,6 +229,22 @@ async def test_a_sample_file_is_loaded_by_path_and_a_bad_one_says_why(make_wizar
     assert "INC-FILE" not in path.read_text()
 
 
+
+async def test_a_path_typed_into_the_sample_box_loads_that_file(make_wizard, tmp_path):
+    """The sample box has the focus when the dialog opens: a path typed there (where people
+    type first) loads the file instead of saying the path is not valid JSON."""
+    good = tmp_path / "event.json"
+    good.write_text(json.dumps({"IncidentId": "INC-TYPED"}))
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_review(pilot)
+        await open_bindings(pilot)
+        await tour.fill(pilot, str(good))
+        await tour.settle(pilot)
+        text = screen_text(app)
+        assert "Using the file" in text and "not valid JSON" not in text
+        assert 'yields "INC-TYPED"' in text
+
 async def test_hostile_sample_text_is_shown_escaped_and_its_odd_keys_left_out(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:

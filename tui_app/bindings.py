@@ -261,6 +261,19 @@ def has_path(sample: Any, path: str) -> bool:
     return sample is not None and lookup(sample, path) is not _MISSING
 
 
+def pasted_source(text: str) -> Union[str, Path]:
+    """What was typed or pasted into the sample box: a ``Path`` when it is one line naming
+    a file that exists (people type a path where the box is), else the text itself."""
+    line = text.strip()
+    if not line or "\n" in line or line.startswith(("{", "[", '"')):
+        return text
+    path = Path(line).expanduser()
+    try:
+        return path if path.is_file() else text
+    except (OSError, ValueError):  # a name too long, a NUL: not a file
+        return text
+
+
 def load_sample(source: Union[str, Path]) -> dict:
     """The sample event: ``source`` is pasted JSON text, or a ``Path`` to read. Raises
     ``SampleError`` (not JSON, not an object, the file unreadable, over 5 MB)."""

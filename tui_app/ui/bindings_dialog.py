@@ -34,6 +34,7 @@ from tui_app.bindings import (
     filtered_tree,
     has_path,
     load_sample,
+    pasted_source,
     preview,
     suggest,
     survey,
@@ -368,7 +369,9 @@ class BindingsDialog(ModalScreen[Optional[dict]]):
             self._set_sample(None)
             self._status(NO_SAMPLE)
             return
-        self._use(text, "the pasted sample")
+        source = pasted_source(text)
+        self._use(source, f"the file {text.strip()}" if isinstance(source, Path)
+                  else "the pasted sample")
 
     def _use(self, source: Any, where: str) -> None:
         try:
