@@ -7,12 +7,20 @@ sandbox's demo tenant) and leaves it on that step with realistic choices made.
 from __future__ import annotations
 
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 
 async def settle(pilot, delay: float = 0.05) -> None:
-    """Let timers fire and every worker finish (the search debounce is 0.3 s)."""
+    """Let timers fire and every worker finish (the search debounce is 0.3 s). An exclusive
+    worker cancelled meanwhile (a newer search replaced it) is not a failure: wait again for
+    the ones still running."""
     await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
+    for _ in range(20):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            await pilot.pause()
     await pilot.pause()
 
 
