@@ -39,6 +39,8 @@ class Folder:
     path: Path
     origin: Origin
     source: str
+    #: Why a shared folder cannot be searched (None: it can); ``warnings`` says it too.
+    problem: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,8 @@ def search_path() -> SearchPath:
         if key in seen:
             continue
         seen.add(key)
-        folders.append(Folder(path, "shared", source))
         problem = folder_problem(path)
+        folders.append(Folder(path, "shared", source, problem))
         if problem:
             warnings.append(f"shared template folder {path} ({source}): {problem}")
     return SearchPath(tuple(folders), tuple(warnings))

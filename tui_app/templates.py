@@ -247,12 +247,23 @@ class TemplateEntry:
     template: Optional[Template] = None
     error: Optional[str] = None
     origin: str = "personal"
-    owner: str = ""
-    read_only: bool = False
 
     @property
     def name(self) -> str:
         return self.template.name if self.template is not None else self.path.stem
+
+    @property
+    def owner(self) -> str:
+        """The file owner's login name (looked up when shown, not on every name search)."""
+        from tui_app import library
+
+        return library.owner(self.path)
+
+    @property
+    def read_only(self) -> bool:
+        from tui_app import library
+
+        return self.origin == "shared" or not library.writable(self.path)
 
     @property
     def folder(self) -> Path:
@@ -358,8 +369,6 @@ def list_templates(folder: Union[str, os.PathLike, None] = None, *,
     A file that cannot be loaded is listed with its error; it never hides the others. Entries
     of a ``"shared"`` folder are read-only.
     """
-    from tui_app.library import owner, writable
-
     where = Path(folder) if folder is not None else templates_dir()
     try:
         paths = [
@@ -373,12 +382,10 @@ def list_templates(folder: Union[str, os.PathLike, None] = None, *,
         ) from None
     entries = []
     for path in paths:
-        found = TemplateEntry(path, origin=origin, owner=owner(path),
-                              read_only=origin == "shared" or not writable(path))
         try:
-            entries.append(replace(found, template=load_template(path)))
+            entries.append(TemplateEntry(path, template=load_template(path), origin=origin))
         except TemplateError as exc:
-            entries.append(replace(found, error=str(exc)))
+            entries.append(TemplateEntry(path, error=str(exc), origin=origin))
     return sorted(entries, key=lambda entry: (entry.name.casefold(), entry.path.name))
 
 
@@ -392,14 +399,14 @@ def list_library() -> Library:
     warnings = list(search.warnings)
     entries: list[TemplateEntry] = []
     for folder in search.folders:
+        if folder.problem:  # already a warning
+            continue
         try:
             entries += list_templates(folder.path, origin=folder.origin)
         except LocationError as exc:
             if folder.origin == "personal":
                 raise
-            message = f"shared template folder {folder.path} ({folder.source}): {exc}"
-            if not any(w.startswith(f"shared template folder {folder.path} (") for w in warnings):
-                warnings.append(message)
+            warnings.append(f"shared template folder {folder.path} ({folder.source}): {exc}")
     groups: dict[str, list[TemplateEntry]] = {}
     for entry in entries:
         groups.setdefault(entry.name.casefold(), []).append(entry)
