@@ -8,6 +8,30 @@ import httpx
 #: that ``SandboxRedirect`` sends to the running sandbox.
 UI_URL = "http://orchestrator.test"
 FIXED_REFERENCE = "startjob:00000000-0000-4000-8000-000000000001"
+#: A Specific template of the demo tenant's SupportTriage (Default folder, one robot).
+TRIAGE_TEMPLATE = """
+version = 1
+name = "Triage incident"
+
+[connection]
+folder = "Default"
+
+[process]
+key = "SupportTriage"
+environment = "QuickstartDemo"
+release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
+version = "1.0.1"
+
+[strategy]
+kind = "Specific"
+robots = ["SUPPORT-BOT-01"]
+
+[arguments]
+IncidentId = "INC0010234"
+
+[signature]
+IncidentId = "System.String"
+"""
 
 
 class SandboxRedirect(httpx.AsyncBaseTransport):

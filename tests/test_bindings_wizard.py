@@ -9,6 +9,7 @@ import json
 
 import pytest
 import tour
+from support import TRIAGE_TEMPLATE
 from textual.widgets import Button
 
 from tui_app.cli import main
@@ -51,6 +52,17 @@ async def open_picker(pilot) -> None:
     await tour.settle(pilot)
     assert isinstance(pilot.app.screen, PathPicker)
     assert isinstance(pilot.app.focused, PathTree)
+
+
+async def picker_of(pilot, sample: dict) -> None:
+    """From a fresh wizard: Review, the Bindings dialog with ``sample`` pasted, the first
+    name's path picker open."""
+    await tour.to_review(pilot)
+    await open_bindings(pilot)
+    await tour.fill(pilot, json.dumps(sample))
+    await tour.settle(pilot)
+    await pilot.press("tab")
+    await open_picker(pilot)
 
 
 async def keys(pilot, *names: str) -> None:
@@ -121,32 +133,10 @@ async def test_pick_a_path_preview_save_and_replay_with_the_event(make_wizard, s
     assert json.loads(request["startInfo"]["InputArguments"]) == {"IncidentId": "INC4242"}
 
 
-TRIAGE = """
-version = 1
-name = "Triage incident"
-
-[connection]
-folder = "Default"
-
-[process]
-key = "SupportTriage"
-environment = "QuickstartDemo"
-release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
-version = "1.0.1"
-
-[strategy]
-kind = "Specific"
-robots = ["SUPPORT-BOT-01"]
-
-[arguments]
-IncidentId = "INC0010234"
-
-[signature]
-IncidentId = "System.String"
-
+TRIAGE = TRIAGE_TEMPLATE + '''
 [bindings]
 IncidentId = "ticket.id"
-"""
+'''
 
 
 async def test_an_opened_templates_bindings_are_kept_and_start_the_dialog(make_wizard,
@@ -334,12 +324,7 @@ async def test_a_nested_array_path_is_picked_with_the_arrows_and_replays(make_wi
                                                                         capsys, tmp_path):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await tour.to_review(pilot)
-        await open_bindings(pilot)
-        await tour.fill(pilot, json.dumps(NESTED))
-        await tour.settle(pilot)
-        await pilot.press("tab")
-        await open_picker(pilot)
+        await picker_of(pilot, NESTED)
         await keys(pilot, "down", "right", "right")  # incident, opened, its number
         await keys(pilot, "down", "right", "right")  # items, opened, its [0]
         assert highlighted(app) == "[0]: {1 key}"
@@ -373,12 +358,7 @@ async def test_a_nested_array_path_is_picked_with_the_arrows_and_replays(make_wi
 async def test_typing_on_the_tree_filters_it_to_the_paths_containing_the_text(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await tour.to_review(pilot)
-        await open_bindings(pilot)
-        await tour.fill(pilot, json.dumps(NESTED))
-        await tour.settle(pilot)
-        await pilot.press("tab")
-        await open_picker(pilot)
+        await picker_of(pilot, NESTED)
         await keys(pilot, "i", "n", "c")  # the first key moves to the filter
         field = app.screen.query_one("#filter")
         assert field.has_focus and field.value == "inc"
@@ -439,12 +419,7 @@ async def test_the_tree_cursor_reads_without_colour(make_wizard, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:
-        await tour.to_review(pilot)
-        await open_bindings(pilot)
-        await tour.fill(pilot, json.dumps(NESTED))
-        await tour.settle(pilot)
-        await pilot.press("tab")
-        await open_picker(pilot)
+        await picker_of(pilot, NESTED)
         await keys(pilot, "down")
         tree = app.screen.query_one(PathTree)
         rows = [line.strip() for line in screen_text(app).splitlines()]

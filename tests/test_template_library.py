@@ -7,6 +7,7 @@ import os
 
 import pytest
 import tour
+from support import TRIAGE_TEMPLATE
 from textual.widgets import Button, Input
 
 from tui_app.cli import main
@@ -209,29 +210,7 @@ def test_personal_target_refuses_a_shared_path(team):
     assert personal_target(None) is None
 
 
-TRIAGE = """
-version = 1
-name = "Triage incident"
-
-[connection]
-folder = "Default"
-
-[process]
-key = "SupportTriage"
-environment = "QuickstartDemo"
-release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
-version = "1.0.1"
-
-[strategy]
-kind = "Specific"
-robots = ["SUPPORT-BOT-01"]
-
-[arguments]
-IncidentId = "INC0010234"
-
-[signature]
-IncidentId = "System.String"
-"""
+TRIAGE = TRIAGE_TEMPLATE
 
 
 async def test_saving_a_shared_template_writes_a_personal_copy(make_wizard, team):

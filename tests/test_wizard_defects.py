@@ -7,6 +7,7 @@ import json
 
 import pytest
 import tour
+from support import TRIAGE_TEMPLATE
 from textual.widgets import Button, Input
 
 from tui_app.drafts import Draft, draft_path, load_draft, save_draft
@@ -20,29 +21,7 @@ from tui_app.ui.screens import ReviewScreen
 SIZE = (80, 24)
 SECRET = "Sup3r-Secret-Val"
 
-TRIAGE = """
-version = 1
-name = "Triage incident"
-
-[connection]
-folder = "Default"
-
-[process]
-key = "SupportTriage"
-environment = "QuickstartDemo"
-release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
-version = "1.0.1"
-
-[strategy]
-kind = "Specific"
-robots = ["SUPPORT-BOT-01"]
-
-[arguments]
-IncidentId = "INC0010234"
-
-[signature]
-IncidentId = "System.String"
-"""
+TRIAGE = TRIAGE_TEMPLATE
 ASKING = TRIAGE.replace('IncidentId = "INC0010234"\n', "").replace(
     "version = 1\n", 'version = 1\nask = ["IncidentId"]\n'
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import tour
+from support import TRIAGE_TEMPLATE
 from textual.widgets import Input
 
 from tui_app.history import read_entries
@@ -122,29 +123,7 @@ async def test_template_name_input_keeps_hostile_text_literal(make_wizard):
         assert "bold-x-etc" in str(app.screen.query_one("#path").render())
 
 
-TRIAGE = """
-version = 1
-name = "Triage incident"
-
-[connection]
-folder = "Default"
-
-[process]
-key = "SupportTriage"
-environment = "QuickstartDemo"
-release_key = "99587436-4ce5-480d-988c-6d7f43787a2c"
-version = "1.0.1"
-
-[strategy]
-kind = "Specific"
-robots = ["SUPPORT-BOT-01"]
-
-[arguments]
-IncidentId = "INC0010234"
-
-[signature]
-IncidentId = "System.String"
-"""
+TRIAGE = TRIAGE_TEMPLATE
 
 
 def _template(text: str):
