@@ -136,8 +136,13 @@ def _children(value: Any) -> Iterable[tuple[str, Any]]:
     return ()
 
 
+def _join(prefix: str, key: str) -> str:
+    """The path of ``key`` under the path ``prefix`` ("" for the sample itself)."""
+    return f"{prefix}.{key}" if prefix else key
+
+
 def _entry(prefix: str, key: str, value: Any, parent: Any, depth: int) -> PathEntry:
-    return PathEntry(f"{prefix}.{key}" if prefix else key,
+    return PathEntry(_join(prefix, key),
                      f"[{key}]" if isinstance(parent, list) else key,
                      value, json_type(value), depth)
 
@@ -163,7 +168,7 @@ def _steps(sample: Any, tally: Tally) -> Iterator[_Step]:
         yield prefix, key, child, parent, depth + 1
         if _has_children(child):
             if depth + 1 < MAX_DEPTH:
-                path = f"{prefix}.{key}" if prefix else key
+                path = _join(prefix, key)
                 stack.append((path, child, depth + 1, iter(_children(child))))
             else:
                 tally.deep = True
@@ -238,7 +243,7 @@ def filtered_tree(sample: Any, needle: str) -> FilteredTree:
         prefix, key, _, _, depth = step
         del ancestors[depth - 1:]
         ancestors.append(step)
-        path = f"{prefix}.{key}" if prefix else key
+        path = _join(prefix, key)
         if wanted not in path.casefold():
             continue
         if tree.matches >= MAX_MATCHES:
@@ -358,5 +363,5 @@ def suggest(names: Iterable[str], sample: Any) -> dict[str, str]:
     for prefix, key, _, _, _ in _steps(sample, Tally()):
         name = wanted.get(key.casefold())
         if name is not None and name not in found:
-            found[name] = f"{prefix}.{key}" if prefix else key
+            found[name] = _join(prefix, key)
     return found

@@ -73,6 +73,14 @@ def _leads_to(data: Any, path: str) -> bool:
     return data == path
 
 
+def _add_entry(node: TreeNode, entry: PathEntry) -> None:
+    """``entry`` under ``node``: a node that opens (its children added then), or a leaf."""
+    if entry.openable:
+        node.add(Text(entry.label), data=entry)
+    else:
+        node.add_leaf(Text(entry.label), data=entry)
+
+
 class PathTree(Tree[Any]):
     """The sample's tree: Right opens a node (then goes into it), Left closes it (then goes
     to its parent), Enter picks; while it has the focus the cursor's line is marked ▸, so it
@@ -186,10 +194,7 @@ class PathPicker(ModalScreen[Optional[str]]):
 
     def _add(self, node: TreeNode, level: Level) -> None:
         for entry in level:
-            if entry.openable:
-                node.add(Text(entry.label), data=entry)
-            else:
-                node.add_leaf(Text(entry.label), data=entry)
+            _add_entry(node, entry)
         for note in level.notes():
             node.add_leaf(Text(note, style="dim"))
         self._filled.add(node.id)
@@ -200,10 +205,8 @@ class PathPicker(ModalScreen[Optional[str]]):
                 child = node.add(Text(entry.label), data=entry, expand=True)
                 self._add_filtered(child, filtered, entry.path)
                 self._filled.add(child.id)
-            elif entry.openable:
-                node.add(Text(entry.label), data=entry)
             else:
-                node.add_leaf(Text(entry.label), data=entry)
+                _add_entry(node, entry)
 
     def fill(self, node: TreeNode) -> None:
         """Add ``node``'s children the first time it is opened."""
