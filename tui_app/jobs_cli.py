@@ -61,10 +61,10 @@ class Outcome:
     errors: list = field(default_factory=list)
     exit_code: int = EXIT_OK
     #: ``logs --output json``: the lines already written (``run`` closes the object).
-    stream: Optional[JsonLines] = None
+    stream: Optional[StreamedLines] = None
 
 
-class JsonLines:
+class StreamedLines:
     """``logs --output json`` written as the pages arrive: ``{"folder": …, "lines": [`` first,
     each line as it comes, then ``run`` closes the array and adds the rest (``job`` in its
     final state, ``warnings``, ``errors``, ``exit_code``). A job of 100,000 lines is never
@@ -352,7 +352,7 @@ async def _logs(context: _Context, refs: Sequence[Ref]) -> None:
     job = found.jobs[0]
     context.outcome.data = {"job": job_json(job, client.base_url)}
     if not context.text:
-        context.outcome.stream = JsonLines(context.out, {"folder": _folder_json(found.folder)})
+        context.outcome.stream = StreamedLines(context.out, {"folder": _folder_json(found.folder)})
     shown = 0
 
     def show(entries: Sequence[LogEntry]) -> None:
