@@ -355,6 +355,15 @@ async def test_a_nested_array_path_is_picked_with_the_arrows_and_replays(make_wi
     assert json.loads(request["startInfo"]["InputArguments"]) == {"IncidentId": "B-2"}
 
 
+async def test_the_picker_opens_describing_the_line_its_cursor_is_on(make_wizard):
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await picker_of(pilot, NESTED)
+        assert highlighted(app) == "(not bound)"
+        text = screen_text(app)
+        assert "path: (not bound)" in text and "not a path" not in text
+
+
 async def test_typing_on_the_tree_filters_it_to_the_paths_containing_the_text(make_wizard):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:

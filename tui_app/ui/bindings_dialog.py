@@ -94,6 +94,10 @@ class PathTree(Tree[Any]):
     def __init__(self, fill: Callable[[TreeNode], None], **kwargs: Any) -> None:
         super().__init__(Text("sample"), **kwargs)
         self.fill = fill
+        # Set before the first layout: a root shown then would be the first line the
+        # cursor highlights (and the preview would describe it, not "(not bound)").
+        self.show_root = False
+        self.auto_expand = False
 
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         marked = node is self.cursor_node and self.has_focus
@@ -157,8 +161,6 @@ class PathPicker(ModalScreen[Optional[str]]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = False
         tree = self.query_one(PathTree)
-        tree.show_root = False
-        tree.auto_expand = False
         self._show(None)
         self._reveal(self.current)
         tree.focus()
