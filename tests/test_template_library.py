@@ -255,6 +255,26 @@ async def test_a_folder_typed_inside_the_shared_one_is_refused(make_wizard, team
     assert list(team.iterdir()) == []
 
 
+async def test_the_refusal_is_on_screen_under_the_shared_note(make_wizard, team):
+    """With the shared-template note the fields scroll at 80x24: the refusal of a shared
+    folder scrolls into view instead of staying below the fold."""
+    (team / "triage-incident.toml").write_text(TRIAGE, encoding="utf-8")
+    template, path = find_template("Triage incident")
+    app = make_wizard(template=template, template_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#folder", Input).value = str(team)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await tour.settle(pilot)
+        line = app.screen.query_one("#path")
+        assert "not saved" in str(line.render())
+        bottom = line.region.y + line.region.height - 1
+        assert app.screen.get_widget_at(line.region.x, bottom)[0] is line
+
+
 async def test_the_queue_flow_refuses_a_shared_path_too(make_wizard, team):
     app = make_wizard()
     async with app.run_test(size=SIZE) as pilot:

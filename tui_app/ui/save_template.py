@@ -141,9 +141,10 @@ class SaveTemplateDialog(ModalScreen[Optional[Path]]):
 
     def _show_path(self, problem: str = "") -> None:
         text = f"File: {self.path()}"
-        self.query_one("#path", WrappedText).set_text(
-            f"{text}\n{problem}" if problem else text, style="" if problem else "dim"
-        )
+        line = self.query_one("#path", WrappedText)
+        line.set_text(f"{text}\n{problem}" if problem else text, style="" if problem else "dim")
+        if problem:  # the fields scroll: a problem must not stay below the fold
+            self.call_after_refresh(line.scroll_visible, animate=False)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#save")
