@@ -269,6 +269,19 @@ def test_select_entries_keeps_the_at_numbers():
     assert table.splitlines()[2].split()[0] == "@1" and table.splitlines()[3].split()[0] == "@3"
 
 
+def test_select_entries_by_orchestrator_identity():
+    from tui_app.history import select_entries
+
+    append_entry(make_entry(1, identity={"user_name": "bo", "id": 1, "email": "Bo@X.test"}))
+    append_entry(make_entry(2))  # recorded without an identity: never matches --user
+    append_entry(make_entry(3, identity={"user_name": "robot-app", "id": None, "email": None}))
+    entries = read_entries(None)
+    assert select_entries(entries, user="bo@x").numbers == [3]
+    assert select_entries(entries, user="ROBOT").numbers == [1]
+    assert select_entries(entries, user="wizard").numbers == []
+    assert select_entries(entries, user="").numbers == [1, 2, 3]
+
+
 def test_unfinished_without_connection_shows_unknown():
     append_entry(make_entry(1))
     assert format_history(read_entries()).splitlines()[2].rstrip().endswith("unknown")

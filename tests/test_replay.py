@@ -6,6 +6,7 @@ The CLI is driven in-process (``tui_app.cli.main``) with capsys; credentials com
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import socket
@@ -724,6 +725,28 @@ def test_a_start_records_where_and_by_whom(sandbox, cli, write):
                               "type": "DirectoryExternalApplication"}  # GetCurrentUser's
     assert entry.body is not None and entry.body["InputArguments"] == '{"IncidentId":"INC0010234"}'
     assert entry.reference == entry.body["Reference"]
+
+
+def test_history_user_finds_starts_by_orchestrator_identity(sandbox, cli, write, capsys):
+    """Two people on one OS account: ``history --user`` tells their starts apart by the
+    identity Orchestrator named, not by the OS user."""
+    from tui_app.history import append_entry
+
+    code, _, err = cli(write(triage()))
+    assert code == EXIT_OK, err
+    other = read_entries()[-1]
+    append_entry(dataclasses.replace(other, id="second", identity={
+        "user_name": "ana.support", "id": 9, "email": "ana@corp.test", "type": "User"}))
+    assert main(["history", "--user", "DEMO-client", "--offline", "--output", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [e["identity"]["user_name"] for e in data["entries"]] == ["demo-client"]
+    assert main(["history", "--user", "ana@corp", "--offline"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3  # heading, rule, one start
+    assert main(["history", "--user", "ana", "--offline", "--output", "json"]) == 0
+    [entry] = json.loads(capsys.readouterr().out)["entries"]
+    assert (entry["number"], entry["identity"]["email"]) == (1, "ana@corp.test")
+    assert main(["history", "--user", "nobody", "--offline", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["entries"] == []
 
 
 def test_an_ask_value_never_reaches_the_history_body(sandbox, cli, write, monkeypatch):

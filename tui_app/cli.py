@@ -163,6 +163,9 @@ def _add_history_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     history.add_argument("--template", metavar="TEXT", help="starts of templates named so")
     history.add_argument("--process", metavar="TEXT", help="starts of processes named so")
+    history.add_argument("--user", metavar="TEXT",
+                         help="starts by the Orchestrator identity (user name or e-mail) "
+                         "named so, whatever the OS account")
     history.add_argument("--state", type=_job_state, metavar="STATE",
                          help="starts with a job in this state (e.g. Faulted)")
     history.add_argument("--since", type=_duration, metavar="DURATION",
@@ -857,7 +860,7 @@ def _run_history(args: argparse.Namespace) -> int:
             print(format_entry(entry, number, live, link=lambda url: link(url, sys.stdout)))
         return EXIT_OK
     chosen = select_entries(entries, template=args.template, process=args.process,
-                            since=_since(args.since))
+                            since=_since(args.since), user=args.user)
     candidates = chosen if args.state else chosen.first(args.limit or None)
     live, problem = _history_states(args, candidates)
     if args.state:

@@ -374,13 +374,16 @@ def _merge_states(entries: dict, record: dict) -> None:
 
 def select_entries(entries: HistoryEntries, *, template: Optional[str] = None,
                    process: Optional[str] = None, state: Optional[str] = None,
-                   since: Optional[datetime] = None,
+                   since: Optional[datetime] = None, user: Optional[str] = None,
                    live: Optional[Mapping[str, Any]] = None) -> HistoryEntries:
     """The entries whose template name / process contains ``template`` / ``process`` (any
-    case), with a job in ``state`` (recorded, or current in ``live``), started at or after
-    ``since`` (aware); order and ``skipped`` kept."""
+    case), started by an Orchestrator identity whose user name or e-mail contains ``user``,
+    with a job in ``state`` (recorded, or current in ``live``), started at or after ``since``
+    (aware); order and ``skipped`` kept."""
     def wanted(entry: HistoryEntry) -> bool:
         if template and template.casefold() not in (entry.template_name or "").casefold():
+            return False
+        if user and not any(user.casefold() in name.casefold() for name in _names(entry)):
             return False
         if process and process.casefold() not in _what(entry).casefold():
             return False
@@ -392,6 +395,12 @@ def select_entries(entries: HistoryEntries, *, template: Optional[str] = None,
     kept = [(number, entry) for number, entry in _numbered(entries) if wanted(entry)]
     return HistoryEntries([entry for _, entry in kept], getattr(entries, "skipped", 0),
                           [number for number, _ in kept])
+
+
+def _names(entry: HistoryEntry) -> list:
+    """The Orchestrator identity's user name and e-mail recorded with ``entry``."""
+    identity = entry.identity or {}
+    return [str(identity[key]) for key in ("user_name", "email") if identity.get(key)]
 
 
 def _moment(value: str) -> datetime:
