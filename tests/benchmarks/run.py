@@ -147,6 +147,7 @@ def measure_startup(runs: int, timeout: float, tmp: Path) -> list:
     times = {name: Sample() for name in commands}
     cpu = {name: Sample() for name in commands}
     memory = {name: Sample() for name in commands}
+    parts = {(name, part): Sample() for name in commands for part in STARTUP_PARTS}
 
     def once(name: str):
         # A fresh STARTJOB_HOME each time: no profile, draft or token from an earlier run.
@@ -165,7 +166,11 @@ def measure_startup(runs: int, timeout: float, tmp: Path) -> list:
         for name in order:
             result = once(name)
             times[name].add(result.seconds_to_line)
-            cpu[name].add(float(result.stdout.split()[1]))
+            fields = result.stdout.split()
+            cpu[name].add(float(fields[1]))
+            for field in fields[2:]:
+                part, _, seconds = field.partition("=")
+                parts[name, part].add(float(seconds))
             memory[name].add(result.max_rss_kib)
         log(f"start-up: run {run + 1}/{runs}: wizard {times['wizard'].values[-1] * 1000:.0f} ms"
             f", bare {times['bare'].values[-1] * 1000:.0f} ms")
@@ -184,12 +189,36 @@ def measure_startup(runs: int, timeout: float, tmp: Path) -> list:
         Row(section, "CPU time of the process to its first frame (wall ≫ CPU: a busy "
             f"machine): wizard {cpu['wizard'].show('ms')}, bare {cpu['bare'].show('ms')}",
             _ratio_text(cpu_ratio, pair_ratios(cpu["wizard"], cpu["bare"]))),
+        Row(section, "Where the CPU gap goes (wizard − bare, medians): " + ", ".join(
+            f"{STARTUP_PARTS[part]} {_gap_ms(parts, part)} ms" for part in STARTUP_PARTS)
+            + "; the rest: Connect's mount (profiles, drafts), messages, drawing",
+            _startup_gap_text(cpu, parts)),
         Row(section, "Peak memory (RSS): wizard", memory["wizard"].show("MB")),
         Row(section, "Peak memory (RSS): bare Textual app", memory["bare"].show("MB")),
         Row(section, "Peak memory, wizard ÷ bare",
             _ratio_text(memory_ratio, pair_ratios(memory["wizard"], memory["bare"])),
             f"≤ {TARGETS['startup_memory']}×", verdict(memory_ratio, TARGETS["startup_memory"])),
     ]
+
+
+#: The parts of start-up the probe times (startup_probe.PARTS), as the table names them.
+STARTUP_PARTS = {"imports": "startjob's imports", "css": "parsing CSS",
+                 "styling": "registering and styling widgets", "compose": "composing",
+                 "layout": "layout", "parser": "its command line"}
+
+
+def _gap_ms(parts: dict, part: str) -> str:
+    return f"{(parts['wizard', part].median - parts['bare', part].median) * 1000:.0f}"
+
+
+def _startup_gap_text(cpu: dict, parts: dict) -> str:
+    """How much of the wizard's CPU lead over the bare app the timed parts explain."""
+    gap = cpu["wizard"].median - cpu["bare"].median
+    if gap <= 0:
+        return "no gap"
+    explained = sum(parts["wizard", p].median - parts["bare", p].median for p in STARTUP_PARTS)
+    return (f"{explained * 1000:.0f} ms of the {gap * 1000:.0f} ms gap "
+            f"({100 * explained / gap:.0f}%)")
 
 
 def _ratio_text(value, pairs: Sample) -> str:
