@@ -225,3 +225,20 @@ async def test_a_space_typed_before_the_robots_are_listed_ticks_the_first(make_w
         await pilot.press("tab", "tab", "space")
         await settle(pilot, 0.8)
         assert app.session.ticked_robots() == {101}
+
+
+async def test_keys_after_enter_on_a_list_follow_it_to_the_next_step(make_wizard):
+    """Enter on a list runs its binding at the app, and the list's ``OptionSelected`` opens
+    the next step only after that: Tab, Tab, Space typed with it go to the Strategy step
+    (the second Tab into the robot list, Space ticks), not one Tab to the Release step."""
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_strategy(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await burst(pilot, "enter", "tab", "tab", "space")
+        assert isinstance(app.screen, StrategyScreen)
+        assert app.focused is not None and app.focused.id == "robots"
+        assert app.session.ticked_robots() == {101}
+        assert app.screen.query_one("#robot-filter", Input).value == ""
+

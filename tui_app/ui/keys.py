@@ -53,15 +53,17 @@ class InlineBindings(_WidgetBase):
 
 
 class KeySettled(Message):
-    """Follows a key (or a paste) up from its widget, behind everything it set off there."""
+    """Follows a key (or a paste) up from its widget, behind everything it set off there;
+    ``lap`` 1 behind the key itself, 2 behind what the key's binding posted to the widget."""
 
-    def __init__(self, typed: events.Event) -> None:
+    def __init__(self, typed: events.Event, lap: int = 1) -> None:
         super().__init__()
         self.typed = typed
+        self.lap = lap
 
 
-def _follow(widget: Widget, typed: events.Event) -> None:
-    widget.post_message(KeySettled(typed))
+def _follow(widget: Widget, typed: events.Event, lap: int = 1) -> None:
+    widget.post_message(KeySettled(typed, lap))
 
 
 class OrderedKeys(_AppBase):
@@ -71,12 +73,16 @@ class OrderedKeys(_AppBase):
     A key goes to its widget as usual; right behind it goes a callback that sends a
     ``KeySettled`` up the same way, so it reaches the app after the key itself (if it
     bubbled) and after what the key posted on the way (``Input.Submitted``, a focus move).
+    A key that bubbled up runs its binding at the app, after that first lap: the action may
+    post to the widget (an OptionList's Enter posts ``OptionSelected``, which opens the next
+    step), so a second lap follows it the same way before the key counts as settled.
     """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._waiting: deque[events.Event] = deque()
         self._unsettled: Optional[events.Event] = None
+        self._unsettled_target: Optional[Widget] = None
         self._settle_timer: Optional[Timer] = None
 
     async def on_event(self, event: events.Event) -> None:
@@ -94,7 +100,7 @@ class OrderedKeys(_AppBase):
                 continue
             target = self.focused or self.screen
             if target.call_later(_follow, target, event):
-                self._unsettled = event
+                self._unsettled, self._unsettled_target = event, target
                 screen = target if isinstance(target, Screen) else target.screen
                 check = partial(self._check_settling, event, target, screen, monotonic())
                 self._settle_timer = self.set_interval(CHECK_EVERY, check)
@@ -110,7 +116,11 @@ class OrderedKeys(_AppBase):
 
     async def _on_key_settled(self, message: KeySettled) -> None:
         if message.typed is self._unsettled:
-            self._unsettled = None
+            target = self._unsettled_target
+            if (message.lap == 1 and target is not None and target.is_attached
+                    and target.call_later(_follow, target, message.typed, 2)):
+                return  # the second lap (the timer still limits the wait)
+            self._unsettled = self._unsettled_target = None
             assert self._settle_timer is not None  # started together with _unsettled
             self._settle_timer.stop()
             await self._dispatch_waiting()
