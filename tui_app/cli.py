@@ -886,7 +886,8 @@ def _check_table(checks: Sequence[Any], width: int) -> list:
     rows: list[tuple[str, ...]] = [("Template", "Status", "Reasons")]
     for check in checks:
         lines = [line for reason in check.reasons or ["-"]
-                 for line in textwrap.wrap(reason, reason_width, subsequent_indent="  ")]
+                 for line in textwrap.wrap(reason, reason_width, subsequent_indent="  ",
+                                           break_on_hyphens=False)]
         rows.append((check.name, check.status, lines[0] if lines else ""))
         rows += [("", "", line) for line in lines[1:]]
     return format_table(rows, width, keep=(1, 2))
