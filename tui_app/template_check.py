@@ -142,14 +142,14 @@ def _candidates(options: CheckOptions) -> tuple[list[TemplateCheck], list[_Candi
     if options.names:
         for name in options.names:
             try:
-                template, path = replay.find_template(name)
+                named, where = replay.find_template(name)
             except (replay.ReplayError, TemplateError) as exc:
                 found.append((name, None, None, str(exc)))
             except OSError as exc:
                 found.append((name, None, None, f"{name}: cannot be read: "
                                                 f"{exc.strerror or exc}"))
             else:
-                found.append((template.name, template, path, None))
+                found.append((named.name, named, where, None))
     else:
         library = list_library()
         warnings = [_line(warning) for warning in library.warnings]
@@ -324,7 +324,8 @@ async def _check_job(lookups: SharedLookups, candidate: _Candidate,
     findings = check_drift(candidate.effective, target.release, target.specs, target.pool,
                            given=given, facts=target.facts)
     settled = {f.subject for f in findings if f.blocks}
-    problems, notes = [], []
+    problems: list[str] = []
+    notes: list[str] = []
     for name, text in collected.problems.items():
         if name in settled or name in at_run_time:
             continue
