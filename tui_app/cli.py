@@ -10,8 +10,8 @@ cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or val
 template, event or settings); ``run`` also uses 1-8 (``tui_app.exit_codes``), ``route`` 4
 (some events not started, ``tui_app.route_cli``), the jobs
 commands (``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``) 0-6 and 8
-(``tui_app.jobs_cli``); 130 interrupted
-(Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
+(``tui_app.jobs_cli``), ``templates --check`` 0 and 2-4 (``tui_app.template_check``); 130
+interrupted (Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ _DEMO_IGNORES = (("url", "--url"), ("profile", "--profile"), ("auth_mode", "--au
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import textwrap
+
     parser = argparse.ArgumentParser(
         prog="startjob",
         description="Start UiPath Orchestrator jobs from a terminal wizard.",
@@ -130,12 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     templates = sub.add_parser(
         "templates",
         help="list the saved templates (personal and shared folders)",
-        description="List the templates of every template folder, personal first, then the "
-        "shared ones (STARTJOB_TEMPLATE_PATH, then template_path in settings.toml): name, "
-        "process, strategy, folder, owner, description. Files that cannot be read are listed "
-        "with the reason; templates sharing a name are warned about. --check checks "
-        "them against Orchestrator instead (what changed since each was saved): one "
-        "sign-in per connection, one request per folder where possible.",
+        description=textwrap.fill(
+            "List the templates of every template folder, personal first, then the "
+            "shared ones (STARTJOB_TEMPLATE_PATH, then template_path in settings.toml): name, "
+            "process, strategy, folder, owner, description. Files that cannot be read are "
+            "listed with the reason; templates sharing a name are warned about. --check "
+            "checks them against Orchestrator instead (what changed since each was saved): "
+            "one sign-in per connection, one request per folder where possible.", 78),
         epilog=_CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
