@@ -287,3 +287,18 @@ def test_releases_for_processes_splits_a_long_filter(sandbox):
     assert sandbox.count(RELEASES) == 3
     assert sorted(r.key for r in wide) == sorted(r.key for r in narrow)
     assert {r.process_key for r in wide} == {"SupportTriage", "CleanupTempFiles"}
+
+
+def test_values_given_at_run_time_count_as_given(sandbox, library, check):
+    """An ``ask`` argument without a saved value is fine; a required one that nothing fills
+    is a warning (``run`` would need --set); a saved value that no longer fits blocks."""
+    asked = TRIAGE_TEMPLATE.replace('version = 1\n', 'version = 1\nask = ["IncidentId"]\n')
+    asked = asked.replace('IncidentId = "INC0010234"\n', "", 1)
+    library(asked=renamed(asked, "Asked"),
+            unset=renamed(TRIAGE_TEMPLATE.replace('IncidentId = "INC0010234"\n', "", 1), "Unset"))
+    code, out, _ = check("--output", "json")
+    assert code == EXIT_OK
+    found = {t["name"]: t for t in json.loads(out)["templates"]}
+    assert found["Asked"]["status"] == "ok"
+    assert found["Unset"]["status"] == "warnings"
+    assert "IncidentId is required: pass --set IncidentId=VALUE" in found["Unset"]["reasons"][0]
