@@ -215,14 +215,18 @@ def test_sign_in_failure_is_an_error_for_its_templates_exit_3(sandbox, library, 
     good = TRIAGE_TEMPLATE.replace('folder = "Default"', 'profile = "good"\nfolder = "Default"')
     bad = RESET.replace('folder = "Shared/Support"',
                         'profile = "bad"\nfolder = "Shared/Support"')
-    library(good=good, bad=bad, bad_note=NOTE.replace('folder = "Shared/Support"',
-                                                      'profile = "bad"\nfolder = "Shared/Support"'))
+    tenant_wide = renamed(NOTE, "Tenant note", **{'folder = "Shared/Support"': 'profile = "bad"'})
+    library(good=good, bad=bad, tenant=tenant_wide,
+            bad_note=NOTE.replace('folder = "Shared/Support"',
+                                  'profile = "bad"\nfolder = "Shared/Support"'))
     sandbox.clear_log()
     code, out, _ = check("--output", "json", url=False)
     assert code == EXIT_CONNECTION
     found = {t["name"]: t for t in json.loads(out)["templates"]}
     assert found["Triage incident"]["status"] == "ok"
-    assert found["Reset password"]["status"] == found["Note"]["status"] == "error"
+    assert {found[name]["status"] for name in ("Reset password", "Note", "Tenant note")} == {
+        "error"}
+    assert found["Tenant note"]["reasons"][0].startswith("Not checked: Sign-in failed")
     assert "Sign-in failed" in found["Reset password"]["reasons"][0]
     assert "not-the-secret" not in out
     failed = [r for r in sandbox.request_log if r.route == TOKEN and r.status != 200]
