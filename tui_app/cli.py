@@ -10,8 +10,8 @@ cannot read its file; ``sandbox`` cannot listen); 2 usage error (bad flag or val
 template, event or settings); ``run`` also uses 1-8 (``tui_app.exit_codes``), ``route`` 4
 (some events not started, ``tui_app.route_cli``), the jobs
 commands (``jobs``, ``watch``, ``logs``, ``stop``, ``kill``, ``restart``, ``resume``) 0-6 and 8
-(``tui_app.jobs_cli``); 130 interrupted
-(Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
+(``tui_app.jobs_cli``), ``templates --check`` 0 and 2-4 (``tui_app.template_check``); 130
+interrupted (Ctrl+C); 141 standard output was closed early (``| head``), nothing more is printed.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ _DEMO_IGNORES = (("url", "--url"), ("profile", "--profile"), ("auth_mode", "--au
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import textwrap
+
     parser = argparse.ArgumentParser(
         prog="startjob",
         description="Start UiPath Orchestrator jobs from a terminal wizard.",
@@ -130,16 +132,38 @@ def build_parser() -> argparse.ArgumentParser:
     templates = sub.add_parser(
         "templates",
         help="list the saved templates (personal and shared folders)",
-        description="List the templates of every template folder, personal first, then the "
-        "shared ones (STARTJOB_TEMPLATE_PATH, then template_path in settings.toml): name, "
-        "process, strategy, folder, owner, description. Files that cannot be read are listed "
-        "with the reason; templates sharing a name are warned about.",
+        description=textwrap.fill(
+            "List the templates of every template folder, personal first, then the "
+            "shared ones (STARTJOB_TEMPLATE_PATH, then template_path in settings.toml): name, "
+            "process, strategy, folder, owner, description. Files that cannot be read are "
+            "listed with the reason; templates sharing a name are warned about. --check "
+            "checks them against Orchestrator instead (what changed since each was saved): "
+            "one sign-in per connection, one request per folder where possible.", 78),
+        epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    templates.add_argument("names", nargs="*", metavar="NAME",
+                           help="with --check: only these templates (a name or a .toml path, "
+                                "as for 'startjob run')")
+    templates.add_argument("--check", action="store_true",
+                           help="check every template (or the NAMEs) against Orchestrator: "
+                                "ok, warnings or blocked, with the reasons")
     _add_output_argument(templates)
+    _add_demo_argument(templates)
+    add_connection_arguments(templates)
     _add_history_parser(sub)
     _add_batches_parser(sub)
     _add_jobs_parsers(sub)
     return parser
+
+
+_CHECK_EPILOG = """\
+exit codes of --check:
+  0  every template is ok or has warnings only
+  2  a template is blocked ('startjob run' would refuse it), or cannot be read or
+     connected with (bad connection settings)
+  3  nothing blocked, but a connection could not sign in or reach Orchestrator
+  4  nothing blocked or unreachable, but Orchestrator refused a read (e.g. 403)"""
 
 
 def _add_history_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -763,6 +787,12 @@ def _replay_refused(args: argparse.Namespace, problem: str) -> int:
 
 
 def _run_templates(args: argparse.Namespace) -> int:
+    if args.check:
+        return _check_templates(args)
+    if args.names:
+        print("startjob templates: NAMEs go with --check (startjob templates --check NAME...)",
+              file=sys.stderr)
+        return EXIT_USAGE
     from tui_app.locations import LocationError
     from tui_app.table import format_table, terminal_width
     from tui_app.templates import list_library
@@ -816,6 +846,57 @@ def _run_templates(args: argparse.Namespace) -> int:
     folders = ", then ".join(str(f.path) for f in library.folders)
     print(f"(in {visible(folders, single_line=True)})")
     return EXIT_OK
+
+
+def _check_templates(args: argparse.Namespace) -> int:
+    """``startjob templates --check [NAME...]`` (``tui_app.template_check``): a table
+    (Template, Status, Reasons) and a totals line, or one JSON object."""
+    from tui_app.arguments.jsontext import printable_json
+    from tui_app.table import terminal_width
+    from tui_app.template_check import CheckOptions, run_check
+
+    with _launch(args) as launch:
+        _debug_log(args, launch)
+        try:
+            report = run_check(CheckOptions(args.names, launch.connection, launch.profile,
+                                            demo=launch.demo),
+                               client_options=launch.client_options)
+        except LocationError as exc:
+            print(f"startjob templates: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.output == "json":
+        print(printable_json(report.to_json()))
+        return report.exit_code
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not report.templates:
+        print("No templates to check (see 'startjob templates').")
+        return report.exit_code
+    print("\n".join(_check_table(report.templates, terminal_width())))
+    totals = report.totals
+    print(f"{totals['templates']} template(s): {totals['ok']} ok, {totals['warnings']} with "
+          f"warnings, {totals['blocked']} blocked, {totals['error']} not checked "
+          f"({totals['requests']} request(s))")
+    return report.exit_code
+
+
+def _check_table(checks: Sequence[Any], width: int) -> list:
+    """Template, Status, Reasons in ``width`` columns: each reason wrapped in its column
+    (never cut), a long name shortened."""
+    import textwrap
+
+    from tui_app.table import format_table
+
+    name_width = min(max(len(check.name) for check in checks), max(12, width // 3))
+    reason_width = max(24, width - name_width - len("warnings") - 4)
+    rows: list[tuple[str, ...]] = [("Template", "Status", "Reasons")]
+    for check in checks:
+        lines = [line for reason in check.reasons or ["-"]
+                 for line in textwrap.wrap(reason, reason_width, subsequent_indent="  ",
+                                           break_on_hyphens=False)]
+        rows.append((check.name, check.status, lines[0] if lines else ""))
+        rows += [("", "", line) for line in lines[1:]]
+    return format_table(rows, width, keep=(1, 2))
 
 
 def _template_json(entry: TemplateEntry) -> dict:

@@ -363,6 +363,7 @@ def connection_settings(
     *,
     profile: Optional[str] = None,
     environ: Optional[Mapping[str, str]] = None,
+    prompt: Optional[Callable[[str], Optional[str]]] = None,
 ) -> ConnectionSettings:
     """Where and how a replay (or ``startjob open``) connects, by the resolver every command
     uses (``tui_app.precedence.resolve_settings``)::
@@ -373,8 +374,8 @@ def connection_settings(
     The template gives its ``folder``, and where to connect: its ``url`` unless ``--profile``
     is given, its ``profile`` unless ``--url`` is. The profile is ``--profile`` (``profile``),
     else the template's, else ``STARTJOB_PROFILE``. A profile that asks for its secret asks on
-    the terminal, else ``SecretPromptNeeded`` says which variable to set. Raises
-    ``SettingsError`` (``ProfileError``, ``SecretError``).
+    the terminal (``prompt``, default ``terminal_prompt()``), else ``SecretPromptNeeded`` says
+    which variable to set. Raises ``SettingsError`` (``ProfileError``, ``SecretError``).
     """
     from tui_app.precedence import PROFILE_ENV, require_secret, resolve_settings, terminal_prompt
 
@@ -388,7 +389,7 @@ def connection_settings(
         return resolve_settings(chosen, environ, template=layer).settings
 
     return require_secret(resolve_settings(chosen, environ, profile, template=layer,
-                                           prompt=terminal_prompt()))
+                                           prompt=prompt or terminal_prompt()))
 
 
 # -- argument values -------------------------------------------------------------------------
@@ -861,17 +862,24 @@ class JobTarget:
 async def resolve_job(context: _Context) -> JobTarget:
     """Find the release and robots again and read its argument model (drift that blocks
     before any value is known is a ``ReplayError``)."""
-    options, template, client, folder = (context.options, context.template, context.client,
-                                         context.folder)
+    return await resolve_target(context.client, context.template, context.effective,
+                                context.folder, context.options.large_input)
+
+
+async def resolve_target(client: Any, template: Template, effective: Template,
+                         folder: Optional[Folder],
+                         large_input: Optional[str] = None) -> JobTarget:
+    """``resolve_job`` on plain inputs (also ``startjob templates --check``): ``effective``
+    is the template with the folder in effect, ``large_input`` the ``--large-input`` flag."""
     try:
         release = resolver.pick_release(
             template.process, await client.releases_for_process(template.process.key))
     except resolver.AmbiguousRelease as exc:
         raise ReplayError(str(exc)) from None
     if release is None:
-        _stop(check_drift(context.effective, None))
+        _stop(check_drift(effective, None))
     chosen = replace(template.options,
-                     large_input=options.large_input or template.options.large_input)
+                     large_input=large_input or template.options.large_input)
     spec = STRATEGY_TABLE[template.strategy.kind]
     facts = await resolver.option_facts(
         client, release, folder, chosen,

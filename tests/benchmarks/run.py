@@ -29,7 +29,9 @@ What is measured, and how:
   the resume of a 10,000-row batch killed at row 5,000.
 - Jobs (tests/benchmarks/jobs_scale.py): ``startjob jobs`` / ``watch`` / ``logs`` in a folder
   of 10,000 jobs, with a job of 100,000 log lines: time, peak memory, requests and bytes.
-- ``templates --check`` over 100 templates: not yet (issue 18).
+- ``templates --check`` (tests/benchmarks/check.py): 100 templates, one per process of the
+  scale folder, checked at once against a loop of 100 ``startjob run --dry-run`` in one
+  process: wall time and requests per template.
 - Large tenant: ``SandboxConfig(scale=10000)`` (10,000 releases, 5,000 robots in "ScaleEnv"):
   the UI work after a search answer, the robot checklist filter per keystroke, a form of 100
   arguments, a queue item form of 100 schema fields, and the Run step with 50 jobs (first
@@ -73,7 +75,7 @@ from common import (  # noqa: E402
     verdict,
 )
 
-SECTIONS = ("startup", "replay", "start", "trips", "large", "jobs", "batches")
+SECTIONS = ("startup", "replay", "start", "trips", "large", "jobs", "batches", "check")
 TARGETS = {
     "startup_time": 1.25,
     "startup_memory": 1.3,
@@ -678,6 +680,11 @@ def main(argv=None) -> int:
             from batches import measure_batches
 
             section("Batches", lambda: rows.extend(measure_batches(runs, args.timeout, tmp)))
+        if "check" in wanted:
+            from check import measure_check
+
+            section("templates --check",
+                    lambda: rows.extend(measure_check(runs, args.timeout, tmp)))
     log(f"done in {time.perf_counter() - started:.0f} s")
     print("\n".join(machine_lines(runs, load_before)))
     print()

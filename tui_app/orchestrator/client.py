@@ -499,6 +499,27 @@ class OrchestratorClient:
         )
         return [self._parse(Release.from_api, v) for v in values]
 
+    #: ``releases_for_processes``: a ``$filter`` longer than this is split (IIS refuses query
+    #: strings over 2,048 bytes by default).
+    max_filter_chars = 1000
+
+    async def releases_for_processes(self, process_keys: Iterable[str]) -> list[Release]:
+        """Every release of several packages in the current folder: one ``ProcessKey in
+        (...)`` request per ``max_filter_chars`` of keys instead of one per key."""
+        chunks: list[list[str]] = [[]]
+        for key in dict.fromkeys(process_keys):
+            if chunks[-1] and len(odata.in_("ProcessKey", [*chunks[-1], key])) > (
+                    self.max_filter_chars):
+                chunks.append([])
+            chunks[-1].append(key)
+        releases: list[Release] = []
+        for chunk in filter(None, chunks):
+            values = await self._get_all(
+                f"{_ODATA}/Releases",
+                {"$filter": odata.in_("ProcessKey", chunk), "$orderby": "Name asc"})
+            releases += [self._parse(Release.from_api, v) for v in values]
+        return releases
+
     async def release_by_key(self, key: str) -> Optional[Release]:
         """The release with this ``Key`` in the current folder, or None."""
         data = await self._get_object(
