@@ -22,7 +22,7 @@ from tui_app.text import visible
 
 #: Said once a form is copied: OSC 52 cannot tell whether the terminal took it.
 COPIED = ("Copied {label} (OSC 52; a terminal or tmux may ignore it: then select the text "
-          "above). It is printed here again when you quit the wizard.")
+          "above). It is printed on the terminal again when you quit the wizard.")
 PRINTED = "{label} is printed when you quit the wizard (ctrl+q), to copy from the terminal."
 
 
