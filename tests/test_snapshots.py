@@ -94,3 +94,12 @@ def test_connect_error(snap_compare, make_wizard):
     assert snap_compare(
         make_wizard(client_secret="wrong"), run_before=wrong_secret, terminal_size=SIZE
     )
+
+
+def test_handoff_dialog(snap_compare, make_wizard):
+    async def copy_as(pilot):
+        await tour.to_review(pilot)
+        await pilot.press("f7", "right")
+        await tour.settle(pilot)
+
+    assert snap_compare(make_wizard(), run_before=copy_as, terminal_size=SIZE)

@@ -660,6 +660,10 @@ def _wizard(args: argparse.Namespace, launch: _Launch, settings: ConnectionSetti
     app = make_app(settings, demo=launch.demo, handle_signals=True,
                    client_options=launch.client_options, **options)
     app.run(mouse=not args.no_mouse)
+    if app.session.handoff_on_exit:  # copied on Review: OSC 52 may not have reached anyone
+        from tui_app.text import visible
+
+        print(visible(app.session.handoff_on_exit))
     return app.return_code or 0
 
 

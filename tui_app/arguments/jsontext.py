@@ -133,11 +133,18 @@ def clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def printable_json(value: Any) -> str:
-    """``value`` as indented JSON in which every character is printable: control, C1, DEL,
-    bidi and other invisible characters (and lone surrogates) become ``\\u`` escapes."""
+def printable_json(value: Any, indent: int | None = 2) -> str:
+    """``value`` as JSON (indented, or compact with ``indent=None``) in which every character
+    is printable: control, C1, DEL, bidi and other invisible characters (and lone surrogates)
+    become ``\\u`` escapes."""
+    return escape_unprintable(dumps(value, indent=indent))
+
+
+def escape_unprintable(text: str) -> str:
+    """JSON text with every unprintable character but a line break as a ``\\u`` escape
+    (they can only be inside strings, where the escape means the same character)."""
     return "".join(char if char.isprintable() or char == "\n" else _escape(char)
-                   for char in dumps(value, indent=2))
+                   for char in text)
 
 
 def _escape(char: str) -> str:

@@ -251,6 +251,9 @@ class WizardSession:
         self.pending_checks: dict[int, ServerCheck] = {}
         #: The queue steps (``state.action == "add_queue_item"``).
         self.queue = QueueSteps(self)
+        #: A hand-off form copied or chosen on Review, printed once the wizard has ended (a
+        #: terminal that ignores OSC 52 still gets it).
+        self.handoff_on_exit: Optional[str] = None
 
     # -- the flow -------------------------------------------------------------------------
 
@@ -994,6 +997,67 @@ class WizardSession:
         path = templates_dir() / f"{slug(self.template_default_name())}.toml"
         return (f"startjob run {shlex.quote(str(path))}{demo}\n"
                 "(once saved with Save template, ctrl+s)")
+
+    def handoff_forms(self) -> list[Any]:
+        """The current choice as ``handoff.Form``s to paste elsewhere (``startjob run``,
+        curl, PowerShell, uip), with a Reference of their own and never a secret: ``ask``
+        and secret-looking values come from environment variables. Raises ``PlanError`` /
+        ``ValueError`` for unfinished choices."""
+        from tui_app import handoff
+
+        settings = self.state.settings
+        where = handoff.Where(url=settings.url, auth_mode=settings.auth_mode,
+                              tenancy_name=settings.tenancy_name,
+                              identity_url=settings.identity_url, scope=settings.scope,
+                              demo=self.demo)
+        asked = set(self.state.ask_names)
+        replay = self._handoff_replay()
+        if self.adds_item:
+            item = self.queue.current_plan()
+            if not item.typed_reference:  # the wizard's own next Add keeps its reference
+                item = dataclasses.replace(item, options=dataclasses.replace(
+                    item.options, reference=self.reference_factory()))
+            hidden = asked | {name for name in item.content if looks_secret(name)}
+            parsers = {field.name: field.parse for field in self.queue.fields()}
+            return handoff.queue_forms(item, where, replay, hidden=hidden, asked=asked,
+                                       parsers=parsers)
+        plan = dataclasses.replace(self.current_plan(), reference=self.reference_factory())
+        hidden = asked | {name for name in plan.arguments if looks_secret(name)}
+        parsers = {spec.name: spec.parse for spec in self.argument_specs(plan)}
+        return handoff.job_forms(plan, where, replay, hidden=hidden, asked=asked,
+                                 parsers=parsers)
+
+    def _handoff_replay(self) -> Any:
+        """The template the ``startjob run`` hand-off replays: the current one; the one the
+        choice came from when only values differ (they go as ``--set``); else the file the
+        Save dialog would write (saved first)."""
+        from tui_app.handoff import Replay
+        from tui_app.locations import templates_dir
+        from tui_app.templates import slug
+
+        if self._template is not None:
+            identity, fingerprint = self._template
+            where = str(identity.path) if identity.path is not None else identity.name
+            differing = self._values_differing(fingerprint)
+            if differing is not None:
+                return Replay(where, saved=True, differing=differing)
+        path = templates_dir() / f"{slug(self.template_default_name())}.toml"
+        return Replay(str(path), saved=False)
+
+    def _values_differing(self, saved: tuple[Any, ...]) -> Optional[frozenset]:
+        """The names whose value differs between the ``saved`` choice fingerprint and the
+        current one, or None when anything else differs (folder, process, strategy…)."""
+        def split(fingerprint: tuple[Any, ...]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+            if fingerprint and fingerprint[0] == "add_queue_item":
+                _, queue, content, rows, item = fingerprint
+                values = {**dict(content), **{row[0]: row[1:] for row in rows}}
+                return (queue, item), values
+            return fingerprint[:-1], dict(fingerprint[-1])
+
+        (rest, before), (now_rest, now) = split(saved), split(self._choice_fingerprint())
+        if rest != now_rest:
+            return None
+        return frozenset(name for name in {*before, *now} if before.get(name) != now.get(name))
 
     def argument_names(self) -> list[str]:
         """The input argument names of the chosen release, or the queue item's content

@@ -57,6 +57,7 @@ never written, nor the values you mark "ask at every replay".
         with Horizontal(id="review-buttons", classes="buttons"):
             yield Button("Add (ctrl+r)", id="add", variant="success", compact=True)
             yield Button("Save template (ctrl+s)", id="save", compact=True)
+            yield Button("Copy as… (F7)", id="handoff", compact=True)
             yield Button("Back (esc)", id="back", compact=True)
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from tui_app.arguments.jsontext import dumps
 from tui_app.plan import PlanError
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, WrappedText, wrap_at_separators
+from tui_app.ui.handoff_dialog import HandoffDialog
 from tui_app.ui.save_template import SaveTemplateDialog
 from tui_app.ui.screens.base import StepScreen
 
@@ -75,11 +76,29 @@ def summary_text(rows: list, value_width: int, label_width: int = LABEL_WIDTH) -
 
 class ReviewFrame(StepScreen):
     """What both Review steps (a job's, a queue item's) do besides sending: scroll the
-    review, save the choice as a template, go back. Subclasses compose ``#review``,
-    ``#save`` and ``#back`` and define ``refresh_review``."""
+    review, save the choice as a template, hand it off (Copy as…), go back. Subclasses
+    compose ``#review``, ``#save``, ``#handoff`` and ``#back`` and define ``refresh_review``."""
+
+    BINDINGS = [
+        Binding("f7", "handoff", "Copy as…", key_display="F7", show=False,
+                id="review.handoff"),
+    ]
 
     def refresh_review(self) -> None:
         raise NotImplementedError
+
+    @on(Button.Pressed, "#handoff")
+    def action_handoff(self) -> None:
+        """The Copy as… dialog: this start as startjob run, curl, PowerShell, uip."""
+        try:
+            forms = self.session.handoff_forms()
+        except (PlanError, ValueError) as exc:
+            self.message.show("error", str(exc))
+            return
+        self.app.push_screen(HandoffDialog(forms, self._print_on_exit))
+
+    def _print_on_exit(self, text: str) -> None:
+        self.session.handoff_on_exit = text
 
     def action_scroll_review(self, pages: int) -> None:
         review = self.query_one("#review", VerticalScroll)
@@ -156,6 +175,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
         with Horizontal(id="review-buttons", classes="buttons"):
             yield Button("Start (ctrl+r)", id="start", variant="success", compact=True)
             yield Button("Save template (ctrl+s)", id="save", compact=True)
+            yield Button("Copy as… (F7)", id="handoff", compact=True)
             yield Button("Back (esc)", id="back", compact=True)
 
     def on_mount(self) -> None:
