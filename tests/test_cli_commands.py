@@ -3,6 +3,7 @@ headless path never imports Textual."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_app.cli import build_parser, main
+from tui_app.cli import COMMANDS, build_parser, main
 from tui_app.exit_codes import EXIT_CODES
 from tui_app.history import HistoryEntry, HistoryJob, append_entry, update_final_states
 from tui_app.library import owner
@@ -268,3 +269,26 @@ def test_history_filters(capsys):
         main(["history", "--since", "soon"])
     assert info.value.code == 2
     assert "expected a duration" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["--demo"], ["--folder", "Shared", "--profile", "p"], ["run", "T", "--dry-run"],
+    ["--folder", "run", "run", "T", "--set", "A=1"], ["--url=https://o.test", "jobs", "--mine"],
+    ["history", "--user", "ana", "--limit", "5"], ["templates", "--check", "a", "b"],
+    ["--fold", "Shared", "locate"],  # an abbreviated option: every subcommand is built
+    ["stop", "@1", "--yes"], ["sandbox", "--port", "0"],
+])
+def test_a_parser_built_for_its_command_parses_as_the_whole_one(argv):
+    """Only the subcommand named is built in full (start-up time); what it parses is what
+    the parser with every subcommand parses."""
+    assert vars(build_parser(argv).parse_args(argv)) == vars(build_parser().parse_args(argv))
+
+
+def test_only_the_named_subcommand_is_built():
+    def built(parser):
+        [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return {name for name, sub in commands.choices.items() if sub is not None}
+
+    assert built(build_parser(["run", "T"])) == {"run"}  # the others: listed, not built
+    assert built(build_parser([])) == set()  # the wizard
+    assert built(build_parser(["--fold", "x", "run"])) == built(build_parser()) == set(COMMANDS)

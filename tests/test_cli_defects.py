@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import tour
@@ -58,6 +59,7 @@ def _demo_template(tmp_path: Path) -> Path:
 
 class _FakeApp:
     return_code = 0
+    session = SimpleNamespace(handoff_on_exit=None)  # nothing copied on Review
 
     def run(self, mouse=True):
         pass

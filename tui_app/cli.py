@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from shlex import quote
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 from tui_app import __version__
 from tui_app.connection import SettingsError
@@ -60,7 +60,53 @@ _DEMO_IGNORES = (("url", "--url"), ("profile", "--profile"), ("auth_mode", "--au
                  ("ca_bundle", "--ca-bundle"), ("insecure", "--insecure"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _OnlyCommand(argparse._SubParsersAction):
+    """Subcommands of which only ``command`` (all when None, none when "") gets its
+    arguments: the others
+    are registered by name and help alone, so ``--help`` lists them and a wrong name is
+    refused as before, without building some twenty parsers that one run never uses."""
+
+    command: Optional[str] = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self.command is None or name == self.command:
+            return super().add_parser(name, **kwargs)
+        # What argparse's own add_parser records of a name, without building its parser
+        # (each costs gettext look-ups on disk): a line of --help, and a valid choice.
+        if "help" in kwargs:
+            self._choices_actions.append(self._ChoicesPseudoAction(name, (), kwargs["help"]))
+        self._name_parser_map[name] = None
+        return _Unused()
+
+
+class _Unused:
+    """Stands in for a subcommand's parser that this run does not build: every call on it
+    (``add_argument``, a group, ``set_defaults``) does nothing and returns it."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unused]:
+        return lambda *args, **kwargs: self
+
+
+def _command_in(parser: argparse.ArgumentParser, argv: Sequence[str]) -> Optional[str]:
+    """The first word of ``argv`` that is not an option of ``parser`` or an option's value:
+    the subcommand named, if any (a word that is no subcommand is returned too; then every
+    subcommand is built and argparse says what is wrong)."""
+    takes_value = {option for action in parser._actions if action.nargs != 0
+                   for option in action.option_strings}
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word.startswith("-") and word != "-":
+            if word in takes_value:
+                next(words, None)
+            continue
+        return word
+    return None
+
+
+def build_parser(argv: Optional[Sequence[str]] = None) -> argparse.ArgumentParser:
+    """The command line; given ``argv``, only the subcommand it names is built in full."""
     import textwrap
 
     parser = argparse.ArgumentParser(
@@ -74,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     add_connection_arguments(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = cast(_OnlyCommand, parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", action=_OnlyCommand))
+    if argv is not None:
+        command = _command_in(parser, argv)
+        if command is None:
+            sub.command = ""  # the wizard: no subcommand is built
+        elif command in COMMANDS:
+            sub.command = command
 
     sandbox = sub.add_parser(
         "sandbox",
@@ -1076,7 +1129,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        if argv is None:
+            argv = sys.argv[1:]
+        args = build_parser(argv).parse_args(argv)
         handler = COMMANDS.get(args.command, _run_wizard)
         try:
             code = handler(args)
