@@ -84,10 +84,18 @@ class Guard:
         """Any guard rule is set (protection or a cap): worth showing."""
         return self.protected or (self.cap is not None and not self.item)
 
+    def terminal_word(self) -> str:
+        """What ``startjob run`` asks to type: the word of a protected start, else (over the
+        cap) the number of jobs, or "yes" when it is not known."""
+        if self.protected:
+            return self.word
+        return str(self.jobs) if self.jobs is not None else "yes"
+
     def accepts(self, typed: str) -> bool:
-        """Whether ``typed`` confirms the protected start: exactly the word (surrounding
-        spaces aside), case-sensitive."""
-        return bool(self.word) and typed.strip() == self.word
+        """Whether ``typed`` confirms the start: exactly ``terminal_word`` (the word of a
+        protected start), surrounding spaces aside, case-sensitive."""
+        word = self.terminal_word()
+        return bool(word) and typed.strip() == word
 
     # -- sentences ------------------------------------------------------------------------
 
@@ -132,6 +140,9 @@ class Guard:
 
     def prompt(self) -> str:
         """The terminal prompt of ``startjob run``."""
+        if not self.protected:
+            return (f"Type {self.terminal_word()} to start {self.jobs_text()} (over the cap "
+                    f"of {self.cap}): ")
         where = "in a protected folder" if self.word_kind == "folder" else "a protected target"
         return f"Type the {self.word_kind} name ({self.word}) to start {where}: "
 
