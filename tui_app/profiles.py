@@ -38,7 +38,7 @@ import shlex
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import tomli_w
 
@@ -168,7 +168,8 @@ class Profile:
         """This profile without the fields of the other sign-in modes."""
         unused = {key for mode in MODES.values() if mode.name != self.auth_mode
                   for key in mode.fields} - set(mode_of(self.auth_mode).fields) - set(SECRET_FIELDS)
-        return replace(self, **{key: "" for key in unused})
+        blank: dict[str, Any] = {key: "" for key in unused}
+        return replace(self, **blank)
 
 
 def profile_from_settings(name: str, settings: ConnectionSettings,
@@ -179,9 +180,10 @@ def profile_from_settings(name: str, settings: ConnectionSettings,
     ``secret_source`` is one of ``secret_env="VAR"``, ``secret_command="..."``,
     ``secret="prompt"`` or ``secret="file"``. The result is validated.
     """
-    values = {f.name: getattr(settings, f.name) for f in fields(Profile)
-              if f.name not in ("name", "secret_env", "secret_command", "secret", *_GUARD_KEYS)}
-    profile = Profile(name=name, **values, **secret_source).for_its_mode()
+    values: dict[str, Any] = {
+        f.name: getattr(settings, f.name) for f in fields(Profile)
+        if f.name not in ("name", "secret_env", "secret_command", "secret", *_GUARD_KEYS)}
+    profile = Profile(name=name, **{**values, **secret_source}).for_its_mode()
     return check_profile(profile)
 
 
