@@ -121,8 +121,9 @@ def test_json_and_summary():
     assert guard.to_json("--yes") == {
         "protected": True, "protected_by": ["profile prod"], "word": "Production", "cap": 5,
         "jobs": 2, "over_cap": False, "needs_confirmation": True, "confirmed": "--yes"}
-    assert guard.summary() == ("yes, by profile prod: type 'Production' to start; at most 5 "
-                               "jobs per start (profile prod)")
+    assert guard.summary_rows() == [
+        ("Protected", "profile prod: type 'Production' to start"),
+        ("Jobs cap", "at most 5 jobs per start (profile prod)")]
 
 
 # -- the keys in profiles.toml ----------------------------------------------------------------

@@ -4,7 +4,7 @@ the typed confirmation on Review, the jobs cap, queue items, saved templates).""
 from __future__ import annotations
 
 import tour
-from support import TRIAGE_TEMPLATE, UI_URL
+from support import PROD_SECRET_ENV, TRIAGE_TEMPLATE, write_prod_profile
 from textual.widgets import Button, Input, Static
 
 from tui_app.templates import load_template, parse_template
@@ -19,13 +19,8 @@ BANNER = "PROTECTED: profile prod — every start needs a typed confirmation"
 
 
 def write_profile(monkeypatch, **keys: str) -> None:
-    from tui_app.profiles import profiles_file
-
-    monkeypatch.setenv("PROD_SECRET", "demo-secret")
-    lines = [f'url = "{UI_URL}"', 'client_id = "demo-client"', 'secret_env = "PROD_SECRET"']
-    lines += [f"{key} = {value}" for key, value in keys.items()]
-    profiles_file().parent.mkdir(parents=True, exist_ok=True)
-    profiles_file().write_text("[profiles.prod]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv(PROD_SECRET_ENV, "demo-secret")
+    write_prod_profile(**keys)
 
 
 def banner(app) -> str:
@@ -77,7 +72,7 @@ async def test_a_protected_profile_shows_the_line_on_every_step(make_wizard, mon
         seen[app.screen.STEP] = banner(app)  # Review
         assert isinstance(app.screen, ReviewScreen)
         summary = str(app.screen.query_one("#summary", Static).render())
-        assert "Protected" in summary and "type 'Default' to start" in summary
+        assert "Protected    profile prod: type 'Default' to start" in summary
         await pilot.press("escape")  # back: the line is still there
         await tour.settle(pilot)
         assert banner(app) == BANNER

@@ -114,7 +114,8 @@ class Guard:
         return f"{self.jobs} job" + ("" if self.jobs == 1 else "s")
 
     def cap_sentence(self) -> str:
-        """E.g. "12 jobs, more than the cap of 5 jobs per start (profile prod)"."""
+        """E.g. "12 jobs, more than the cap of 5 jobs per start (profile prod)", or "at
+        most 5 jobs per start (profile prod)" when the start is within it."""
         if self.cap is None or self.item:
             return ""
         if not self.over_cap:
@@ -122,15 +123,15 @@ class Guard:
         return (f"{self.jobs_text()}, more than the cap of {self.cap} jobs per start "
                 f"({self.cap_source})")
 
-    def summary(self) -> str:
-        """The Review step's "Protected" row ("" when no rule applies)."""
-        parts = []
+    def summary_rows(self) -> list[tuple[str, str]]:
+        """The Review step's rows: "Protected" (by what, and the word to type) and
+        "Jobs cap" (none when no rule applies)."""
+        rows = []
         if self.protected:
-            parts.append(f"yes, by {self.protected_by}: type {self.word!r} to start")
-        cap = self.cap_sentence()
-        if cap:
-            parts.append(cap)
-        return "; ".join(parts)
+            rows.append(("Protected", f"{self.protected_by}: type {self.word!r} to start"))
+        if self.cap is not None and not self.item:
+            rows.append(("Jobs cap", self.cap_sentence()))
+        return rows
 
     def question(self) -> str:
         """The typed confirmation's question (the wizard's dialog)."""

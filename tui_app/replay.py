@@ -871,7 +871,9 @@ def confirm_start(context: _Context, found: Guard,
         return
     if options.yes:
         result.guard = found.to_json("--yes")
-        report.say(f"Guard        confirmed with --yes ({found.summary()})")
+        what = "; ".join(filter(None, (found.protected_by,
+                                       found.cap_sentence() if found.over_cap else "")))
+        report.say(f"Guard        {what}: confirmed with --yes")
         return
     if prompter is None:
         raise ReplayError(found.refusal(), EXIT_USAGE)

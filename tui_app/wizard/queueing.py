@@ -252,10 +252,9 @@ class QueueSteps:
         from tui_app.signin import AUTH_MODE_LABELS
 
         settings = self.session.state.settings
-        guard = self.session.guard().summary()
         return [("Orchestrator", settings.url),
                 ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
-                *([("Protected", guard)] if guard else []),
+                *self.session.guard().summary_rows(),
                 *self.shown_content(plan).rows()]
 
     def body_text(self, plan: QueuePlan) -> str:

@@ -835,9 +835,7 @@ class WizardSession:
             ("Orchestrator", settings.url),
             ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
-        guard = self.guard().summary()
-        if guard:
-            rows.append(("Protected", guard))
+        rows += self.guard().summary_rows()
         # The same rows as ``startjob run`` prints, and the robots that are not Available.
         for label, value in plan_rows(plan, self.argument_specs(plan),
                                       hidden=self.state.ask_names, hidden_as=MASK):

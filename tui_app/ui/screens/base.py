@@ -85,7 +85,7 @@ class StepScreen(Screen):
         reads without colour; no line at all when the target is not protected."""
         text = self.session.guard().banner() if banner is None else banner
         line = self.query_one("#guard", Static)
-        line.update(Text(text, style="bold reverse"))
+        line.update(Text(text))
         line.display = bool(text)
 
     def on_mount(self) -> None:
