@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from support import TRIAGE_TEMPLATE
 
@@ -193,3 +195,15 @@ def test_a_queue_template_takes_protected_but_not_max_jobs():
     assert parse_template(queue.format(top="protected = true")).protected
     with pytest.raises(TemplateError, match="max_jobs does not apply to a queue template"):
         parse_template(queue.format(top="max_jobs = 2"))
+
+
+def test_templates_json_shows_the_guard_keys(capsys):
+    from tui_app.cli import main
+    from tui_app.locations import templates_dir
+
+    templates_dir().mkdir(parents=True, exist_ok=True)
+    (templates_dir() / "t.toml").write_text("protected = true\nmax_jobs = 2\n" + TRIAGE_TEMPLATE,
+                                            encoding="utf-8")
+    assert main(["templates", "--output", "json"]) == 0
+    entry = json.loads(capsys.readouterr().out)["templates"][0]
+    assert entry["protected"] is True and entry["max_jobs"] == 2

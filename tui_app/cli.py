@@ -838,7 +838,8 @@ def _template_json(entry: TemplateEntry) -> dict:
         return {"name": entry.name, "path": str(entry.path), "error": entry.error, **where}
     return {"name": template.name, "path": str(entry.path), "description": template.description,
             "process": template.process.key, "environment": template.process.environment,
-            "strategy": template.strategy.kind, "error": None, **where}
+            "strategy": template.strategy.kind, "protected": template.protected,
+            "max_jobs": template.max_jobs, "error": None, **where}
 
 
 def _run_history(args: argparse.Namespace) -> int:
