@@ -258,3 +258,19 @@ def test_the_typed_confirmation_on_a_real_terminal(sandbox, prod, tmp_path):
         os.close(main_fd)
     assert process.returncode == EXIT_OK
     assert b"Started 1 job(s)" in out and starts(sandbox) == 1
+
+
+def test_route_never_asks_and_starts_a_protected_template_only_with_yes(sandbox, prod, tmp_path,
+                                                                        capsys):
+    prod(protected="true")
+    (tmp_path / "triage.toml").write_text(TRIAGE_TEMPLATE, encoding="utf-8")
+    routes = tmp_path / "routes.toml"
+    routes.write_text('[[route]]\ntemplate = "triage.toml"\n', encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"incident": {"number": "INC1"}}\n', encoding="utf-8")
+    argv = ["route", str(routes), "--events", str(events), "--profile", "prod"]
+    assert main(argv) == 4
+    assert "not started (exit 2): Not started: the target is protected" in capsys.readouterr().out
+    assert starts(sandbox) == 0
+    assert main([*argv, "--yes"]) == EXIT_OK
+    assert starts(sandbox) == 1
