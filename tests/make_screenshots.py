@@ -1,7 +1,8 @@
-"""Regenerate the README screenshots: ``python tests/make_screenshots.py``.
+"""Regenerate the README screenshots: ``python tests/make_screenshots.py [STEP...]``.
 
 Starts the sandbox Orchestrator, drives the wizard with the keyboard to every step at
-80x24 (the same tour the snapshot tests use) and writes one SVG per step to screenshots/.
+80x24 (the same tour the snapshot tests use) and writes one SVG per step to screenshots/
+(only the STEPs named, e.g. ``review_protected``, when some are).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import tour  # noqa: E402
-from support import FIXED_REFERENCE, UI_URL, SandboxRedirect  # noqa: E402
+from support import (  # noqa: E402
+    FIXED_REFERENCE,
+    PROD_SECRET_ENV,
+    UI_URL,
+    SandboxRedirect,
+    write_prod_profile,
+)
 
 from tui_app.connection import ConnectionSettings  # noqa: E402
 from tui_app.sandbox import Sandbox, SandboxConfig  # noqa: E402
@@ -24,13 +31,21 @@ from tui_app.ui.app import make_app  # noqa: E402
 
 STEPS = ["connect", "folder", "action", "process", "release", "strategy", "modern_options",
          "arguments", "review", "run", "run-log", "queue", "content", "item", "queue_review",
-         "monitor"]
+         "monitor", "review_protected"]
 OUT = HERE.parent / "screenshots"
 
 
 async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
+    settings = ConnectionSettings(url=UI_URL, client_id="demo-client", client_secret="demo-secret")
+    if step == "review_protected":  # a protected profile, in a startjob home of its own
+        import tempfile
+
+        os.environ["STARTJOB_HOME"] = tempfile.mkdtemp(prefix="startjob-shots-")
+        os.environ[PROD_SECRET_ENV] = "demo-secret"
+        write_prod_profile(protected="true", max_jobs="5")
+        settings = ConnectionSettings(profile="prod")
     app = make_app(
-        ConnectionSettings(url=UI_URL, client_id="demo-client", client_secret="demo-secret"),
+        settings,
         client_options={"transport": SandboxRedirect(sandbox.base_url)},
         reference_factory=lambda: FIXED_REFERENCE,
         poll_interval=0.05,
@@ -53,7 +68,7 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
                 await pilot.press("f4")  # the highlighted job's robot log
                 await tour.settle(pilot, 0.5)
         else:
-            await getattr(tour, f"to_{step}")(pilot)
+            await getattr(tour, f"to_{step.replace('_protected', '')}")(pilot)
         if step == "process":
             await tour.search(pilot, "tri")
         if step == "strategy":
@@ -70,7 +85,10 @@ async def main() -> None:
     time.tzset()
     config = SandboxConfig(job_pending_seconds=0.2, job_running_seconds=0.4,
                            item_processing_seconds=0.3)
+    wanted = sys.argv[1:]
     for index, step in enumerate(STEPS, start=1):
+        if wanted and step not in wanted:
+            continue
         with Sandbox(config) as sandbox:
             print(await shoot(sandbox, index, step))
 

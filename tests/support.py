@@ -34,6 +34,23 @@ IncidentId = "System.String"
 """
 
 
+#: The environment variable the "prod" profile of ``write_prod_profile`` reads its secret from.
+PROD_SECRET_ENV = "PROD_SECRET"
+
+
+def write_prod_profile(**keys: str) -> None:
+    """profiles.toml (in the current startjob home) with one profile, "prod", on ``UI_URL``
+    with the demo client, its secret from ``PROD_SECRET_ENV``; ``keys`` are more TOML
+    lines (``protected="true"``)."""
+    from tui_app.profiles import profiles_file
+
+    lines = [f'url = "{UI_URL}"', 'client_id = "demo-client"',
+             f'secret_env = "{PROD_SECRET_ENV}"']
+    lines += [f"{key} = {value}" for key, value in keys.items()]
+    profiles_file().parent.mkdir(parents=True, exist_ok=True)
+    profiles_file().write_text("[profiles.prod]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
 class SandboxRedirect(httpx.AsyncBaseTransport):
     """An httpx transport that sends every request to the sandbox's real host and port."""
 

@@ -10,6 +10,7 @@ import time
 
 import pytest
 import tour
+from support import PROD_SECRET_ENV, write_prod_profile
 
 from tui_app.sandbox import SandboxConfig
 
@@ -34,6 +35,22 @@ def utc(monkeypatch):
 )
 def test_step(step, snap_compare, make_wizard):
     assert snap_compare(make_wizard(), run_before=getattr(tour, f"to_{step}"), terminal_size=SIZE)
+
+
+def test_review_protected(snap_compare, make_wizard, monkeypatch, request):
+    """Review through a protected profile: the PROTECTED line and the Protected row. The
+    data folder's path has a fixed length (pytest's differs under xdist), so the headless
+    command below the fold wraps the same and the scrollbar looks the same."""
+    import shutil
+    import tempfile
+
+    data = tempfile.mkdtemp(prefix="sj-")
+    request.addfinalizer(lambda: shutil.rmtree(data, ignore_errors=True))
+    monkeypatch.setenv("STARTJOB_DATA_DIR", data)
+    monkeypatch.setenv(PROD_SECRET_ENV, "demo-secret")
+    write_prod_profile(protected="true", max_jobs="5")
+    app = make_wizard(url="", client_id="", client_secret="", profile="prod")
+    assert snap_compare(app, run_before=tour.to_review, terminal_size=SIZE)
 
 
 def test_run(snap_compare, make_wizard, sandbox):

@@ -41,6 +41,10 @@ the event's Reference come from its id, so a re-delivered event is found (ledger
 Orchestrator by Reference) and not started twice. A template ``filter`` skips events that do
 not match (counted ``filtered``). A bad event is reported and the stream goes on.
 
+The production guard (``tui_app.guard``) asks once, after every row is planned and before
+the first row starts (``--yes`` confirms; without a terminal, or with ``--rows -`` /
+``--events -``, a protected batch exits 2 and nothing is started).
+
 Exit codes (``tui_app.exit_codes``): 0 every row started/added (``--wait``: every job ended
 Successful), 1 ``--wait``: a job ended Faulted or Stopped, 2 usage or a row that does not
 validate, 3 connection, 4 every row refused, 7 rows whose outcome is unknown remain,
@@ -59,6 +63,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, TextIO
 
+from tui_app import prompts
 from tui_app.arguments.jsontext import dumps, printable_json, quote
 from tui_app.batch_rows import Row, RowsError, RowSource, parse_object
 from tui_app.exit_codes import (
@@ -71,6 +76,7 @@ from tui_app.exit_codes import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
 )
+from tui_app.guard import decide
 from tui_app.ledger import (
     DONE_STATES,
     MAX_REFERENCE,
@@ -93,8 +99,10 @@ from tui_app.replay import (
     _Context,
     _Override,
     _Reporter,
+    confirm_start,
     connected,
     find_template,
+    job_guard,
     job_plan,
     lookup,
     parse_overrides,
@@ -149,14 +157,19 @@ class BatchTotals:
     timed_out: bool = False
     exit_code: int = EXIT_OK
     errors: list = field(default_factory=list)
+    #: The production guard's ``Guard.to_json`` (None: no guard rule applies).
+    guard: Optional[dict] = None
 
     def to_json(self) -> dict:
-        return {"totals": {"batch": self.batch, "rows": self.rows, "started": self.started,
-                           "already_done": self.skipped, "refused": self.refused,
-                           "unknown": self.unknown, "filtered": self.filtered,
-                           "not_started": self.not_started, "jobs_failed": self.jobs_failed,
-                           "timed_out": self.timed_out, "errors": list(self.errors),
-                           "exit_code": self.exit_code}}
+        totals = {"batch": self.batch, "rows": self.rows, "started": self.started,
+                  "already_done": self.skipped, "refused": self.refused,
+                  "unknown": self.unknown, "filtered": self.filtered,
+                  "not_started": self.not_started, "jobs_failed": self.jobs_failed,
+                  "timed_out": self.timed_out, "errors": list(self.errors),
+                  "exit_code": self.exit_code}
+        if self.guard is not None:
+            totals["guard"] = self.guard
+        return {"totals": totals}
 
 
 def template_filter(template: Template) -> Optional[Any]:
@@ -250,8 +263,10 @@ class _Engine:
     """One batch run: the resolved template, the ledger and the counts."""
 
     def __init__(self, context: _Context, options: BatchOptions, bid: str,
-                 out: TextIO, err: TextIO) -> None:
+                 out: TextIO, err: TextIO, prompter: Optional[prompts.Prompter] = None) -> None:
         self.context = context
+        #: Asks for the production guard's confirmation (None: not on a terminal).
+        self.prompter = prompter
         self.options = options
         self.bid = bid
         self.out = out
@@ -302,6 +317,25 @@ class _Engine:
             self.fields = []
         self.known = ([f.name for f in self.fields] if self.fields else
                       list(dict.fromkeys([*template.content, *template.bindings])))
+
+    async def confirm(self) -> None:
+        """The production guard, once before the first row starts: every row's start has
+        the template's strategy, so its cap is checked per row's start here
+        (``replay.confirm_start``; a ``ReplayError`` when not confirmed)."""
+        context = self.context
+        template = context.template
+        if template.action == "start_job":
+            strategy = template.strategy
+            found = await job_guard(context, self.target, strategy.kind,
+                                    robots=len(strategy.robots),
+                                    jobs_count=strategy.jobs_count or 1)
+        else:
+            found = decide(profile=context.profile, template=template, folder=context.folder,
+                           what=self.queue.name, item=True)
+        try:
+            confirm_start(context, found, self.prompter)
+        finally:
+            self.totals.guard = context.result.guard
 
     def warn(self, line: str) -> None:
         if line not in self.warned:
@@ -621,7 +655,10 @@ async def _run(options: BatchOptions, environ: Mapping[str, str], stdin: Optiona
             bid = batch_id(["stream", *identity, str(uuid.uuid4())])
         async with connected(replay_options, result, report, environ, client_options,
                              template, path, overrides, None) as context:
-            engine = _Engine(context, options, bid, out, err)
+            reads_stdin = "-" in (options.rows, options.events)
+            engine = _Engine(context, options, bid, out, err,
+                             None if replay_options.no_input or reads_stdin
+                             else prompts.terminal(stdin, err))
             engine.stream_key = batch_id(["events", *identity])
             totals = engine.totals
             await engine.resolve()
@@ -686,6 +723,7 @@ def _rows_named(rows: list) -> str:
 async def _rows(engine: _Engine, source: RowSource) -> None:
     totals, report = engine.totals, engine.context.report
     totals.rows = _validate(engine, source)
+    await engine.confirm()
     csv_row = source.kind == "csv"
     if engine.options.replay.dry_run:
         _dry_run(engine, source, csv_row)
@@ -863,6 +901,7 @@ async def _events(engine: _Engine, stdin: Optional[IO[Any]]) -> None:
         except OSError as exc:
             raise ReplayError(f"Cannot read the events file {source}: "
                               f"{exc.strerror or exc}.") from None
+    await engine.confirm()
     header = {"batch": engine.bid, "template": engine.context.template.name,
               "template_path": str(engine.context.path), "rows_source": f"events: {name}",
               "action": engine.context.template.action, "stream": True}

@@ -475,7 +475,11 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "secret-looking names, parsed as --set parses them (3 tries; Ctrl+C cancels, "
             "exit 2). --no-input turns this off.\n\n"
             "A template's filter (filter = '...') is checked against --event: an event it "
-            "does not match starts nothing and exits 0 (--dry-run says whether it matches)."
+            "does not match starts nothing and exits 0 (--dry-run says whether it matches).\n\n"
+            "The production guard: a start through a protected profile, into a protected "
+            "folder or from a protected template (protected = true, protected_folders), or of "
+            "more jobs than max_jobs, needs the folder's name typed on a terminal (3 tries), "
+            "or --yes; without either it exits 2 and nothing is sent. A batch asks once."
         ),
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -513,6 +517,12 @@ def _add_run_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="never ask on the terminal for a missing or ask value (for scripts: exit 2 "
              "instead); without a terminal nothing is ever asked",
+    )
+    run.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm a start the production guard asks about (a protected profile, "
+             "folder or template, or more jobs than max_jobs) without typing",
     )
     run.add_argument("--wait", action="store_true",
                      help="wait until every job has ended (a queue item: is processed)")
@@ -607,6 +617,9 @@ def _add_route_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
                        help="JSON lines to route ('-' = standard input)")
     route.add_argument("--dry-run", action="store_true",
                        help="route and check each event's run, start nothing")
+    route.add_argument("--yes", action="store_true",
+                       help="confirm starts the production guard protects (else they are "
+                            "not started: nothing is asked)")
     route.add_argument("--output", choices=("text", "json"), default="text",
                        help="text (default) or one JSON object per event")
     _add_demo_argument(route)
@@ -798,6 +811,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             connection=launch.connection,
             profile=launch.profile,
             no_input=args.no_input,
+            yes=args.yes,
         )
         _debug_log(args, launch)
         if args.rows is not None or args.events is not None:
@@ -829,7 +843,8 @@ def _run_route(args: argparse.Namespace) -> int:
             _debug_log(args, launch)
             return route_events(table, events, connection=launch.connection,
                                 profile=launch.profile, dry_run=args.dry_run,
-                                output=args.output, client_options=launch.client_options)
+                                output=args.output, client_options=launch.client_options,
+                                yes=args.yes)
     finally:
         if events is not sys.stdin:
             events.close()
@@ -964,7 +979,8 @@ def _template_json(entry: TemplateEntry) -> dict:
         return {"name": entry.name, "path": str(entry.path), "error": entry.error, **where}
     return {"name": template.name, "path": str(entry.path), "description": template.description,
             "process": template.process.key, "environment": template.process.environment,
-            "strategy": template.strategy.kind, "error": None, **where}
+            "strategy": template.strategy.kind, "protected": template.protected,
+            "max_jobs": template.max_jobs, "error": None, **where}
 
 
 def _run_history(args: argparse.Namespace) -> int:

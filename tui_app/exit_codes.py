@@ -17,7 +17,9 @@ EXIT_OK = 0
 EXIT_JOB_FAILED = 1
 #: Usage or template error, a missing or invalid argument value (input arguments over
 #: 10,000 characters without ``--large-input=file`` too), or drift that blocks (a saved entry
-#: point, machine, host or runtime type that is gone, or machines that cannot be read).
+#: point, machine, host or runtime type that is gone, or machines that cannot be read). Also:
+#: the production guard stopped a start it protects (no ``--yes``, not confirmed on the
+#: terminal); nothing was sent.
 EXIT_USAGE = 2
 #: Sign-in failed, or Orchestrator could not be reached or failed (a wrong URL, 5xx,
 #: throttling): no job was started.
@@ -53,7 +55,8 @@ EXIT_CODES = (
     (EXIT_JOB_FAILED, "with --wait: a job ended Faulted or Stopped, or the queue item "
                       "Failed or Abandoned"),
     (EXIT_USAGE, "usage or template error, missing/invalid argument (too large without "
-                 "--large-input=file), drift that blocks"),
+                 "--large-input=file), drift that blocks, a protected start not confirmed "
+                 "(--yes)"),
     (EXIT_CONNECTION, "sign-in failed, or Orchestrator cannot be reached or failed; "
                       "nothing started"),
     (EXIT_REFUSED, "Orchestrator refused the request (or the upload of --large-input=file), "

@@ -15,7 +15,11 @@ The file never holds a secret; each profile says where its secret comes from ins
                                             # or secret = "prompt" / secret = "file"
 
 Other keys: ``identity_url``, ``tenant`` (on-prem tenancy name, like ``--tenant``; the old
-name ``tenancy_name`` is still read), ``username``. ``scope`` may also be a list. Loading is
+name ``tenancy_name`` is still read), ``username``. ``scope`` may also be a list. The
+production guard (``tui_app.guard``): ``protected = true`` (every start through the profile
+needs a typed confirmation, or ``--yes``), ``protected_folders = ["Production", ...]`` (only
+those folders and their subfolders) and ``max_jobs = N`` (a start of more jobs needs a
+confirmation); saving a profile from the wizard keeps the guard keys it had. Loading is
 strict: an unknown key, a wrong type, a bad URL (or port) or auth mode, a password in the URL,
 or a secret written into the file is a ``ProfileError`` naming the file, the profile and the
 key. Saving keeps only the keys of the profile's sign-in mode (no ``client_id`` in a token
@@ -34,7 +38,7 @@ import shlex
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import tomli_w
 
@@ -64,7 +68,11 @@ _TEXT_KEYS = ("url", "auth_mode", "identity_url", "client_id", "tenancy_name", "
 _KEYS = _TEXT_KEYS[:7] + ("scope",) + _TEXT_KEYS[7:]
 #: The key each field has in the file, where it differs (``tenancy_name`` is still read).
 _FILE_KEY = {"tenancy_name": "tenant"}
-_FILE_KEYS = tuple(_FILE_KEY.get(key, key) for key in _KEYS)
+#: The production guard's keys (``tui_app.guard``).
+_GUARD_KEYS = ("protected", "protected_folders", "max_jobs")
+_FILE_KEYS = tuple(_FILE_KEY.get(key, key) for key in _KEYS) + _GUARD_KEYS
+#: The most ``max_jobs`` may be (StartJobs' own limit on JobsCount).
+MAX_JOBS = 10_000
 
 
 class ProfileError(SettingsError):
@@ -104,6 +112,15 @@ class Profile:
     secret_command: str = ""
     #: "prompt" (asked at connect time) or "file" (kept in secrets.toml), or "".
     secret: str = ""
+    #: The production guard (``tui_app.guard``): every folder, some folders, a cap.
+    protected: bool = False
+    protected_folders: tuple[str, ...] = ()
+    max_jobs: Optional[int] = None
+
+    @property
+    def guarded(self) -> bool:
+        """Any guard key is set."""
+        return self.protected or bool(self.protected_folders) or self.max_jobs is not None
 
     @property
     def secret_source(self) -> str:
@@ -134,18 +151,25 @@ class Profile:
 
     def to_toml_table(self) -> dict:
         """The non-empty keys, in file order (``tenancy_name`` is written as ``tenant``)."""
-        table = {}
+        table: dict = {}
         for key in _KEYS:
             value = getattr(self, key)
             if value:
                 table[_FILE_KEY.get(key, key)] = value
+        if self.protected:
+            table["protected"] = True
+        if self.protected_folders:
+            table["protected_folders"] = list(self.protected_folders)
+        if self.max_jobs is not None:
+            table["max_jobs"] = self.max_jobs
         return table
 
     def for_its_mode(self) -> Profile:
         """This profile without the fields of the other sign-in modes."""
         unused = {key for mode in MODES.values() if mode.name != self.auth_mode
                   for key in mode.fields} - set(mode_of(self.auth_mode).fields) - set(SECRET_FIELDS)
-        return replace(self, **{key: "" for key in unused})
+        blank: dict[str, Any] = {key: "" for key in unused}
+        return replace(self, **blank)
 
 
 def profile_from_settings(name: str, settings: ConnectionSettings,
@@ -156,9 +180,10 @@ def profile_from_settings(name: str, settings: ConnectionSettings,
     ``secret_source`` is one of ``secret_env="VAR"``, ``secret_command="..."``,
     ``secret="prompt"`` or ``secret="file"``. The result is validated.
     """
-    values = {f.name: getattr(settings, f.name) for f in fields(Profile)
-              if f.name not in ("name", "secret_env", "secret_command", "secret")}
-    profile = Profile(name=name, **values, **secret_source).for_its_mode()
+    values: dict[str, Any] = {
+        f.name: getattr(settings, f.name) for f in fields(Profile)
+        if f.name not in ("name", "secret_env", "secret_command", "secret", *_GUARD_KEYS)}
+    profile = Profile(name=name, **{**values, **secret_source}).for_its_mode()
     return check_profile(profile)
 
 
@@ -233,10 +258,35 @@ def _profile_from_table(source: str, name: str, table: object) -> Profile:
             raise ProfileError(source, "must be text or a list of text (space-separated "
                                "scopes)", profile=name, key="scope")
         values["scope"] = " ".join(scope.split())
+    values.update(_guard_values(source, name, table))
     if not values.get("url"):
         raise ProfileError(source, "is missing; every profile needs the Orchestrator URL",
                            profile=name, key="url")
     return check_profile(Profile(name=name, **values), source)
+
+
+def _guard_values(source: str, name: str, table: dict) -> dict:
+    """The guard keys of a profile's table, checked (``ProfileError`` naming the key)."""
+    values: dict = {}
+    if "protected" in table:
+        if not isinstance(table["protected"], bool):
+            raise ProfileError(source, "must be true or false", profile=name, key="protected")
+        values["protected"] = table["protected"]
+    if "protected_folders" in table:
+        folders = table["protected_folders"]
+        if not isinstance(folders, list) or not all(
+                isinstance(f, str) and f.strip() for f in folders):
+            raise ProfileError(source, "must be a list of folder paths, e.g. [\"Production\", "
+                               "\"Finance/Payroll\"]", profile=name, key="protected_folders")
+        values["protected_folders"] = tuple(f.strip() for f in folders)
+    if "max_jobs" in table:
+        cap = table["max_jobs"]
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_JOBS:
+            raise ProfileError(source, f"must be a whole number from 1 to {MAX_JOBS:,} (the "
+                               "most jobs one start may create without a confirmation)",
+                               profile=name, key="max_jobs")
+        values["max_jobs"] = cap
+    return values
 
 
 def check_profile(profile: Profile, source: Optional[str] = None) -> Profile:
@@ -345,7 +395,8 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     With ``store_secret=True`` the ``secret`` is kept in ``secrets.toml`` (mode 0600) and the
     profile's source becomes ``secret = "file"``; only do this when the person chose it. A
     profile whose source is no longer "file" has any stored secret removed. Only the fields of
-    the profile's sign-in mode are saved.
+    the profile's sign-in mode are saved. A profile without guard keys that replaces one
+    with them keeps them (``protected``...: only an edit of the file removes them).
     """
     from tui_app import secret_sources
 
@@ -360,6 +411,10 @@ def save_profile(profile: Profile, *, secret: Optional[str] = None,
     profile = check_profile(profile.for_its_mode(), str(path))
     with locked(path):
         profiles = load_profiles(path)
+        old = profiles.get(profile.name)
+        if old is not None and old.guarded and not profile.guarded:  # only an edit drops them
+            profile = replace(profile, protected=old.protected,
+                              protected_folders=old.protected_folders, max_jobs=old.max_jobs)
         profiles[profile.name] = profile
         if store_secret and secret:  # store_secret without a secret was refused above
             secret_sources.store_secret(profile.name, secret)

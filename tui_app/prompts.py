@@ -8,7 +8,8 @@ that look like secrets (``tui_app.secretnames.looks_secret``) are read without e
 (termios, as ``getpass`` does). A typed value is parsed exactly as ``--set`` parses it; a
 wrong one asks again with the reason (never quoting a hidden value), at most ``TRIES``
 times. Ctrl+C or end of input cancels (``PromptCancelled``). An empty answer leaves an
-optional value out and asks again for a required one.
+optional value out and asks again for a required one. ``ask_word`` asks for a typed
+confirmation (the production guard's word, ``tui_app.guard``), also at most ``TRIES`` times.
 
 Streams are injected (``Prompter(stdin, out)``) so the logic is testable without a tty.
 """
@@ -32,7 +33,7 @@ except ImportError:  # Windows: getpass reads hidden input from the console inst
     termios = None  # type: ignore[assignment]
 
 __all__ = ["TRIES", "PromptCancelled", "PromptFailed", "Prompter", "Wanted", "ask_values",
-           "terminal"]
+           "ask_word", "terminal"]
 
 #: How many times a wrong value is asked for before the replay stops.
 TRIES = 3
@@ -157,6 +158,18 @@ def _ask_one(prompter: Prompter, item: Wanted) -> Any:
                       else str(exc))
             prompter.say(f"  Not valid: {visible(reason, single_line=True)}")
     raise PromptFailed(f"{item.name}: no valid value after {TRIES} tries; nothing was started.")
+
+
+def ask_word(prompter: Prompter, label: str, accepts: Callable[[str], bool],
+             wrong: str) -> None:
+    """Ask until the typed text ``accepts`` (a typed confirmation), saying ``wrong`` after
+    each other answer; ``PromptFailed`` after ``TRIES`` tries, ``PromptCancelled`` on Ctrl+C
+    or end of input. What was typed is not kept."""
+    for _ in range(TRIES):
+        if accepts(prompter.read(label)):
+            return
+        prompter.say(wrong)
+    raise PromptFailed(f"not confirmed after {TRIES} tries")
 
 
 @contextlib.contextmanager

@@ -143,6 +143,7 @@ from tui_app.exit_codes import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
 )
+from tui_app.guard import Guard, decide, planned_jobs
 from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import (
     AuthenticationError,
@@ -223,6 +224,8 @@ class ReplayOptions:
     event_data: Optional[dict] = None
     #: ``--no-input``: never ask on the terminal for a missing value (``tui_app.prompts``).
     no_input: bool = False
+    #: ``--yes``: confirm a start the production guard protects (``tui_app.guard``).
+    yes: bool = False
 
 
 @dataclass
@@ -250,11 +253,15 @@ class ReplayResult:
     item: Any = None
     #: Whether the event matched the template's ``filter`` (None: no filter or no event).
     filter_matches: Optional[bool] = None
+    #: The production guard's ``Guard.to_json`` (None: no guard rule applies).
+    guard: Optional[dict] = None
 
     def to_json(self) -> dict:
         data = self._json()
         if self.filter_matches is not None:
             data["filter_matches"] = self.filter_matches
+        if self.guard is not None:
+            data["guard"] = self.guard
         return data
 
     def _json(self) -> dict:
@@ -747,7 +754,17 @@ async def connected(options: ReplayOptions, result: ReplayResult, report: _Repor
             folder = await _find_folder(client, effective)
         yield _Context(options, result, report, environ, client_options, template, path,
                        effective, overrides, event, client, folder, settings, prompter,
-                       store, key, cached, cached.identity if cached is not None else None)
+                       store, key, cached, cached.identity if cached is not None else None,
+                       _profile_of(settings))
+
+
+def _profile_of(settings: ConnectionSettings) -> Optional[Any]:
+    """The profile in effect (its guard keys decide with the template's), None without."""
+    if not settings.profile:
+        return None
+    from tui_app.profiles import get_profile
+
+    return get_profile(settings.profile)
 
 
 async def _find_folder(client: OrchestratorClient, effective: Template) -> Optional[Folder]:
@@ -811,6 +828,69 @@ class _Context:
     cached: Optional[Resolution] = None
     #: Who started, for the history (None: ask ``identity.who_started``).
     identity: Optional[Any] = None
+    #: The profile in effect (``profiles.Profile``; None: none), for the guard.
+    profile: Optional[Any] = None
+
+
+# -- the production guard ----------------------------------------------------------------------
+
+
+async def job_guard(context: _Context, target: JobTarget, kind: str, *, robots: int,
+                    jobs_count: int) -> Guard:
+    """The guard of a start (``tui_app.guard``); for All robots under a cap, the robot pool
+    is listed to count the jobs (None when it cannot be)."""
+    template = context.template
+
+    def decided(pool: Optional[Sequence[Any]]) -> Guard:
+        jobs = planned_jobs(kind, robots=robots, jobs_count=jobs_count, pool=pool)
+        return decide(profile=context.profile, template=template, folder=context.folder,
+                      what=template.process.key, jobs=jobs)
+
+    found = decided(target.pool)
+    if kind == "All" and target.pool is None and found.over_cap:
+        try:
+            found = decided(await resolver.robot_pool(context.client, target.release,
+                                                      context.folder))
+        except (resolver.FolderNeeded, OrchestratorError):
+            pass  # not known: over the cap until confirmed
+    return found
+
+
+def confirm_start(context: _Context, found: Guard,
+                  prompter: Optional[prompts.Prompter]) -> None:
+    """Go on with a start the guard lets through: nothing to confirm, ``--yes``, or the word
+    typed on the terminal (``prompter``; up to ``prompts.TRIES`` tries). ``--dry-run`` only
+    says a real run needs a confirmation. Else a ``ReplayError`` (exit 2): nothing is sent."""
+    options, result, report = context.options, context.result, context.report
+    if not found.applies:
+        return
+    result.guard = found.to_json()
+    if not found.needs_confirmation:
+        return
+    if options.dry_run:
+        report.warn(f"A real run needs a confirmation: {found.refusal().partition(': ')[2]}")
+        return
+    if options.yes:
+        result.guard = found.to_json("--yes")
+        what = "; ".join(filter(None, (found.protected_by,
+                                       found.cap_sentence() if found.over_cap else "")))
+        report.say(f"Guard        {what}: confirmed with --yes")
+        return
+    if prompter is None:
+        raise ReplayError(found.refusal(), EXIT_USAGE)
+    if found.protected:
+        prompter.say(f"Protected: {found.protected_by}.")
+    if found.over_cap:
+        prompter.say(f"This start creates {found.cap_sentence()}.")
+    try:
+        prompts.ask_word(prompter, found.prompt(), found.accepts,
+                         f"  That is not {found.terminal_word()!r} (exactly, in this case).")
+    except prompts.PromptCancelled:
+        raise ReplayError("Cancelled: nothing was started.") from None
+    except prompts.PromptFailed:
+        raise ReplayError(f"Not confirmed after {prompts.TRIES} tries: nothing was started.") \
+            from None
+    result.guard = found.to_json("typed")
 
 
 def _ask_missing(context: _Context, collected: _Values,
@@ -992,6 +1072,10 @@ async def _start_job(context: _Context) -> None:
     result.start_info = shown = built.shown
     for line in format_rows(built.rows):
         report.say(line)
+    strategy = plan.strategy
+    confirm_start(context, await job_guard(context, target, strategy.kind,
+                                           robots=len(strategy.robots),
+                                           jobs_count=strategy.jobs_count), context.prompter)
     if options.dry_run:
         check = {k: v for k, v in shown.items() if v != INPUT_FILE_PLACEHOLDER}
         if hidden and "InputArguments" in check:
@@ -1281,6 +1365,9 @@ async def _add_queue_item(context: _Context) -> None:
             raise ReplayError(f"The queue {quote(queue.name)} takes each reference once and "
                               f"already has item {taken.id} ({taken.status}) with the reference "
                               f"{quote(plan.reference)}; nothing was added.", EXIT_REFUSED)
+    confirm_start(context, decide(profile=context.profile, template=template,
+                                  folder=context.folder, what=queue.name, item=True),
+                  context.prompter)
     if options.dry_run:
         report.say("Dry run: nothing was added. The request would be:")
         report.say(printable_json({"itemData": shown}))

@@ -10,7 +10,8 @@ standard output: the event's number, the route, the template and the outcome
 Exit codes: 0 every event a route matched was started (events no route matched are only
 counted); 2 the route file, a template it names, or ``--events`` cannot be used (nothing
 ran); 4 at least one event was not started: its run failed (the line says why and with which
-``startjob run`` exit code) or the line was not a JSON object.
+``startjob run`` exit code: 2 for a start the production guard protects, without ``--yes``)
+or the line was not a JSON object.
 """
 
 from __future__ import annotations
@@ -84,9 +85,10 @@ def route_events(table: RouteTable, stream: IO[str], *, connection: Mapping[str,
                  profile: Optional[str] = None, dry_run: bool = False, output: str = "text",
                  environ: Optional[Mapping[str, str]] = None,
                  client_options: Optional[dict] = None, out: Optional[TextIO] = None,
-                 err: Optional[TextIO] = None) -> int:
+                 err: Optional[TextIO] = None, yes: bool = False) -> int:
     """Route and run every event of ``stream``; prints a line per event and the summary,
-    returns the exit code (see the module docstring)."""
+    returns the exit code (see the module docstring). ``yes``: ``--yes`` (the production
+    guard's starts are confirmed; without it they are not started)."""
     out = out or sys.stdout
     err = err or sys.stderr
     counts = RouteCounts()
@@ -94,7 +96,7 @@ def route_events(table: RouteTable, stream: IO[str], *, connection: Mapping[str,
         for number, event, problem in read_events(stream):
             _route_one(table, number, event, problem, counts, out, output,
                        lambda path, found: _run(path, found, connection, profile, dry_run,
-                                                environ, client_options))
+                                                environ, client_options, yes))
     finally:  # also after Ctrl+C: what ran so far
         print(f"startjob route: {counts.summary()}", file=err, flush=True)
     return counts.exit_code
@@ -135,12 +137,12 @@ def _route_one(table: RouteTable, number: int, event: Optional[dict], problem: O
 
 def _run(path: Path, event: dict, connection: Mapping[str, Any], profile: Optional[str],
          dry_run: bool, environ: Optional[Mapping[str, str]],
-         client_options: Optional[dict]) -> Any:
+         client_options: Optional[dict], yes: bool = False) -> Any:
     """One event through the single-run path (``replay.replay``), its printing kept."""
     from tui_app.replay import ReplayOptions, replay
 
     options = ReplayOptions(template=str(path), event_data=event, dry_run=dry_run,
-                            connection=connection, profile=profile, no_input=True)
+                            connection=connection, profile=profile, no_input=True, yes=yes)
     quiet = io.StringIO()
     return asyncio.run(replay(options, environ=environ, out=quiet, err=quiet,
                               client_options=client_options))

@@ -7,6 +7,8 @@ The version-1 format is a public contract; in outline::
     description = "Start SupportTriage for one incident"
     ask = []                 # arguments never stored, asked at every replay
     filter = '...'           # optional: an --event must match it (tui_app.event_filter)
+    protected = true         # optional: every start needs a typed confirmation (or --yes)
+    max_jobs = 5             # optional (job templates): more jobs per start need confirming
 
     [connection]             # optional: profile or url, and folder; never a secret
     [process]                # key (required), environment, release_key, release_name, version
@@ -125,7 +127,7 @@ SLUG_MAX_LENGTH = 64
 _TOP_KEYS = (
     "version", "name", "description", "action", "ask", "filter",
     "connection", "process", "strategy", "options", "arguments", "signature", "bindings",
-    "queue", "item", "content", "schema", "reference", "events",
+    "queue", "item", "content", "schema", "reference", "events", "protected", "max_jobs",
 )
 #: The tables that belong to one action (a template of another action must not have them).
 _ACTION_TABLES = ("process", "strategy", "options", "arguments", "signature", "queue", "item",
@@ -235,6 +237,10 @@ class Template:
     #: The top-level ``filter`` (``tui_app.event_filter``): an ``--event`` that does not
     #: match it starts nothing. None: every event.
     filter: Optional[str] = None
+    #: The production guard (``tui_app.guard``): a start needs a typed confirmation (or
+    #: ``--yes``); ``max_jobs``: a start of more jobs needs one (job templates only).
+    protected: bool = False
+    max_jobs: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -491,9 +497,10 @@ class _Parser:
             self.fail("description", f"must be a string, got {_show(description)}")
         connection = self.connection(self.table(data, "connection", _CONNECTION_KEYS))
         condition = self.filter(data)
+        guard = self.guard(data, action)
         if action == "add_queue_item":
             return replace(self.queue_template(data, name, description, connection),
-                           filter=condition)
+                           filter=condition, **guard)
         process = self.process(
             self.table(data, "process", _PROCESS_KEYS, required="process" in needs))
         strategy = self.strategy(
@@ -527,7 +534,25 @@ class _Parser:
             ask=ask,
             action=action,
             filter=condition,
+            **guard,
         )
+
+    def guard(self, data: dict, action: str) -> dict:
+        """The top-level ``protected`` and ``max_jobs`` (``tui_app.guard``)."""
+        values: dict = {}
+        if "protected" in data:
+            if not isinstance(data["protected"], bool):
+                self.fail("protected", f"must be true or false, got {_show(data['protected'])}")
+            values["protected"] = data["protected"]
+        if "max_jobs" in data:
+            cap = data["max_jobs"]
+            if action == "add_queue_item":
+                self.fail("max_jobs", "does not apply to a queue template (it adds one item)")
+            if not (_is_int(cap) and 1 <= cap <= MAX_JOBS_COUNT):
+                self.fail("max_jobs", f"must be a whole number from 1 to {MAX_JOBS_COUNT}, "
+                          f"got {_show(cap)}")
+            values["max_jobs"] = cap
+        return values
 
     def filter(self, data: dict) -> Optional[str]:
         """The top-level ``filter``: text that ``event_filter.compile_filter`` takes."""
@@ -852,6 +877,10 @@ def _render(template: Template, source: str) -> str:
         data["events"] = {"id": template.event_id}
     if template.filter:
         data["filter"] = template.filter
+    if template.protected:
+        data["protected"] = True
+    if template.max_jobs is not None:
+        data["max_jobs"] = template.max_jobs
     connection = compact(
         {
             "profile": template.connection.profile,

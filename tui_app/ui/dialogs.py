@@ -1,4 +1,5 @@
-"""Modal dialogs: yes/no confirmation and step help; text that keeps paths whole."""
+"""Modal dialogs: yes/no confirmation, a typed confirmation (the production guard) and step
+help; text that keeps paths whole."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Input, Static
 
 #: A run of spaces, a name ending in a path separator, or a name.
 _CHUNK = re.compile(r"\s+|[^\s/\\]*[/\\]|[^\s/\\]+")
@@ -106,6 +107,54 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_toggle_focus(self) -> None:
         self.focus_next()
+
+
+class TypedConfirmDialog(ModalScreen[bool]):
+    """Ask to type ``word`` (the production guard's confirmation): the confirm button is
+    enabled only while the text is exactly the word (case-sensitive, ``accepts``); Enter
+    confirms then, Escape cancels. What was typed is not kept."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, question: str, word: str, *, yes: str = "Start",
+                 no: str = "Cancel") -> None:
+        super().__init__()
+        self.question = question
+        self.word = word
+        self.yes_label = yes
+        self.no_label = no
+
+    def accepts(self, typed: str) -> bool:
+        return bool(self.word) and typed.strip() == self.word
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question), classes="dialog-text")
+            yield Input(placeholder=f"type {self.word}", id="typed", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes_label} (Enter)", id="yes", variant="warning",
+                             compact=True, disabled=True)
+                yield Button(f"{self.no_label} (esc)", id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = not self.accepts(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.accepts(event.value):
+            self._answer(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self._answer(event.button.id == "yes")
+
+    def action_cancel(self) -> None:
+        self._answer(False)
+
+    def _answer(self, value: bool) -> None:
+        self.query_one("#typed", Input).value = ""
+        self.dismiss(value)
 
 
 class HelpDialog(ModalScreen[None]):

@@ -254,6 +254,7 @@ class QueueSteps:
         settings = self.session.state.settings
         return [("Orchestrator", settings.url),
                 ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
+                *self.session.guard().summary_rows(),
                 *self.shown_content(plan).rows()]
 
     def body_text(self, plan: QueuePlan) -> str:
@@ -396,6 +397,7 @@ class QueueSteps:
                                             description=request.description, ask=request.ask,
                                             demo=session.demo, url=session.state.settings.url,
                                             bindings=session.keep_bindings(request.bindings))
+        template = session.with_guard_keys(template)
         path = save_template(template, personal_target(request.path), overwrite=overwrite)
         session.bindings = dict(template.bindings)
         session.state.ask_names = session.state.ask_names | frozenset(request.ask)

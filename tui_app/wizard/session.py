@@ -30,6 +30,7 @@ from tui_app.following import (
     PendingWatch,
     poll_once,
 )
+from tui_app.guard import Guard, GuardKeys, decide, planned_jobs
 from tui_app.orchestrator.errors import (
     NotAvailable,
     OrchestratorError,
@@ -226,6 +227,9 @@ class WizardSession:
         self.bindings: dict[str, str] = dict(template.bindings) if template else {}
         #: A template to apply once signed in (``startjob open``, a resumed draft).
         self.pending_template = template
+        #: The production guard keys of the template opened (``tui_app.guard``): they
+        #: protect the whole session, and a template saved from it keeps them.
+        self.template_guard = GuardKeys.of(template)
         #: The pending template is a resumed draft (it skips the drift check).
         self.pending_is_draft = False
         self.pending_draft: Optional[drafts.Draft] = None
@@ -834,6 +838,7 @@ class WizardSession:
             ("Orchestrator", settings.url),
             ("Signed in by", AUTH_MODE_LABELS[settings.auth_mode]),
         ]
+        rows += self.guard().summary_rows()
         # The same rows as ``startjob run`` prints, and the robots that are not Available.
         for label, value in plan_rows(plan, self.argument_specs(plan),
                                       hidden=self.state.ask_names, hidden_as=MASK):
@@ -848,6 +853,43 @@ class WizardSession:
                 if lines:
                     rows.append(("Runtimes", "; ".join(lines)))
         return rows
+
+    # -- the production guard -----------------------------------------------------------------
+
+    def guard(self, profile_name: Optional[str] = None) -> Guard:
+        """The production guard of the current choice (``tui_app.guard``): the profile
+        signed in with (``profile_name``: the one chosen on Connect), the template opened,
+        the folder, and how many jobs a start creates (None until that is known). Every
+        step shows ``banner()``; Review asks with it."""
+        state = self.state
+        name = state.settings.profile if profile_name is None else profile_name
+        profile = self.profiles.get(name) if name else None
+        if self.adds_item:
+            queue = state.queue.queue
+            return decide(profile=profile, template=self.template_guard, folder=state.folder,
+                          what=queue.name if queue is not None else "", item=True)
+        release = state.release
+        return decide(profile=profile, template=self.template_guard, folder=state.folder,
+                      what=release.process_key if release is not None else "",
+                      jobs=self._planned_jobs())
+
+    def _planned_jobs(self) -> Optional[int]:
+        kind = self.state.strategy_kind
+        try:
+            count = parse_jobs_count(self.state.jobs_count_text) if kind in COUNTED else 1
+        except ValueError:
+            return None
+        robots = len(self.chosen_robots()) if kind in ROBOT_STRATEGIES else 0
+        pool = self.robot_pool() if self.robots_loaded() else None
+        return planned_jobs(kind, robots=robots, jobs_count=count, pool=pool)
+
+    def with_guard_keys(self, template: Template) -> Template:
+        """``template`` (being saved) with the guard keys of the template opened."""
+        keys = self.template_guard
+        if keys is None:
+            return template
+        return dataclasses.replace(template, protected=keys.protected,
+                                   max_jobs=keys.max_jobs if not self.adds_item else None)
 
     # -- the pre-flight check ---------------------------------------------------------------
 
@@ -1098,6 +1140,7 @@ class WizardSession:
             bindings=self.keep_bindings(request.bindings),
             demo=self.demo,
         )
+        template = self.with_guard_keys(template)
         path = save_template(template, personal_target(request.path), overwrite=overwrite)
         self.bindings = dict(template.bindings)
         self.state.ask_names = self.state.ask_names | frozenset(request.ask)

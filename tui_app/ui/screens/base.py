@@ -1,8 +1,9 @@
-"""The frame every wizard step shares: step indicator, title, body, message line, footer."""
+"""The frame every wizard step shares: step indicator, title, the production guard's
+PROTECTED line (only for a protected target), body, message line, footer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from rich.text import Text
 from textual import events, on
@@ -46,6 +47,7 @@ class StepScreen(Screen):
         yield StepIndicator(self.STEP, skipped=self.session.skipped_steps(),
                             steps=self.session.step_names())
         yield Static(Text(self.heading(), style="bold"), id="heading")
+        yield Static(id="guard")
         if self.state.settings.insecure:
             yield Static(
                 Text("Warning: TLS certificates are NOT checked (--insecure). Testing only."),
@@ -76,6 +78,15 @@ class StepScreen(Screen):
             indicator.steps = self.session.step_names()
             indicator.skipped = self.session.skipped_steps()
             indicator.refresh()
+        self.show_guard()
+
+    def show_guard(self, banner: Optional[str] = None) -> None:
+        """The PROTECTED line (``session.guard().banner()``, or ``banner``): in words, so it
+        reads without colour; no line at all when the target is not protected."""
+        text = self.session.guard().banner() if banner is None else banner
+        line = self.query_one("#guard", Static)
+        line.update(Text(text))
+        line.display = bool(text)
 
     def on_mount(self) -> None:
         # Runs besides each step's own on_mount (Textual calls the handler of every class in
@@ -83,6 +94,7 @@ class StepScreen(Screen):
         for editor in self.query("Input, TextArea"):
             if isinstance(editor, (Input, TextArea)):  # what the selector matched
                 editor.cursor_blink = False
+        self.show_guard()
 
     def heading(self) -> str:
         return self.HEADING

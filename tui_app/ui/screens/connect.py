@@ -190,6 +190,13 @@ Press Enter in any field to connect.
         else:
             self._profile_secret = ""
         self.message.clear()
+        self.show_guard()
+
+    def show_guard(self, banner: Optional[str] = None) -> None:
+        """Before signing in, the PROTECTED line follows the profile chosen in the list."""
+        if banner is None and self.session.client is None:
+            banner = self.session.guard(self._profile_name()).banner()
+        super().show_guard(banner)
 
     def _fill_from_profile(self, name: str) -> None:
         """Put the profile's settings in the form; its secret stays with its source."""

@@ -12,7 +12,7 @@ from textual.widgets import Button, Static
 from tui_app.plan import PlanError
 from tui_app.text import visible
 from tui_app.ui.dialogs import ConfirmDialog, WrappedText
-from tui_app.ui.screens.review import ReviewFrame, summary_text
+from tui_app.ui.screens.review import ReviewFrame, guard_questions, summary_text
 
 #: The width of the label column ("Postpone until" fits).
 LABEL_WIDTH = 16
@@ -90,13 +90,21 @@ never written, nor the values you mark "ask at every replay".
     def action_add(self) -> None:
         if self.query_one("#add", Button).disabled:
             return
-        if not self.session.queue.unknown:
+        questions = []
+        if self.session.queue.unknown:
+            questions.append(ConfirmDialog(
+                "Whether the last Add created the item is not known (see the message). "
+                "Adding again may add it twice. Add again anyway?", yes="Add again",
+                no="Wait"))
+        self._ask_then_add(questions + guard_questions(self.session.guard(), "Add"))
+
+    def _ask_then_add(self, questions: list) -> None:
+        """Ask each question in turn; add once every one was answered yes."""
+        if not questions:
             self._confirmed_add()
             return
-        self.app.push_screen(ConfirmDialog(
-            "Whether the last Add created the item is not known (see the message). Adding "
-            "again may add it twice. Add again anyway?", yes="Add again", no="Wait"),
-            lambda yes: self._confirmed_add() if yes else None)
+        first, rest = questions[0], questions[1:]
+        self.app.push_screen(first, lambda yes: self._ask_then_add(rest) if yes else None)
 
     def _confirmed_add(self) -> None:
         self.query_one("#add", Button).disabled = True

@@ -15,7 +15,12 @@ from textual.widgets import Button, Static
 from tui_app.arguments.jsontext import dumps
 from tui_app.plan import PlanError
 from tui_app.text import visible
-from tui_app.ui.dialogs import ConfirmDialog, WrappedText, wrap_at_separators
+from tui_app.ui.dialogs import (
+    ConfirmDialog,
+    TypedConfirmDialog,
+    WrappedText,
+    wrap_at_separators,
+)
 from tui_app.ui.handoff_dialog import HandoffDialog
 from tui_app.ui.save_template import SaveTemplateDialog
 from tui_app.ui.screens.base import StepScreen
@@ -61,6 +66,18 @@ def _check_text(check) -> Text:
             text.append("  What to do: " + visible(finding.advice) + "\n")
     text.rstrip()
     return text
+
+
+def guard_questions(guard, what: str = "Start") -> list:
+    """The production guard's questions before a start (``tui_app.guard``): the typed
+    word of a protected target, then a start over the jobs cap."""
+    questions: list = []
+    if guard.protected:
+        questions.append(TypedConfirmDialog(visible(guard.question()), guard.word, yes=what))
+    if guard.over_cap:
+        questions.append(ConfirmDialog(visible(guard.cap_question()), yes=f"{what} anyway",
+                                       no="Back to Review"))
+    return questions
 
 
 def summary_text(rows: list, value_width: int, label_width: int = LABEL_WIDTH) -> Text:
@@ -246,6 +263,7 @@ are never written, nor the values of arguments you mark "ask at every replay".
                 yes="Start anyway",
                 no="Back to Review",
             ))
+        questions += guard_questions(self.session.guard())
         self._ask_then_start(questions)
 
     def _ask_then_start(self, questions: list) -> None:
