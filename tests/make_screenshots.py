@@ -31,12 +31,13 @@ from tui_app.ui.app import make_app  # noqa: E402
 
 STEPS = ["connect", "folder", "action", "process", "release", "strategy", "modern_options",
          "arguments", "review", "run", "run-log", "queue", "content", "item", "queue_review",
-         "monitor", "review_protected"]
+         "monitor", "review_protected", "copy_as"]
 OUT = HERE.parent / "screenshots"
 
 
 async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
     settings = ConnectionSettings(url=UI_URL, client_id="demo-client", client_secret="demo-secret")
+    saved = dict(os.environ)
     if step == "review_protected":  # a protected profile, in a startjob home of its own
         import tempfile
 
@@ -44,6 +45,14 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
         os.environ[PROD_SECRET_ENV] = "demo-secret"
         write_prod_profile(protected="true", max_jobs="5")
         settings = ConnectionSettings(profile="prod")
+    try:
+        return await _drive(sandbox, index, step, settings)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)  # the next step's home is the usual one again
+
+
+async def _drive(sandbox: Sandbox, index: int, step: str, settings: ConnectionSettings) -> Path:
     app = make_app(
         settings,
         client_options={"transport": SandboxRedirect(sandbox.base_url)},
@@ -67,6 +76,10 @@ async def shoot(sandbox: Sandbox, index: int, step: str) -> Path:
             if step == "run-log":
                 await pilot.press("f4")  # the highlighted job's robot log
                 await tour.settle(pilot, 0.5)
+        elif step == "copy_as":  # Review's Copy as… dialog (F7)
+            await tour.to_review(pilot)
+            await pilot.press("f7")
+            await tour.settle(pilot)
         else:
             await getattr(tour, f"to_{step.replace('_protected', '')}")(pilot)
         if step == "process":
