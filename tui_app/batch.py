@@ -11,7 +11,8 @@ Every row is planned before anything starts: the problems of all rows are listed
 row numbers (exit 2, nothing started). ``--dry-run`` stops there and prints one line per row
 and the first full body. Then the rows go through ``--parallel N`` workers (default 4):
 a row is written to the batch ledger (``tui_app.ledger``) as ``starting`` (and synced to
-disk, off the event loop) before its StartJobs is sent (``starting.start_once``: never a
+disk, off the event loop; rows written while a sync runs share the next one) before its
+StartJobs is sent (``starting.start_once``: never a
 blind retry; a 429, which Orchestrator refused before acting, is sent again after its
 ``Retry-After``), then ``started``,
 ``refused`` or ``unknown``. Each row's Reference is deterministic
@@ -28,7 +29,9 @@ per ``GET /odata/Jobs``), never more than ``POLLS_PER_MINUTE`` such requests a m
 
 History: every started row is one history entry (as ``startjob run`` writes), so
 ``startjob history`` and ``startjob jobs`` find a row's jobs; queue rows added in bulk have no
-item ids in Orchestrator's answer and are only in the ledger.
+item ids in Orchestrator's answer and are only in the ledger. A rows batch appends its
+entries in groups (``HISTORY_GROUP``, at most ``HISTORY_SECONDS`` late, and at the end): a
+kill loses at most that group from the history, never from the ledger.
 
 Output: a progress line on standard error only when it is a terminal (rows done, started,
 refused, rate, ETA; cleared at the end); a summary at the end. ``--output json`` writes JSON
@@ -127,6 +130,10 @@ RATE_WAIT = 2.0
 POLLS_PER_MINUTE = 60
 #: Refused rows named in the text summary (the rest are in the ledger and ``--output json``).
 SHOWN_PROBLEMS = 20
+#: A rows batch writes its history entries in groups: at most this many at once, and none
+#: waits longer than ``HISTORY_SECONDS`` (an event stream writes each at once).
+HISTORY_GROUP = 100
+HISTORY_SECONDS = 1.0
 
 
 @dataclass
@@ -212,7 +219,8 @@ def row_values(template: Template, known: Sequence[str], row: Row, csv_row: bool
 
 @dataclass
 class _Prepared:
-    """One row, planned: its number, Reference, and the body to send."""
+    """One row, planned: its number, Reference, and the body to send (a job's: empty
+    when it is not ``shown``, i.e. it has ``ask`` values or goes as a file)."""
 
     number: int
     reference: str
@@ -220,6 +228,8 @@ class _Prepared:
     plan: Any = None
     shown: Optional[dict] = None
     event_ref: bool = False
+    #: Written ``starting`` ahead (``_Engine.mark``).
+    marked: bool = False
 
 
 class _Progress:
@@ -284,6 +294,13 @@ class _Engine:
         self.event_id: Optional[str] = getattr(context.template, "event_id", None)
         self.identity: Any = None
         self.ledger: Optional[Ledger] = None
+        #: Ledger records on disk so far, and the sync that runs (``_synced``).
+        self.synced = 0
+        self.syncing: Optional[asyncio.Future] = None
+        #: History entries not written yet, since when; grouped for rows, not events.
+        self.history: list = []
+        self.history_since = 0.0
+        self.group_history = False
         self.states: dict = {}
         self.done = 0
         self.progress = _Progress(err, None)
@@ -364,8 +381,10 @@ class _Engine:
         if template.action == "start_job":
             built = job_plan(self.context, self.target, overrides, event, self.warn,
                              tail=self.tail(row, event))
-            return _Prepared(row.number, str(built.plan.reference), {}, built.plan,
-                             built.shown, bool(self.event_id))
+            sendable = not built.hidden and not built.plan.sends_file
+            return _Prepared(row.number, str(built.plan.reference),
+                             built.shown if sendable else {}, built.plan, built.shown,
+                             bool(self.event_id))
         return self._queue_plan(row, overrides, event)
 
     def _queue_plan(self, row: Row, overrides: dict, event: dict) -> _Prepared:
@@ -464,8 +483,9 @@ class _Engine:
                 self.record(prepared, "refused", message=f"the input file: {exc}",
                             error_code=str(exc.error_code or ""))
                 return
-        await self.record_starting(prepared)
-        outcome = await self._send(plan.start_info())
+        if not prepared.marked:
+            await self.record_starting(prepared)
+        outcome = await self._send(prepared.body or plan.start_info())
         if outcome.started:
             self.record(prepared, "started", jobs=_jobs(outcome.jobs))
             self.started_jobs.extend(job.id for job in outcome.jobs)
@@ -478,14 +498,49 @@ class _Engine:
                         error_code=str(getattr(error, "error_code", "") or ""),
                         exit=_classify(error)[0] if error is not None else EXIT_REFUSED)
 
+    async def mark(self, group: list) -> None:
+        """Write ``starting`` ahead, with one sync, for the rows of ``group`` that need no
+        look-up before their start (new, refused or unsent rows): a few rows planned ahead
+        share one ``fsync``. A stop turns the ones not sent into ``unsent``; a kill leaves
+        them ``starting``, which a resume looks up by Reference."""
+        ledger = self.ledger
+        assert ledger is not None
+        for prepared in group:
+            last = self.states.get(prepared.number)
+            if prepared.event_ref or (last is not None and last.state not in ("refused",
+                                                                               "unsent")):
+                continue
+            ledger.row(prepared.number, "starting", prepared.reference)
+            prepared.marked = True
+        await self._synced(ledger.written)
+
     async def record_starting(self, *prepared: _Prepared) -> None:
-        """Write the rows as ``starting`` and sync the ledger (off the event loop, so the
-        other workers go on) before their request is sent."""
+        """Write the rows as ``starting`` and sync the ledger before their request is
+        sent."""
         ledger = self.ledger
         assert ledger is not None
         for row in prepared:
             ledger.row(row.number, "starting", row.reference)
-        await asyncio.get_running_loop().run_in_executor(None, ledger.sync)
+        await self._synced(ledger.written)
+
+    async def _synced(self, records: int) -> None:
+        """Return once the ledger's first ``records`` records are on disk. The sync runs off
+        the event loop, so the other workers go on; the workers that ask while one runs
+        share the next (a group commit: one ``fsync`` for several rows)."""
+        while self.synced < records:
+            if self.syncing is None:
+                self.syncing = asyncio.ensure_future(self._sync())
+            await asyncio.shield(self.syncing)
+
+    async def _sync(self) -> None:
+        ledger = self.ledger
+        assert ledger is not None
+        upto = ledger.written
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, ledger.sync)
+            self.synced = upto
+        finally:
+            self.syncing = None
 
     async def _send(self, start_info: dict) -> Any:
         for attempt in range(RATE_RETRIES + 1):
@@ -499,21 +554,32 @@ class _Engine:
         raise AssertionError("unreachable")
 
     async def _history(self, plan: Any, jobs: Sequence[Any], shown: Optional[dict]) -> None:
-        from tui_app.history import record_start
+        from tui_app.history import start_entry
         from tui_app.identity import who_started
-        from tui_app.locations import LocationError
 
         context = self.context
         if self.identity is None:
             self.identity = await who_started(context.client, context.settings) or False
+        if not self.history:
+            self.history_since = time.monotonic()
+        self.history.append(start_entry(
+            "headless", plan, jobs, template_name=context.template.name,
+            template_path=str(context.path), orchestrator_url=context.client.base_url,
+            tenant=context.settings.tenant, identity=self.identity or None, body=shown))
+        if (not self.group_history or len(self.history) >= HISTORY_GROUP
+                or time.monotonic() - self.history_since >= HISTORY_SECONDS):
+            self.write_history()
+
+    def write_history(self) -> None:
+        """Append the history entries not written yet (one write)."""
+        from tui_app.history import append_entries
+        from tui_app.locations import LocationError
+
+        entries, self.history = self.history, []
         try:
-            record_start("headless", plan, jobs, template_name=context.template.name,
-                         template_path=str(context.path),
-                         orchestrator_url=context.client.base_url,
-                         tenant=context.settings.tenant, identity=self.identity or None,
-                         body=shown)
+            append_entries(entries)
         except (OSError, LocationError, ValueError) as exc:
-            self.warn(f"A start was not written to the history: {exc}")
+            self.warn(f"{len(entries)} start(s) were not written to the history: {exc}")
 
     # ---- adding queue items in bulk
 
@@ -740,12 +806,18 @@ async def _rows(engine: _Engine, source: RowSource) -> None:
     if refused_before:
         report.say(f"             {refused_before} row(s) refused before are tried again.")
     engine.progress = _Progress(engine.err, totals.rows)
+    engine.group_history = True
     with Ledger(path, header) as ledger:
         engine.ledger = ledger
-        if engine.context.template.action == "start_job":
-            await _pool(engine, _planned(engine, source, csv_row), engine.start_row)
-        else:
-            await _pool(engine, _chunks(_planned(engine, source, csv_row)), engine.add_chunk)
+        try:
+            if engine.context.template.action == "start_job":
+                await _pool(engine, _planned(engine, source, csv_row), engine.start_row,
+                            engine.mark)
+            else:
+                await _pool(engine, _chunks(_planned(engine, source, csv_row)),
+                            engine.add_chunk)
+        finally:  # also after Ctrl+C or a failure: the starts so far
+            engine.write_history()
     engine.progress.clear()
     await _finish(engine)
 
@@ -768,27 +840,44 @@ def _chunks(prepared: Iterator[_Prepared]) -> Iterator[list]:
         yield chunk
 
 
-async def _pool(engine: _Engine, work: Any, handle: Callable[[Any], Awaitable[None]]) -> None:
+async def _pool(engine: _Engine, work: Any, handle: Callable[[Any], Awaitable[None]],
+                mark: Optional[Callable[[list], Awaitable[None]]] = None) -> None:
     """Run ``handle`` on every item of ``work`` (an iterator, or an async one) with
-    ``--parallel`` workers; never more than a few items are planned ahead."""
+    ``--parallel`` workers; never more than a few items are planned ahead. ``mark`` is
+    awaited on each group of that many items (of an iterator) before they are queued."""
     parallel = engine.options.parallel
-    queue: asyncio.Queue = asyncio.Queue(maxsize=parallel * 2)
+    ahead = parallel * 2
+    queue: asyncio.Queue = asyncio.Queue(maxsize=ahead)
+
+    async def put(group: list) -> None:
+        if mark is not None:
+            await mark(group)
+        for index, item in enumerate(group):
+            if engine.stop:
+                for rest in group[index:]:
+                    _not_started(engine, rest)
+                return
+            await queue.put(item)
 
     async def produce() -> None:
-        try:
-            if hasattr(work, "__aiter__"):
-                async for item in work:
-                    if engine.stop:
-                        break
-                    await queue.put(item)
-            else:
-                for item in work:
-                    if engine.stop:
-                        break
-                    await queue.put(item)
-        finally:
-            for _ in range(parallel):
-                await queue.put(None)
+        if hasattr(work, "__aiter__"):
+            async for item in work:
+                if engine.stop:
+                    break
+                await queue.put(item)
+        else:
+            group: list = []
+            for item in work:
+                if engine.stop:
+                    break
+                group.append(item)
+                if len(group) == (ahead if mark is not None else 1):
+                    await put(group)
+                    group = []
+            if group and not engine.stop:
+                await put(group)
+        for _ in range(parallel):
+            await queue.put(None)
 
     async def consume() -> None:
         while True:
@@ -800,11 +889,29 @@ async def _pool(engine: _Engine, work: Any, handle: Callable[[Any], Awaitable[No
                 continue
             await handle(item)
 
-    await asyncio.gather(produce(), *(consume() for _ in range(parallel)))
+    # The first failure (or Ctrl+C) ends every worker: none waits on a queue nobody fills
+    # or empties (Python 3.9's asyncio.run waits for every task it cancels).
+    tasks = [asyncio.ensure_future(produce()),
+             *(asyncio.ensure_future(consume()) for _ in range(parallel))]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _not_started(engine: _Engine, item: Any) -> None:
-    engine.totals.not_started += len(item) if isinstance(item, list) else 1
+    """Count what a stop leaves unsent; a row written ``starting`` ahead becomes ``unsent``
+    (a resume sends it without a look-up)."""
+    items = item if isinstance(item, list) else [item]
+    engine.totals.not_started += len(items)
+    for prepared in items:
+        if isinstance(prepared, _Prepared) and prepared.marked:
+            assert engine.ledger is not None
+            engine.ledger.row(prepared.number, "unsent", prepared.reference)
 
 
 def _dry_run(engine: _Engine, source: RowSource, csv_row: bool) -> None:

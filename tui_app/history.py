@@ -196,22 +196,30 @@ class HistoryEntries(list):
 
 def append_entry(entry: HistoryEntry) -> HistoryEntry:
     """Append ``entry`` as one line (file created owner-only, 0600) and return it."""
-    if entry.source not in SOURCES:
-        raise ValueError(
-            f"History source must be one of {', '.join(SOURCES)}, got {entry.source!r}"
-        )
-    _append_line(entry.to_json())
+    append_entries([entry])
     return entry
+
+
+def append_entries(entries: Sequence[HistoryEntry]) -> None:
+    """Append ``entries`` in one write under one lock (a batch writes its starts in
+    groups); nothing is written when one of them is not valid."""
+    for entry in entries:
+        if entry.source not in SOURCES:
+            raise ValueError(
+                f"History source must be one of {', '.join(SOURCES)}, got {entry.source!r}"
+            )
+    if entries:
+        _append_lines([entry.to_json() for entry in entries])
 
 
 def update_final_states(entry_id: str, states: Mapping[str, str]) -> None:
     """Record final states (job key -> state) for an earlier entry, as a follow-up line."""
-    _append_line({
+    _append_lines([{
         "kind": "states",
         "id": entry_id,
         "time": _utc_now(),
         "states": {str(key): str(state) for key, state in states.items()},
-    })
+    }])
 
 
 def record_start(source: str, plan: Any, jobs: Sequence[Any], *,
@@ -226,8 +234,21 @@ def record_start(source: str, plan: Any, jobs: Sequence[Any], *,
     dropped), ``tenant``, ``identity`` (a ``CurrentUser`` or its ``to_json()``) and ``body``
     (the ``startInfo`` as printed, ``ask`` values hidden) are optional. The plan gives the
     folder (path and id) and the ``Reference``. Raises ``OSError``/``ValueError``."""
+    return append_entry(start_entry(
+        source, plan, jobs, template_name=template_name, template_path=template_path,
+        orchestrator_url=orchestrator_url, tenant=tenant, identity=identity, body=body))
+
+
+def start_entry(source: str, plan: Any, jobs: Sequence[Any], *,
+                template_name: Optional[str] = None,
+                template_path: Optional[str] = None,
+                orchestrator_url: Optional[str] = None,
+                tenant: Optional[str] = None,
+                identity: Any = None,
+                body: Optional[dict] = None) -> HistoryEntry:
+    """The entry ``record_start`` appends (same options), not yet written."""
     folder = plan.folder
-    return append_entry(HistoryEntry(
+    return HistoryEntry(
         source=source,
         process_key=plan.release.process_key,
         folder=folder.fully_qualified_name if folder is not None else "",
@@ -242,7 +263,7 @@ def record_start(source: str, plan: Any, jobs: Sequence[Any], *,
         reference=plan.reference or None,
         identity=identity_json(identity),
         body=body,
-    ))
+    )
 
 
 def record_item(source: str, plan: Any, item: Any, *,
@@ -292,11 +313,12 @@ def record_final_states(entry_id: str, jobs: Sequence[Any]) -> None:
         update_final_states(entry_id, final)
 
 
-def _append_line(record: dict) -> None:
+def _append_lines(records: Sequence[dict]) -> None:
     path = history_file()
     ensure_dir(path.parent)
     # ASCII JSON: any text (even undecodable file names) becomes one safe, single line.
-    data = (json.dumps(record, separators=(",", ":")) + "\n").encode("ascii")
+    data = "".join(json.dumps(record, separators=(",", ":")) + "\n"
+                   for record in records).encode("ascii")
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
     with locked(path):
         fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0), 0o600)

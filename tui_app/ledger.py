@@ -5,7 +5,9 @@ One JSON-lines file per batch, ``data_dir()/batches/<batch id>.jsonl``: a header
 action), then one record per row event (``"kind": "row"``) with the row number, its
 Reference and its state:
 
-- ``starting``: written (and synced) BEFORE the request is sent;
+- ``starting``: written (and synced) BEFORE the request is sent (a few rows ahead at
+  once: ``batch._Engine.mark``);
+- ``unsent``: a row written ``starting`` ahead that a stop left unsent (a resume sends it);
 - ``started`` (``jobs``: ids and keys) or ``added`` (a queue item; ``items`` when known);
 - ``refused`` (``message``, ``error_code``): Orchestrator said no; tried again on resume;
 - ``unknown``: the answer was lost and Orchestrator could not be asked;
@@ -96,6 +98,8 @@ class Ledger:
         self.path = path
         ensure_dir(path.parent, private=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        #: Records written by this ``Ledger`` so far (a sync covers every one before it).
+        self.written = 0
         if os.fstat(self._fd).st_size == 0:
             self.append({"kind": "header", "version": 1, "created": _now(), **header})
 
@@ -105,6 +109,7 @@ class Ledger:
         line = json.dumps({"at": _now(), **record}, ensure_ascii=False,
                           separators=(",", ":"), default=str) + "\n"
         os.write(self._fd, line.encode("utf-8"))
+        self.written += 1
         if sync:
             self.sync()
 

@@ -978,13 +978,20 @@ async def resolve_target(client: Any, template: Template, effective: Template,
 @dataclass
 class JobPlan:
     """One start, ready to send: the plan, the body as printed (``ask`` values hidden), the
-    collected values and the summary rows."""
+    collected values; ``rows``: the summary rows, made when shown (a batch never shows
+    them)."""
 
     plan: StartPlan
     shown: dict
     hidden: dict
     collected: _Values
-    rows: list
+    specs: Sequence[Any]
+    ask: Sequence[str]
+
+    @property
+    def rows(self) -> list:
+        return plan_rows(self.plan, self.specs, hidden=self.ask, hidden_as=ASK_PLACEHOLDER,
+                         sources=self.collected.sources)
 
 
 def job_reference(template: Template, values: Mapping[str, Any], event: Optional[dict],
@@ -1056,10 +1063,7 @@ def job_plan(context: _Context, target: JobTarget, overrides: Mapping[str, _Over
                      reference=job_reference(template, collected.values, event, tail),
                      options=resolver.resolve_options(release, target.chosen, target.facts))
     hidden = {name: ASK_PLACEHOLDER for name in template.ask if name in plan.arguments}
-    shown = _shown(plan, hidden)
-    rows = plan_rows(plan, target.specs, hidden=template.ask, hidden_as=ASK_PLACEHOLDER,
-                     sources=collected.sources)
-    return JobPlan(plan, shown, hidden, collected, rows)
+    return JobPlan(plan, _shown(plan, hidden), hidden, collected, target.specs, template.ask)
 
 
 async def _start_job(context: _Context) -> None:
