@@ -14,7 +14,7 @@ import pytest
 
 from tui_app import replay
 from tui_app.cli import main
-from tui_app.exit_codes import EXIT_OK, EXIT_SOME_REFUSED
+from tui_app.exit_codes import EXIT_OK, EXIT_SOME_REFUSED, EXIT_USAGE
 from tui_app.following import FollowPolicy
 
 START_JOBS = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -106,15 +106,63 @@ def test_a_redelivered_event_in_a_new_stream_is_found_by_reference(sandbox, temp
     assert totals["already_done"] == 1 and totals["started"] == 0
 
 
-def test_a_single_run_fills_the_reference_from_the_values(sandbox, template, capsys,
-                                                          tmp_path):
+def test_a_single_run_fills_the_reference_from_the_values_and_the_event_id(
+        sandbox, template, capsys, tmp_path, monkeypatch):
     path = tmp_path / "event.json"
     path.write_text(event("E9", "C9"), encoding="utf-8")
     code = main(["run", template, "--event", str(path), "--url", sandbox.orchestrator_url])
     assert code == EXIT_OK, capsys.readouterr().err
     (info,) = started(sandbox)
-    prefix, _, suffix = info["Reference"].rpartition(":")
-    assert prefix == "INC:C9" and len(suffix) == 12  # still unique
+    assert info["Reference"].startswith("INC:C9:e")
+    # The same event in a stream of the same template has the same Reference: found.
+    monkeypatch.setattr(sys, "stdin", io.StringIO(event("E9", "C9")))
+    code = main(["run", template, "--events", "-", "--url", sandbox.orchestrator_url,
+                 "--output", "json"])
+    assert code == EXIT_OK, capsys.readouterr().err
+    assert len(started(sandbox)) == 1
+
+
+def test_a_single_run_of_an_event_started_before_starts_nothing(sandbox, template, capsys,
+                                                                 tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text(event("E5", "D5"), encoding="utf-8")
+    argv = ["run", template, "--event", str(path), "--url", sandbox.orchestrator_url]
+    assert main(argv) == EXIT_OK
+    first = capsys.readouterr().out
+    assert main([*argv, "--output", "json"]) == EXIT_OK
+    result = json.loads(capsys.readouterr().out)
+    assert len(started(sandbox)) == 1
+    assert result["already_started"] is True and len(result["jobs"]) == 1
+    assert str(result["jobs"][0]["Id"]) in first
+    assert main(argv) == EXIT_OK
+    assert "This event was started before: job(s) " in capsys.readouterr().out
+
+
+def test_a_single_run_of_an_event_without_its_id_is_exit_2(sandbox, template, capsys,
+                                                           tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"incident": {"number": "D6"}}), encoding="utf-8")
+    code = main(["run", template, "--event", str(path), "--url", sandbox.orchestrator_url])
+    assert code == EXIT_USAGE
+    assert 'the event has no id at "id" ([events] id)' in capsys.readouterr().err
+    assert started(sandbox) == []
+
+
+def test_a_route_does_not_start_a_redelivered_event_again(sandbox, template, capsys,
+                                                          tmp_path):
+    routes = tmp_path / "routes.toml"
+    routes.write_text(f'[[route]]\ntemplate = "{template}"\n', encoding="utf-8")
+    events = tmp_path / "events.jsonl"
+    events.write_text(event("R1", "E1") + event("R2", "E2") + event("R1", "E1"),
+                      encoding="utf-8")
+    code = main(["route", str(routes), "--events", str(events), "--url",
+                 sandbox.orchestrator_url])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.err
+    assert [json.loads(i["InputArguments"])["IncidentId"] for i in started(sandbox)] == [
+        "E1", "E2"]
+    assert "event 3: route 1 -> Triage incident: started before: job(s) " in captured.out
+    assert "3 event(s): 2 started, 1 started before, 0 matched no route" in captured.err
 
 
 def test_a_stream_starts_only_the_events_the_template_filter_matches(sandbox, tmp_path,

@@ -86,13 +86,11 @@ from tui_app.ledger import (
     Ledger,
     batch_id,
     batches_dir,
-    event_tail,
     row_states,
     row_tail,
 )
 from tui_app.orchestrator.errors import OrchestratorError, RateLimited
 from tui_app.replay import (
-    _MISSING,
     CLIENT_OPTIONS,
     FOLLOW,
     ReplayError,
@@ -104,10 +102,10 @@ from tui_app.replay import (
     _Reporter,
     confirm_start,
     connected,
+    event_id_tail,
     find_template,
     job_guard,
     job_plan,
-    lookup,
     parse_overrides,
     resolve_job,
 )
@@ -305,8 +303,6 @@ class _Engine:
         self.done = 0
         self.progress = _Progress(err, None)
         self.known: list = []
-        #: What an event's Reference is made from: the template, not the stream.
-        self.stream_key = ""
 
     # ---- resolving and planning
 
@@ -363,12 +359,7 @@ class _Engine:
         """The unique end of a row's Reference: from the event's id (``[events] id``), else
         from the batch id, the row number and its content."""
         if self.event_id:
-            found = lookup(event, self.event_id)
-            if found is _MISSING or found in (None, ""):
-                raise ReplayError(f"the event has no id at {quote(self.event_id)} "
-                                  "([events] id)")
-            return event_tail(self.stream_key,
-                              found if isinstance(found, str) else dumps(found))
+            return str(event_id_tail(self.context, event))
         return row_tail(self.bid, row.number, row.digest)
 
     def plan(self, row: Row, csv_row: bool) -> _Prepared:
@@ -725,7 +716,6 @@ async def _run(options: BatchOptions, environ: Mapping[str, str], stdin: Optiona
             engine = _Engine(context, options, bid, out, err,
                              None if replay_options.no_input or reads_stdin
                              else prompts.terminal(stdin, err))
-            engine.stream_key = batch_id(["events", *identity])
             totals = engine.totals
             await engine.resolve()
             if source is not None:

@@ -48,6 +48,7 @@ __all__ = [
     "read_records",
     "row_states",
     "row_tail",
+    "stream_key",
 ]
 
 #: Row states after which a row is never sent again.
@@ -77,6 +78,12 @@ def row_tail(batch: str, number: int, digest: str) -> str:
     """The unique end of a row's Reference, ``b<12 hex of the batch id>:<row>:<8 hex of the
     row's hash>`` (after ``startjob:`` or the template's own reference)."""
     return f"b{batch[:12]}:{number}:{digest[:8]}"
+
+
+def stream_key(template_path: str, template_name: str) -> str:
+    """What an event's Reference is made from: the template (its file and name), never the
+    stream, so a re-delivered event has the same Reference in every run."""
+    return batch_id(["events", str(Path(template_path).resolve()), template_name])
 
 
 def event_tail(key: str, event_id: str) -> str:

@@ -144,6 +144,7 @@ from tui_app.exit_codes import (
     EXIT_USAGE,
 )
 from tui_app.guard import Guard, decide, planned_jobs
+from tui_app.ledger import event_tail, stream_key
 from tui_app.locations import LocationError
 from tui_app.orchestrator.errors import (
     AuthenticationError,
@@ -255,6 +256,8 @@ class ReplayResult:
     filter_matches: Optional[bool] = None
     #: The production guard's ``Guard.to_json`` (None: no guard rule applies).
     guard: Optional[dict] = None
+    #: The event (``[events] id``) was started before: ``jobs`` are that start's.
+    already_started: bool = False
 
     def to_json(self) -> dict:
         data = self._json()
@@ -262,6 +265,8 @@ class ReplayResult:
             data["filter_matches"] = self.filter_matches
         if self.guard is not None:
             data["guard"] = self.guard
+        if self.already_started:
+            data["already_started"] = True
         return data
 
     def _json(self) -> dict:
@@ -1091,6 +1096,17 @@ async def _start_job(context: _Context) -> None:
             raise ReplayError([f"Pre-flight check: the job could not run: {finding.text}"
                                for finding in checked.blocking], EXIT_REFUSED)
         return
+    if context.event is not None and context.template.event_id:
+        found = await client.find_jobs_by_reference(reference)
+        if found:
+            result.jobs, result.already_started = found, True
+            report.say(f"This event was started before: job(s) "
+                       f"{', '.join(str(job.id) for job in found)} (reference {reference}); "
+                       "nothing started.")
+            if options.wait:
+                _finish(report, result, None, await _wait(client, result, report,
+                                                          options.timeout))
+            return
     try:
         plan, shown, jobs = await _send(context, plan, shown, hidden)
     except _StaleStart:
@@ -1136,7 +1152,7 @@ async def _resolved_plan(context: _Context) -> tuple[JobTarget, JobPlan]:
         try:
             target = await resolve_job(context)
             built = job_plan(context, target, context.overrides, context.event,
-                             warnings.append)
+                             warnings.append, tail=event_id_tail(context))
         except (ReplayError, OrchestratorError):
             await _full_resolution(context)
         else:
@@ -1144,7 +1160,23 @@ async def _resolved_plan(context: _Context) -> tuple[JobTarget, JobPlan]:
                 report.warn(line)
             return target, built
     target = await resolve_job(context)
-    return target, job_plan(context, target, context.overrides, context.event, report.warn)
+    return target, job_plan(context, target, context.overrides, context.event, report.warn,
+                            tail=event_id_tail(context))
+
+
+def event_id_tail(context: _Context, event: Optional[dict] = None) -> Optional[str]:
+    """The unique end of the Reference of ``event`` (default: the run's ``--event``) from
+    its id (the template's ``[events] id``; ``ledger.event_tail``), None without an id
+    setting or an event; an event without its id is a ``ReplayError``."""
+    event = context.event if event is None else event
+    id_path = context.template.event_id
+    if event is None or not id_path:
+        return None
+    found = lookup(event, id_path)
+    if found is _MISSING or found in (None, ""):
+        raise ReplayError(f"the event has no id at {quote(id_path)} ([events] id)")
+    return event_tail(stream_key(str(context.path), context.template.name),
+                      found if isinstance(found, str) else dumps(found))
 
 
 async def _full_resolution(context: _Context) -> None:

@@ -3,7 +3,9 @@
 Events are JSON objects, one per line (JSON lines; blank lines are ignored), from a file or
 standard input, each handled as it arrives: the route file (``tui_app.routes``) picks the
 template, and the template runs as ``startjob run TEMPLATE`` would with that event (its
-``[bindings]`` fill the values; nothing is asked on the terminal). One line per event, on
+``[bindings]`` fill the values; nothing is asked on the terminal; with ``[events] id`` an
+event started before, by any run of that template, is found by Reference and not started
+again). One line per event, on
 standard output: the event's number, the route, the template and the outcome
 (``--output json``: one JSON object per line). A summary goes to standard error at the end.
 
@@ -39,6 +41,8 @@ class RouteCounts:
     """How the events went."""
 
     started: int = 0
+    #: Events started before (the template's ``[events] id``): found, not started again.
+    already: int = 0
     skipped: int = 0
     failed: int = 0
     invalid: int = 0
@@ -49,8 +53,10 @@ class RouteCounts:
         return EXIT_REFUSED if self.failed or self.invalid else EXIT_OK
 
     def summary(self) -> str:
-        total = self.started + self.skipped + self.failed + self.invalid
-        return (f"{total} event(s): {self.started} started, {self.skipped} matched no route, "
+        total = self.started + self.already + self.skipped + self.failed + self.invalid
+        return (f"{total} event(s): {self.started} started, "
+                + (f"{self.already} started before, " if self.already else "")
+                + f"{self.skipped} matched no route, "
                 f"{self.failed} not started, {self.invalid} not a JSON object.")
 
 
@@ -123,6 +129,8 @@ def _route_one(table: RouteTable, number: int, event: Optional[dict], problem: O
     outcome, text = _outcome(result)
     if outcome == "not_started":
         counts.failed += 1
+    elif outcome == "already_started":
+        counts.already += 1
     else:
         counts.started += 1
     _report(out, output, {"event": number, "route": route.number or "default",
@@ -149,7 +157,8 @@ def _run(path: Path, event: dict, connection: Mapping[str, Any], profile: Option
 
 
 def _outcome(result: Any) -> tuple[str, str]:
-    """("started" | "dry_run" | "not_started", the line's text) of a run's result."""
+    """("started" | "already_started" | "dry_run" | "not_started", the line's text) of a
+    run's result."""
     if result.exit_code != EXIT_OK:
         why = visible(result.errors[0], single_line=True, limit=300) if result.errors else ""
         return "not_started", f"not started (exit {result.exit_code}): {why}"
@@ -158,6 +167,8 @@ def _outcome(result: Any) -> tuple[str, str]:
     if result.item is not None:
         return "started", f"added item {result.item.id}"
     ids = ", ".join(str(job.id) for job in result.jobs) or "none"
+    if result.already_started:
+        return "already_started", f"started before: job(s) {ids}; nothing started"
     return "started", f"started job(s) {ids}"
 
 

@@ -34,6 +34,13 @@ was found. A refused item keeps every value: fix the cause and press Add again.
 Save template (ctrl+s or F6) writes the queue, content and options to a TOML file that
 replays with `startjob run FILE` (or opens here with `startjob open FILE`). Credentials are
 never written, nor the values you mark "ask at every replay".
+
+Copy as... (F7) gives this exact item as a `startjob run` command and as curl (the token
+stays an environment variable, never the secret): copied to the clipboard where the
+terminal allows it, and shown to copy by hand.
+
+A PROTECTED line means a protected profile, folder or template: Add then asks you to type
+the folder (or queue) name.
 """
     BINDINGS = [
         Binding("ctrl+r,f5", "add", "Add", key_display="^r/F5", id="review.start"),

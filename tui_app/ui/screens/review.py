@@ -165,6 +165,14 @@ A refused start keeps every choice: fix the cause and press Start again.
 Save template (ctrl+s or F6) writes these choices to a TOML file that anyone can replay:
 interactively with `startjob open FILE`, or headless with `startjob run FILE`. Credentials
 are never written, nor the values of arguments you mark "ask at every replay".
+
+Copy as... (F7) gives this exact start as a `startjob run` command with its --set values,
+as curl (the token stays an environment variable, never the secret) and, where they can
+say it, as the `uip` CLI and PowerShell Start-OrchJob commands: copied to the clipboard
+where the terminal allows it, and shown to copy by hand.
+
+A PROTECTED line means a protected profile, folder or template: Start then asks you to
+type the folder (or process) name, and a start over its jobs cap needs that too.
 """
     BINDINGS = [
         Binding("ctrl+r,f5", "start", "Start", key_display="^r/F5", id="review.start"),
