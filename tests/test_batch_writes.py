@@ -162,3 +162,22 @@ def test_an_interrupted_batch_still_writes_the_history_of_its_started_rows(
     started = {r["reference"] for r in ledger_rows() if r["state"] == "started"}
     assert len(started) == 5  # the sixth never went out
     assert {e.reference for e in read_entries(None)} == started
+
+
+def test_a_resume_does_not_plan_the_rows_it_skips_again(sandbox, capsys, batch_files,
+                                                         monkeypatch):
+    template, rows = batch_files(10)
+    code, err = run(sandbox, capsys, template, rows)
+    assert code == EXIT_OK, err
+    plans = []
+    real_plan = batch.job_plan
+
+    def job_plan(*args, **kwargs):
+        plans.append(1)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "job_plan", job_plan)
+    code, err = run(sandbox, capsys, template, rows)
+    assert code == EXIT_OK, err
+    assert len(sent(sandbox)) == 10  # nothing sent again ...
+    assert len(plans) == 10  # ... and each row planned once: to validate it

@@ -813,10 +813,16 @@ async def _rows(engine: _Engine, source: RowSource) -> None:
 
 
 def _planned(engine: _Engine, source: RowSource, csv_row: bool) -> Iterator[_Prepared]:
+    """Each row planned, but a row the ledger has done (a resume) only as its Reference:
+    it is skipped, so its plan is not made again."""
     for row in source.rows():
         if engine.stop:
             return
-        yield engine.plan(row, csv_row)
+        last = engine.states.get(row.number)
+        if last is not None and last.state in DONE_STATES:
+            yield _Prepared(row.number, last.reference, {})
+        else:
+            yield engine.plan(row, csv_row)
 
 
 def _chunks(prepared: Iterator[_Prepared]) -> Iterator[list]:
