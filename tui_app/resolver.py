@@ -121,8 +121,15 @@ async def robot_pool(client: Any, release: Release, folder: Optional[Folder]) ->
     robot users (modern), with their states, leaving out those that cannot take an
     unattended job (``takes_unattended_jobs``). Raises ``FolderNeeded`` for a modern release
     without a folder."""
-    if is_classic(release, folder):
-        environment = await client.environment_robots(release.environment_name or "")
+    return await pool_in(client, is_classic(release, folder), release.environment_name, folder)
+
+
+async def pool_in(client: Any, classic: bool, environment_name: Optional[str],
+                  folder: Optional[Folder]) -> list[Robot]:
+    """``robot_pool`` once it is known whether the folder is classic and, if so, which
+    environment the release runs in (read before the release when both are known)."""
+    if classic:
+        environment = await client.environment_robots(environment_name or "")
         robots = list(environment.robots) if environment is not None else []
     elif folder is None:
         raise FolderNeeded(

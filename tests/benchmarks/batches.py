@@ -3,8 +3,8 @@
 - Throughput: a 1,000-row batch (``--parallel 4``) against a minimal httpx script that signs
   in and sends the same 1,000 StartJobs with the same concurrency; both are child processes
   (spawn to exit) against a fresh sandbox in this process, run alternately.
-- Memory: the child's peak RSS for 100 rows and for 10,000 rows (the difference must stay
-  within 10 MB: the rows are streamed, never held as plans).
+- Memory: the child's own peak RSS (``VmHWM``) for 100 rows and for 10,000 rows (the
+  difference must stay within 10 MB: the rows are streamed, never held as plans).
 - Resume: a 10,000-row batch killed (SIGKILL) once the sandbox has seen 5,000 StartJobs, then
   the same command again: StartJobs it sends again for rows already sent (from the sandbox's
   request log; must be 0), and the time from its spawn to its first new StartJobs against
@@ -21,7 +21,19 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import ROOT, Row, Sample, child_env, log, pair_ratios, ratio, run_child, verdict
+from common import (
+    PEAK,
+    ROOT,
+    Row,
+    Sample,
+    child_env,
+    log,
+    pair_ratios,
+    peak_kib,
+    ratio,
+    run_child,
+    verdict,
+)
 
 TARGETS = {"throughput": 1.2, "memory_mb": 10.0, "resume": 0.2}
 START = "POST /odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
@@ -91,9 +103,9 @@ def _template(tmp: Path, url: str) -> Path:
     return path
 
 
-def _batch_command(template: Path, rows: Path) -> list:
+def _batch_command(template: Path, rows: Path, runner: tuple = ("-m", "tui_app")) -> list:
     # ``-m tui_app`` from ROOT: this checkout's startjob, whatever is installed.
-    return [sys.executable, "-m", "tui_app", "run", str(template), "--rows", str(rows),
+    return [sys.executable, *runner, "run", str(template), "--rows", str(rows),
             "--parallel", "4"]
 
 
@@ -164,10 +176,10 @@ def _memory(tmp: Path, timeout: float, config) -> list:
     for count in (100, 10_000):
         with Sandbox(config) as sandbox:
             template = _template(tmp, sandbox.orchestrator_url)
-            command = _batch_command(template, _rows(tmp, count))
+            command = _batch_command(template, _rows(tmp, count), ("-c", PEAK))
             result = _checked(run_child(command, _env(tmp, f"m{count}"), timeout * 20),
                               f"the {count}-row batch")
-            peaks[count] = result.max_rss_kib
+            peaks[count] = peak_kib(result)
         log(f"batches: {count} rows: peak RSS {peaks[count]} KiB")
     if None in peaks.values():
         return [Row("Batches", "Peak memory (RSS), 100 vs 10,000 rows", "n/a")]

@@ -15,33 +15,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import Row, Sample, child_env, log, run_child
+from common import PEAK, Row, Sample, child_env, log, peak_kib, run_child
 
 JOBS = 10_000
 LOG_LINES = 100_000
 START = "/odata/Jobs/UiPath.Server.Configuration.OData.StartJobs"
-#: Runs ``startjob ARGS`` and prints its own peak RSS (``VmHWM``) to stderr last: a child's
-#: ``ru_maxrss`` would count the pages of this big benchmark process it was forked from.
-PEAK = """\
-import sys
-from tui_app.cli import main
-try:
-    code = main(sys.argv[1:])
-finally:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            sys.stderr.write("PEAK-KIB " + line.split()[1] + "\\n")
-raise SystemExit(code)
-"""
-
-
-def _peak_kib(stderr: str):
-    for line in reversed(stderr.splitlines()):
-        if line.startswith("PEAK-KIB "):
-            return int(line.split()[1])
-    return None
-
-
 def _start(sandbox, body: dict) -> list:
     import httpx
 
@@ -114,8 +92,7 @@ def measure_jobs(runs: int, timeout: float, tmp: Path) -> list:
                     raise RuntimeError(f"{figure} failed (exit {result.returncode}): "
                                        f"{(result.stderr or result.stdout)[-400:]}")
                 times.add(result.seconds_to_exit)
-                peak.add(_peak_kib(result.stderr) if sys.platform.startswith("linux")
-                         else result.max_rss_kib)
+                peak.add(peak_kib(result))
                 entries = sandbox.request_log
                 routes = Counter(entry.route for entry in entries)
                 answer_bytes = sum(entry.response_bytes for entry in entries)
