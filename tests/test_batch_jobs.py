@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import Counter
 
@@ -179,6 +180,76 @@ def test_a_row_left_starting_is_reconciled_by_reference(sandbox, cli, files, mon
     assert len(started(sandbox)) == 3
     last = [r for r in read_records(path) if r.get("row") == 2][-1]
     assert last["state"] == "started" and last.get("found") is True
+
+
+def test_a_resume_looks_up_every_row_left_starting_in_one_request(sandbox, cli, files):
+    """A kill leaves several rows ``starting`` (written ahead, some sent): the resume asks
+    Orchestrator about all of them in one ``Reference in (...)`` request, skips those it
+    started and starts the one it has no job for, once."""
+    template = files("t.toml", TRIAGE.format(extra=""))
+    rows = files("rows.csv", csv_rows(6))
+    assert cli(template, "--rows", rows)[0] == EXIT_OK
+    (path,) = batches_dir().glob("*.jsonl")
+    kept = [line for line in path.read_text().splitlines()
+            if json.loads(line).get("row") not in (2, 3, 4, 5, 6)
+            or json.loads(line)["state"] == "starting"]
+    path.write_text("\n".join(kept) + "\n")
+    row6 = next(info["Reference"] for info in started(sandbox)
+                if json.loads(info["InputArguments"])["IncidentId"] == "INC0006")
+    for job in [j for j in sandbox.tenant.jobs.values() if j.reference == row6]:
+        del sandbox.tenant.jobs[job.id]  # row 6's start never reached Orchestrator
+    sandbox.clear_log()
+    code, out, err = cli(template, "--rows", rows, "--parallel", "4")
+    assert code == EXIT_OK, err
+    look_ups = [r for r in sandbox.request_log if r.route == "GET /odata/Jobs"]
+    assert len(look_ups) == 1 and " in (" in look_ups[0].query["$filter"]
+    assert [info["Reference"] for info in started(sandbox)] == [row6]
+    states = {r["row"]: r for r in read_records(path) if "row" in r}
+    assert all(states[n]["state"] == "started" and states[n].get("found") for n in (2, 3, 4, 5))
+    assert states[6]["state"] == "started" and not states[6].get("found")
+
+
+def test_a_resume_plans_only_the_rows_not_done(sandbox, cli, files, monkeypatch):
+    """Neither the validation pass nor the starts plan a row the ledger has done again."""
+    from tui_app import batch
+
+    template = files("t.toml", TRIAGE.format(extra=""))
+    rows = files("rows.csv", csv_rows(5))
+    assert cli(template, "--rows", rows)[0] == EXIT_OK
+    (path,) = batches_dir().glob("*.jsonl")
+    kept = [line for line in path.read_text().splitlines() if json.loads(line).get("row") != 4]
+    path.write_text("\n".join(kept) + "\n")  # row 4: never written
+    planned: list = []
+    real_plan = batch._Engine.plan
+
+    def plan(self, row, csv_row):
+        planned.append(row.number)
+        return real_plan(self, row, csv_row)
+
+    monkeypatch.setattr(batch._Engine, "plan", plan)
+    code, out, err = cli(template, "--rows", rows)
+    assert code == EXIT_OK, err
+    assert planned == [4, 4]  # validated, then started
+    assert "resumed" in out
+
+
+def test_a_batch_asks_who_starts_its_jobs_once(sandbox, cli, files, monkeypatch):
+    """Workers whose starts are answered while GetCurrentUser is on its way wait for it."""
+    from tui_app import identity
+
+    real = identity.who_started
+
+    async def slow_who_started(client, settings):
+        await asyncio.sleep(0.2)
+        return await real(client, settings)
+
+    monkeypatch.setattr(identity, "who_started", slow_who_started)
+    template = files("t.toml", TRIAGE.format(extra=""))
+    code, _, err = cli(template, "--rows", files("rows.csv", csv_rows(8)), "--parallel", "4")
+    assert code == EXIT_OK, err
+    asked = [r for r in sandbox.request_log if r.route.endswith("GetCurrentUser")]
+    assert len(asked) == 1
+    assert all(entry.identity for entry in read_entries(None))
 
 
 BUSY = TRIAGE.replace('kind = "JobsCount"\njobs_count = 1',

@@ -508,6 +508,21 @@ async def test_find_jobs_by_reference():
     assert params_of(fake.requests[0])["$filter"] == "Reference eq 'ref''1'"
 
 
+async def test_jobs_by_references_asks_in_chunks_that_fit_a_query_string():
+    fake = Fake()
+    fake.route("/odata/Jobs", {"value": [job(1, Reference="r'0"), job(2, Reference="R'0"),
+                                         job(3, Reference="r'0")]})
+    references = [f"r'{n}" for n in range(60)]
+    async with fake.client(folder=4) as client:
+        client.max_filter_chars = 200
+        found = await client.jobs_by_references([*references, "r'0"])
+    filters = [params_of(request)["$filter"] for request in fake.requests]
+    assert len(filters) > 1 and all(len(f) <= 200 for f in filters)
+    assert filters[0].startswith("Reference in ('r''0','r''1',")
+    assert sorted(found) == sorted(references)  # each asked once; an exact match only
+    assert [j.id for j in found["r'0"]] == [1, 3] and found["r'59"] == []
+
+
 async def test_stop_jobs():
     fake = Fake()
     fake.route("StopJobs", httpx.Response(200))

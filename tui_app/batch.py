@@ -17,8 +17,9 @@ blind retry; a 429, which Orchestrator refused before acting, is sent again afte
 ``Retry-After``), then ``started``,
 ``refused`` or ``unknown``. Each row's Reference is deterministic
 (``ledger.row_tail``), so running the same command again resumes the same batch:
-started rows are skipped, a ``starting``/``unknown`` row is looked up by its Reference in
-Orchestrator and only started when Orchestrator has no job for it, refused rows are tried
+started rows are skipped (neither validated nor planned again), the ``starting``/``unknown``
+rows are looked up by Reference in Orchestrator (``look_up_open_rows``: a few requests before
+the first start) and only started when Orchestrator has no job for them, refused rows are tried
 again. Queue templates add their rows with ``BulkAddQueueItems`` in chunks of
 ``BULK_CHUNK`` (``--commit-type``, default ``ProcessAllIndependently``); a failed item's
 ``Ordinal`` names its row.
@@ -83,6 +84,7 @@ from tui_app.guard import decide
 from tui_app.ledger import (
     DONE_STATES,
     MAX_REFERENCE,
+    OPEN_STATES,
     Ledger,
     batch_id,
     batches_dir,
@@ -290,7 +292,9 @@ class _Engine:
         self.fields: list = []
         self.filter: Any = None
         self.event_id: Optional[str] = getattr(context.template, "event_id", None)
+        #: Who starts the batch's jobs (``_history``): asked once, by the first worker.
         self.identity: Any = None
+        self.identity_asked: Optional[asyncio.Future] = None
         self.ledger: Optional[Ledger] = None
         #: Ledger records on disk so far, and the sync that runs (``_synced``).
         self.synced = 0
@@ -300,6 +304,8 @@ class _Engine:
         self.history_since = 0.0
         self.group_history = False
         self.states: dict = {}
+        #: The jobs of the rows a resume must look up (``look_up_open_rows``), by Reference.
+        self.looked_up: dict = {}
         self.done = 0
         self.progress = _Progress(err, None)
         self.known: list = []
@@ -452,9 +458,11 @@ class _Engine:
             self.totals.skipped += 1
             self.done += 1
             return
-        if (last is not None and last.state in ("starting", "unknown")) or prepared.event_ref:
+        if (last is not None and last.state in OPEN_STATES) or prepared.event_ref:
+            found = self.looked_up.pop(prepared.reference, None)
             try:
-                found = await client.find_jobs_by_reference(prepared.reference)
+                if found is None:
+                    found = await client.find_jobs_by_reference(prepared.reference)
             except OrchestratorError as exc:
                 self.record(prepared, "unknown", message=f"could not be looked up: {exc}")
                 return
@@ -488,6 +496,17 @@ class _Engine:
             self.record(prepared, "refused", message=str(error),
                         error_code=str(getattr(error, "error_code", "") or ""),
                         exit=_classify(error)[0] if error is not None else EXIT_REFUSED)
+
+    async def look_up_open_rows(self) -> None:
+        """Look up, in a few requests, the rows the ledger left ``starting`` or ``unknown``
+        (a resume after a kill): ``start_row`` then needs no request of its own for them.
+        A failure leaves it to ``start_row``'s own look-up."""
+        references = [s.reference for s in self.states.values() if s.state in OPEN_STATES]
+        if references:
+            try:
+                self.looked_up = await self.context.client.jobs_by_references(references)
+            except OrchestratorError:
+                self.looked_up = {}
 
     async def mark(self, group: list) -> None:
         """Write ``starting`` ahead, with one sync, for the rows of ``group`` that need no
@@ -550,7 +569,10 @@ class _Engine:
 
         context = self.context
         if self.identity is None:
-            self.identity = await who_started(context.client, context.settings) or False
+            if self.identity_asked is None:
+                self.identity_asked = asyncio.ensure_future(
+                    who_started(context.client, context.settings))
+            self.identity = await asyncio.shield(self.identity_asked) or False
         if not self.history:
             self.history_since = time.monotonic()
         self.history.append(start_entry(
@@ -584,7 +606,7 @@ class _Engine:
                 self.totals.skipped += 1
                 self.done += 1
                 continue
-            if (last is not None and last.state in ("starting", "unknown")) or prepared.event_ref:
+            if (last is not None and last.state in OPEN_STATES) or prepared.event_ref:
                 try:
                     found = await client.queue_items_by_reference(self.queue.id,
                                                                   prepared.reference)
@@ -745,12 +767,16 @@ async def _run(options: BatchOptions, environ: Mapping[str, str], stdin: Optiona
 
 
 def _validate(engine: _Engine, source: RowSource) -> int:
-    """Plan every row (nothing is kept); all problems with their rows are a ReplayError (a
-    problem every row shares, such as drift, is said once with the rows it affects)."""
+    """Plan every row (nothing is kept) but those the ledger has done (a resume never sends
+    them again); all problems with their rows are a ReplayError (a problem every row
+    shares, such as drift, is said once with the rows it affects)."""
     problems: dict[str, list] = {}
     count = 0
     for row in source.rows():
         count += 1
+        last = engine.states.get(row.number)
+        if last is not None and last.state in DONE_STATES:
+            continue
         try:
             engine.plan(row, source.kind == "csv")
         except ReplayError as exc:
@@ -778,14 +804,16 @@ def _rows_named(rows: list) -> str:
 
 async def _rows(engine: _Engine, source: RowSource) -> None:
     totals, report = engine.totals, engine.context.report
+    dry_run = engine.options.replay.dry_run
+    path = batches_dir() / f"{engine.bid}.jsonl"
+    if not dry_run:
+        engine.states = row_states(path)
     totals.rows = _validate(engine, source)
     await engine.confirm()
     csv_row = source.kind == "csv"
-    if engine.options.replay.dry_run:
+    if dry_run:
         _dry_run(engine, source, csv_row)
         return
-    path = batches_dir() / f"{engine.bid}.jsonl"
-    engine.states = row_states(path)
     resumed = bool(engine.states)
     refused_before = sum(1 for s in engine.states.values() if s.state == "refused")
     header = {"batch": engine.bid, "template": engine.context.template.name,
@@ -801,6 +829,7 @@ async def _rows(engine: _Engine, source: RowSource) -> None:
         engine.ledger = ledger
         try:
             if engine.context.template.action == "start_job":
+                await engine.look_up_open_rows()
                 await _pool(engine, _planned(engine, source, csv_row), engine.start_row,
                             engine.mark)
             else:

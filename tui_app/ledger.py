@@ -37,6 +37,7 @@ from tui_app.locations import data_dir, ensure_dir
 
 __all__ = [
     "DONE_STATES",
+    "OPEN_STATES",
     "Ledger",
     "LedgerError",
     "BatchSummary",
@@ -53,6 +54,8 @@ __all__ = [
 
 #: Row states after which a row is never sent again.
 DONE_STATES = frozenset({"started", "added", "filtered"})
+#: Row states that may or may not have reached Orchestrator: looked up by Reference first.
+OPEN_STATES = frozenset({"starting", "unknown"})
 #: Orchestrator's limit on a job's or a queue item's Reference.
 MAX_REFERENCE = 128
 

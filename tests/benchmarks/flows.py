@@ -195,6 +195,13 @@ class LargeTenantFigures:
     poll_bytes: int = 0
     content_fields: int = 0
     content_build: Timing = field(default_factory=Timing)
+    #: The Run step's robot log pane (F4) on an ended job: lines shown, F4 pressed → the log
+    #: drawn (the pane's 0.2 s pause and the RobotLogs request included), the log's answer →
+    #: frame, and ``_show_log`` alone.
+    log_lines: int = 0
+    log_press_to_frame: Timing = field(default_factory=Timing)
+    log_answer_to_frame: Timing = field(default_factory=Timing)
+    log_show: Timing = field(default_factory=Timing)
 
 
 async def _to_scale_process(pilot, search_text: str) -> None:
@@ -346,8 +353,9 @@ async def measure_argument_form(sandbox, runs: int, figures: LargeTenantFigures)
             expect(app, "OptionsScreen")
 
 
-async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> None:
-    """JobsCount ``jobs`` in ScaleEnv; requests per poll of the Run step until all end."""
+async def measure_polling(sandbox, jobs: int, runs: int, figures: LargeTenantFigures) -> None:
+    """JobsCount ``jobs`` in ScaleEnv; requests per poll of the Run step until all end, then
+    the log pane of the highlighted job."""
     fresh_home()
     app = make_wizard(sandbox, poll_interval=0.1)
     async with app.run_test(size=SIZE) as pilot:
@@ -407,6 +415,43 @@ async def measure_polling(sandbox, jobs: int, figures: LargeTenantFigures) -> No
             entry.route for entry in sandbox.request_log[before:]
             if "StartJobs" not in entry.route and "GetCurrentUser" not in entry.route
         )
+        await measure_log_pane(pilot, watch, runs, figures)
+
+
+async def measure_log_pane(pilot, watch: FrameWatch, runs: int,
+                           figures: LargeTenantFigures) -> None:
+    """F4 on the Run step, ``runs`` times, the log forgotten before each (read again)."""
+    app = pilot.app
+    screen, session = app.screen, app.session
+    stamps: dict = {}
+    read_log, show_log = session.read_log, screen._show_log
+
+    async def timed_read_log():
+        asked = await read_log()
+        stamps["answer"] = now()
+        return asked
+
+    def timed_show_log():
+        started = now()
+        show_log()
+        if "answer" in stamps and "shown" not in stamps:
+            stamps["shown"] = now()
+            figures.log_show.add(started, stamps["shown"])
+
+    session.read_log, screen._show_log = timed_read_log, timed_show_log
+    for _ in range(runs):
+        job = screen.selected_job()
+        session.logs.pop(job.id, None)
+        stamps.clear()
+        stamps["press"] = now()
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: "shown" in stamps, "the robot log")
+        frame = await watch.wait_after(pilot, stamps["shown"], "RunScreen")
+        figures.log_press_to_frame.add(stamps["press"], frame)
+        figures.log_answer_to_frame.add(stamps["answer"], frame)
+        figures.log_lines = len(session.logs[job.id].lines)
+        await pilot.press("f4")
+        await tour.settle(pilot)
 
 
 def hundred_field_schema() -> dict:
@@ -470,6 +515,13 @@ def add_wide_release(sandbox) -> None:
     )
 
 
+def add_long_logs(sandbox) -> None:
+    """The polled process's jobs write 200 activity lines: the log pane shows a full page."""
+    tenant = sandbox.tenant
+    release = next(r for r in tenant.releases.values() if r.name == "Process00001_ScaleEnv")
+    tenant.update_release(release.id, log_lines=200)
+
+
 def run(coroutine, timeout: float):
     return asyncio.run(asyncio.wait_for(coroutine, timeout))
 
@@ -484,11 +536,12 @@ def large_tenant(runs: int, timeout: float, filters: tuple, poll_jobs: int = 50,
     with Sandbox(config) as sandbox:
         add_wide_release(sandbox)
         add_wide_queue(sandbox)
+        add_long_logs(sandbox)
         run(measure_search(sandbox, runs, figures), timeout)
         run(measure_robot_filter(sandbox, runs, figures, filters), timeout)
         run(measure_argument_form(sandbox, runs, figures), timeout)
         run(measure_content_form(sandbox, runs, figures), timeout)
-        run(measure_polling(sandbox, poll_jobs, figures), timeout)
+        run(measure_polling(sandbox, poll_jobs, runs, figures), timeout)
     return figures
 
 

@@ -35,7 +35,7 @@ What is measured, and how:
 - Large tenant: ``SandboxConfig(scale=10000)`` (10,000 releases, 5,000 robots in "ScaleEnv"):
   the UI work after a search answer, the robot checklist filter per keystroke, a form of 100
   arguments, a queue item form of 100 schema fields, and the Run step with 50 jobs (first
-  frame, UI work and requests per poll, bytes per poll answer).
+  frame, UI work and requests per poll, bytes per poll answer, the robot log pane).
 
 pytest collects nothing here: no file is named test_*.py. (There is deliberately no
 conftest.py: pytest imports every conftest.py as the module ``conftest``, and a second one
@@ -597,6 +597,11 @@ def measure_large_tenant(runs: int, timeout: float, scale: int) -> list:
                     f"detail, status; {len(figures.poll_ui.wall.values)} polls)",
                     figures.poll_ui.show(), f"≤ {TARGETS['poll_ms'] * 1000:.0f} ms",
                     verdict(figures.poll_ui.median, TARGETS["poll_ms"])))
+    rows.append(Row(section, f"Run step, log pane (F4, {figures.log_lines} lines): pressed → "
+                    "drawn, its 0.2 s pause and the RobotLogs request included",
+                    f"{figures.log_press_to_frame.show()}; answer → frame "
+                    f"{figures.log_answer_to_frame.show()}; _show_log alone "
+                    f"{figures.log_show.show()}"))
     rows.append(Row(
         section, f"Queue item form, {figures.content_fields}-field schema: Next → first frame "
         "of Content", figures.content_build.show(), f"≤ {TARGETS['form_ms'] * 1000:.0f} ms",

@@ -499,21 +499,26 @@ class OrchestratorClient:
         )
         return [self._parse(Release.from_api, v) for v in values]
 
-    #: ``releases_for_processes``: a ``$filter`` longer than this is split (IIS refuses query
-    #: strings over 2,048 bytes by default).
+    #: An ``in (...)`` ``$filter`` longer than this is split (IIS refuses query strings over
+    #: 2,048 bytes by default).
     max_filter_chars = 1000
+
+    def _in_chunks(self, name: str, values: Iterable[str]) -> list[list[str]]:
+        """``values`` (each once) in chunks whose ``name in (...)`` fits
+        ``max_filter_chars``."""
+        chunks: list[list[str]] = [[]]
+        for value in dict.fromkeys(values):
+            if chunks[-1] and len(odata.in_(name, [*chunks[-1], value])) > (
+                    self.max_filter_chars):
+                chunks.append([])
+            chunks[-1].append(value)
+        return [chunk for chunk in chunks if chunk]
 
     async def releases_for_processes(self, process_keys: Iterable[str]) -> list[Release]:
         """Every release of several packages in the current folder: one ``ProcessKey in
         (...)`` request per ``max_filter_chars`` of keys instead of one per key."""
-        chunks: list[list[str]] = [[]]
-        for key in dict.fromkeys(process_keys):
-            if chunks[-1] and len(odata.in_("ProcessKey", [*chunks[-1], key])) > (
-                    self.max_filter_chars):
-                chunks.append([])
-            chunks[-1].append(key)
         releases: list[Release] = []
-        for chunk in filter(None, chunks):
+        for chunk in self._in_chunks("ProcessKey", process_keys):
             values = await self._get_all(
                 f"{_ODATA}/Releases",
                 {"$filter": odata.in_("ProcessKey", chunk), "$orderby": "Name asc"})
@@ -826,6 +831,22 @@ class OrchestratorClient:
              "$expand": "Robot"},
         )
         return [self._parse(Job.from_api, v) for v in values]
+
+    async def jobs_by_references(self, references: Iterable[str]) -> dict[str, list[Job]]:
+        """``find_jobs_by_reference`` for several References at once (``Reference in
+        (...)``, ``max_filter_chars`` at a time): each Reference's jobs, oldest first (an
+        empty list for one no job has)."""
+        found: dict[str, list[Job]] = {}
+        for chunk in self._in_chunks("Reference", references):
+            values = await self._get_all(
+                f"{_ODATA}/Jobs",
+                {"$filter": odata.in_("Reference", chunk), "$orderby": "Id asc",
+                 "$expand": "Robot"},
+            )
+            jobs = [self._parse(Job.from_api, v) for v in values]
+            for reference in chunk:
+                found[reference] = [job for job in jobs if job.reference == reference]
+        return found
 
     async def stop_jobs(self, ids: Iterable[int], strategy: str) -> None:
         """Ask Orchestrator to stop jobs: ``"SoftStop"`` (ask nicely) or ``"Kill"``."""
