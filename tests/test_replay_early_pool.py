@@ -39,8 +39,15 @@ class Client:
 
     def __init__(self, releases, *, wait=1.0, robots_fail=False):
         self.releases, self.wait, self.robots_fail = releases, wait, robots_fail
-        self.asked = asyncio.Event()
+        self._asked = None
         self.calls = []
+
+    @property
+    def asked(self):
+        # Made in the running loop: Python 3.9's Event binds to a loop when it is made.
+        if self._asked is None:
+            self._asked = asyncio.Event()
+        return self._asked
 
     async def releases_for_process(self, key):
         self.calls.append("Releases")
