@@ -293,8 +293,7 @@ class _Engine:
         self.filter: Any = None
         self.event_id: Optional[str] = getattr(context.template, "event_id", None)
         #: Who starts the batch's jobs (``_history``): asked once, by the first worker.
-        self.identity: Any = None
-        self.identity_asked: Optional[asyncio.Future] = None
+        self.identity: Optional[asyncio.Future] = None
         self.ledger: Optional[Ledger] = None
         #: Ledger records on disk so far, and the sync that runs (``_synced``).
         self.synced = 0
@@ -502,11 +501,12 @@ class _Engine:
         (a resume after a kill): ``start_row`` then needs no request of its own for them.
         A failure leaves it to ``start_row``'s own look-up."""
         references = [s.reference for s in self.states.values() if s.state in OPEN_STATES]
-        if references:
-            try:
-                self.looked_up = await self.context.client.jobs_by_references(references)
-            except OrchestratorError:
-                self.looked_up = {}
+        if not references:
+            return
+        try:
+            self.looked_up = await self.context.client.jobs_by_references(references)
+        except OrchestratorError:
+            pass  # start_row looks each of them up
 
     async def mark(self, group: list) -> None:
         """Write ``starting`` ahead, with one sync, for the rows of ``group`` that need no
@@ -569,16 +569,14 @@ class _Engine:
 
         context = self.context
         if self.identity is None:
-            if self.identity_asked is None:
-                self.identity_asked = asyncio.ensure_future(
-                    who_started(context.client, context.settings))
-            self.identity = await asyncio.shield(self.identity_asked) or False
+            self.identity = asyncio.ensure_future(who_started(context.client, context.settings))
+        identity = await asyncio.shield(self.identity)
         if not self.history:
             self.history_since = time.monotonic()
         self.history.append(start_entry(
             "headless", plan, jobs, template_name=context.template.name,
             template_path=str(context.path), orchestrator_url=context.client.base_url,
-            tenant=context.settings.tenant, identity=self.identity or None, body=shown))
+            tenant=context.settings.tenant, identity=identity or None, body=shown))
         if (not self.group_history or len(self.history) >= HISTORY_GROUP
                 or time.monotonic() - self.history_since >= HISTORY_SECONDS):
             self.write_history()

@@ -1004,8 +1004,7 @@ def _early_pool(client: Any, template: Template,
     depend on the release: a modern folder, or a classic one in the environment the
     template names (used only if the release found runs there). One round trip instead of
     two before StartJobs."""
-    strategy = template.strategy
-    if strategy.kind not in ROBOT_STRATEGIES or not strategy.robots or folder is None:
+    if not _names_robots(template) or folder is None:
         return None
     environment = template.process.environment
     if folder.is_classic and not environment:
@@ -1514,11 +1513,16 @@ def _stop(findings: list[Finding]) -> NoReturn:
     raise ReplayError([finding.text for finding in findings])
 
 
+def _names_robots(template: Template) -> bool:
+    """The template's strategy names robots to start on (``ROBOT_STRATEGIES``)."""
+    strategy = template.strategy
+    return strategy.kind in ROBOT_STRATEGIES and bool(strategy.robots)
+
+
 async def _robot_pool(client: OrchestratorClient, template: Template, release: Release,
                       folder: Optional[Folder]) -> Optional[list[Robot]]:
     """The robots the template's robot names are looked up in, or None when none are named."""
-    strategy = template.strategy
-    if strategy.kind not in ROBOT_STRATEGIES or not strategy.robots:
+    if not _names_robots(template):
         return None
     try:
         return await resolver.robot_pool(client, release, folder)

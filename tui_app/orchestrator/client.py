@@ -843,9 +843,12 @@ class OrchestratorClient:
                 {"$filter": odata.in_("Reference", chunk), "$orderby": "Id asc",
                  "$expand": "Robot"},
             )
-            jobs = [self._parse(Job.from_api, v) for v in values]
-            for reference in chunk:
-                found[reference] = [job for job in jobs if job.reference == reference]
+            jobs: dict[str, list[Job]] = {reference: [] for reference in chunk}
+            for value in values:
+                job = self._parse(Job.from_api, value)
+                if job.reference in jobs:  # an exact match only
+                    jobs[job.reference].append(job)
+            found.update(jobs)
         return found
 
     async def stop_jobs(self, ids: Iterable[int], strategy: str) -> None:
