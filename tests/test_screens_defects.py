@@ -49,6 +49,21 @@ async def open_process(pilot, folder: str, text: str) -> None:
     await settle(pilot)
 
 
+async def test_enter_typed_with_the_search_chooses_from_its_answer(make_wizard):
+    """A burst of keys (a slow SSH link): the name and Enter arrive before the search
+    answer. Enter waits for it instead of choosing the highlighted row of the old list
+    (CleanupTempFiles, one release: straight on to Strategy)."""
+    app = make_wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await tour.to_process(pilot)
+        assert isinstance(app.screen, ProcessScreen)
+        await pilot.press(*list("SupportTriage"), "enter")
+        await settle(pilot, 0.45)
+        assert type(app.screen).__name__ == "ReleaseScreen"
+        assert app.state.releases and {r.process_key for r in app.state.releases} == {
+            "SupportTriage"}
+
+
 # -- 3: a template's ask arguments are masked in the form ------------------------------------
 
 

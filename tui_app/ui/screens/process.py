@@ -80,6 +80,10 @@ highlighted entry is marked ▸.
         #: The last search listed every release it found (not one page of more).
         self.complete = True
         self._timer: Timer | None = None
+        #: The search text the list shows the answer to (None: no answer yet), and whether
+        #: Enter came before the answer to what was typed (a burst of keys over a slow link).
+        self._shown: str | None = None
+        self._choose_when_shown = False
 
     def heading(self) -> str:
         folder = self.state.folder
@@ -111,14 +115,19 @@ highlighted entry is marked ▸.
         try:
             page = await self.session.search_releases(text, top=PAGE_SIZE)
         except ServerProblem as problem:
+            self._choose_when_shown = False
             self.message.show_error(problem)
             return
         finally:
             options.loading = False
         self.message.clear()
         self.show_page(text, page)
+        if self._choose_when_shown and text == self.state.search_text:
+            self._choose_when_shown = False
+            self.action_choose()
 
     def show_page(self, text: str, page) -> None:
+        self._shown = text
         self.complete = page.total <= len(page.items)
         self.rows = group_releases(page.items)
         options = self.query_one(OptionList)
@@ -145,6 +154,12 @@ highlighted entry is marked ▸.
     @on(Input.Submitted, "#search")
     @on(OptionList.OptionSelected)
     def action_choose(self) -> None:
+        if self._shown != self.state.search_text:  # the list is older than what was typed
+            self._choose_when_shown = True
+            if self._timer is not None:
+                self._timer.stop()
+            self.search(self.state.search_text)
+            return
         options = self.query_one(OptionList)
         if options.highlighted is None or not self.rows:
             self.message.show("error", "Choose a process first (type to search, Up/Down, Enter).")
